@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The `recomart` command. Runs the TypeScript sources directly (tsx), so it works right after `npm ci`.
+require('tsx/cjs/api').register();
+// The SDK warns that its 2027 releases need Node 22; Lambda runs nodejs22.x and we test on Node 20 too.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  const type = typeof rest[0] === 'object' ? rest[0]?.type : rest[0];
+  if (type === 'NodeVersionSupportWarning' || String(warning).includes('NodeVersionSupportWarning')) return;
+  emitWarning(warning, ...rest);
+};
+require('../lib/cli/main.ts')
+  .main(process.argv)
+  .catch((err) => {
+    console.error(`recomart: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });

@@ -1,0 +1,169 @@
+/**
+ * Plans how one Kinesis batch lands in the lake: valid events grouped by event-time partition into
+ * JSON Lines objects under raw/, invalid records grouped by arrival date under quarantine/, each
+ * with its manifest. Pure: the handler does the I/O.
+ *
+ * Object keys are `<shardId>-<first sequence number of the file's records>`, which makes every
+ * redelivery Lambda can do overwrite instead of duplicate (docs/decisions/002-clickstream-object-keys.md).
+ */
+import { buildManifest, type Manifest } from '../lake/manifest';
+import { partitionOf } from '../lake/zones';
+import { CLICKSTREAM_SCHEMA_VERSION, parseClickEvent } from './schema';
+
+export interface StreamRecord {
+  readonly sequenceNumber: string;
+  readonly partitionKey: string;
+  /** Base64, as Lambda delivers it. */
+  readonly data: string;
+  /** Seconds since the epoch (fractional), as Lambda delivers it. */
+  readonly approximateArrivalTimestamp: number;
+}
+
+export interface PlannedFile {
+  readonly zone: 'raw' | 'quarantine';
+  readonly key: string;
+  readonly body: Buffer;
+  /** Sequence numbers of the records in this file, ascending. */
+  readonly sequenceNumbers: string[];
+  readonly manifest: Manifest;
+}
+
+/** Kinesis sequence numbers are decimal strings of up to 128 digits: compare numerically. */
+export function compareSequenceNumbers(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface Group {
+  zone: 'raw' | 'quarantine';
+  prefix: string;
+  lines: string[];
+  seqs: string[];
+  minMs: number;
+  maxMs: number;
+}
+
+export function planBatch(records: readonly StreamRecord[], shardId: string, now: Date = new Date()): PlannedFile[] {
+  const sorted = [...records].sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
+  const groups = new Map<string, Group>();
+  const groupFor = (zone: Group['zone'], prefix: string): Group => {
+    let group = groups.get(prefix);
+    if (!group) {
+      group = { zone, prefix, lines: [], seqs: [], minMs: Number.POSITIVE_INFINITY, maxMs: Number.NEGATIVE_INFINITY };
+      groups.set(prefix, group);
+    }
+    return group;
+  };
+
+  for (const record of sorted) {
+    const bytes = Buffer.from(record.data, 'base64');
+    const parsed = parseClickEvent(bytes);
+    if (parsed.ok) {
+      const { dt, hour } = partitionOf(parsed.epochMs);
+      const group = groupFor('raw', `raw/clickstream/dt=${dt}/hour=${hour}/`);
+      group.lines.push(JSON.stringify(parsed.event));
+      group.seqs.push(record.sequenceNumber);
+      group.minMs = Math.min(group.minMs, parsed.epochMs);
+      group.maxMs = Math.max(group.maxMs, parsed.epochMs);
+    } else {
+      const arrivalMs = Number.isFinite(record.approximateArrivalTimestamp)
+        ? record.approximateArrivalTimestamp * 1000
+        : now.getTime();
+      const { dt } = partitionOf(arrivalMs);
+      const group = groupFor('quarantine', `quarantine/clickstream/dt=${dt}/`);
+      group.lines.push(
+        JSON.stringify({
+          reason: parsed.reason,
+          shardId,
+          sequenceNumber: record.sequenceNumber,
+          partitionKey: record.partitionKey,
+          approximateArrivalTimestamp: record.approximateArrivalTimestamp,
+          dataBase64: record.data,
+        }),
+      );
+      group.seqs.push(record.sequenceNumber);
+      group.minMs = Math.min(group.minMs, arrivalMs);
+      group.maxMs = Math.max(group.maxMs, arrivalMs);
+    }
+  }
+
+  return [...groups.values()].map((group) => toFile(group, shardId, now));
+}
+
+function toFile(group: Group, shardId: string, now: Date): PlannedFile {
+  const key = `${group.prefix}${shardId}-${group.seqs[0]}.jsonl`;
+  const body = Buffer.from(`${group.lines.join('\n')}\n`, 'utf8');
+  const manifest = buildManifest({
+    dataset: group.zone === 'raw' ? 'clickstream' : 'clickstream-quarantine',
+    dataKey: key,
+    contentType: 'application/x-ndjson',
+    body,
+    records: group.lines.length,
+    minEventTime: new Date(group.minMs).toISOString(),
+    maxEventTime: new Date(group.maxMs).toISOString(),
+    schemaVersion: CLICKSTREAM_SCHEMA_VERSION,
+    source: {
+      shardId,
+      firstSequenceNumber: group.seqs[0],
+      lastSequenceNumber: group.seqs[group.seqs.length - 1],
+    },
+    writtenAt: now,
+  });
+  return { zone: group.zone, key, body, sequenceNumbers: group.seqs, manifest };
+}
+
+/**
+ * After some files failed to write: Lambda will redeliver every record from the lowest failed
+ * sequence number on. A file that was written but holds records on both sides of that point would
+ * be duplicated by the redelivery (its redelivered part gets a new key), so it is rewritten with
+ * only its earlier records. Returns those rewrites and the sequence numbers that are not persisted
+ * once they are done (to report as batch item failures).
+ */
+export function planPartialFailure(
+  files: readonly PlannedFile[],
+  failed: ReadonlySet<string>,
+  shardId: string,
+  now: Date = new Date(),
+): { rewrites: PlannedFile[]; notPersisted: string[] } {
+  const notPersisted: string[] = [];
+  let lowest: string | undefined;
+  for (const file of files) {
+    if (!failed.has(file.key)) continue;
+    notPersisted.push(...file.sequenceNumbers);
+    const first = file.sequenceNumbers[0];
+    if (first !== undefined && (lowest === undefined || compareSequenceNumbers(first, lowest) < 0)) lowest = first;
+  }
+  if (lowest === undefined) return { rewrites: [], notPersisted: [] };
+  const rewrites: PlannedFile[] = [];
+  for (const file of files) {
+    if (failed.has(file.key)) continue;
+    const first = file.sequenceNumbers[0];
+    if (first === undefined || compareSequenceNumbers(first, lowest) >= 0) continue; // redelivery overwrites it
+    const keepCount = file.sequenceNumbers.findIndex((seq) => compareSequenceNumbers(seq, lowest) >= 0);
+    if (keepCount === -1) continue; // entirely before the redelivery point
+    notPersisted.push(...file.sequenceNumbers.slice(keepCount));
+    rewrites.push(truncate(file, keepCount, shardId, now));
+  }
+  notPersisted.sort(compareSequenceNumbers);
+  return { rewrites, notPersisted };
+}
+
+function truncate(file: PlannedFile, keepCount: number, shardId: string, now: Date): PlannedFile {
+  const lines = file.body.toString('utf8').split('\n').slice(0, keepCount);
+  const body = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+  const times = file.zone === 'raw' ? lines.map((line) => Date.parse(JSON.parse(line).timestamp as string)) : [];
+  const sequenceNumbers = file.sequenceNumbers.slice(0, keepCount);
+  const manifest = buildManifest({
+    dataset: file.manifest.dataset,
+    dataKey: file.key,
+    contentType: file.manifest.contentType,
+    body,
+    records: keepCount,
+    minEventTime: times.length > 0 ? new Date(Math.min(...times)).toISOString() : file.manifest.minEventTime,
+    maxEventTime: times.length > 0 ? new Date(Math.max(...times)).toISOString() : file.manifest.maxEventTime,
+    schemaVersion: file.manifest.schemaVersion,
+    source: { shardId, firstSequenceNumber: sequenceNumbers[0], lastSequenceNumber: sequenceNumbers.at(-1) },
+    writtenAt: now,
+  });
+  return { ...file, body, sequenceNumbers, manifest };
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+export const CLICKSTREAM_SCHEMA_VERSION = '1';
+export const EVENT_TYPES = ['view', 'click', 'add_to_cart', 'remove_from_cart', 'search', 'purchase'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+const id = z.string().min(1).max(128);
+
+/** The clickstream event contract (SPEC C1). Unknown extra fields are kept, never silently dropped. */
+export const ClickEventSchema = z
+  .looseObject({
+    eventId: z.uuid(),
+    eventType: z.enum(EVENT_TYPES),
+    userId: id,
+    sessionId: id,
+    productId: id.optional(),
+    searchTerm: z.string().min(1).max(512).optional(),
+    timestamp: z.iso.datetime({ precision: undefined }),
+    page: z.string().max(2048).optional(),
+    referrer: z.string().max(2048).optional(),
+    device: z.string().max(64).optional(),
+  })
+  .superRefine((event, ctx) => {
+    if (event.eventType === 'search') {
+      if (event.searchTerm === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['searchTerm'], message: 'is required for search events' });
+      }
+    } else if (event.productId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['productId'], message: `is required for ${event.eventType} events` });
+    }
+  });
+
+export type ClickEvent = z.infer<typeof ClickEventSchema>;
+
+export type ParseResult = { ok: true; event: ClickEvent; epochMs: number } | { ok: false; reason: string };
+
+/** Parse one record's bytes into a valid event, or say in one sentence why not. Never throws. */
+export function parseClickEvent(bytes: Uint8Array): ParseResult {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, reason: 'record is not valid UTF-8' };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `record is not valid JSON: ${(err as Error).message}` };
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    return { ok: false, reason: 'record is not a JSON object' };
+  }
+  const parsed = ClickEventSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue && issue.path.length > 0 ? issue.path.join('.') : 'event';
+    return { ok: false, reason: `schema violation at ${path}: ${issue?.message ?? 'invalid'}` };
+  }
+  return { ok: true, event: parsed.data, epochMs: Date.parse(parsed.data.timestamp) };
+}

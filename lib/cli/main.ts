@@ -1,0 +1,28 @@
+import { Command, CommanderError } from 'commander';
+import { registerBench } from './commands/bench';
+import { registerDemo } from './commands/demo';
+import { registerLocal } from './commands/local';
+
+export function buildProgram(): Command {
+  const program = new Command('recomart')
+    .description('RecoMart Pipeline: serverless recommendation data pipeline for AWS, with an embedded local cloud.')
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerDemo(program);
+  registerLocal(program);
+  registerBench(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    throw err;
+  }
+}

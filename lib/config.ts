@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/**
+ * Stage configuration. Defaults per stage live here; any field can be overridden at synth time with
+ * `-c recomart:config='{"clickstream":{"batchSize":500}}'` (deep-merged over the stage defaults).
+ */
+export const StageConfigSchema = z.object({
+  stage: z.enum(['dev', 'prod']),
+  /** Removal policy for stateful resources: dev stacks clean up after themselves, prod keeps data. */
+  retainData: z.boolean(),
+  logRetentionDays: z.number().int().positive(),
+  clickstream: z.object({
+    /** 0 = on-demand capacity mode; a positive number = provisioned with that many shards. */
+    shardCount: z.number().int().min(0),
+    batchSize: z.number().int().min(1).max(10_000),
+    maxBatchingWindowSeconds: z.number().int().min(0).max(300),
+    maxRecordAgeSeconds: z.number().int().min(60).max(604_800),
+    retryAttempts: z.number().int().min(0).max(10_000),
+    parallelizationFactor: z.number().int().min(1).max(10),
+  }),
+  lake: z.object({
+    /** Prefix under which transaction CSV drops trigger ingestion. */
+    transactionsPrefix: z.string().regex(/^[a-z0-9_\-/]+\/$/, 'must be a key prefix ending in /'),
+    /** Days after which archived source files move to a cheaper storage class. */
+    archiveTransitionDays: z.number().int().min(30),
+  }),
+  training: z.object({
+    cpu: z.number().int(),
+    memoryMiB: z.number().int(),
+  }),
+});
+
+export type StageConfig = z.infer<typeof StageConfigSchema>;
+export type Stage = StageConfig['stage'];
+
+const DEFAULTS: Record<Stage, StageConfig> = {
+  dev: {
+    stage: 'dev',
+    retainData: false,
+    logRetentionDays: 7,
+    clickstream: {
+      shardCount: 0,
+      batchSize: 500,
+      maxBatchingWindowSeconds: 1,
+      maxRecordAgeSeconds: 3600,
+      retryAttempts: 3,
+      parallelizationFactor: 1,
+    },
+    lake: { transactionsPrefix: 'landing/transactions/', archiveTransitionDays: 30 },
+    training: { cpu: 1024, memoryMiB: 4096 },
+  },
+  prod: {
+    stage: 'prod',
+    retainData: true,
+    logRetentionDays: 90,
+    clickstream: {
+      shardCount: 0,
+      batchSize: 1000,
+      maxBatchingWindowSeconds: 5,
+      maxRecordAgeSeconds: 86_400,
+      retryAttempts: 10,
+      parallelizationFactor: 2,
+    },
+    lake: { transactionsPrefix: 'landing/transactions/', archiveTransitionDays: 90 },
+    training: { cpu: 4096, memoryMiB: 16_384 },
+  },
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function deepMerge<T>(base: T, patch: DeepPartial<T> | undefined): T {
+  if (patch === undefined) return base;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
+    const current = out[key];
+    out[key] =
+      value !== null && typeof value === 'object' && !Array.isArray(value) && typeof current === 'object'
+        ? deepMerge(current, value as DeepPartial<unknown>)
+        : value;
+  }
+  return out as T;
+}
+
+/**
+ * Resolve the configuration of a stage, with optional overrides (an object or a JSON string, as CDK
+ * context values arrive). Throws one clear error naming the offending field.
+ */
+export function resolveStageConfig(stage: unknown, overrides?: unknown): StageConfig {
+  const stageName = stage ?? 'dev';
+  if (stageName !== 'dev' && stageName !== 'prod') {
+    throw new Error(`Unknown stage "${String(stageName)}": use -c stage=dev or -c stage=prod.`);
+  }
+  let patch: unknown = overrides;
+  if (typeof overrides === 'string') {
+    try {
+      patch = JSON.parse(overrides);
+    } catch {
+      throw new Error('Context value recomart:config is not valid JSON.');
+    }
+  }
+  const merged = deepMerge(DEFAULTS[stageName], patch as DeepPartial<StageConfig> | undefined);
+  const parsed = StageConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid stage configuration at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}.`);
+  }
+  return parsed.data;
+}

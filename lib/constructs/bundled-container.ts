@@ -1,0 +1,39 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { buildSync } from 'esbuild';
+import { PROJECT_ROOT } from './lambda-function';
+
+/**
+ * A container image whose entrypoint is a TypeScript file bundled by the local esbuild at synth time.
+ * The image context is a staging folder holding the Dockerfile and `index.js`; `cdk synth` copies it
+ * into cdk.out (no Docker needed), `cdk deploy` builds and pushes it. The local cloud runs the same
+ * `index.js` as a child process.
+ */
+export function bundledContainerImage(containerDir: string): ecs.ContainerImage {
+  const sourceDir = path.join(PROJECT_ROOT, 'containers', containerDir);
+  const result = buildSync({
+    entryPoints: [path.join(sourceDir, 'entrypoint.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    sourcemap: 'inline',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]?.contents;
+  if (!code) throw new Error(`esbuild produced no output for containers/${containerDir}/entrypoint.ts`);
+  const dockerfile = fs.readFileSync(path.join(sourceDir, 'Dockerfile'));
+  const hash = crypto.createHash('sha256').update(code).update(dockerfile).digest('hex').slice(0, 16);
+  const stage = path.join(os.tmpdir(), 'recomart-container-staging', `${containerDir}-${hash}`);
+  if (!fs.existsSync(path.join(stage, 'index.js'))) {
+    fs.mkdirSync(stage, { recursive: true });
+    fs.writeFileSync(path.join(stage, 'Dockerfile'), dockerfile);
+    fs.writeFileSync(path.join(stage, 'index.js'), code);
+  }
+  return ecs.ContainerImage.fromAsset(stage);
+}

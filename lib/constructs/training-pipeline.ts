@@ -1,0 +1,137 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { bundledContainerImage } from './bundled-container';
+import { RecoMartFunction, retentionFor } from './lambda-function';
+
+export interface TrainingPipelineProps {
+  readonly lakeBucket: s3.IBucket;
+  /** Fargate task CPU units. @default 1024 */
+  readonly cpu?: number;
+  /** Fargate task memory. @default 4096 */
+  readonly memoryMiB?: number;
+  /** @default 7 */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * The Step Functions "training-pipeline". Today: check inputs (λ) → audit the raw zone against its
+ * manifests (ECS Fargate task, runTask.sync) → done; every task retried with backoff and jitter,
+ * every failure caught to a Fail state with its cause. Later issues add features, ALS, gate, publish.
+ */
+export class TrainingPipeline extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly cluster: ecs.Cluster;
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  public readonly failedAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
+    super(scope, id);
+    const retention = retentionFor(props.logRetentionDays ?? 7);
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+      flowLogs: { all: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+    });
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'AuditTask', {
+      cpu: props.cpu ?? 1024,
+      memoryLimitMiB: props.memoryMiB ?? 4096,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    const container = this.taskDefinition.addContainer('lake-audit', {
+      image: bundledContainerImage('lake-audit'),
+      logging: ecs.LogDrivers.awsLogs({
+        streamPrefix: 'lake-audit',
+        logGroup: new logs.LogGroup(this, 'AuditLogs', { retention, removalPolicy: RemovalPolicy.DESTROY }),
+      }),
+      environment: { AUDIT_PREFIX: 'raw/' },
+    });
+    props.lakeBucket.grantRead(this.taskDefinition.taskRole, 'raw/*');
+    props.lakeBucket.grantPut(this.taskDefinition.taskRole, 'reports/audit/*');
+    NagSuppressions.addResourceSuppressions(this.taskDefinition, [
+      { id: 'AwsSolutions-ECS2', reason: 'The only environment variable is a non-secret key prefix.' },
+    ]);
+
+    const checkInputsFn = new RecoMartFunction(this, 'CheckInputsFunction', {
+      functionDir: 'check-inputs',
+      environment: { LAKE_BUCKET: props.lakeBucket.bucketName },
+      logRetentionDays: props.logRetentionDays,
+    });
+    props.lakeBucket.grantRead(checkInputsFn, 'raw/*');
+
+    const retry: sfn.RetryProps = {
+      errors: ['States.TaskFailed', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException'],
+      interval: Duration.seconds(2),
+      maxAttempts: 2,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    };
+    const failed = new sfn.Fail(this, 'PipelineFailed', {
+      comment: 'A step failed; its error and cause are in $.error.',
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    });
+
+    const checkInputs = new tasks.LambdaInvoke(this, 'CheckInputs', {
+      lambdaFunction: checkInputsFn,
+      payloadResponseOnly: false,
+      outputPath: '$.Payload',
+      retryOnServiceExceptions: false,
+    })
+      .addRetry({ ...retry, errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] })
+      .addCatch(failed, { resultPath: '$.error' });
+
+    const audit = new tasks.EcsRunTask(this, 'AuditLake', {
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      launchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
+      assignPublicIp: true,
+      subnets: { subnetType: ec2.SubnetType.PUBLIC },
+      containerOverrides: [
+        {
+          containerDefinition: container,
+          environment: [
+            { name: 'LAKE_BUCKET', value: sfn.JsonPath.stringAt('$.bucket') },
+            { name: 'RUN_ID', value: sfn.JsonPath.stringAt('$.runId') },
+          ],
+        },
+      ],
+      resultPath: '$.audit',
+      resultSelector: { 'taskArn.$': '$.TaskArn', 'exitCode.$': '$.Containers[0].ExitCode' },
+    })
+      .addRetry({ ...retry, errors: ['ECS.AmazonECSException'] })
+      .addCatch(failed, { resultPath: '$.error' });
+
+    const logGroup = new logs.LogGroup(this, 'ExecutionLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(checkInputs.next(audit).next(new sfn.Succeed(this, 'Done'))),
+      timeout: Duration.hours(2),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+
+    this.failedAlarm = new cloudwatch.Alarm(this, 'FailedAlarm', {
+      alarmDescription: 'A training-pipeline execution failed.',
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5) }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+}

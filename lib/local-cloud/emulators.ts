@@ -1,0 +1,149 @@
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+export interface EmulatorEndpoints {
+  readonly s3: string;
+  readonly dynamodb: string;
+  readonly sqs: string;
+  readonly kinesis: string;
+}
+
+/** Credentials every emulator accepts (s3rver insists on these exact ones). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+
+/** A raw S3 notification record as s3rver emits it (normalised to the AWS shape by s3-notifications.ts). */
+export interface RawS3Record {
+  readonly eventName: string;
+  readonly eventTime: string;
+  readonly s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer?: string } };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number, name: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${name} did not open port ${port} within ${timeoutMs} ms`);
+}
+
+/**
+ * The emulator processes of the local cloud: one child hosting S3, DynamoDB and SQS, and
+ * kinesis-local (kinesis-mock) as another. Data lives under `stateDir`.
+ */
+export class Emulators {
+  private host?: ChildProcess;
+  private kinesis?: ChildProcess;
+  public endpoints?: EmulatorEndpoints;
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly onS3Event: (record: RawS3Record) => void,
+  ) {}
+
+  async start(): Promise<EmulatorEndpoints> {
+    fs.mkdirSync(path.join(this.stateDir, 'logs'), { recursive: true });
+    const kinesisPort = await freePort();
+    const kinesisTlsPort = await freePort();
+    const kinesisMain = require.resolve('kinesis-local/main.js');
+    const kinesisLog = fs.openSync(path.join(this.stateDir, 'logs', 'kinesis-local.log'), 'a');
+    this.kinesis = spawn(process.execPath, [kinesisMain], {
+      env: {
+        ...process.env,
+        KINESIS_MOCK_PLAIN_PORT: String(kinesisPort),
+        KINESIS_MOCK_TLS_PORT: String(kinesisTlsPort),
+        KINESIS_MOCK_CERT_PATH: path.join(path.dirname(kinesisMain), 'server.json'),
+        CREATE_STREAM_DURATION: '50ms',
+        DELETE_STREAM_DURATION: '50ms',
+        LOG_LEVEL: 'WARN',
+      },
+      stdio: ['ignore', kinesisLog, kinesisLog],
+    });
+    fs.closeSync(kinesisLog);
+
+    this.host = fork(path.join(__dirname, 'emulator-host.mjs'), [], {
+      execArgv: ['--openssl-legacy-provider'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const ports = await new Promise<{ s3: number; dynamodb: number; sqs: number }>((resolve, reject) => {
+      const host = this.host as ChildProcess;
+      const timer = setTimeout(() => reject(new Error('emulator host did not start within 15 s')), 15_000);
+      host.on('message', (message: { type: string; ports?: never; message?: string; record?: RawS3Record }) => {
+        if (message.type === 'ready') {
+          clearTimeout(timer);
+          resolve(message.ports as unknown as { s3: number; dynamodb: number; sqs: number });
+        } else if (message.type === 'error') {
+          clearTimeout(timer);
+          reject(new Error(`emulator host failed: ${message.message}`));
+        } else if (message.type === 's3event' && message.record) {
+          this.onS3Event(message.record);
+        }
+      });
+      host.once('exit', (code) => reject(new Error(`emulator host exited with code ${code}`)));
+      host.send({ type: 'start', stateDir: this.stateDir });
+    });
+    await waitForPort(kinesisPort, this.kinesis, 20_000, 'kinesis-local');
+    const url = (port: number) => `http://127.0.0.1:${port}`;
+    this.endpoints = {
+      s3: url(ports.s3),
+      dynamodb: url(ports.dynamodb),
+      sqs: url(ports.sqs),
+      kinesis: url(kinesisPort),
+    };
+    return this.endpoints;
+  }
+
+  async stop(): Promise<void> {
+    const host = this.host;
+    const kinesis = this.kinesis;
+    this.host = undefined;
+    this.kinesis = undefined;
+    await Promise.all([
+      host && host.exitCode === null
+        ? new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              host.kill('SIGKILL');
+              resolve();
+            }, 5_000);
+            host.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            host.send({ type: 'stop' });
+          })
+        : undefined,
+      kinesis && kinesis.exitCode === null
+        ? new Promise<void>((resolve) => {
+            kinesis.once('exit', () => resolve());
+            kinesis.kill('SIGTERM');
+            setTimeout(() => kinesis.kill('SIGKILL'), 3_000).unref();
+          })
+        : undefined,
+    ]);
+  }
+}

@@ -1,0 +1,200 @@
+import * as http from 'node:http';
+import type { EmulatorEndpoints } from './emulators';
+import type { Execution, LocalStepFunctions } from './step-functions';
+
+/** Which service a signed request is for: the credential scope names it (`.../us-east-1/s3/aws4_request`). */
+export function serviceOf(req: { headers: http.IncomingHttpHeaders; url?: string }): string {
+  const auth = String(req.headers.authorization ?? '');
+  const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(auth);
+  if (scope?.[1]) return scope[1];
+  const query = /X-Amz-Credential=[^&]*?%2F[^&]*?%2F[^&]*?%2F([^&%]+)%2Faws4_request/i.exec(req.url ?? '');
+  if (query?.[1]) return query[1];
+  const target = String(req.headers['x-amz-target'] ?? '');
+  if (target.startsWith('Kinesis_')) return 'kinesis';
+  if (target.startsWith('DynamoDB_')) return 'dynamodb';
+  if (target.startsWith('AmazonSQS')) return 'sqs';
+  if (target.startsWith('AWSStepFunctions')) return 'states';
+  return 's3';
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function toSdk(e: Execution) {
+  return {
+    executionArn: e.executionArn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: Date.parse(e.startDate) / 1000,
+    ...(e.stopDate ? { stopDate: Date.parse(e.stopDate) / 1000 } : {}),
+    input: e.input,
+    ...(e.output !== undefined ? { output: e.output } : {}),
+    ...(e.error !== undefined ? { error: e.error } : {}),
+    ...(e.cause !== undefined ? { cause: e.cause } : {}),
+  };
+}
+
+/** The Step Functions JSON API (the subset the CLI and tests use) over the local runner. */
+export function stepFunctionsApi(sfn: LocalStepFunctions, action: string, body: Record<string, unknown>): unknown {
+  const execution = () => {
+    const e = sfn.describe(String(body.executionArn));
+    if (!e) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${body.executionArn}'`);
+    return e;
+  };
+  switch (action) {
+    case 'ListStateMachines':
+      return {
+        stateMachines: sfn
+          .list()
+          .map((m) => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: 0 })),
+      };
+    case 'DescribeStateMachine': {
+      const m = sfn.machine(String(body.stateMachineArn));
+      if (!m) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${body.stateMachineArn}'`);
+      return {
+        stateMachineArn: m.arn,
+        name: m.name,
+        status: 'ACTIVE',
+        definition: JSON.stringify(m.definition),
+        type: 'STANDARD',
+        roleArn: 'local',
+        creationDate: 0,
+      };
+    }
+    case 'StartExecution': {
+      let input: unknown = {};
+      try {
+        input = body.input === undefined ? {} : JSON.parse(String(body.input));
+      } catch {
+        throw new ApiError('InvalidExecutionInput', 'Execution input is not valid JSON');
+      }
+      try {
+        const e = sfn.start(String(body.stateMachineArn), input, body.name ? String(body.name) : undefined);
+        return { executionArn: e.executionArn, startDate: Date.parse(e.startDate) / 1000 };
+      } catch (err) {
+        throw new ApiError((err as Error).name, (err as Error).message);
+      }
+    }
+    case 'DescribeExecution':
+      return toSdk(execution());
+    case 'StopExecution':
+      sfn.stop(String(body.executionArn));
+      return { stopDate: Date.now() / 1000 };
+    case 'ListExecutions':
+      return { executions: sfn.executionsOf(String(body.stateMachineArn)).map(toSdk).reverse() };
+    case 'GetExecutionHistory':
+      return {
+        events: execution().events.map((ev) => ({
+          id: ev.id,
+          previousEventId: ev.id - 1,
+          timestamp: Date.parse(ev.timestamp) / 1000,
+          type: ev.type,
+          ...(ev.stateName
+            ? { stateEnteredEventDetails: { name: ev.stateName, input: JSON.stringify(ev.details?.input ?? {}) } }
+            : {}),
+          ...(ev.details?.error !== undefined
+            ? { executionFailedEventDetails: { error: ev.details.error, cause: String(ev.details.cause) } }
+            : {}),
+        })),
+      };
+    default:
+      throw new ApiError('UnknownOperationException', `${action} is not supported by the local cloud`);
+  }
+}
+
+/**
+ * One endpoint for every service, like LocalStack's :4566: requests are routed by the service in
+ * their SigV4 credential scope. Headers (Host included) pass through unchanged, so signatures stay valid.
+ */
+export class Gateway {
+  private server?: http.Server;
+  url?: string;
+
+  constructor(
+    private readonly endpoints: EmulatorEndpoints,
+    private readonly sfn: () => LocalStepFunctions | undefined,
+  ) {}
+
+  async start(port = 0): Promise<string> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(port, '127.0.0.1', () => resolve());
+    });
+    const address = this.server.address() as { port: number };
+    this.url = `http://127.0.0.1:${address.port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const service = serviceOf(req);
+    if (service === 'states') {
+      this.handleStates(req, res);
+      return;
+    }
+    const targets: Record<string, string> = {
+      s3: this.endpoints.s3,
+      kinesis: this.endpoints.kinesis,
+      dynamodb: this.endpoints.dynamodb,
+      sqs: this.endpoints.sqs,
+    };
+    const target = targets[service];
+    if (!target) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ __type: 'UnknownService', message: `The local cloud does not serve "${service}"` }));
+      return;
+    }
+    const url = new URL(target);
+    const upstream = http.request(
+      { host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', (err) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`local cloud gateway: ${service} emulator unreachable: ${err.message}`);
+    });
+    req.pipe(upstream);
+  }
+
+  private handleStates(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const action = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
+      const reply = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify(body));
+      };
+      const sfn = this.sfn();
+      if (!sfn) return reply(400, { __type: 'UnknownOperationException', message: 'Step Functions is not up yet' });
+      try {
+        const body = chunks.length
+          ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
+          : {};
+        reply(200, stepFunctionsApi(sfn, action, body));
+      } catch (err) {
+        const type = err instanceof ApiError ? err.type : 'InternalFailure';
+        reply(400, { __type: type, message: (err as Error).message });
+      }
+    });
+  }
+}

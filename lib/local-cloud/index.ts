@@ -1,0 +1,535 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CreateTableCommand, type CreateTableCommandInput, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { dynamoDbClient, type Env, kinesisClient, s3Client, sqsClient } from '../../layers/aws/clients';
+import { createApp } from '../app';
+import { PROJECT_ROOT } from '../constructs/lambda-function';
+import { type EmulatorEndpoints, Emulators, LOCAL_CREDENTIALS, LOCAL_REGION, type RawS3Record } from './emulators';
+import { Gateway } from './gateway';
+import { KinesisEventSourceMapping } from './kinesis-esm';
+import { LocalFunction } from './lambda-runtime';
+import { type NotificationRule, ruleMatches, rulesFromNotificationResource, toAwsS3Record } from './s3-notifications';
+import { LocalStepFunctions, type StateMachineSpec, type TaskDefinitionSpec } from './step-functions';
+import { type CfnTemplate, TemplateResolver } from './template';
+
+/** Resource types the local cloud creates or wires. */
+const HANDLED = new Set([
+  'AWS::S3::Bucket',
+  'AWS::Kinesis::Stream',
+  'AWS::DynamoDB::Table',
+  'AWS::SQS::Queue',
+  'AWS::Lambda::Function',
+  'AWS::Lambda::EventSourceMapping',
+  'Custom::S3BucketNotifications',
+  'AWS::StepFunctions::StateMachine',
+  'AWS::ECS::TaskDefinition',
+]);
+
+/** Resource types with no local counterpart, and why that is safe. */
+export const IGNORED: Record<string, string> = {
+  'AWS::IAM::Role': 'permissions are not enforced locally',
+  'AWS::IAM::Policy': 'permissions are not enforced locally',
+  'AWS::IAM::ManagedPolicy': 'permissions are not enforced locally',
+  'AWS::Lambda::Permission': 'permissions are not enforced locally',
+  'AWS::S3::BucketPolicy': 'permissions are not enforced locally',
+  'AWS::SQS::QueuePolicy': 'permissions are not enforced locally',
+  'AWS::KMS::Key': 'emulators store data unencrypted',
+  'AWS::KMS::Alias': 'emulators store data unencrypted',
+  'AWS::Logs::LogGroup': 'logs go to files under <state>/logs',
+  'AWS::CloudWatch::Alarm': 'no metrics locally',
+  'AWS::EC2::VPC': 'no network isolation locally',
+  'AWS::EC2::Subnet': 'no network isolation locally',
+  'AWS::EC2::RouteTable': 'no network isolation locally',
+  'AWS::EC2::SubnetRouteTableAssociation': 'no network isolation locally',
+  'AWS::EC2::Route': 'no network isolation locally',
+  'AWS::EC2::InternetGateway': 'no network isolation locally',
+  'AWS::EC2::VPCGatewayAttachment': 'no network isolation locally',
+  'AWS::EC2::SecurityGroup': 'no network isolation locally',
+  'AWS::EC2::FlowLog': 'no network isolation locally',
+  'AWS::ECS::Cluster': 'tasks run as local child processes',
+  'AWS::CDK::Metadata': 'CDK bookkeeping',
+};
+
+export interface LocalCloudOptions {
+  /** Where emulator data, logs, the cloud assembly and endpoint.json live. @default '.recomart' */
+  readonly stateDir?: string;
+  /** CDK context for the synth (stage, recomart:config). @default { stage: 'dev' } */
+  readonly context?: Record<string, unknown>;
+  /** Port of the single gateway endpoint. @default 0 (a free port) */
+  readonly port?: number;
+  /** Progress and diagnostics. @default - silent */
+  readonly log?: (line: string) => void;
+  /** Step Functions retry waits, in ms, instead of the definition's. @default 100 */
+  readonly retryIntervalMs?: number;
+}
+
+export interface LocalCloudInfo {
+  readonly endpoint: string;
+  readonly endpoints: EmulatorEndpoints & { states: string };
+  readonly region: string;
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  readonly stackName: string;
+  readonly outputs: Record<string, string>;
+  readonly resources: { logicalId: string; type: string; physicalName: string }[];
+  readonly pid: number;
+  readonly startedAt: string;
+}
+
+/**
+ * The embedded local cloud: synthesizes the CDK app, starts emulators, brings the template's
+ * resources up on them and wires its event sources and state machines to the bundled code.
+ */
+export class LocalCloud {
+  readonly stateDir: string;
+  private readonly log: (line: string) => void;
+  private emulators?: Emulators;
+  private gateway?: Gateway;
+  private resolver?: TemplateResolver;
+  private readonly functions = new Map<string, LocalFunction>();
+  private readonly mappings: KinesisEventSourceMapping[] = [];
+  private rules: NotificationRule[] = [];
+  private stepFunctions?: LocalStepFunctions;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private clients?: { s3: S3Client; kinesis: KinesisClient; sqs: SQSClient };
+  info?: LocalCloudInfo;
+  readonly asyncFailures: { functionName: string; error: string; event: unknown }[] = [];
+
+  constructor(private readonly options: LocalCloudOptions = {}) {
+    this.stateDir = path.resolve(options.stateDir ?? '.recomart');
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** Environment that points the SDK (via layers/aws/clients) at this cloud's emulators. */
+  sdkEnv(): Record<string, string> {
+    const e = this.requireInfo().endpoints;
+    return {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL: this.requireInfo().endpoint,
+      AWS_ENDPOINT_URL_S3: e.s3,
+      AWS_ENDPOINT_URL_KINESIS: e.kinesis,
+      AWS_ENDPOINT_URL_DYNAMODB: e.dynamodb,
+      AWS_ENDPOINT_URL_SQS: e.sqs,
+      AWS_ENDPOINT_URL_SFN: e.states,
+    };
+  }
+
+  private requireInfo(): LocalCloudInfo {
+    if (!this.info) throw new Error('The local cloud is not running.');
+    return this.info;
+  }
+
+  async start(): Promise<LocalCloudInfo> {
+    const t0 = Date.now();
+    fs.mkdirSync(this.stateDir, { recursive: true });
+    this.emulators = new Emulators(this.stateDir, (record) => this.onS3Event(record));
+    const emulatorsUp = this.emulators.start();
+    emulatorsUp.catch(() => undefined);
+
+    this.log('synthesizing the CDK app');
+    const assemblyDir = path.join(this.stateDir, 'cdk.out');
+    fs.rmSync(assemblyDir, { recursive: true, force: true });
+    const { app, stack } = createApp({
+      context: { stage: 'dev', ...this.options.context },
+      outdir: assemblyDir,
+      nag: false,
+    });
+    const assembly = app.synth();
+    const artifact = assembly.getStackByName(stack.stackName);
+    const template = artifact.template as CfnTemplate;
+    const assets = JSON.parse(fs.readFileSync(path.join(assemblyDir, `${stack.stackName}.assets.json`), 'utf8')) as {
+      dockerImages?: Record<string, { source: { directory: string } }>;
+    };
+    this.log(`synthesized ${Object.keys(template.Resources).length} resources in ${Date.now() - t0} ms`);
+
+    const unknown = Object.entries(template.Resources).filter(([, r]) => !HANDLED.has(r.Type) && !(r.Type in IGNORED));
+    if (unknown.length > 0) {
+      throw new Error(
+        `The local cloud does not know how to run ${unknown.map(([id, r]) => `${r.Type} (${id})`).join(', ')}; ` +
+          'teach lib/local-cloud/index.ts to create it or to ignore it with a reason.',
+      );
+    }
+
+    const endpoints = await emulatorsUp;
+    const resolver = new TemplateResolver(stack.stackName, template);
+    resolver.sqsEndpoint = endpoints.sqs;
+    this.resolver = resolver;
+    this.gateway = new Gateway(endpoints, () => this.stepFunctions);
+    const endpoint = await this.gateway.start(this.options.port ?? 0);
+    this.info = {
+      endpoint,
+      endpoints: { ...endpoints, states: endpoint },
+      region: LOCAL_REGION,
+      credentials: { ...LOCAL_CREDENTIALS },
+      stackName: stack.stackName,
+      outputs: {},
+      resources: Object.entries(template.Resources)
+        .filter(([, r]) => HANDLED.has(r.Type))
+        .map(([logicalId, r]) => ({ logicalId, type: r.Type, physicalName: resolver.physicalName(logicalId) })),
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    };
+    const env = this.sdkEnv() as Env;
+    this.clients = { s3: s3Client({ env }), kinesis: kinesisClient({ env }), sqs: sqsClient({ env }) };
+
+    await this.provision(template, resolver);
+    this.loadFunctions(template, resolver, assemblyDir);
+    this.wireNotifications(template, resolver);
+    this.stepFunctions = new LocalStepFunctions(this.stateMachines(template, resolver), {
+      invokeFunction: (ref, payload) => this.functionByRef(ref).invoke(payload),
+      taskDefinitions: this.taskDefinitions(template, resolver, assemblyDir, assets.dockerImages ?? {}),
+      // Local only: the SDK's Node 22 notice would drown the container's own log lines.
+      containerEnv: { ...this.sdkEnv(), NODE_OPTIONS: '--disable-warning=NodeVersionSupportWarning' },
+      stateDir: this.stateDir,
+      retryIntervalMs: this.options.retryIntervalMs ?? 100,
+      log: this.log,
+    });
+    await this.startMappings(template, resolver);
+
+    const outputs: Record<string, string> = {};
+    for (const [name, output] of Object.entries(template.Outputs ?? {}))
+      outputs[name] = String(resolver.resolve(output.Value));
+    this.info = { ...this.info, outputs };
+    fs.writeFileSync(path.join(this.stateDir, 'endpoint.json'), `${JSON.stringify(this.info, null, 2)}\n`);
+    this.log(`local cloud up in ${Date.now() - t0} ms at ${endpoint}`);
+    return this.info;
+  }
+
+  private async provision(template: CfnTemplate, resolver: TemplateResolver): Promise<void> {
+    const { s3, kinesis, sqs } = this.clients as NonNullable<typeof this.clients>;
+    const ddb = dynamoDbClient({ env: this.sdkEnv() });
+    const work: Promise<unknown>[] = [];
+    for (const [id, r] of Object.entries(template.Resources)) {
+      const props = (resolver.resolve(r.Properties ?? {}) ?? {}) as Record<string, unknown>;
+      const name = resolver.physicalName(id);
+      if (r.Type === 'AWS::S3::Bucket') {
+        work.push(
+          s3.send(new CreateBucketCommand({ Bucket: name })).catch((err: Error) => {
+            if (!/BucketAlready(OwnedByYou|Exists)/.test(err.name)) throw err;
+          }),
+        );
+      } else if (r.Type === 'AWS::Kinesis::Stream') {
+        const mode = (props.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode;
+        const shards = Number(props.ShardCount ?? 0);
+        work.push(
+          kinesis
+            .send(
+              new CreateStreamCommand({
+                StreamName: name,
+                ...(mode === 'ON_DEMAND' || !shards
+                  ? { StreamModeDetails: { StreamMode: 'ON_DEMAND' } }
+                  : { ShardCount: shards }),
+              }),
+            )
+            .catch((err: Error) => {
+              if (err.name !== 'ResourceInUseException') throw err;
+            })
+            .then(() => this.waitForStream(kinesis, name)),
+        );
+      } else if (r.Type === 'AWS::DynamoDB::Table') {
+        const input: CreateTableCommandInput = {
+          TableName: name,
+          KeySchema: props.KeySchema as CreateTableCommandInput['KeySchema'],
+          AttributeDefinitions: props.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+          BillingMode: (props.BillingMode as 'PAY_PER_REQUEST' | undefined) ?? 'PROVISIONED',
+          ...(props.ProvisionedThroughput ? { ProvisionedThroughput: props.ProvisionedThroughput as never } : {}),
+          ...(props.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: props.GlobalSecondaryIndexes as never } : {}),
+          ...(props.LocalSecondaryIndexes ? { LocalSecondaryIndexes: props.LocalSecondaryIndexes as never } : {}),
+        };
+        work.push(
+          ddb.send(new CreateTableCommand(input)).catch((err: Error) => {
+            if (!(err instanceof ResourceInUseException)) throw err;
+          }),
+        );
+      } else if (r.Type === 'AWS::SQS::Queue') {
+        const attributes: Record<string, string> = {};
+        for (const key of [
+          'VisibilityTimeout',
+          'MessageRetentionPeriod',
+          'DelaySeconds',
+          'ReceiveMessageWaitTimeSeconds',
+          'FifoQueue',
+          'ContentBasedDeduplication',
+        ]) {
+          if (props[key] !== undefined) attributes[key] = String(props[key]);
+        }
+        if (props.RedrivePolicy) attributes.RedrivePolicy = JSON.stringify(props.RedrivePolicy);
+        work.push(
+          sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })).then((out) => {
+            if (out.QueueUrl) resolver.queueUrls.set(id, out.QueueUrl);
+          }),
+        );
+      }
+    }
+    await Promise.all(work);
+  }
+
+  private async waitForStream(kinesis: KinesisClient, name: string): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+      if (out.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`Kinesis stream ${name} did not become ACTIVE`);
+  }
+
+  private loadFunctions(template: CfnTemplate, resolver: TemplateResolver, assemblyDir: string): void {
+    const nodeModules = path.join(PROJECT_ROOT, 'node_modules');
+    for (const [id, r] of resolver.resourcesOfType('AWS::Lambda::Function')) {
+      const props = resolver.resolve(r.Properties ?? {}) as Record<string, unknown>;
+      const assetPath = r.Metadata?.['aws:asset:path'];
+      const runtime = String(props.Runtime ?? '');
+      const handler = String(props.Handler ?? 'index.handler');
+      const file = handler.slice(0, handler.lastIndexOf('.'));
+      const entry =
+        typeof assetPath === 'string' && runtime.startsWith('nodejs')
+          ? path.join(assemblyDir, assetPath, `${file}.js`)
+          : undefined;
+      const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+        {}) as Record<string, unknown>;
+      const fn = new LocalFunction(
+        {
+          logicalId: id,
+          name: resolver.physicalName(id),
+          arn: resolver.arn(id),
+          entry,
+          handler,
+          environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
+          timeoutSeconds: Number(props.Timeout ?? 3),
+          memoryMb: Number(props.MemorySize ?? 128),
+          concurrency: Number(props.ReservedConcurrentExecutions ?? 4),
+        },
+        { ...this.sdkEnv(), AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? 128), TZ: 'UTC' },
+        path.join(this.stateDir, 'logs', 'lambda'),
+        nodeModules,
+      );
+      this.functions.set(id, fn);
+    }
+    void template;
+  }
+
+  /** A function by logical id, name or ARN (with or without a qualifier). */
+  functionByRef(ref: string): LocalFunction {
+    const direct = this.functions.get(ref);
+    if (direct) return direct;
+    const bare = ref.replace(/:(\$LATEST|\d+)$/, '');
+    for (const fn of this.functions.values()) if (fn.spec.name === bare || fn.spec.arn === bare) return fn;
+    throw new Error(`No function ${ref} in the template`);
+  }
+
+  private wireNotifications(template: CfnTemplate, resolver: TemplateResolver): void {
+    this.rules = resolver
+      .resourcesOfType('Custom::S3BucketNotifications')
+      .flatMap(([, r]) => rulesFromNotificationResource(resolver.resolve(r.Properties ?? {}) as never));
+    for (const rule of this.rules) {
+      this.log(
+        `S3 ${rule.bucket} ${rule.events.join(',')} ${rule.prefix ?? ''}*${rule.suffix ?? ''} → ${rule.target.arn.split(':').pop()}`,
+      );
+    }
+    void template;
+  }
+
+  private onS3Event(raw: RawS3Record): void {
+    const key = raw.s3.object.key;
+    const matching = this.rules.filter((rule) => ruleMatches(rule, raw.s3.bucket.name, raw.eventName, key));
+    for (const rule of matching) {
+      const task = this.dispatchS3(raw, rule).catch((err) => this.log(`S3 notification for ${key} failed: ${err}`));
+      this.inflight.add(task);
+      task.finally(() => this.inflight.delete(task));
+    }
+  }
+
+  private async dispatchS3(raw: RawS3Record, rule: NotificationRule): Promise<void> {
+    let eTag = raw.s3.object.eTag;
+    if (!eTag && raw.eventName.startsWith('ObjectCreated')) {
+      const head = await this.clients?.s3.send(
+        new HeadObjectCommand({ Bucket: raw.s3.bucket.name, Key: raw.s3.object.key }),
+      );
+      eTag = head?.ETag;
+    }
+    const event = { Records: [toAwsS3Record(raw, rule, LOCAL_REGION, eTag)] };
+    if (rule.target.type === 'queue') {
+      const queueName = rule.target.arn.split(':').pop() ?? '';
+      const resolver = this.resolver as TemplateResolver;
+      const queueId = resolver
+        .resourcesOfType('AWS::SQS::Queue')
+        .find(([qid]) => resolver.physicalName(qid) === queueName)?.[0];
+      const url = resolver.queueUrl(queueId ?? queueName, this.requireInfo().endpoints.sqs);
+      await this.clients?.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify(event) }));
+      return;
+    }
+    await this.invokeAsync(this.functionByRef(rule.target.arn), event);
+  }
+
+  /** Asynchronous invocation like Lambda's: up to 2 retries, then recorded as failed (never silently dropped). */
+  private async invokeAsync(fn: LocalFunction, event: unknown): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const result = await fn.invoke(event);
+      if (result.ok) return;
+      this.log(
+        `${fn.spec.name} failed (attempt ${attempt + 1}/3): ${result.error.errorType}: ${result.error.errorMessage}`,
+      );
+      if (attempt === 2) {
+        const failure = {
+          functionName: fn.spec.name,
+          error: `${result.error.errorType}: ${result.error.errorMessage}`,
+          event,
+        };
+        this.asyncFailures.push(failure);
+        fs.appendFileSync(
+          path.join(this.stateDir, 'logs', 'async-invoke-failures.jsonl'),
+          `${JSON.stringify(failure)}\n`,
+        );
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
+  }
+
+  private async startMappings(template: CfnTemplate, resolver: TemplateResolver): Promise<void> {
+    const { kinesis, sqs } = this.clients as NonNullable<typeof this.clients>;
+    for (const [id, r] of resolver.resourcesOfType('AWS::Lambda::EventSourceMapping')) {
+      const props = resolver.resolve(r.Properties ?? {}) as Record<string, unknown>;
+      const sourceArn = String(props.EventSourceArn ?? '');
+      if (!sourceArn.startsWith('arn:aws:kinesis:')) {
+        throw new Error(`Event source mapping ${id} reads ${sourceArn}; only Kinesis sources are emulated so far.`);
+      }
+      const fn = this.functionByRef(String(props.FunctionName));
+      const destination = (props.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure
+        ?.Destination;
+      let onFailureQueueUrl: string | undefined;
+      if (destination) {
+        if (!destination.startsWith('arn:aws:sqs:'))
+          throw new Error(`${id}: only SQS on-failure destinations are emulated`);
+        const queueName = destination.split(':').pop();
+        const queueId = resolver
+          .resourcesOfType('AWS::SQS::Queue')
+          .find(([qid]) => resolver.physicalName(qid) === queueName)?.[0];
+        if (!queueId) throw new Error(`${id}: on-failure destination ${destination} is not a queue of this template`);
+        onFailureQueueUrl = resolver.queueUrl(queueId, this.requireInfo().endpoints.sqs);
+      }
+      const mapping = new KinesisEventSourceMapping(
+        {
+          logicalId: id,
+          streamName: sourceArn.split('/').pop() ?? '',
+          streamArn: sourceArn,
+          functionArn: fn.spec.arn,
+          batchSize: Number(props.BatchSize ?? 100),
+          maxBatchingWindowMs: Number(props.MaximumBatchingWindowInSeconds ?? 0) * 1000,
+          startingPosition: props.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
+          reportBatchItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes(
+            'ReportBatchItemFailures',
+          ),
+          bisectOnError: props.BisectBatchOnFunctionError === true,
+          maxRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
+          maxRecordAgeSeconds: Number(props.MaximumRecordAgeInSeconds ?? -1),
+          onFailureQueueUrl,
+          region: LOCAL_REGION,
+        },
+        kinesis,
+        sqs,
+        (event) => fn.invoke(event),
+        this.log,
+      );
+      await mapping.start();
+      this.mappings.push(mapping);
+      this.log(`Kinesis ${mapping.config.streamName} → ${fn.spec.name} (batch ${mapping.config.batchSize})`);
+    }
+    void template;
+  }
+
+  private stateMachines(template: CfnTemplate, resolver: TemplateResolver): StateMachineSpec[] {
+    void template;
+    return resolver.resourcesOfType('AWS::StepFunctions::StateMachine').map(([id, r]) => {
+      const props = r.Properties ?? {};
+      const definition =
+        props.DefinitionString !== undefined
+          ? JSON.parse(resolver.resolveString(props.DefinitionString))
+          : (resolver.resolve(props.Definition) as Record<string, unknown>);
+      return { logicalId: id, name: resolver.physicalName(id), arn: resolver.arn(id), definition };
+    });
+  }
+
+  private taskDefinitions(
+    template: CfnTemplate,
+    resolver: TemplateResolver,
+    assemblyDir: string,
+    dockerImages: Record<string, { source: { directory: string } }>,
+  ): Map<string, TaskDefinitionSpec> {
+    void template;
+    const out = new Map<string, TaskDefinitionSpec>();
+    for (const [id, r] of resolver.resourcesOfType('AWS::ECS::TaskDefinition')) {
+      const props = resolver.resolve(r.Properties ?? {}) as { ContainerDefinitions?: Record<string, unknown>[] };
+      const containers = (props.ContainerDefinitions ?? []).map((c) => {
+        const image = String(c.Image ?? '');
+        const hash = image.split(':').pop() ?? '';
+        const asset = dockerImages[hash];
+        if (!asset)
+          throw new Error(`Task definition ${id} uses image ${image}, which is not a container asset of this app`);
+        return {
+          name: String(c.Name),
+          assetDir: path.join(assemblyDir, asset.source.directory),
+          environment: Object.fromEntries(
+            ((c.Environment as { Name: string; Value: string }[]) ?? []).map((e) => [e.Name, String(e.Value)]),
+          ),
+          command: c.Command as string[] | undefined,
+          entryPoint: c.EntryPoint as string[] | undefined,
+          essential: c.Essential !== false,
+        };
+      });
+      const spec: TaskDefinitionSpec = { family: resolver.physicalName(id), arn: resolver.arn(id), containers };
+      out.set(spec.arn, spec);
+      out.set(id, spec);
+    }
+    return out;
+  }
+
+  /** The local Step Functions runner (for in-process callers; others use the gateway's API). */
+  get states(): LocalStepFunctions {
+    if (!this.stepFunctions) throw new Error('The local cloud is not running.');
+    return this.stepFunctions;
+  }
+
+  /** Resolves once every stream has been read to its end and every triggered invocation has finished. */
+  async settle(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const since = Date.now();
+      await new Promise((r) => setTimeout(r, 150));
+      while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+      const caughtUp = () => this.mappings.every((m) => m.caughtUpSince(since));
+      while (!caughtUp()) {
+        if (Date.now() > deadline) throw new Error('The local cloud did not settle in time');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (this.inflight.size === 0) return;
+    }
+  }
+
+  get kinesisMappings(): readonly KinesisEventSourceMapping[] {
+    return this.mappings;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.mappings.map((m) => m.stop()));
+    await this.stepFunctions?.stopAll();
+    await Promise.allSettled([...this.inflight]);
+    await Promise.allSettled([...this.functions.values()].map((f) => f.stop()));
+    await this.gateway?.stop();
+    await this.emulators?.stop();
+    for (const client of Object.values(this.clients ?? {})) client.destroy();
+    fs.rmSync(path.join(this.stateDir, 'endpoint.json'), { force: true });
+    this.info = undefined;
+  }
+}
+
+/** The endpoint file a running `recomart local up` leaves in its state directory, if any. */
+export function readEndpointFile(stateDir = '.recomart'): LocalCloudInfo | undefined {
+  const file = path.join(path.resolve(stateDir), 'endpoint.json');
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as LocalCloudInfo;
+}

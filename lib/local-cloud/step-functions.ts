@@ -1,0 +1,357 @@
+import './polyfills';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type ContainerSpec, runContainers } from './ecs-tasks';
+import type { InvokeResult } from './lambda-runtime';
+
+type Asl = typeof import('aws-local-stepfunctions', { with: { 'resolution-mode': 'import' }});
+// The package is "type": "module" but ships a CommonJS build under its "require" export.
+const { ExecutionError, StateMachine } = require('aws-local-stepfunctions') as Asl;
+
+export interface StateMachineSpec {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly definition: Record<string, unknown>;
+}
+
+export interface TaskDefinitionSpec {
+  readonly family: string;
+  readonly arn: string;
+  readonly containers: readonly ContainerSpec[];
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface HistoryEvent {
+  readonly id: number;
+  readonly timestamp: string;
+  readonly type: string;
+  readonly stateName?: string;
+  readonly details?: Record<string, unknown>;
+}
+
+export interface Execution {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  status: ExecutionStatus;
+  readonly startDate: string;
+  stopDate?: string;
+  readonly input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  readonly events: HistoryEvent[];
+}
+
+export interface StepFunctionsDeps {
+  readonly invokeFunction: (functionRef: string, payload: unknown) => Promise<InvokeResult>;
+  readonly taskDefinitions: ReadonlyMap<string, TaskDefinitionSpec>;
+  /** Environment given to every container (endpoints, credentials, region). */
+  readonly containerEnv: Record<string, string>;
+  readonly stateDir: string;
+  /** Replace every Retry interval with this many ms (local runs should not sleep for minutes). */
+  readonly retryIntervalMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** A Task state failure, named the way Step Functions names it so Retry/Catch match. */
+class TaskError extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
+interface TaskState {
+  readonly Type: string;
+  readonly Resource?: string;
+}
+
+/** Every Task state in a definition, including those inside Map and Parallel states. */
+export function taskStates(definition: Record<string, unknown>): [string, TaskState][] {
+  const out: [string, TaskState][] = [];
+  const visit = (states: Record<string, Record<string, unknown>> | undefined) => {
+    for (const [name, state] of Object.entries(states ?? {})) {
+      if (state.Type === 'Task') out.push([name, state as unknown as TaskState]);
+      const iterator = (state.ItemProcessor ?? state.Iterator) as
+        | { States?: Record<string, Record<string, unknown>> }
+        | undefined;
+      visit(iterator?.States);
+      for (const branch of (state.Branches as { States?: Record<string, Record<string, unknown>> }[] | undefined) ??
+        []) {
+        visit(branch.States);
+      }
+    }
+  };
+  visit(definition.States as Record<string, Record<string, unknown>>);
+  return out;
+}
+
+function lambdaError(result: Extract<InvokeResult, { ok: false }>): TaskError {
+  const { errorType, errorMessage, trace } = result.error;
+  return new TaskError(errorType, JSON.stringify({ errorType, errorMessage, trace }));
+}
+
+/** Runs the template's state machines with aws-local-stepfunctions, wiring Task states to local resources. */
+export class LocalStepFunctions {
+  private readonly machines = new Map<string, StateMachineSpec>();
+  private readonly executions = new Map<string, Execution>();
+  private readonly running = new Map<string, Promise<Execution>>();
+  private readonly aborts = new Map<string, () => void>();
+
+  constructor(
+    machines: readonly StateMachineSpec[],
+    private readonly deps: StepFunctionsDeps,
+  ) {
+    for (const machine of machines) {
+      this.machines.set(machine.arn, machine);
+      for (const [name, state] of taskStates(machine.definition)) this.checkSupported(machine, name, state);
+    }
+  }
+
+  list(): StateMachineSpec[] {
+    return [...this.machines.values()];
+  }
+
+  machine(arn: string): StateMachineSpec | undefined {
+    return this.machines.get(arn);
+  }
+
+  private checkSupported(machine: StateMachineSpec, name: string, state: TaskState): void {
+    const resource = state.Resource ?? '';
+    if (
+      resource === 'arn:aws:states:::lambda:invoke' ||
+      resource.startsWith('arn:aws:lambda:') ||
+      resource === 'arn:aws:states:::ecs:runTask.sync' ||
+      resource === 'arn:aws:states:::ecs:runTask'
+    ) {
+      return;
+    }
+    throw new Error(`State "${name}" of ${machine.name} uses ${resource}, which the local cloud cannot run yet.`);
+  }
+
+  private handlers(machine: StateMachineSpec): Record<string, (input: unknown) => Promise<unknown>> {
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [name, state] of taskStates(machine.definition)) {
+      const resource = state.Resource ?? '';
+      if (resource === 'arn:aws:states:::lambda:invoke') {
+        handlers[name] = async (input) => {
+          const { FunctionName, Payload } = input as { FunctionName: string; Payload?: unknown };
+          const result = await this.deps.invokeFunction(FunctionName, Payload ?? {});
+          if (!result.ok) throw lambdaError(result);
+          return {
+            ExecutedVersion: '$LATEST',
+            Payload: result.payload,
+            SdkHttpMetadata: { HttpStatusCode: 200 },
+            StatusCode: 200,
+          };
+        };
+      } else if (resource.startsWith('arn:aws:lambda:')) {
+        handlers[name] = async (input) => {
+          const result = await this.deps.invokeFunction(resource, input);
+          if (!result.ok) throw lambdaError(result);
+          return result.payload;
+        };
+      } else {
+        handlers[name] = (input) => this.runTask(name, input as EcsRunTaskInput, resource.endsWith('.sync'));
+      }
+    }
+    return handlers;
+  }
+
+  private async runTask(stateName: string, input: EcsRunTaskInput, sync: boolean): Promise<unknown> {
+    const ref = input.TaskDefinition;
+    const def =
+      this.deps.taskDefinitions.get(ref) ??
+      [...this.deps.taskDefinitions.values()].find(
+        (d) => d.family === ref || ref.startsWith(`${d.arn.replace(/:\d+$/, '')}`),
+      );
+    if (!def) throw new TaskError('ECS.InvalidParameterException', `Unknown task definition ${ref}`);
+    const overrides = new Map((input.Overrides?.ContainerOverrides ?? []).map((o) => [o.Name, o]));
+    const containers = def.containers.map((c) => {
+      const o = overrides.get(c.name);
+      const env = { ...c.environment };
+      for (const { Name, Value } of o?.Environment ?? []) env[Name] = Value;
+      return { ...c, environment: env, command: o?.Command ?? c.command };
+    });
+    this.deps.log?.(`${stateName}: running task ${def.family} locally`);
+    const run = runContainers(
+      def.family,
+      containers,
+      this.deps.containerEnv,
+      path.join(this.deps.stateDir, 'logs', 'ecs'),
+      (line) => this.deps.log?.(line),
+    );
+    const toTask = (r: Awaited<typeof run>) => ({
+      TaskArn: r.taskArn,
+      TaskDefinitionArn: def.arn,
+      ClusterArn: input.Cluster,
+      LaunchType: input.LaunchType ?? 'FARGATE',
+      LastStatus: 'STOPPED',
+      DesiredStatus: 'STOPPED',
+      StopCode: 'EssentialContainerExited',
+      StoppedReason: 'Essential container in task exited',
+      CreatedAt: r.startedAt.getTime(),
+      StartedAt: r.startedAt.getTime(),
+      StoppedAt: r.stoppedAt.getTime(),
+      Containers: containers.map((c) => ({
+        Name: c.name,
+        ExitCode: r.exitCodes[c.name],
+        LastStatus: 'STOPPED',
+        TaskArn: r.taskArn,
+      })),
+      Overrides: input.Overrides ?? {},
+      Group: `family:${def.family}`,
+    });
+    if (!sync) {
+      run.catch(() => undefined);
+      return { Tasks: [{ TaskArn: 'pending', LastStatus: 'PROVISIONING' }], Failures: [] };
+    }
+    const result = await run;
+    const task = toTask(result);
+    const failed = containers.some((c) => c.essential && result.exitCodes[c.name] !== 0);
+    if (failed) throw new TaskError('States.TaskFailed', JSON.stringify(task));
+    return task;
+  }
+
+  start(stateMachineArn: string, input: unknown, name?: string): Execution {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine) throw new TaskError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    const execName = name ?? randomUUID();
+    const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${execName}`;
+    if (this.executions.has(executionArn))
+      throw new TaskError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    const startDate = new Date().toISOString();
+    const execution: Execution = {
+      executionArn,
+      stateMachineArn,
+      name: execName,
+      status: 'RUNNING',
+      startDate,
+      input: JSON.stringify(input ?? {}),
+      events: [],
+    };
+    this.executions.set(executionArn, execution);
+    const sm = new StateMachine(machine.definition as never, { validationOptions: { checkArn: false } });
+    const retryIntervalOverrides =
+      this.deps.retryIntervalMs === undefined
+        ? undefined
+        : Object.fromEntries(taskStates(machine.definition).map(([n]) => [n, this.deps.retryIntervalMs as number]));
+    const run = sm.run((input ?? {}) as never, {
+      overrides: { taskResourceLocalHandlers: this.handlers(machine) as never, retryIntervalOverrides },
+      context: {
+        Execution: { Id: executionArn, Name: execName, StartTime: startDate, Input: input as never, RoleArn: 'local' },
+        StateMachine: { Id: machine.arn, Name: machine.name },
+      },
+    });
+    this.aborts.set(executionArn, run.abort);
+    const push = (type: string, stateName?: string, details?: Record<string, unknown>, at = Date.now()) => {
+      execution.events.push({
+        id: execution.events.length + 1,
+        timestamp: new Date(at).toISOString(),
+        type,
+        stateName,
+        details,
+      });
+    };
+    const collect = (async () => {
+      for await (const ev of run.eventLogs) {
+        const e = ev as {
+          type: string;
+          timestamp: number;
+          state?: { name: string; type: string; input?: unknown; output?: unknown };
+          Error?: string;
+          Cause?: unknown;
+        };
+        const prefix = e.state?.type ?? '';
+        if (e.type === 'ExecutionStarted') push('ExecutionStarted', undefined, { input: execution.input }, e.timestamp);
+        else if (e.type === 'StateEntered')
+          push(`${prefix}StateEntered`, e.state?.name, { input: e.state?.input }, e.timestamp);
+        else if (e.type === 'StateExited')
+          push(`${prefix}StateExited`, e.state?.name, { output: e.state?.output }, e.timestamp);
+        else if (e.type === 'StateFailed')
+          push(`${prefix}Failed`, e.state?.name, { error: e.Error, cause: e.Cause }, e.timestamp);
+        else if (e.type === 'StateRetried') push(`${prefix}Retried`, e.state?.name, {}, e.timestamp);
+        else if (e.type === 'StateCaught') push(`${prefix}Caught`, e.state?.name, {}, e.timestamp);
+        else if (e.type.startsWith('MapIteration')) push(e.type, undefined, {}, e.timestamp);
+      }
+    })().catch(() => undefined);
+    const done = run.result.then(
+      (output) => {
+        execution.status = 'SUCCEEDED';
+        execution.output = JSON.stringify(output);
+      },
+      (err: unknown) => {
+        const name = (err as Error).name;
+        execution.status =
+          name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
+        const cause =
+          err instanceof ExecutionError ? ((err as unknown as { cause?: Error }).cause ?? err) : (err as Error);
+        execution.error = (cause as Error).name ?? 'States.Runtime';
+        execution.cause = (cause as Error).message;
+      },
+    );
+    this.running.set(
+      executionArn,
+      Promise.all([done, collect]).then(() => {
+        execution.stopDate = new Date().toISOString();
+        const last =
+          execution.status === 'SUCCEEDED'
+            ? 'ExecutionSucceeded'
+            : `Execution${execution.status === 'FAILED' ? 'Failed' : execution.status === 'TIMED_OUT' ? 'TimedOut' : 'Aborted'}`;
+        push(
+          last,
+          undefined,
+          execution.status === 'SUCCEEDED'
+            ? { output: execution.output }
+            : { error: execution.error, cause: execution.cause },
+        );
+        this.persist(execution);
+        this.aborts.delete(executionArn);
+        return execution;
+      }),
+    );
+    return execution;
+  }
+
+  describe(executionArn: string): Execution | undefined {
+    return this.executions.get(executionArn);
+  }
+
+  executionsOf(stateMachineArn: string): Execution[] {
+    return [...this.executions.values()].filter((e) => e.stateMachineArn === stateMachineArn);
+  }
+
+  stop(executionArn: string): void {
+    this.aborts.get(executionArn)?.();
+  }
+
+  async waitFor(executionArn: string): Promise<Execution> {
+    const running = this.running.get(executionArn);
+    if (!running) throw new Error(`no execution ${executionArn}`);
+    return running;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const abort of this.aborts.values()) abort();
+    await Promise.allSettled(this.running.values());
+  }
+
+  private persist(execution: Execution): void {
+    const dir = path.join(this.deps.stateDir, 'stepfunctions');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${execution.name}.json`), JSON.stringify(execution, null, 2));
+  }
+}
+
+interface EcsRunTaskInput {
+  readonly Cluster?: string;
+  readonly TaskDefinition: string;
+  readonly LaunchType?: string;
+  readonly Overrides?: {
+    ContainerOverrides?: { Name: string; Environment?: { Name: string; Value: string }[]; Command?: string[] }[];
+  };
+}

@@ -1,0 +1,69 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import type { StageConfig } from './config';
+import { BatchIngestion } from './constructs/batch-ingestion';
+import { ClickstreamIngestion } from './constructs/clickstream-ingestion';
+import { DataLake } from './constructs/data-lake';
+import { TrainingPipeline } from './constructs/training-pipeline';
+
+export interface RecoMartStackProps extends StackProps {
+  readonly config: StageConfig;
+}
+
+/** The whole pipeline in one stack; the local cloud brings up its synthesized template. */
+export class RecoMartStack extends Stack {
+  constructor(scope: Construct, id: string, props: RecoMartStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const lake = new DataLake(this, 'Lake', {
+      retainData: config.retainData,
+      archiveTransitionDays: config.lake.archiveTransitionDays,
+    });
+    const clickstream = new ClickstreamIngestion(this, 'Clickstream', {
+      lakeBucket: lake.bucket,
+      ...config.clickstream,
+      logRetentionDays: config.logRetentionDays,
+      retainData: config.retainData,
+    });
+    new BatchIngestion(this, 'BatchIngestion', {
+      lakeBucket: lake.bucket,
+      transactionsPrefix: config.lake.transactionsPrefix,
+      logRetentionDays: config.logRetentionDays,
+    });
+    const pipeline = new TrainingPipeline(this, 'TrainingPipeline', {
+      lakeBucket: lake.bucket,
+      cpu: config.training.cpu,
+      memoryMiB: config.training.memoryMiB,
+      logRetentionDays: config.logRetentionDays,
+    });
+
+    new CfnOutput(this, 'LakeBucketName', { value: lake.bucket.bucketName });
+    new CfnOutput(this, 'ClickstreamStreamName', { value: clickstream.stream.streamName });
+    new CfnOutput(this, 'ClickstreamDlqUrl', { value: clickstream.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'TrainingStateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
+
+    NagSuppressions.addStackSuppressions(this, [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason: 'AWSLambdaBasicExecutionRole / VPC access roles are the AWS-maintained minimum for writing logs.',
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Wildcards are object-key prefixes (raw/clickstream/*), X-Ray segments and CDK-generated log/ECS task ' +
+          'permissions that AWS does not allow scoping further.',
+      },
+      {
+        id: 'AwsSolutions-L1',
+        reason: 'nodejs22.x is pinned deliberately: it matches the engine the code is tested on.',
+      },
+    ]);
+  }
+}
+
+/** Stack id per stage, used by the CDK app and the local cloud. */
+export function stackIdFor(stage: string): string {
+  return `RecoMart-${stage}`;
+}

@@ -1,0 +1,114 @@
+/**
+ * Benchmarks behind `npm run bench`: each prints one JSON line. Medians over repeated runs; ratios
+ * are measured in the same run.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { planBatch, type StreamRecord } from '../../layers/clickstream/batch';
+import { simulateClickstream } from '../../layers/clickstream/simulate';
+import { LocalCloud } from '../../lib/local-cloud';
+
+export type BenchLine = Record<string, unknown> & { benchmark: string };
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function localCloudStartup(): Promise<BenchLine> {
+  const runs: number[] = [];
+  const stops: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-'));
+    const cloud = new LocalCloud({ stateDir });
+    const t0 = performance.now();
+    await cloud.start();
+    runs.push(performance.now() - t0);
+    const t1 = performance.now();
+    await cloud.stop();
+    stops.push(performance.now() - t1);
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+  return {
+    benchmark: 'local-cloud-startup',
+    runs: runs.length,
+    medianStartMs: Math.round(median(runs)),
+    maxStartMs: Math.round(Math.max(...runs)),
+    medianStopMs: Math.round(median(stops)),
+    targetMs: 10_000,
+  };
+}
+
+async function clickstreamHandler(): Promise<BenchLine> {
+  const batchSize = 1000;
+  const total = 100_000;
+  const records: StreamRecord[] = [];
+  let seq = 10n ** 55n;
+  for (const r of simulateClickstream({ count: total, malformedShare: 0.01, seed: 7 })) {
+    seq += 1n;
+    records.push({
+      sequenceNumber: seq.toString(),
+      partitionKey: r.partitionKey,
+      data: r.data.toString('base64'),
+      approximateArrivalTimestamp: Date.now() / 1000,
+    });
+  }
+  const batches: StreamRecord[][] = [];
+  for (let i = 0; i < records.length; i += batchSize) batches.push(records.slice(i, i + batchSize));
+
+  const handlerPass = () => {
+    for (const batch of batches) planBatch(batch, 'shardId-000000000000');
+  };
+  // The floor: decode + JSON.parse + JSON.stringify + MD5 over the same bytes, nothing else.
+  const barePass = () => {
+    for (const batch of batches) {
+      const lines: string[] = [];
+      for (const r of batch) {
+        try {
+          lines.push(JSON.stringify(JSON.parse(Buffer.from(r.data, 'base64').toString('utf8'))));
+        } catch {
+          lines.push('');
+        }
+      }
+      createHash('md5').update(lines.join('\n')).digest('hex');
+    }
+  };
+  handlerPass();
+  barePass();
+  const handlerTimes: number[] = [];
+  const bareTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    let t = performance.now();
+    handlerPass();
+    handlerTimes.push(performance.now() - t);
+    t = performance.now();
+    barePass();
+    bareTimes.push(performance.now() - t);
+  }
+  const handlerRate = total / (median(handlerTimes) / 1000);
+  const bareRate = total / (median(bareTimes) / 1000);
+  return {
+    benchmark: 'clickstream-handler',
+    events: total,
+    batchSize,
+    eventsPerSecond: Math.round(handlerRate),
+    bareJsonMd5EventsPerSecond: Math.round(bareRate),
+    ratioToBare: Number((handlerRate / bareRate).toFixed(3)),
+    targets: { eventsPerSecond: 100_000, ratioToBare: 0.5 },
+  };
+}
+
+export const BENCHMARKS: Record<string, () => Promise<BenchLine>> = {
+  'local-cloud-startup': localCloudStartup,
+  'clickstream-handler': clickstreamHandler,
+};
+
+export async function runBenchmarks(names: string[], emit: (line: BenchLine) => void): Promise<void> {
+  for (const name of names) {
+    const bench = BENCHMARKS[name];
+    if (bench) emit(await bench());
+  }
+}
