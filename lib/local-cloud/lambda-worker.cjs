@@ -22,9 +22,9 @@ try {
   }
 } catch (err) {
   initError = {
-    errorType: err && err.name ? err.name : 'Runtime.ImportModuleError',
-    errorMessage: err && err.message ? err.message : String(err),
-    trace: err && err.stack ? String(err.stack).split('\n') : [],
+    errorType: err?.name ? err.name : 'Runtime.ImportModuleError',
+    errorMessage: err?.message ? err.message : String(err),
+    trace: err?.stack ? String(err.stack).split('\n') : [],
   };
 }
 
@@ -50,9 +50,9 @@ parentPort.on('message', async ({ id, event, context }) => {
       id,
       ok: false,
       error: {
-        errorType: err && err.name ? err.name : 'Error',
-        errorMessage: err && err.message ? err.message : String(err),
-        trace: err && err.stack ? String(err.stack).split('\n') : [],
+        errorType: err?.name ? err.name : 'Error',
+        errorMessage: err?.message ? err.message : String(err),
+        trace: err?.stack ? String(err.stack).split('\n') : [],
       },
     });
   }

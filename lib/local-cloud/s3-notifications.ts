@@ -52,10 +52,12 @@ export function rulesFromNotificationResource(properties: {
       id: c.Id ?? `rule-${i}`,
     });
   };
-  (config.LambdaFunctionConfigurations ?? []).forEach((c, i) =>
-    add(c, i, { type: 'lambda', arn: String(c.LambdaFunctionArn) }),
-  );
-  (config.QueueConfigurations ?? []).forEach((c, i) => add(c, i, { type: 'queue', arn: String(c.QueueArn) }));
+  for (const [i, c] of (config.LambdaFunctionConfigurations ?? []).entries()) {
+    add(c, i, { type: 'lambda', arn: String(c.LambdaFunctionArn) });
+  }
+  for (const [i, c] of (config.QueueConfigurations ?? []).entries()) {
+    add(c, i, { type: 'queue', arn: String(c.QueueArn) });
+  }
   return rules;
 }
 

@@ -1,0 +1,35 @@
+/** @type {import('jest').Config} */
+const transform = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
+};
+const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json', 'cjs'] };
+
+module.exports = {
+  maxWorkers: 2,
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/helpers/unit-env.ts'],
+      setupFilesAfterEnv: ['aws-sdk-client-mock-jest', '<rootDir>/test/helpers/timeouts.ts'],
+    },
+    {
+      ...common,
+      displayName: 'infra',
+      testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/timeouts.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/helpers/integration-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/integration-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/timeouts.ts'],
+    },
+  ],
+};

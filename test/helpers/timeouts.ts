@@ -1,0 +1,1 @@
+jest.setTimeout(Number(process.env.RECOMART_TEST_TIMEOUT_MS ?? 120_000));

@@ -1,0 +1,6 @@
+// Handlers read their configuration at module load, as in Lambda.
+process.env.LAKE_BUCKET = 'test-lake';
+process.env.AWS_REGION = 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID = 'test';
+process.env.AWS_SECRET_ACCESS_KEY = 'test';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';

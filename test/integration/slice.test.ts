@@ -1,0 +1,131 @@
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { kinesisClient, s3Client, sfnClient } from '../../layers/aws/clients';
+import { putAllRecords } from '../../layers/clickstream/producer';
+import { simulateClickstream } from '../../layers/clickstream/simulate';
+import { auditManifest, listKeys, summarizeZone } from '../../layers/lake/inventory';
+import { getBytes } from '../../layers/lake/s3-io';
+import { isManifestKey } from '../../layers/lake/zones';
+import { sampleTransactionsCsv } from '../../layers/transactions/sample';
+import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
+
+/** The thin slice end to end, over real AWS APIs: stream → lake, S3 drop → lake, state machine → report. */
+describe('pipeline slice on the cloud', () => {
+  let cloud: TestCloud;
+  let s3: S3Client;
+  let bucket: string;
+
+  beforeAll(async () => {
+    cloud = await testCloud();
+    s3 = s3Client({ env: cloud.env });
+    bucket = cloud.outputs.LakeBucketName as string;
+  });
+
+  async function zoneRecords(prefix: string, dataset: string): Promise<number> {
+    return (await summarizeZone(s3, bucket, prefix)).datasets[dataset]?.records ?? 0;
+  }
+
+  it('lands every streamed event in raw or quarantine exactly once, with matching manifests', async () => {
+    const records = [...simulateClickstream({ count: 1500, malformedShare: 0.02, seed: 11 })];
+    const malformed = records.filter((r) => !r.valid).length;
+    expect(malformed).toBeGreaterThan(0);
+    await putAllRecords(kinesisClient({ env: cloud.env }), cloud.outputs.ClickstreamStreamName as string, records);
+
+    const landed = await eventually(
+      async () => {
+        const raw = await zoneRecords('raw/clickstream/', 'clickstream');
+        const quarantined = await zoneRecords('quarantine/clickstream/', 'clickstream');
+        return raw + quarantined >= records.length ? { raw, quarantined } : undefined;
+      },
+      90_000,
+      'all events to land',
+    );
+    expect(landed).toEqual({ raw: records.length - malformed, quarantined: malformed });
+
+    for await (const key of listKeys(s3, bucket, 'raw/clickstream/')) {
+      if (!isManifestKey(key)) continue;
+      const audit = await auditManifest(s3, bucket, key);
+      expect(audit).toMatchObject({ ok: true, problems: [] });
+    }
+  });
+
+  it('partitions a dropped transactions CSV, quarantines unplaceable rows and archives the source', async () => {
+    const tx = sampleTransactionsCsv({ rows: 800, badShare: 0.05, seed: 5 });
+    const key = 'landing/transactions/it-orders.csv';
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: tx.csv }));
+
+    const archived = await eventually(
+      async () => {
+        const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'archive/transactions/' }));
+        return out.Contents?.find((o) => o.Key?.endsWith('/it-orders.csv'))?.Key;
+      },
+      60_000,
+      'the source to be archived',
+    );
+    expect(Buffer.from(await getBytes(s3, bucket, archived)).toString()).toBe(tx.csv);
+    await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).rejects.toMatchObject({
+      name: 'NotFound',
+    });
+
+    let raw = 0;
+    for await (const k of listKeys(s3, bucket, 'raw/transactions/')) {
+      if (!k.endsWith('ingested_it-orders.csv.manifest.json')) continue;
+      const audit = await auditManifest(s3, bucket, k);
+      expect(audit.ok).toBe(true);
+      raw += audit.records;
+    }
+    const quarantineKey = (
+      await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'quarantine/transactions/' }))
+    ).Contents?.find((o) => o.Key?.endsWith('/it-orders.jsonl'))?.Key as string;
+    const quarantined = Buffer.from(await getBytes(s3, bucket, quarantineKey))
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(raw).toBe(tx.goodRows);
+    expect(quarantined).toHaveLength(tx.badRows);
+    for (const row of quarantined) expect(row.reason).toMatch(/timestamp|columns/);
+  });
+
+  it('runs the state machine: checks inputs, audits the lake in the container task, succeeds', async () => {
+    const sfn = sfnClient({ env: cloud.env });
+    const runId = `it-${Date.now()}`;
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: cloud.outputs.TrainingStateMachineArn,
+        name: runId,
+        input: JSON.stringify({ runId }),
+      }),
+    );
+    const done = await eventually(
+      async () => {
+        const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return out.status === 'RUNNING' ? undefined : out;
+      },
+      90_000,
+      'the execution to finish',
+    );
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? '{}').audit.exitCode).toBe(0);
+    const report = JSON.parse(Buffer.from(await getBytes(s3, bucket, `reports/audit/${runId}.json`)).toString());
+    expect(report.failures).toEqual([]);
+    expect(report.objects).toBeGreaterThan(0);
+  });
+
+  it('fails the execution with a clear cause when the input is invalid', async () => {
+    const sfn = sfnClient({ env: cloud.env });
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: cloud.outputs.TrainingStateMachineArn,
+        input: JSON.stringify({ runId: 'bad id!' }),
+      }),
+    );
+    const done = await eventually(async () => {
+      const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return out.status === 'RUNNING' ? undefined : out;
+    });
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toBe('InvalidInputError');
+    expect(done.cause).toMatch(/Run input is invalid/);
+  });
+});

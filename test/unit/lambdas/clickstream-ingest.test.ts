@@ -1,0 +1,112 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import * as fc from 'fast-check';
+import { handler } from '../../../lambdas/clickstream-ingest/index';
+
+const s3 = mockClient(S3Client);
+afterEach(() => s3.reset());
+
+let seq = 1_000_000_000_000n;
+function kinesisEvent(payloads: string[]): KinesisStreamEvent {
+  return {
+    Records: payloads.map((p) => {
+      seq += 1n;
+      return {
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: 'k',
+          sequenceNumber: seq.toString(),
+          data: Buffer.from(p).toString('base64'),
+          approximateArrivalTimestamp: 1_795_000_000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `shardId-000000000000:${seq}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::1:role/r',
+        awsRegion: 'us-east-1',
+        eventSourceARN: 'arn:aws:kinesis:us-east-1:1:stream/s',
+      };
+    }),
+  };
+}
+const view = (timestamp: string) =>
+  JSON.stringify({
+    eventId: '3f1f8a4e-2b7c-4d1e-9a3b-5c6d7e8f9a0b',
+    eventType: 'view',
+    userId: 'u1',
+    sessionId: 's1',
+    productId: 'p1',
+    timestamp,
+  });
+
+describe('clickstream-ingest handler', () => {
+  it('writes each partition then its manifest and reports no failures', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const result = await handler(kinesisEvent([view('2026-11-21T01:00:00Z'), view('2026-11-21T02:00:00Z'), 'bad']));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 6);
+    const keys = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key as string);
+    for (const dataKey of keys.filter((k) => !k.endsWith('.manifest.json'))) {
+      expect(keys.indexOf(`${dataKey}.manifest.json`)).toBeGreaterThan(keys.indexOf(dataKey));
+    }
+    const data = s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.includes('hour=01/'));
+    expect(data?.args[0].input).toMatchObject({ Bucket: 'test-lake', ContentType: 'application/x-ndjson' });
+    expect(data?.args[0].input.ContentMD5).toMatch(/^[A-Za-z0-9+/]+=*$/);
+  });
+
+  it('reports exactly the records of the partition whose write failed', async () => {
+    s3.on(PutObjectCommand).callsFake((input: { Key: string }) => {
+      if (input.Key.includes('hour=02/')) throw new Error('SlowDown');
+      return {};
+    });
+    const event = kinesisEvent([
+      view('2026-11-21T01:00:00Z'),
+      view('2026-11-21T02:00:00Z'),
+      view('2026-11-21T02:10:00Z'),
+    ]);
+    const result = await handler(event);
+    expect(result.batchItemFailures).toEqual([
+      { itemIdentifier: event.Records[1]?.kinesis.sequenceNumber },
+      { itemIdentifier: event.Records[2]?.kinesis.sequenceNumber },
+    ]);
+  });
+
+  it('fails the whole batch when it cannot roll back a straddling file', async () => {
+    let hour01Writes = 0;
+    s3.on(PutObjectCommand).callsFake((input: { Key: string }) => {
+      if (input.Key.includes('hour=02/')) throw new Error('InternalError');
+      if (input.Key.includes('hour=01/') && !input.Key.endsWith('.manifest.json') && ++hour01Writes > 1) {
+        throw new Error('InternalError');
+      }
+      return {};
+    });
+    const event = kinesisEvent([
+      view('2026-11-21T01:00:00Z'),
+      view('2026-11-21T02:00:00Z'),
+      view('2026-11-21T01:30:00Z'),
+    ]);
+    await expect(handler(event)).rejects.toThrow(/1 object writes and 1 rollbacks failed/);
+  });
+
+  it('never throws and accounts for every record when S3 works, whatever the payloads (property)', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.string(), fc.json()), { minLength: 1, maxLength: 30 }),
+        async (payloads) => {
+          s3.resetHistory();
+          const result = await handler(kinesisEvent(payloads));
+          expect(result.batchItemFailures).toEqual([]);
+          const manifests = s3
+            .commandCalls(PutObjectCommand)
+            .filter((c) => c.args[0].input.Key?.endsWith('.manifest.json'))
+            .map((c) => JSON.parse(String(c.args[0].input.Body)) as { records: number });
+          expect(manifests.reduce((n, m) => n + m.records, 0)).toBe(payloads.length);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});

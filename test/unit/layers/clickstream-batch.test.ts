@@ -1,0 +1,137 @@
+import * as fc from 'fast-check';
+import {
+  compareSequenceNumbers,
+  planBatch,
+  planPartialFailure,
+  type StreamRecord,
+} from '../../../layers/clickstream/batch';
+import { countLines, md5Hex } from '../../../layers/lake/manifest';
+
+const SHARD = 'shardId-000000000001';
+let seq = 49_000_000_000_000_000_000_000_000_000_000n;
+function record(payload: unknown): StreamRecord {
+  seq += 10n;
+  const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return {
+    sequenceNumber: seq.toString(),
+    partitionKey: 'u1',
+    data: Buffer.from(text).toString('base64'),
+    approximateArrivalTimestamp: Date.parse('2026-11-21T12:00:00Z') / 1000,
+  };
+}
+const event = (timestamp: string, extra: Record<string, unknown> = {}) => ({
+  eventId: '3f1f8a4e-2b7c-4d1e-9a3b-5c6d7e8f9a0b',
+  eventType: 'view',
+  userId: 'u1',
+  sessionId: 's1',
+  productId: 'p1',
+  timestamp,
+  ...extra,
+});
+
+describe('planBatch', () => {
+  it('partitions valid events by event time and quarantines the rest by arrival date', () => {
+    const records = [
+      record(event('2026-11-20T23:59:59Z')),
+      record(event('2026-11-21T00:00:01Z')),
+      record('garbage'),
+      record(event('2026-11-21T00:30:00Z')),
+    ];
+    const files = planBatch(records, SHARD);
+    const byKey = Object.fromEntries(files.map((f) => [f.key, f]));
+    const first = records[0]?.sequenceNumber;
+    const second = records[1]?.sequenceNumber;
+    expect(Object.keys(byKey).sort()).toEqual(
+      [
+        `quarantine/clickstream/dt=2026-11-21/${SHARD}-${records[2]?.sequenceNumber}.jsonl`,
+        `raw/clickstream/dt=2026-11-20/hour=23/${SHARD}-${first}.jsonl`,
+        `raw/clickstream/dt=2026-11-21/hour=00/${SHARD}-${second}.jsonl`,
+      ].sort(),
+    );
+    const hour00 = byKey[`raw/clickstream/dt=2026-11-21/hour=00/${SHARD}-${second}.jsonl`];
+    expect(hour00?.manifest).toMatchObject({
+      records: 2,
+      minEventTime: '2026-11-21T00:00:01.000Z',
+      maxEventTime: '2026-11-21T00:30:00.000Z',
+      dataset: 'clickstream',
+    });
+    expect(hour00?.manifest.md5).toBe(md5Hex(hour00.body));
+    expect(hour00?.manifest.bytes).toBe(hour00?.body.byteLength);
+    const quarantined = JSON.parse(
+      files
+        .find((f) => f.zone === 'quarantine')
+        ?.body.toString()
+        .trim() ?? '{}',
+    );
+    expect(quarantined.reason).toMatch(/not valid JSON/);
+    expect(Buffer.from(quarantined.dataBase64, 'base64').toString()).toBe('garbage');
+  });
+
+  it('gives a redelivered batch the same keys and bytes (idempotent overwrite)', () => {
+    const records = [record(event('2026-11-21T01:00:00Z')), record(event('2026-11-21T02:00:00Z'))];
+    const now = new Date('2026-11-21T12:00:00Z');
+    const a = planBatch(records, SHARD, now);
+    const b = planBatch([...records].reverse(), SHARD, now);
+    expect(b.map((f) => [f.key, f.manifest.md5])).toEqual(a.map((f) => [f.key, f.manifest.md5]));
+  });
+
+  it('puts every record in exactly one file, whatever the bytes (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('latin1')),
+            fc.json(),
+            fc
+              .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+              .map((d) => JSON.stringify(event(d.toISOString()))),
+          ),
+          { maxLength: 40 },
+        ),
+        (payloads) => {
+          const records = payloads.map((p) => record(p));
+          const files = planBatch(records, SHARD);
+          const placed = files.flatMap((f) => f.sequenceNumbers).sort(compareSequenceNumbers);
+          expect(placed).toEqual(records.map((r) => r.sequenceNumber));
+          for (const f of files) expect(countLines(f.body)).toBe(f.manifest.records);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('planPartialFailure', () => {
+  it('reports exactly the failed file when no written file straddles the redelivery point', () => {
+    const records = [record(event('2026-11-21T01:00:00Z')), record(event('2026-11-21T02:00:00Z'))];
+    const files = planBatch(records, SHARD);
+    const failedKey = files[1]?.key as string;
+    const { rewrites, notPersisted } = planPartialFailure(files, new Set([failedKey]), SHARD);
+    expect(rewrites).toEqual([]);
+    expect(notPersisted).toEqual([records[1]?.sequenceNumber]);
+  });
+
+  it('trims a written file that holds records after the lowest failed one, and reports those too', () => {
+    // hour 01: records 0 and 2; hour 02: record 1 (fails). Redelivery starts at record 1.
+    const records = [
+      record(event('2026-11-21T01:00:00Z')),
+      record(event('2026-11-21T02:00:00Z')),
+      record(event('2026-11-21T01:30:00Z')),
+    ];
+    const files = planBatch(records, SHARD);
+    const hour02 = files.find((f) => f.key.includes('hour=02'))?.key as string;
+    const { rewrites, notPersisted } = planPartialFailure(files, new Set([hour02]), SHARD);
+    expect(notPersisted).toEqual([records[1]?.sequenceNumber, records[2]?.sequenceNumber]);
+    expect(rewrites).toHaveLength(1);
+    expect(rewrites[0]?.sequenceNumbers).toEqual([records[0]?.sequenceNumber]);
+    expect(rewrites[0]?.manifest).toMatchObject({ records: 1, maxEventTime: '2026-11-21T01:00:00.000Z' });
+    expect(rewrites[0]?.manifest.md5).toBe(md5Hex(rewrites[0]?.body as Buffer));
+  });
+});
+
+describe('compareSequenceNumbers', () => {
+  it('orders numerically, not lexicographically', () => {
+    expect(compareSequenceNumbers('9', '10')).toBeLessThan(0);
+    expect(compareSequenceNumbers('123', '123')).toBe(0);
+  });
+});

@@ -1,0 +1,41 @@
+import { parseClickEvent } from '../../../layers/clickstream/schema';
+
+const valid = {
+  eventId: '3f1f8a4e-2b7c-4d1e-9a3b-5c6d7e8f9a0b',
+  eventType: 'view',
+  userId: 'u1',
+  sessionId: 's1',
+  productId: 'p1',
+  timestamp: '2026-11-21T10:15:00.000Z',
+};
+const bytes = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
+
+describe('parseClickEvent', () => {
+  it('accepts a valid view event and keeps unknown extra fields', () => {
+    const result = parseClickEvent(bytes({ ...valid, campaign: 'x' }));
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.event.campaign).toBe('x');
+      expect(result.epochMs).toBe(Date.parse(valid.timestamp));
+    }
+  });
+
+  it.each([
+    ['not JSON', '{"eventId":', /not valid JSON/],
+    ['a JSON array', [1, 2], /not a JSON object/],
+    ['an unknown event type', { ...valid, eventType: 'teleport' }, /eventType/],
+    ['a non-UTC timestamp', { ...valid, timestamp: '2026-11-21T10:15:00+02:00' }, /timestamp/],
+    ['a product event without productId', { ...valid, productId: undefined }, /productId: is required for view events/],
+    ['a search without searchTerm', { ...valid, eventType: 'search', productId: undefined }, /searchTerm/],
+    ['a bad uuid', { ...valid, eventId: 'nope' }, /eventId/],
+  ])('rejects %s with a reason', (_name, input, reason) => {
+    const result = parseClickEvent(bytes(input));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+
+  it('rejects invalid UTF-8', () => {
+    const result = parseClickEvent(Buffer.from([0xff, 0xfe, 0x7b]));
+    expect(result).toEqual({ ok: false, reason: 'record is not valid UTF-8' });
+  });
+});
