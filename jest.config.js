@@ -9,6 +9,7 @@ const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts'
 
 module.exports = {
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.cjs'],
   projects: [
     {
       ...common,
