@@ -62,6 +62,8 @@ export interface LocalCloudOptions {
   readonly port?: number;
   /** Progress and diagnostics. @default - silent */
   readonly log?: (line: string) => void;
+  /** Delete emulator data left by an earlier run before starting. @default false */
+  readonly fresh?: boolean;
   /** Step Functions retry waits, in ms, instead of the definition's. @default 100 */
   readonly retryIntervalMs?: number;
 }
@@ -126,6 +128,11 @@ export class LocalCloud {
   async start(): Promise<LocalCloudInfo> {
     const t0 = Date.now();
     fs.mkdirSync(this.stateDir, { recursive: true });
+    if (this.options.fresh) {
+      for (const dir of ['s3', 'dynamodb', 'stepfunctions', 'logs']) {
+        fs.rmSync(path.join(this.stateDir, dir), { recursive: true, force: true });
+      }
+    }
     this.emulators = new Emulators(this.stateDir, (record) => this.onS3Event(record));
     const emulatorsUp = this.emulators.start();
     emulatorsUp.catch(() => undefined);

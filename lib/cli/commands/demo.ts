@@ -34,14 +34,14 @@ export function registerDemo(program: Command): void {
     .option('--products <n>', 'synthetic products', positiveInt('--products'), 300)
     .option('--days <n>', 'days of transaction history', positiveInt('--days'), 7)
     .option('--seed <s>', 'random seed', positiveInt('--seed'), 42)
-    .option('--state <dir>', 'state directory (emulator data, logs, reports)', '.recomart')
+    .option('--state <dir>', 'state directory (emulator data, logs, reports); the demo starts it afresh', '.recomart')
     .option('--json', 'print a machine-readable summary on stdout')
     .action((opts: DemoOptions) => runDemo(opts));
 }
 
 async function runDemo(opts: DemoOptions): Promise<void> {
   const progress = new Progress();
-  const cloud = new LocalCloud({ stateDir: opts.state, log: (line) => progress.step(`  ${line}`) });
+  const cloud = new LocalCloud({ stateDir: opts.state, fresh: true, log: (line) => progress.step(`  ${line}`) });
   progress.step('starting the local cloud');
   const info = await cloud.start();
   try {
