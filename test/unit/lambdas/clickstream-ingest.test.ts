@@ -3,6 +3,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fc from 'fast-check';
 import { handler } from '../../../lambdas/clickstream-ingest/index';
+import { clickEvent } from '../../helpers/fixtures';
 
 const s3 = mockClient(S3Client);
 afterEach(() => s3.reset());
@@ -31,15 +32,7 @@ function kinesisEvent(payloads: string[]): KinesisStreamEvent {
     }),
   };
 }
-const view = (timestamp: string) =>
-  JSON.stringify({
-    eventId: '3f1f8a4e-2b7c-4d1e-9a3b-5c6d7e8f9a0b',
-    eventType: 'view',
-    userId: 'u1',
-    sessionId: 's1',
-    productId: 'p1',
-    timestamp,
-  });
+const view = (timestamp: string) => JSON.stringify(clickEvent(timestamp));
 
 describe('clickstream-ingest handler', () => {
   it('writes each partition then its manifest and reports no failures', async () => {

@@ -6,6 +6,7 @@ import {
   type StreamRecord,
 } from '../../../layers/clickstream/batch';
 import { countLines, md5Hex } from '../../../layers/lake/manifest';
+import { clickEvent } from '../../helpers/fixtures';
 
 const SHARD = 'shardId-000000000001';
 let seq = 49_000_000_000_000_000_000_000_000_000_000n;
@@ -19,15 +20,7 @@ function record(payload: unknown): StreamRecord {
     approximateArrivalTimestamp: Date.parse('2026-11-21T12:00:00Z') / 1000,
   };
 }
-const event = (timestamp: string, extra: Record<string, unknown> = {}) => ({
-  eventId: '3f1f8a4e-2b7c-4d1e-9a3b-5c6d7e8f9a0b',
-  eventType: 'view',
-  userId: 'u1',
-  sessionId: 's1',
-  productId: 'p1',
-  timestamp,
-  ...extra,
-});
+const event = clickEvent;
 
 describe('planBatch', () => {
   it('partitions valid events by event time and quarantines the rest by arrival date', () => {
