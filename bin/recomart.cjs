@@ -8,6 +8,10 @@ process.emitWarning = (warning, ...rest) => {
   if (type === 'NodeVersionSupportWarning' || String(warning).includes('NodeVersionSupportWarning')) return;
   emitWarning(warning, ...rest);
 };
+// A reader that closes our stdout early (`recomart demo --json | head`) is not an error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+});
 require('../lib/cli/main.ts')
   .main(process.argv)
   .catch((err) => {

@@ -72,7 +72,7 @@ export class Emulators {
     const kinesisTlsPort = await freePort();
     const kinesisMain = require.resolve('kinesis-local/main.js');
     const kinesisLog = fs.openSync(path.join(this.stateDir, 'logs', 'kinesis-local.log'), 'a');
-    this.kinesis = spawn(process.execPath, [kinesisMain], {
+    this.kinesis = spawn(process.execPath, ['--require', path.join(__dirname, 'parent-watchdog.cjs'), kinesisMain], {
       env: {
         ...process.env,
         KINESIS_MOCK_PLAIN_PORT: String(kinesisPort),
@@ -85,6 +85,8 @@ export class Emulators {
       stdio: ['ignore', kinesisLog, kinesisLog],
     });
     fs.closeSync(kinesisLog);
+    // If this process exits without stop() (a crash, a closed stdout pipe), take the emulators with it.
+    process.once('exit', this.killOnExit);
 
     this.host = fork(path.join(__dirname, 'emulator-host.mjs'), [], {
       execArgv: ['--openssl-legacy-provider'],
@@ -118,7 +120,13 @@ export class Emulators {
     return this.endpoints;
   }
 
+  private readonly killOnExit = (): void => {
+    this.kinesis?.kill('SIGKILL');
+    this.host?.kill('SIGKILL');
+  };
+
   async stop(): Promise<void> {
+    process.removeListener('exit', this.killOnExit);
     const host = this.host;
     const kinesis = this.kinesis;
     this.host = undefined;

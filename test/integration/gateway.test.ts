@@ -1,0 +1,38 @@
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
+import { ListQueuesCommand } from '@aws-sdk/client-sqs';
+import { kinesisClient, s3Client, sfnClient, sqsClient } from '../../layers/aws/clients';
+import { testCloud } from '../helpers/cloud';
+
+/** What `recomart local up` prints: one AWS_ENDPOINT_URL for every service, as with LocalStack. */
+describe('single endpoint', () => {
+  it('serves S3, Kinesis, SQS and Step Functions through AWS_ENDPOINT_URL alone', async () => {
+    const cloud = await testCloud();
+    const {
+      AWS_ENDPOINT_URL_S3: _s3,
+      AWS_ENDPOINT_URL_KINESIS: _k,
+      AWS_ENDPOINT_URL_DYNAMODB: _d,
+      AWS_ENDPOINT_URL_SQS: _q,
+      AWS_ENDPOINT_URL_SFN: _f,
+      ...env
+    } = cloud.env as Record<string, string>;
+    const bucket = cloud.outputs.LakeBucketName as string;
+
+    const s3 = s3Client({ env });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'reports/gateway/hello.txt', Body: 'hello' }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'reports/gateway/hello.txt' }));
+    expect(await got.Body?.transformToString()).toBe('hello');
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'reports/gateway/' }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual(['reports/gateway/hello.txt']);
+
+    const streams = await kinesisClient({ env }).send(new ListStreamsCommand({}));
+    expect(streams.StreamNames).toContain(cloud.outputs.ClickstreamStreamName);
+    const queues = await sqsClient({ env }).send(new ListQueuesCommand({}));
+    expect(queues.QueueUrls?.some((u) => u.endsWith(cloud.outputs.ClickstreamDlqUrl?.split('/').pop() ?? '?'))).toBe(
+      true,
+    );
+    const machines = await sfnClient({ env }).send(new ListStateMachinesCommand({}));
+    expect(machines.stateMachines?.map((m) => m.stateMachineArn)).toContain(cloud.outputs.TrainingStateMachineArn);
+  });
+});
