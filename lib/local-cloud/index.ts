@@ -184,18 +184,18 @@ export class LocalCloud {
     this.clients = { s3: s3Client({ env }), kinesis: kinesisClient({ env }), sqs: sqsClient({ env }) };
 
     await this.provision(template, resolver);
-    this.loadFunctions(template, resolver, assemblyDir);
-    this.wireNotifications(template, resolver);
-    this.stepFunctions = new LocalStepFunctions(this.stateMachines(template, resolver), {
+    this.loadFunctions(resolver, assemblyDir);
+    this.wireNotifications(resolver);
+    this.stepFunctions = new LocalStepFunctions(this.stateMachines(resolver), {
       invokeFunction: (ref, payload) => this.functionByRef(ref).invoke(payload),
-      taskDefinitions: this.taskDefinitions(template, resolver, assemblyDir, assets.dockerImages ?? {}),
+      taskDefinitions: this.taskDefinitions(resolver, assemblyDir, assets.dockerImages ?? {}),
       // Local only: the SDK's Node 22 notice would drown the container's own log lines.
       containerEnv: { ...this.sdkEnv(), NODE_OPTIONS: '--disable-warning=NodeVersionSupportWarning' },
       stateDir: this.stateDir,
       retryIntervalMs: this.options.retryIntervalMs ?? 100,
       log: this.log,
     });
-    await this.startMappings(template, resolver);
+    await this.startMappings(resolver);
 
     const outputs: Record<string, string> = {};
     for (const [name, output] of Object.entries(template.Outputs ?? {}))
@@ -284,7 +284,7 @@ export class LocalCloud {
     throw new Error(`Kinesis stream ${name} did not become ACTIVE`);
   }
 
-  private loadFunctions(template: CfnTemplate, resolver: TemplateResolver, assemblyDir: string): void {
+  private loadFunctions(resolver: TemplateResolver, assemblyDir: string): void {
     const nodeModules = path.join(PROJECT_ROOT, 'node_modules');
     for (const [id, r] of resolver.resourcesOfType('AWS::Lambda::Function')) {
       const props = resolver.resolve(r.Properties ?? {}) as Record<string, unknown>;
@@ -316,7 +316,6 @@ export class LocalCloud {
       );
       this.functions.set(id, fn);
     }
-    void template;
   }
 
   /** A function by logical id, name or ARN (with or without a qualifier). */
@@ -328,7 +327,7 @@ export class LocalCloud {
     throw new Error(`No function ${ref} in the template`);
   }
 
-  private wireNotifications(template: CfnTemplate, resolver: TemplateResolver): void {
+  private wireNotifications(resolver: TemplateResolver): void {
     this.rules = resolver
       .resourcesOfType('Custom::S3BucketNotifications')
       .flatMap(([, r]) => rulesFromNotificationResource(resolver.resolve(r.Properties ?? {}) as never));
@@ -337,7 +336,6 @@ export class LocalCloud {
         `S3 ${rule.bucket} ${rule.events.join(',')} ${rule.prefix ?? ''}*${rule.suffix ?? ''} → ${rule.target.arn.split(':').pop()}`,
       );
     }
-    void template;
   }
 
   private onS3Event(raw: RawS3Record): void {
@@ -397,7 +395,7 @@ export class LocalCloud {
     }
   }
 
-  private async startMappings(template: CfnTemplate, resolver: TemplateResolver): Promise<void> {
+  private async startMappings(resolver: TemplateResolver): Promise<void> {
     const { kinesis, sqs } = this.clients as NonNullable<typeof this.clients>;
     for (const [id, r] of resolver.resourcesOfType('AWS::Lambda::EventSourceMapping')) {
       const props = resolver.resolve(r.Properties ?? {}) as Record<string, unknown>;
@@ -446,11 +444,9 @@ export class LocalCloud {
       this.mappings.push(mapping);
       this.log(`Kinesis ${mapping.config.streamName} → ${fn.spec.name} (batch ${mapping.config.batchSize})`);
     }
-    void template;
   }
 
-  private stateMachines(template: CfnTemplate, resolver: TemplateResolver): StateMachineSpec[] {
-    void template;
+  private stateMachines(resolver: TemplateResolver): StateMachineSpec[] {
     return resolver.resourcesOfType('AWS::StepFunctions::StateMachine').map(([id, r]) => {
       const props = r.Properties ?? {};
       const definition =
@@ -462,12 +458,10 @@ export class LocalCloud {
   }
 
   private taskDefinitions(
-    template: CfnTemplate,
     resolver: TemplateResolver,
     assemblyDir: string,
     dockerImages: Record<string, { source: { directory: string } }>,
   ): Map<string, TaskDefinitionSpec> {
-    void template;
     const out = new Map<string, TaskDefinitionSpec>();
     for (const [id, r] of resolver.resourcesOfType('AWS::ECS::TaskDefinition')) {
       const props = resolver.resolve(r.Properties ?? {}) as { ContainerDefinitions?: Record<string, unknown>[] };

@@ -33,7 +33,6 @@ interface Pending {
 class ExecutionEnvironment {
   readonly worker: Worker;
   private readonly pending = new Map<string, Pending>();
-  busy = false;
 
   constructor(spec: LocalFunctionSpec, env: Record<string, string>, log: fs.WriteStream, nodeModules: string) {
     const [file, handlerName] = splitHandler(spec.handler);
