@@ -358,12 +358,7 @@ export class LocalCloud {
     }
     const event = { Records: [toAwsS3Record(raw, rule, LOCAL_REGION, eTag)] };
     if (rule.target.type === 'queue') {
-      const queueName = rule.target.arn.split(':').pop() ?? '';
-      const resolver = this.resolver as TemplateResolver;
-      const queueId = resolver
-        .resourcesOfType('AWS::SQS::Queue')
-        .find(([qid]) => resolver.physicalName(qid) === queueName)?.[0];
-      const url = resolver.queueUrl(queueId ?? queueName, this.requireInfo().endpoints.sqs);
+      const url = (this.resolver as TemplateResolver).queueUrlForArn(rule.target.arn);
       await this.clients?.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify(event) }));
       return;
     }
@@ -410,12 +405,7 @@ export class LocalCloud {
       if (destination) {
         if (!destination.startsWith('arn:aws:sqs:'))
           throw new Error(`${id}: only SQS on-failure destinations are emulated`);
-        const queueName = destination.split(':').pop();
-        const queueId = resolver
-          .resourcesOfType('AWS::SQS::Queue')
-          .find(([qid]) => resolver.physicalName(qid) === queueName)?.[0];
-        if (!queueId) throw new Error(`${id}: on-failure destination ${destination} is not a queue of this template`);
-        onFailureQueueUrl = resolver.queueUrl(queueId, this.requireInfo().endpoints.sqs);
+        onFailureQueueUrl = resolver.queueUrlForArn(destination);
       }
       const mapping = new KinesisEventSourceMapping(
         {

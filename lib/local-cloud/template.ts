@@ -127,6 +127,14 @@ export class TemplateResolver {
     return this.queueUrls.get(logicalId) ?? `${sqsEndpoint}/${this.account}/${this.physicalName(logicalId)}`;
   }
 
+  /** URL of the template's queue with this ARN (on-failure destinations and notifications name queues by ARN). */
+  queueUrlForArn(arn: string): string {
+    const name = arn.split(':').pop();
+    const id = this.resourcesOfType('AWS::SQS::Queue').find(([qid]) => this.physicalName(qid) === name)?.[0];
+    if (!id) throw new UnsupportedIntrinsicError(`${arn} is not a queue of this template`);
+    return this.queueUrl(id, this.sqsEndpoint);
+  }
+
   /** Value of `Ref` for a resource, as CloudFormation defines it per type. */
   ref(logicalId: string): string {
     const pseudo = this.pseudoParameter(logicalId);
