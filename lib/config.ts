@@ -17,6 +17,8 @@ export const StageConfigSchema = z.object({
     maxRecordAgeSeconds: z.number().int().min(60).max(604_800),
     retryAttempts: z.number().int().min(0).max(10_000),
     parallelizationFactor: z.number().int().min(1).max(10),
+    /** Hours a user's real-time session features live after their last update (DynamoDB TTL). */
+    sessionTtlHours: z.number().int().min(1).max(8760),
   }),
   lake: z.object({
     /** Prefix under which transaction CSV drops trigger ingestion. */
@@ -45,6 +47,7 @@ const DEFAULTS: Record<Stage, StageConfig> = {
       maxRecordAgeSeconds: 3600,
       retryAttempts: 3,
       parallelizationFactor: 1,
+      sessionTtlHours: 48,
     },
     lake: { transactionsPrefix: 'landing/transactions/', archiveTransitionDays: 30 },
     training: { cpu: 1024, memoryMiB: 4096 },
@@ -60,6 +63,7 @@ const DEFAULTS: Record<Stage, StageConfig> = {
       maxRecordAgeSeconds: 86_400,
       retryAttempts: 10,
       parallelizationFactor: 2,
+      sessionTtlHours: 168,
     },
     lake: { transactionsPrefix: 'landing/transactions/', archiveTransitionDays: 90 },
     training: { cpu: 4096, memoryMiB: 16_384 },

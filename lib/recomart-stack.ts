@@ -5,6 +5,7 @@ import type { StageConfig } from './config';
 import { BatchIngestion } from './constructs/batch-ingestion';
 import { ClickstreamIngestion } from './constructs/clickstream-ingestion';
 import { DataLake } from './constructs/data-lake';
+import { FeatureStore } from './constructs/feature-store';
 import { TrainingPipeline } from './constructs/training-pipeline';
 
 export interface RecoMartStackProps extends StackProps {
@@ -21,8 +22,10 @@ export class RecoMartStack extends Stack {
       retainData: config.retainData,
       archiveTransitionDays: config.lake.archiveTransitionDays,
     });
+    const featureStore = new FeatureStore(this, 'FeatureStore', { retainData: config.retainData });
     const clickstream = new ClickstreamIngestion(this, 'Clickstream', {
       lakeBucket: lake.bucket,
+      featureStore,
       ...config.clickstream,
       logRetentionDays: config.logRetentionDays,
       retainData: config.retainData,
@@ -41,6 +44,7 @@ export class RecoMartStack extends Stack {
 
     new CfnOutput(this, 'LakeBucketName', { value: lake.bucket.bucketName });
     new CfnOutput(this, 'ClickstreamStreamName', { value: clickstream.stream.streamName });
+    new CfnOutput(this, 'FeatureTableName', { value: featureStore.table.tableName });
     new CfnOutput(this, 'ClickstreamDlqUrl', { value: clickstream.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'TrainingStateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
 

@@ -1,16 +1,30 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { s3Client } from '../../layers/aws/clients';
-import { type PlannedFile, planBatch, planPartialFailure, type StreamRecord } from '../../layers/clickstream/batch';
+import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
+import {
+  compareSequenceNumbers,
+  type PlannedFile,
+  planBatch,
+  planPartialFailure,
+  type StreamRecord,
+} from '../../layers/clickstream/batch';
+import { eventsByUser, type SequencedEvent } from '../../layers/clickstream/session-features';
+import { applySessionEvents } from '../../layers/feature-store/realtime-session';
 import { putWithManifest } from '../../layers/lake/s3-io';
 import { mapSettled } from '../../layers/util/concurrency';
-import { requireEnv } from '../../layers/util/env';
+import { requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'clickstream-ingest' });
 const s3 = s3Client();
+const dynamo = dynamoDbDocumentClient();
 const bucket = requireEnv('LAKE_BUCKET');
+const featureTable = requireEnv('FEATURE_TABLE');
+const sessionTtlSeconds = requirePositiveIntEnv('SESSION_TTL_SECONDS');
 
-/** Kinesis → raw/clickstream (JSON Lines + manifest per event-time partition) and quarantine/. */
+/**
+ * Kinesis → raw/clickstream (JSON Lines + manifest per event-time partition) and quarantine/, then
+ * the real-time session features of every event that landed in raw/ (speed layer).
+ */
 export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
   const byShard = new Map<string, StreamRecord[]>();
   for (const record of event.Records) {
@@ -21,11 +35,13 @@ export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamB
   }
 
   const batchItemFailures: { itemIdentifier: string }[] = [];
+  const landed: SequencedEvent[] = [];
   for (const [shardId, records] of byShard) {
     const files = planBatch(records, shardId);
     const failed = await writeAll(files);
     if (failed.size === 0) {
       logger.info('batch written', { shardId, records: records.length, files: files.length, ...countZones(files) });
+      landed.push(...landedEvents(files, shardId, undefined));
       continue;
     }
     const { rewrites, notPersisted } = planPartialFailure(files, failed, shardId);
@@ -36,9 +52,46 @@ export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamB
     }
     logger.warn('partial batch failure', { shardId, failedFiles: [...failed], notPersisted: notPersisted.length });
     for (const seq of notPersisted) batchItemFailures.push({ itemIdentifier: seq });
+    // Lambda redelivers everything from the lowest reported record on: features wait for that redelivery.
+    landed.push(...landedEvents(files, shardId, notPersisted[0]));
+  }
+
+  if (landed.length > 0) {
+    landed.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
+    const summary = await applySessionEvents(dynamo, eventsByUser(landed), {
+      tableName: featureTable,
+      ttlSeconds: sessionTtlSeconds,
+    });
+    const { failed, ...counts } = summary;
+    if (failed.length > 0) {
+      for (const f of failed.slice(0, 5))
+        logger.error('session feature update failed', { userId: f.userId, error: f.error });
+      // Updates are idempotent (per-shard watermarks), so the whole-batch retry re-applies only what is missing.
+      throw new Error(`session features of ${failed.length} of ${summary.users} users could not be updated`);
+    }
+    logger.info('session features updated', counts);
   }
   return { batchItemFailures };
 };
+
+/** The validated events of the raw files that were written, below the redelivery point if there is one. */
+function landedEvents(
+  files: readonly PlannedFile[],
+  shardId: string,
+  redeliverFrom: string | undefined,
+): SequencedEvent[] {
+  const out: SequencedEvent[] = [];
+  for (const file of files) {
+    if (file.zone !== 'raw') continue;
+    file.events.forEach((event, i) => {
+      const sequenceNumber = file.sequenceNumbers[i] as string;
+      if (redeliverFrom === undefined || compareSequenceNumbers(sequenceNumber, redeliverFrom) < 0) {
+        out.push({ shardId, sequenceNumber, event });
+      }
+    });
+  }
+  return out;
+}
 
 async function writeAll(files: readonly PlannedFile[]): Promise<Set<string>> {
   const results = await mapSettled(files, 8, (file) => putWithManifest(s3, bucket, file.body, file.manifest));

@@ -8,7 +8,7 @@
  */
 import { buildManifest, type Manifest } from '../lake/manifest';
 import { partitionOf } from '../lake/zones';
-import { CLICKSTREAM_SCHEMA_VERSION, parseClickEvent } from './schema';
+import { CLICKSTREAM_SCHEMA_VERSION, type ClickEvent, parseClickEvent } from './schema';
 
 export interface StreamRecord {
   readonly sequenceNumber: string;
@@ -25,6 +25,8 @@ export interface PlannedFile {
   readonly body: Buffer;
   /** Sequence numbers of the records in this file, ascending. */
   readonly sequenceNumbers: string[];
+  /** For raw files: the validated events, parallel to `sequenceNumbers`. */
+  readonly events: ClickEvent[];
   readonly manifest: Manifest;
 }
 
@@ -39,6 +41,7 @@ interface Group {
   prefix: string;
   lines: string[];
   seqs: string[];
+  events: ClickEvent[];
   minMs: number;
   maxMs: number;
 }
@@ -49,20 +52,37 @@ export function planBatch(records: readonly StreamRecord[], shardId: string, now
   const groupFor = (zone: Group['zone'], prefix: string): Group => {
     let group = groups.get(prefix);
     if (!group) {
-      group = { zone, prefix, lines: [], seqs: [], minMs: Number.POSITIVE_INFINITY, maxMs: Number.NEGATIVE_INFINITY };
+      group = {
+        zone,
+        prefix,
+        lines: [],
+        seqs: [],
+        events: [],
+        minMs: Number.POSITIVE_INFINITY,
+        maxMs: Number.NEGATIVE_INFINITY,
+      };
       groups.set(prefix, group);
     }
     return group;
   };
 
+  // Events of a batch mostly share a few hours: derive each hour's prefix once.
+  const prefixOfHour = new Map<number, string>();
   for (const record of sorted) {
     const bytes = Buffer.from(record.data, 'base64');
     const parsed = parseClickEvent(bytes);
     if (parsed.ok) {
-      const { dt, hour } = partitionOf(parsed.epochMs);
-      const group = groupFor('raw', `raw/clickstream/dt=${dt}/hour=${hour}/`);
-      group.lines.push(JSON.stringify(parsed.event));
+      const hourIndex = Math.floor(parsed.epochMs / 3_600_000);
+      let prefix = prefixOfHour.get(hourIndex);
+      if (prefix === undefined) {
+        const { dt, hour } = partitionOf(parsed.epochMs);
+        prefix = `raw/clickstream/dt=${dt}/hour=${hour}/`;
+        prefixOfHour.set(hourIndex, prefix);
+      }
+      const group = groupFor('raw', prefix);
+      group.lines.push(parsed.line);
       group.seqs.push(record.sequenceNumber);
+      group.events.push(parsed.event);
       group.minMs = Math.min(group.minMs, parsed.epochMs);
       group.maxMs = Math.max(group.maxMs, parsed.epochMs);
     } else {
@@ -109,7 +129,7 @@ function toFile(group: Group, shardId: string, now: Date): PlannedFile {
     },
     writtenAt: now,
   });
-  return { zone: group.zone, key, body, sequenceNumbers: group.seqs, manifest };
+  return { zone: group.zone, key, body, sequenceNumbers: group.seqs, events: group.events, manifest };
 }
 
 /**
@@ -151,8 +171,9 @@ export function planPartialFailure(
 function truncate(file: PlannedFile, keepCount: number, shardId: string, now: Date): PlannedFile {
   const lines = file.body.toString('utf8').split('\n').slice(0, keepCount);
   const body = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-  const times = file.zone === 'raw' ? lines.map((line) => Date.parse(JSON.parse(line).timestamp as string)) : [];
+  const times = file.events.slice(0, keepCount).map((event) => Date.parse(event.timestamp));
   const sequenceNumbers = file.sequenceNumbers.slice(0, keepCount);
+  const events = file.events.slice(0, keepCount);
   const manifest = buildManifest({
     dataset: file.manifest.dataset,
     dataKey: file.key,
@@ -165,5 +186,5 @@ function truncate(file: PlannedFile, keepCount: number, shardId: string, now: Da
     source: { shardId, firstSequenceNumber: sequenceNumbers[0], lastSequenceNumber: sequenceNumbers.at(-1) },
     writtenAt: now,
   });
-  return { ...file, body, sequenceNumbers, manifest };
+  return { ...file, body, sequenceNumbers, events, manifest };
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 
 export const CLICKSTREAM_SCHEMA_VERSION = '1';
@@ -32,16 +33,19 @@ export const ClickEventSchema = z
 
 export type ClickEvent = z.infer<typeof ClickEventSchema>;
 
-export type ParseResult = { ok: true; event: ClickEvent; epochMs: number } | { ok: false; reason: string };
+export type ParseResult =
+  | { ok: true; event: ClickEvent; epochMs: number; line: string }
+  | { ok: false; reason: string };
 
-/** Parse one record's bytes into a valid event, or say in one sentence why not. Never throws. */
+/**
+ * Parse one record's bytes into a valid event, or say in one sentence why not. Never throws.
+ * `line` is the event as one JSON Lines line: the producer's own text when it is already a single
+ * line (the raw zone keeps what was sent, byte for byte), else the re-serialised event.
+ */
 export function parseClickEvent(bytes: Uint8Array): ParseResult {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return { ok: false, reason: 'record is not valid UTF-8' };
-  }
+  if (!isUtf8(bytes)) return { ok: false, reason: 'record is not valid UTF-8' };
+  let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -57,5 +61,7 @@ export function parseClickEvent(bytes: Uint8Array): ParseResult {
     const path = issue && issue.path.length > 0 ? issue.path.join('.') : 'event';
     return { ok: false, reason: `schema violation at ${path}: ${issue?.message ?? 'invalid'}` };
   }
-  return { ok: true, event: parsed.data, epochMs: Date.parse(parsed.data.timestamp) };
+  const multiLine = text.includes('\n') || text.includes('\r');
+  const line = multiLine ? JSON.stringify(parsed.data) : text.trim();
+  return { ok: true, event: parsed.data, epochMs: Date.parse(parsed.data.timestamp), line };
 }

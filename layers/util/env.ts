@@ -6,3 +6,12 @@ export function requireEnv(name: string, env: Record<string, string | undefined>
   }
   return value;
 }
+
+/** Read a required environment variable that must be a positive integer. */
+export function requirePositiveIntEnv(name: string, env: Record<string, string | undefined> = process.env): number {
+  const value = Number(requireEnv(name, env));
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`Environment variable ${name} must be a positive integer, not "${env[name]}".`);
+  }
+  return value;
+}

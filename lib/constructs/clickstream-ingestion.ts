@@ -7,10 +7,15 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import type { FeatureStore } from './feature-store';
 import { RecoMartFunction } from './lambda-function';
 
 export interface ClickstreamIngestionProps {
   readonly lakeBucket: s3.IBucket;
+  /** Where the real-time session features go. */
+  readonly featureStore: FeatureStore;
+  /** Hours a user's session features live after their last update (DynamoDB TTL). @default 48 */
+  readonly sessionTtlHours?: number;
   /** 0 = on-demand capacity; > 0 = provisioned with that many shards. @default 0 */
   readonly shardCount?: number;
   /** @default 500 */
@@ -29,7 +34,10 @@ export interface ClickstreamIngestionProps {
   readonly retainData?: boolean;
 }
 
-/** Kinesis "clickstream" → clickstream-ingest λ → raw/clickstream/ + quarantine/clickstream/, failures to an SQS DLQ. */
+/**
+ * Kinesis "clickstream" → clickstream-ingest λ → raw/clickstream/ + quarantine/clickstream/ and the
+ * real-time session features in the feature store; batches given up on go to an SQS DLQ.
+ */
 export class ClickstreamIngestion extends Construct {
   public readonly stream: kinesis.Stream;
   public readonly function: lambda.IFunction;
@@ -71,7 +79,11 @@ export class ClickstreamIngestion extends Construct {
 
     const fn = new RecoMartFunction(this, 'IngestFunction', {
       functionDir: 'clickstream-ingest',
-      environment: { LAKE_BUCKET: props.lakeBucket.bucketName },
+      environment: {
+        LAKE_BUCKET: props.lakeBucket.bucketName,
+        FEATURE_TABLE: props.featureStore.table.tableName,
+        SESSION_TTL_SECONDS: String((props.sessionTtlHours ?? 48) * 3600),
+      },
       memorySize: 512,
       timeout: Duration.seconds(60),
       logRetentionDays: props.logRetentionDays,
@@ -79,6 +91,7 @@ export class ClickstreamIngestion extends Construct {
     this.function = fn;
     props.lakeBucket.grantPut(fn, 'raw/clickstream/*');
     props.lakeBucket.grantPut(fn, 'quarantine/clickstream/*');
+    props.featureStore.grantConditionalWrite(fn);
 
     fn.addEventSource(
       new KinesisEventSource(this.stream, {

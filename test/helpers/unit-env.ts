@@ -4,3 +4,5 @@ process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.FEATURE_TABLE = 'test-features';
+process.env.SESSION_TTL_SECONDS = '172800';

@@ -111,6 +111,29 @@ describe('RecoMart stack', () => {
     expect(s3Resources).toContain('/raw/clickstream/*');
     expect(s3Resources).toContain('/quarantine/clickstream/*');
     expect(s3Resources).not.toMatch(/"\/\*"/);
+    const ddbActions = statements
+      .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
+      .filter((a) => String(a).startsWith('dynamodb:'));
+    expect(ddbActions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+  });
+
+  it('keeps the feature store on demand, encrypted, recoverable and expiring', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ FEATURE_TABLE: Match.anyValue(), SESSION_TTL_SECONDS: String(48 * 3600) }),
+      },
+    });
   });
 
   it('runs the pipeline with retries, catches, logging and tracing', () => {

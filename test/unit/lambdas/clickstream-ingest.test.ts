@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fc from 'fast-check';
@@ -6,10 +9,18 @@ import { handler } from '../../../lambdas/clickstream-ingest/index';
 import { clickEvent } from '../../helpers/fixtures';
 
 const s3 = mockClient(S3Client);
-afterEach(() => s3.reset());
+const ddb = mockClient(DynamoDBDocumentClient);
+beforeEach(() => {
+  ddb.on(BatchGetCommand).resolves({ Responses: { 'test-features': [] } });
+  ddb.on(PutCommand).resolves({});
+});
+afterEach(() => {
+  s3.reset();
+  ddb.reset();
+});
 
 let seq = 1_000_000_000_000n;
-function kinesisEvent(payloads: string[]): KinesisStreamEvent {
+function kinesisEvent(payloads: readonly string[]): KinesisStreamEvent {
   return {
     Records: payloads.map((p) => {
       seq += 1n;
@@ -64,6 +75,61 @@ describe('clickstream-ingest handler', () => {
       { itemIdentifier: event.Records[1]?.kinesis.sequenceNumber },
       { itemIdentifier: event.Records[2]?.kinesis.sequenceNumber },
     ]);
+    // Only the event before the redelivery point counts towards the session features now.
+    const puts = ddb.commandCalls(PutCommand);
+    expect(puts).toHaveLength(1);
+    expect(puts[0]?.args[0].input.Item).toMatchObject({
+      pk: 'user#u1',
+      sk: 'rt#session',
+      views: 1,
+      version: 1,
+      watermarks: { 'shardId-000000000000': event.Records[0]?.kinesis.sequenceNumber },
+    });
+    expect(puts[0]?.args[0].input.ConditionExpression).toBe('attribute_not_exists(pk)');
+  });
+
+  it('updates session features with a TTL and skips them entirely when the batch was applied before', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const event = kinesisEvent([view('2026-11-21T01:00:00Z'), view('2026-11-21T01:01:00Z')]);
+    const before = Math.floor(Date.now() / 1000);
+    await handler(event);
+    const item = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item as Record<string, unknown>;
+    // Both records carry the fixture's event id: the second is a producer duplicate and changes nothing.
+    expect(item).toMatchObject({ views: 1, featureSet: 'realtime_session', lastSeen: '2026-11-21T01:00:00.000Z' });
+    expect(item.expiresAt).toBeGreaterThanOrEqual(before + 172_800);
+
+    ddb.reset();
+    ddb.on(BatchGetCommand).resolves({ Responses: { 'test-features': [item] } });
+    await handler(event);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
+  });
+
+  it('re-reads and retries when another writer won the version race', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const event = kinesisEvent([view('2026-11-21T01:00:00Z')]);
+    await handler(event);
+    const stored = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item as Record<string, unknown>;
+    ddb.reset();
+    ddb.on(BatchGetCommand).resolves({ Responses: { 'test-features': [] } });
+    ddb
+      .on(PutCommand)
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'conditional check failed', $metadata: {} }))
+      .resolves({});
+    ddb.on(GetCommand).resolves({ Item: stored });
+    const next = kinesisEvent([JSON.stringify(clickEvent('2026-11-21T01:05:00Z', { eventId: randomUUID() }))]);
+    await handler(next);
+    const retried = ddb.commandCalls(PutCommand)[1]?.args[0].input;
+    expect(retried?.ConditionExpression).toBe('#version = :expected');
+    expect(retried?.ExpressionAttributeValues).toEqual({ ':expected': 1 });
+    expect(retried?.Item).toMatchObject({ views: 2, version: 2 });
+  });
+
+  it('fails the whole batch when session features cannot be written (the retry is idempotent)', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    ddb.on(PutCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    await expect(handler(kinesisEvent([view('2026-11-21T01:00:00Z')]))).rejects.toThrow(
+      /session features of 1 of 1 users could not be updated/,
+    );
   });
 
   it('fails the whole batch when it cannot roll back a straddling file', async () => {
@@ -85,9 +151,20 @@ describe('clickstream-ingest handler', () => {
 
   it('never throws and accounts for every record when S3 works, whatever the payloads (property)', async () => {
     s3.on(PutObjectCommand).resolves({});
+    const validEvent = fc
+      .record({
+        uuid: fc.uuid({ version: 4 }),
+        user: fc.constantFrom('u1', 'u2'),
+        minute: fc.integer({ min: 0, max: 59 }),
+      })
+      .map(({ uuid, user, minute }) =>
+        JSON.stringify(
+          clickEvent(`2026-11-21T03:${String(minute).padStart(2, '0')}:00Z`, { eventId: uuid, userId: user }),
+        ),
+      );
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.oneof(fc.string(), fc.json()), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.oneof(fc.string(), fc.json(), validEvent), { minLength: 1, maxLength: 30 }),
         async (payloads) => {
           s3.resetHistory();
           const result = await handler(kinesisEvent(payloads));

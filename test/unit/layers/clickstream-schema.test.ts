@@ -38,4 +38,17 @@ describe('parseClickEvent', () => {
     const result = parseClickEvent(Buffer.from([0xff, 0xfe, 0x7b]));
     expect(result).toEqual({ ok: false, reason: 'record is not valid UTF-8' });
   });
+
+  it('keeps a single-line record as sent and re-serialises a multi-line one into one line', () => {
+    const sent = ` ${JSON.stringify({ ...valid, extra: 1.0e2 })} `;
+    const single = parseClickEvent(Buffer.from(sent));
+    expect(single.ok && single.line).toBe(sent.trim());
+    const pretty = parseClickEvent(Buffer.from(JSON.stringify(valid, null, 2)));
+    expect(pretty.ok && pretty.line).toBe(JSON.stringify(valid));
+  });
+
+  it('accepts a leading byte-order mark', () => {
+    const result = parseClickEvent(Buffer.from(`\ufeff${JSON.stringify(valid)}`));
+    expect(result.ok && result.line).toBe(JSON.stringify(valid));
+  });
 });
