@@ -45,6 +45,7 @@ export class RecoMartStack extends Stack {
     new CfnOutput(this, 'LakeBucketName', { value: lake.bucket.bucketName });
     new CfnOutput(this, 'ClickstreamStreamName', { value: clickstream.stream.streamName });
     new CfnOutput(this, 'FeatureTableName', { value: featureStore.table.tableName });
+    new CfnOutput(this, 'ClickstreamFunctionName', { value: clickstream.function.functionName });
     new CfnOutput(this, 'ClickstreamDlqUrl', { value: clickstream.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'TrainingStateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
 

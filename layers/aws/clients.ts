@@ -5,8 +5,10 @@
  * `AWS_ENDPOINT_URL_<SERVICE>` variables. When an endpoint is overridden (LocalStack, the embedded
  * local cloud) S3 is addressed path-style and uses HTTP/1.1 friendly settings the emulators need.
  */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -14,7 +16,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** Service identifiers as used in `AWS_ENDPOINT_URL_<ID>` (the SDK's service-specific endpoint variables). */
-export type ServiceId = 'S3' | 'KINESIS' | 'DYNAMODB' | 'SQS' | 'SFN';
+export type ServiceId = 'S3' | 'KINESIS' | 'DYNAMODB' | 'SQS' | 'SFN' | 'LAMBDA' | 'CLOUDFORMATION';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -90,4 +92,13 @@ export function sqsClient(opts: ClientOptions = {}): SQSClient {
 
 export function sfnClient(opts: ClientOptions = {}): SFNClient {
   return new SFNClient(common('SFN', opts));
+}
+
+export function lambdaClient(opts: ClientOptions = {}): LambdaClient {
+  return new LambdaClient(common('LAMBDA', opts));
+}
+
+/** Used by the CLI to read stack outputs (resource names) of a deployed stack. */
+export function cloudFormationClient(opts: ClientOptions = {}): CloudFormationClient {
+  return new CloudFormationClient(common('CLOUDFORMATION', opts));
 }

@@ -64,3 +64,59 @@ export async function putAllRecords(
   }
   return { calls, retriedRecords };
 }
+
+export interface PacedPutOptions {
+  /** Records per second; undefined = as fast as the stream accepts. */
+  readonly rate?: number;
+  readonly maxAttempts?: number;
+  /** Called after every call with the records accepted so far. */
+  readonly onProgress?: (sent: number) => void;
+  readonly clock?: { now(): number; sleep(ms: number): Promise<void> };
+}
+
+const realClock = { now: () => performance.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+
+/**
+ * Put a (possibly endless, lazily generated) sequence of records at a target rate: records go out in
+ * calls of about a tenth of a second's worth (at most 500), each call released when the schedule
+ * `sent / rate` says so. Every call goes through putAllRecords, so limits and retries hold.
+ */
+export async function putAtRate(
+  kinesis: KinesisClient,
+  streamName: string,
+  records: Iterable<ProducerRecord>,
+  options: PacedPutOptions = {},
+): Promise<{ sent: number; calls: number; retriedRecords: number; seconds: number }> {
+  const clock = options.clock ?? realClock;
+  const rate = options.rate;
+  if (rate !== undefined && !(rate > 0)) throw new Error(`rate must be positive, got ${rate}`);
+  const perCall =
+    rate === undefined ? MAX_RECORDS_PER_CALL : Math.max(1, Math.min(MAX_RECORDS_PER_CALL, Math.ceil(rate / 10)));
+  const t0 = clock.now();
+  let sent = 0;
+  let calls = 0;
+  let retriedRecords = 0;
+  let chunk: ProducerRecord[] = [];
+  const flush = async () => {
+    if (rate !== undefined) {
+      const due = t0 + (sent / rate) * 1000;
+      const wait = due - clock.now();
+      if (wait > 0) await clock.sleep(wait);
+    }
+    const base = sent;
+    const out = await putAllRecords(kinesis, streamName, chunk, {
+      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+      onProgress: (n) => options.onProgress?.(base + n),
+    });
+    sent += chunk.length;
+    calls += out.calls;
+    retriedRecords += out.retriedRecords;
+    chunk = [];
+  };
+  for (const record of records) {
+    chunk.push(record);
+    if (chunk.length === perCall) await flush();
+  }
+  if (chunk.length > 0) await flush();
+  return { sent, calls, retriedRecords, seconds: (clock.now() - t0) / 1000 };
+}

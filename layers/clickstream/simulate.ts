@@ -8,6 +8,8 @@ export interface SimulationOptions {
   /** Share of records that are deliberately malformed (bad JSON, missing fields, bad values). @default 0.01 */
   readonly malformedShare?: number;
   readonly seed?: number;
+  /** User ids are `<prefix><5 digits>`. @default 'u' */
+  readonly userPrefix?: string;
   /** Sessions start within this many hours before `now`. @default 24 */
   readonly hours?: number;
   readonly now?: Date;
@@ -38,10 +40,12 @@ export function* simulateClickstream(options: SimulationOptions): Generator<Simu
   const activeUser = zipfSampler(rng, users, 0.8);
   let emitted = 0;
   while (emitted < options.count) {
-    const userId = `u${String(activeUser() + 1).padStart(5, '0')}`;
+    const userId = `${options.userPrefix ?? 'u'}${String(activeUser() + 1).padStart(5, '0')}`;
     const sessionId = rng.uuid();
     const device = rng.pick(DEVICES);
-    let t = now - spanMs + rng.int(spanMs);
+    // Sessions start in stream order across the span (a user's sessions follow one another, as in
+    // life), with a little jitter so neighbouring sessions interleave.
+    let t = now - spanMs + Math.floor((spanMs * emitted) / options.count) + rng.int(Math.min(spanMs, 600_000));
     const cart: string[] = [];
     const steps = 2 + rng.int(12);
     for (let i = 0; i < steps && emitted < options.count; i++) {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench';
 import { registerDemo } from './commands/demo';
 import { registerLocal } from './commands/local';
+import { registerSimulateClicks } from './commands/simulate-clicks';
 
 export function buildProgram(): Command {
   const program = new Command('recomart')
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDemo(program);
   registerLocal(program);
+  registerSimulateClicks(program);
   registerBench(program);
   return program;
 }

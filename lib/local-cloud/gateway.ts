@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { EmulatorEndpoints } from './emulators';
+import type { InvokeResult } from './lambda-runtime';
 import type { Execution, LocalStepFunctions } from './step-functions';
 
 /** Which service a signed request is for: the credential scope names it (`.../us-east-1/s3/aws4_request`). */
@@ -14,6 +15,7 @@ export function serviceOf(req: { headers: http.IncomingHttpHeaders; url?: string
   if (target.startsWith('DynamoDB_')) return 'dynamodb';
   if (target.startsWith('AmazonSQS')) return 'sqs';
   if (target.startsWith('AWSStepFunctions')) return 'states';
+  if (/^\/2015-03-31\/functions\//.test(req.url ?? '')) return 'lambda';
   return 's3';
 }
 
@@ -113,13 +115,20 @@ export function stepFunctionsApi(sfn: LocalStepFunctions, action: string, body: 
  * One endpoint for every service, like LocalStack's :4566: requests are routed by the service in
  * their SigV4 credential scope. Headers (Host included) pass through unchanged, so signatures stay valid.
  */
+export interface LocalServices {
+  /** The Step Functions runner, once it is up. */
+  stepFunctions(): LocalStepFunctions | undefined;
+  /** Invoke a function by name or ARN; throws when there is no such function. */
+  invoke(functionRef: string, payload: unknown): Promise<InvokeResult>;
+}
+
 export class Gateway {
   private server?: http.Server;
   url?: string;
 
   constructor(
     private readonly endpoints: EmulatorEndpoints,
-    private readonly sfn: () => LocalStepFunctions | undefined,
+    private readonly local: LocalServices,
   ) {}
 
   async start(port = 0): Promise<string> {
@@ -146,6 +155,10 @@ export class Gateway {
     const service = serviceOf(req);
     if (service === 'states') {
       this.handleStates(req, res);
+      return;
+    }
+    if (service === 'lambda') {
+      this.handleLambda(req, res);
       return;
     }
     const targets: Record<string, string> = {
@@ -184,7 +197,7 @@ export class Gateway {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(JSON.stringify(body));
       };
-      const sfn = this.sfn();
+      const sfn = this.local.stepFunctions();
       if (!sfn) return reply(400, { __type: 'UnknownOperationException', message: 'Step Functions is not up yet' });
       try {
         const body = chunks.length
@@ -195,6 +208,45 @@ export class Gateway {
         const type = err instanceof ApiError ? err.type : 'InternalFailure';
         reply(400, { __type: type, message: (err as Error).message });
       }
+    });
+  }
+
+  /** Lambda `Invoke` (RequestResponse, Event, DryRun) on the local functions, in the REST shape the SDK expects. */
+  private handleLambda(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(body === undefined ? '' : JSON.stringify(body));
+      };
+      const fail = (status: number, type: string, message: string) =>
+        reply(status, { __type: type, Type: 'User', message }, { 'x-amzn-errortype': type });
+      const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations(?:\?.*)?$/.exec(req.url ?? '');
+      if (req.method !== 'POST' || !match?.[1]) {
+        return fail(400, 'InvalidRequestContentException', 'The local cloud serves Lambda Invoke only');
+      }
+      const name = decodeURIComponent(match[1]);
+      let payload: unknown = {};
+      try {
+        payload = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+      } catch {
+        return fail(400, 'InvalidRequestContentException', 'Could not parse request body into json');
+      }
+      const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+      if (type === 'DryRun') return reply(204, undefined);
+      const invocation = this.local.invoke(name, payload);
+      if (type === 'Event') {
+        invocation.catch(() => undefined);
+        return reply(202, undefined);
+      }
+      invocation.then(
+        (result) =>
+          result.ok
+            ? reply(200, result.payload ?? null, { 'x-amz-executed-version': '$LATEST' })
+            : reply(200, result.error, { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' }),
+        (err: Error) => fail(404, 'ResourceNotFoundException', `Function not found: ${name} (${err.message})`),
+      );
     });
   }
 }

@@ -165,7 +165,10 @@ export class LocalCloud {
     const resolver = new TemplateResolver(stack.stackName, template);
     resolver.sqsEndpoint = endpoints.sqs;
     this.resolver = resolver;
-    this.gateway = new Gateway(endpoints, () => this.stepFunctions);
+    this.gateway = new Gateway(endpoints, {
+      stepFunctions: () => this.stepFunctions,
+      invoke: async (ref, payload) => this.functionByRef(ref).invoke(payload),
+    });
     const endpoint = await this.gateway.start(this.options.port ?? 0);
     this.info = {
       endpoint,

@@ -1,5 +1,5 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import type { Env } from '../../layers/aws/clients';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { cloudFormationClient, type Env } from '../../layers/aws/clients';
 
 export interface TestCloud {
   /** SDK configuration for clients (pass as `{ env }` to layers/aws/clients). */
@@ -20,7 +20,7 @@ export async function testCloud(): Promise<TestCloud> {
   };
   if (!parsed.external) return { env: parsed.env ?? {}, outputs: parsed.outputs ?? {}, external: false };
   const stackName = process.env.RECOMART_STACK ?? 'RecoMart-dev';
-  const cfn = new CloudFormationClient({ endpoint: process.env.AWS_ENDPOINT_URL });
+  const cfn = cloudFormationClient();
   const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = Object.fromEntries(
     (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
@@ -33,6 +33,7 @@ export async function eventually<T>(
   probe: () => Promise<T | undefined>,
   timeoutMs = 60_000,
   what = 'condition',
+  intervalMs = 250,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -44,6 +45,6 @@ export async function eventually<T>(
       last = err;
     }
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -3,11 +3,12 @@ import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client
 import { kinesisClient, s3Client, sfnClient } from '../../layers/aws/clients';
 import { putAllRecords } from '../../layers/clickstream/producer';
 import { simulateClickstream } from '../../layers/clickstream/simulate';
-import { auditManifest, listKeys, summarizeZone } from '../../layers/lake/inventory';
+import { auditManifest, listKeys } from '../../layers/lake/inventory';
 import { getBytes } from '../../layers/lake/s3-io';
 import { isManifestKey } from '../../layers/lake/zones';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
+import { accountFor } from '../helpers/lake-accounting';
 
 /** The thin slice end to end, over real AWS APIs: stream → lake, S3 drop → lake, state machine → report. */
 describe('pipeline slice on the cloud', () => {
@@ -21,28 +22,25 @@ describe('pipeline slice on the cloud', () => {
     bucket = cloud.outputs.LakeBucketName as string;
   });
 
-  async function zoneRecords(prefix: string, dataset: string): Promise<number> {
-    return (await summarizeZone(s3, bucket, prefix)).datasets[dataset]?.records ?? 0;
-  }
-
   it('lands every streamed event in raw or quarantine exactly once, with matching manifests', async () => {
-    const records = [...simulateClickstream({ count: 1500, malformedShare: 0.02, seed: 11 })];
+    const now = new Date('2025-03-03T12:00:00Z'); // a day of its own in the shared lake
+    const records = [...simulateClickstream({ count: 1500, malformedShare: 0.02, seed: 11, hours: 2, now })];
     const malformed = records.filter((r) => !r.valid).length;
     expect(malformed).toBeGreaterThan(0);
     await putAllRecords(kinesisClient({ env: cloud.env }), cloud.outputs.ClickstreamStreamName as string, records);
 
     const landed = await eventually(
       async () => {
-        const raw = await zoneRecords('raw/clickstream/', 'clickstream');
-        const quarantined = await zoneRecords('quarantine/clickstream/', 'clickstream');
-        return raw + quarantined >= records.length ? { raw, quarantined } : undefined;
+        const account = await accountFor(s3, bucket, records, 'raw/clickstream/dt=2025-03-03/');
+        return account.raw + account.quarantined >= records.length ? account : undefined;
       },
       90_000,
       'all events to land',
+      1_000,
     );
-    expect(landed).toEqual({ raw: records.length - malformed, quarantined: malformed });
+    expect(landed).toEqual({ raw: records.length - malformed, quarantined: malformed, duplicates: 0, misplaced: 0 });
 
-    for await (const key of listKeys(s3, bucket, 'raw/clickstream/')) {
+    for await (const key of listKeys(s3, bucket, 'raw/clickstream/dt=2025-03-03/')) {
       if (!isManifestKey(key)) continue;
       const audit = await auditManifest(s3, bucket, key);
       expect(audit).toMatchObject({ ok: true, problems: [] });

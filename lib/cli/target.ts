@@ -1,0 +1,87 @@
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { cloudFormationClient, type Env, endpointFor } from '../../layers/aws/clients';
+import { readEndpointFile } from '../local-cloud';
+import { stackIdFor } from '../recomart-stack';
+
+/**
+ * Where a CLI command sends its AWS calls, and how it finds the stack's resource names:
+ * 1. `AWS_ENDPOINT_URL` (or a per-service variable) is set: that endpoint (LocalStack, say), names
+ *    from its CloudFormation stack outputs;
+ * 2. a running local cloud has left `endpoint.json` in the state directory: that cloud and its outputs;
+ * 3. otherwise AWS itself, with the standard SDK configuration, names from the deployed stack's outputs.
+ */
+export interface Target {
+  readonly description: string;
+  readonly env: Env;
+  output(name: string): Promise<string>;
+}
+
+export interface TargetOptions {
+  readonly state: string;
+  readonly stage: string;
+}
+
+export function resolveTarget(opts: TargetOptions, env: Env = process.env): Target {
+  const stackName = stackIdFor(opts.stage);
+  if (endpointFor('KINESIS', env) || endpointFor('S3', env)) {
+    return stackTarget(`${endpointFor('KINESIS', env) ?? endpointFor('S3', env)} (stack ${stackName})`, env, stackName);
+  }
+  const local = readEndpointFile(opts.state);
+  if (local && isAlive(local.pid)) {
+    return {
+      description: `the local cloud at ${local.endpoint} (state ${opts.state})`,
+      env: {
+        ...env,
+        AWS_ENDPOINT_URL: local.endpoint,
+        AWS_REGION: local.region,
+        AWS_ACCESS_KEY_ID: local.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: local.credentials.secretAccessKey,
+      },
+      output: async (name) => {
+        const value = local.outputs[name];
+        if (value === undefined) throw new Error(`The local cloud's stack has no output ${name}.`);
+        return value;
+      },
+    };
+  }
+  return stackTarget(`AWS (stack ${stackName})`, env, stackName);
+}
+
+function stackTarget(description: string, env: Env, stackName: string): Target {
+  let outputs: Promise<Record<string, string>> | undefined;
+  return {
+    description,
+    env,
+    output: async (name) => {
+      outputs ??= readStackOutputs(env, stackName);
+      const value = (await outputs)[name];
+      if (value === undefined) throw new Error(`Stack ${stackName} has no output ${name}; is it deployed and current?`);
+      return value;
+    },
+  };
+}
+
+async function readStackOutputs(env: Env, stackName: string): Promise<Record<string, string>> {
+  const cfn = cloudFormationClient({ env });
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = out.Stacks?.[0];
+    return Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+  } catch (err) {
+    throw new Error(
+      `Could not read the outputs of stack ${stackName} (${(err as Error).message}). Deploy it with ` +
+        '`npx cdk deploy`, start `recomart local up`, or name the resource explicitly.',
+    );
+  } finally {
+    cfn.destroy();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
