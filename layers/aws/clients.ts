@@ -5,10 +5,8 @@
  * `AWS_ENDPOINT_URL_<SERVICE>` variables. When an endpoint is overridden (LocalStack, the embedded
  * local cloud) S3 is addressed path-style and uses HTTP/1.1 friendly settings the emulators need.
  */
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -34,7 +32,8 @@ export interface ClientOptions {
   readonly maxSockets?: number;
 }
 
-function common(service: ServiceId, opts: ClientOptions) {
+/** Settings every client shares (also used by ./control-plane-clients.ts). */
+export function common(service: ServiceId, opts: ClientOptions) {
   const env = opts.env ?? process.env;
   const endpoint = endpointFor(service, env);
   // An explicit env (not process.env) carries its own credentials; otherwise the default provider chain.
@@ -92,13 +91,4 @@ export function sqsClient(opts: ClientOptions = {}): SQSClient {
 
 export function sfnClient(opts: ClientOptions = {}): SFNClient {
   return new SFNClient(common('SFN', opts));
-}
-
-export function lambdaClient(opts: ClientOptions = {}): LambdaClient {
-  return new LambdaClient(common('LAMBDA', opts));
-}
-
-/** Used by the CLI to read stack outputs (resource names) of a deployed stack. */
-export function cloudFormationClient(opts: ClientOptions = {}): CloudFormationClient {
-  return new CloudFormationClient(common('CLOUDFORMATION', opts));
 }

@@ -5,7 +5,13 @@
  * the stored watermarks say was applied (layers/clickstream/session-features.ts).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateScan,
+} from '@aws-sdk/lib-dynamodb';
 import {
   foldSessionEvents,
   SESSION_FEATURE_SET,
@@ -189,6 +195,21 @@ export async function applySessionEvents(
     if (result.status === 'rejected') failed.push({ userId: userIds[i] ?? '?', error: result.reason as Error });
   });
   return { users: userIds.length, written, applied, redelivered, duplicates, conflicts, failed };
+}
+
+/** Every user's session state (a full scan: for summaries and operators, not for serving). */
+export async function scanSessions(doc: DynamoDBDocumentClient, tableName: string): Promise<SessionState[]> {
+  const states: SessionState[] = [];
+  const pages = paginateScan(
+    { client: doc },
+    {
+      TableName: tableName,
+      FilterExpression: 'sk = :sk',
+      ExpressionAttributeValues: { ':sk': REALTIME_SESSION_SK },
+    },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) states.push(sessionFromItem(item).state);
+  return states;
 }
 
 function isConditionFailure(err: unknown): boolean {

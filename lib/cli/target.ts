@@ -1,5 +1,6 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { cloudFormationClient, type Env, endpointFor } from '../../layers/aws/clients';
+import { type Env, endpointFor } from '../../layers/aws/clients';
+import { cloudFormationClient } from '../../layers/aws/control-plane-clients';
 import { readEndpointFile } from '../local-cloud';
 import { stackIdFor } from '../recomart-stack';
 

@@ -193,7 +193,7 @@ export class LocalCloud {
       invokeFunction: (ref, payload) => this.functionByRef(ref).invoke(payload),
       taskDefinitions: this.taskDefinitions(resolver, assemblyDir, assets.dockerImages ?? {}),
       // Local only: the SDK's Node 22 notice would drown the container's own log lines.
-      containerEnv: { ...this.sdkEnv(), NODE_OPTIONS: '--disable-warning=NodeVersionSupportWarning' },
+      containerEnv: { ...this.sdkEnv(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stateDir: this.stateDir,
       retryIntervalMs: this.options.retryIntervalMs ?? 100,
       log: this.log,

@@ -1,5 +1,6 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { cloudFormationClient, type Env } from '../../layers/aws/clients';
+import type { Env } from '../../layers/aws/clients';
+import { cloudFormationClient } from '../../layers/aws/control-plane-clients';
 
 export interface TestCloud {
   /** SDK configuration for clients (pass as `{ env }` to layers/aws/clients). */

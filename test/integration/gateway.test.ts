@@ -1,13 +1,16 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { InvokeCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
-import { kinesisClient, s3Client, sfnClient, sqsClient } from '../../layers/aws/clients';
+import { dynamoDbClient, kinesisClient, s3Client, sfnClient, sqsClient } from '../../layers/aws/clients';
+import { lambdaClient } from '../../layers/aws/control-plane-clients';
 import { testCloud } from '../helpers/cloud';
 
 /** What `recomart local up` prints: one AWS_ENDPOINT_URL for every service, as with LocalStack. */
 describe('single endpoint', () => {
-  it('serves S3, Kinesis, SQS and Step Functions through AWS_ENDPOINT_URL alone', async () => {
+  it('serves S3, Kinesis, DynamoDB, SQS, Step Functions and Lambda Invoke through AWS_ENDPOINT_URL alone', async () => {
     const cloud = await testCloud();
     const {
       AWS_ENDPOINT_URL_S3: _s3,
@@ -34,5 +37,22 @@ describe('single endpoint', () => {
     );
     const machines = await sfnClient({ env }).send(new ListStateMachinesCommand({}));
     expect(machines.stateMachines?.map((m) => m.stateMachineArn)).toContain(cloud.outputs.TrainingStateMachineArn);
+    const table = await dynamoDbClient({ env }).send(
+      new DescribeTableCommand({ TableName: cloud.outputs.FeatureTableName }),
+    );
+    expect(table.Table?.KeySchema?.map((k) => k.AttributeName)).toEqual(['pk', 'sk']);
+
+    const lambda = lambdaClient({ env });
+    const dry = await lambda.send(
+      new InvokeCommand({ FunctionName: cloud.outputs.ClickstreamFunctionName, InvocationType: 'DryRun' }),
+    );
+    expect(dry.StatusCode).toBe(204);
+    const empty = await lambda.send(
+      new InvokeCommand({ FunctionName: cloud.outputs.ClickstreamFunctionName, Payload: '{"Records":[]}' }),
+    );
+    expect(JSON.parse(Buffer.from(empty.Payload ?? []).toString())).toEqual({ batchItemFailures: [] });
+    await expect(lambda.send(new InvokeCommand({ FunctionName: 'no-such-function' }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
   });
 });

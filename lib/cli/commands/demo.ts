@@ -7,9 +7,10 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
-import { type Env, kinesisClient, s3Client, sfnClient } from '../../../layers/aws/clients';
+import { dynamoDbDocumentClient, type Env, kinesisClient, s3Client, sfnClient } from '../../../layers/aws/clients';
 import { putAllRecords } from '../../../layers/clickstream/producer';
 import { simulateClickstream } from '../../../layers/clickstream/simulate';
+import { scanSessions } from '../../../layers/feature-store/realtime-session';
 import { summarizeZone } from '../../../layers/lake/inventory';
 import { sampleTransactionsCsv } from '../../../layers/transactions/sample';
 import { LocalCloud } from '../../local-cloud';
@@ -84,6 +85,19 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       progress.step(`  raw/${name}: ${d.records} records in ${d.files} files`);
     for (const [name, d] of Object.entries(quarantine.datasets))
       progress.step(`  quarantine/${name}: ${d.records} records`);
+    const sessions = await scanSessions(dynamoDbDocumentClient({ env }), info.outputs.FeatureTableName as string);
+    const busiest = [...sessions].sort((a, b) => b.recentEventIds.length - a.recentEventIds.length)[0];
+    progress.step(`  feature store: real-time session features for ${sessions.length} users`);
+    if (busiest) {
+      const c = busiest.counters;
+      progress.step(
+        `    e.g. ${busiest.userId}: current session ${c.views} views, ${c.clicks} clicks, ${c.addToCarts} add-to-carts; ` +
+          `last seen ${busiest.lastSeen}; recently viewed ${busiest.recentlyViewed
+            .slice(0, 5)
+            .map((v) => v.productId)
+            .join(', ')}`,
+      );
+    }
 
     progress.step('running the training-pipeline state machine');
     const sfn = sfnClient({ env });
@@ -118,6 +132,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       },
       raw: raw.datasets,
       quarantine: quarantine.datasets,
+      sessionFeatureUsers: sessions.length,
       deadLetterBatches: cloud.kinesisMappings.reduce((n, m) => n + m.stats.batchesToDestination, 0),
       execution: {
         name: runId,
@@ -134,6 +149,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         '',
         'RecoMart demo summary',
         `  clickstream: ${records.length} sent → ${raw.datasets.clickstream?.records ?? 0} in raw, ${quarantine.datasets.clickstream?.records ?? 0} quarantined`,
+        `  session features: ${sessions.length} users in the online feature store`,
         `  transactions: ${tx.goodRows + tx.badRows} rows → ${raw.datasets.transactions?.records ?? 0} in raw, ${quarantine.datasets.transactions?.records ?? 0} quarantined`,
         `  pipeline: ${status} (audit report: reports/audit/${runId}.json)`,
         `  lake on disk: ${lakeDir}`,
