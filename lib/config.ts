@@ -23,12 +23,22 @@ export const StageConfigSchema = z.object({
   lake: z.object({
     /** Prefix under which transaction CSV drops trigger ingestion. */
     transactionsPrefix: z.string().regex(/^[a-z0-9_\-/]+\/$/, 'must be a key prefix ending in /'),
+    /** Prefix under which catalog and customer CSV drops trigger master-data ingestion. */
+    masterPrefix: z.string().regex(/^[a-z0-9_\-/]+\/$/, 'must be a key prefix ending in /'),
     /** Days after which archived source files move to a cheaper storage class. */
     archiveTransitionDays: z.number().int().min(30),
   }),
   training: z.object({
     cpu: z.number().int(),
     memoryMiB: z.number().int(),
+  }),
+  metadata: z.object({
+    /** Base URL of the external product metadata API (`GET <base>/v1/products`). */
+    baseUrl: z.url(),
+    /** EventBridge schedule expression of the pull. */
+    schedule: z.string().regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge rate(...) or cron(...) expression'),
+    timeoutSeconds: z.number().int().min(1).max(120),
+    attempts: z.number().int().min(1).max(10),
   }),
 });
 
@@ -49,8 +59,14 @@ const DEFAULTS: Record<Stage, StageConfig> = {
       parallelizationFactor: 1,
       sessionTtlHours: 48,
     },
-    lake: { transactionsPrefix: 'landing/transactions/', archiveTransitionDays: 30 },
+    lake: { transactionsPrefix: 'landing/transactions/', masterPrefix: 'landing/master/', archiveTransitionDays: 30 },
     training: { cpu: 1024, memoryMiB: 4096 },
+    metadata: {
+      baseUrl: 'https://metadata.example.com/api',
+      schedule: 'cron(0 3 * * ? *)',
+      timeoutSeconds: 10,
+      attempts: 3,
+    },
   },
   prod: {
     stage: 'prod',
@@ -65,8 +81,14 @@ const DEFAULTS: Record<Stage, StageConfig> = {
       parallelizationFactor: 2,
       sessionTtlHours: 168,
     },
-    lake: { transactionsPrefix: 'landing/transactions/', archiveTransitionDays: 90 },
+    lake: { transactionsPrefix: 'landing/transactions/', masterPrefix: 'landing/master/', archiveTransitionDays: 90 },
     training: { cpu: 4096, memoryMiB: 16_384 },
+    metadata: {
+      baseUrl: 'https://metadata.example.com/api',
+      schedule: 'cron(0 3 * * ? *)',
+      timeoutSeconds: 10,
+      attempts: 3,
+    },
   },
 };
 

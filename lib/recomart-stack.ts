@@ -4,7 +4,9 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from './config';
 import { BatchIngestion } from './constructs/batch-ingestion';
 import { ClickstreamIngestion } from './constructs/clickstream-ingestion';
+import { DataCatalog } from './constructs/data-catalog';
 import { DataLake } from './constructs/data-lake';
+import { ExternalMetadata } from './constructs/external-metadata';
 import { FeatureStore } from './constructs/feature-store';
 import { TrainingPipeline } from './constructs/training-pipeline';
 
@@ -30,10 +32,21 @@ export class RecoMartStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       retainData: config.retainData,
     });
-    new BatchIngestion(this, 'BatchIngestion', {
+    const batch = new BatchIngestion(this, 'BatchIngestion', {
       lakeBucket: lake.bucket,
       transactionsPrefix: config.lake.transactionsPrefix,
+      masterPrefix: config.lake.masterPrefix,
       logRetentionDays: config.logRetentionDays,
+      retainData: config.retainData,
+    });
+    const metadata = new ExternalMetadata(this, 'ExternalMetadata', {
+      lakeBucket: lake.bucket,
+      ...config.metadata,
+      logRetentionDays: config.logRetentionDays,
+    });
+    const catalog = new DataCatalog(this, 'Catalog', {
+      lakeBucket: lake.bucket,
+      databaseName: `recomart_${config.stage}`,
     });
     const pipeline = new TrainingPipeline(this, 'TrainingPipeline', {
       lakeBucket: lake.bucket,
@@ -47,6 +60,11 @@ export class RecoMartStack extends Stack {
     new CfnOutput(this, 'FeatureTableName', { value: featureStore.table.tableName });
     new CfnOutput(this, 'ClickstreamFunctionName', { value: clickstream.function.functionName });
     new CfnOutput(this, 'ClickstreamDlqUrl', { value: clickstream.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'LedgerTableName', { value: batch.ledger.tableName });
+    new CfnOutput(this, 'MetadataPullFunctionName', { value: metadata.function.functionName });
+    new CfnOutput(this, 'MetadataApiKeySecretArn', { value: metadata.apiKeySecret.secretArn });
+    new CfnOutput(this, 'GlueDatabaseName', { value: catalog.database.ref });
+    new CfnOutput(this, 'AthenaWorkGroup', { value: catalog.workGroup.ref });
     new CfnOutput(this, 'TrainingStateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
 
     NagSuppressions.addStackSuppressions(this, [

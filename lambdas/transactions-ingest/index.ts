@@ -1,92 +1,111 @@
+import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
-import { s3Client } from '../../layers/aws/clients';
+import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
+import { ingestLandingObject, type StepContext, type StepOutput } from '../../layers/ingest/landing';
+import { Ledger } from '../../layers/ingest/ledger';
 import { buildManifest } from '../../layers/lake/manifest';
-import { putJson, putWithManifest } from '../../layers/lake/s3-io';
-import { decodeS3EventKey, partitionOf } from '../../layers/lake/zones';
-import { type PartitionResult, partitionTransactions, UnusableFileError } from '../../layers/transactions/partition';
-import { TRANSACTION_COLUMNS, TRANSACTIONS_SCHEMA_VERSION } from '../../layers/transactions/schema';
-import { requireEnv } from '../../layers/util/env';
+import { putJson, uploadFileWithManifest } from '../../layers/lake/s3-io';
+import { decodeS3EventKey } from '../../layers/lake/zones';
+import type { DatasetRef } from '../../layers/lineage/openlineage';
+import { partitionTransactions, UnusableFileError } from '../../layers/transactions/partition';
+import { TRANSACTIONS_SCHEMA_VERSION } from '../../layers/transactions/schema';
+import { mapSettled } from '../../layers/util/concurrency';
+import { codeVersionFromEnv, requireEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'transactions-ingest' });
 const s3 = s3Client();
 const bucket = requireEnv('LAKE_BUCKET');
+const ledger = new Ledger(dynamoDbDocumentClient(), requireEnv('LEDGER_TABLE'));
 
-/** landing/transactions/*.csv → raw/transactions/dt=/ingested_<source>.csv (+ manifest), quarantine/, archive/. */
+/**
+ * landing/transactions/*.csv → raw/transactions/dt=/ingested_<source>.csv (+ manifest) per transaction
+ * date, unplaceable rows to quarantine/, the source to archive/; exactly once per (key, ETag).
+ */
 export const handler = async (event: S3Event): Promise<void> => {
   for (const record of event.Records) {
-    const key = decodeS3EventKey(record.s3.object.key);
-    await ingest(key, record.s3.object.eTag ?? '');
+    await ingestLandingObject(
+      {
+        s3,
+        bucket,
+        ledger,
+        job: 'transactions-ingest',
+        dataset: 'transactions',
+        codeVersion: codeVersionFromEnv(),
+        log: (message, details) => logger.info(message, details),
+        archiveKey: (key, today) => `archive/transactions/${today}/${path.posix.basename(key)}`,
+        step: partitionStep,
+      },
+      decodeS3EventKey(record.s3.object.key),
+      record.s3.object.eTag ?? '',
+    );
   }
 };
 
-async function ingest(key: string, eTag: string): Promise<void> {
-  const source = key.split('/').pop() ?? key;
+async function partitionStep(body: Readable, ctx: StepContext): Promise<StepOutput> {
+  const source = path.posix.basename(ctx.sourceKey);
   const sourceBase = source.replace(/\.csv$/i, '');
-  const today = partitionOf(Date.now()).dt;
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  let result: PartitionResult;
+  const today = new Date().toISOString().slice(0, 10);
+  const namespace = `s3://${bucket}`;
+  const sourceInfo = { key: ctx.sourceKey, eTag: ctx.eTag, ledgerVersion: ctx.version, runId: ctx.runId };
+  let result: Awaited<ReturnType<typeof partitionTransactions>>;
   try {
-    result = await partitionTransactions(object.Body as Readable);
+    result = await partitionTransactions(body, ctx.workDir);
   } catch (err) {
     if (!(err instanceof UnusableFileError)) throw err;
-    // The whole file cannot be read as transactions: quarantine it as it is, with the reason.
-    await putJson(s3, bucket, `quarantine/transactions/dt=${today}/${sourceBase}.reason.json`, {
-      source: key,
-      eTag,
-      reason: err.message,
-    });
-    await moveObject(key, `quarantine/transactions/dt=${today}/${source}`);
-    logger.warn('file quarantined', { key, reason: err.message });
-    return;
+    // The whole file cannot be read as transactions: it goes to quarantine as it is, with the reason.
+    const reasonKey = `quarantine/transactions/dt=${today}/${sourceBase}.v${ctx.version}.reason.json`;
+    await putJson(s3, bucket, reasonKey, { ...sourceInfo, reason: err.message });
+    logger.warn('file quarantined', { key: ctx.sourceKey, reason: err.message });
+    return {
+      outputs: [{ namespace, name: reasonKey }],
+      moveSourceTo: `quarantine/transactions/dt=${today}/${sourceBase}.v${ctx.version}.csv`,
+      details: { unusable: err.message },
+    };
   }
 
-  const header = TRANSACTION_COLUMNS.join(',');
-  for (const partition of result.partitions.values()) {
-    const dataKey = `raw/transactions/dt=${partition.dt}/ingested_${sourceBase}.csv`;
-    const body = Buffer.from(`${header}\n${partition.lines.join('\n')}\n`, 'utf8');
+  const outputs: DatasetRef[] = [];
+  const uploads = result.partitions.map((partition) => {
     const manifest = buildManifest({
       dataset: 'transactions',
-      dataKey,
+      dataKey: `raw/transactions/dt=${partition.dt}/ingested_${sourceBase}.csv`,
       contentType: 'text/csv',
-      body,
-      records: partition.lines.length,
+      body: partition,
+      records: partition.records,
       minEventTime: new Date(partition.minMs).toISOString(),
       maxEventTime: new Date(partition.maxMs).toISOString(),
       schemaVersion: TRANSACTIONS_SCHEMA_VERSION,
-      source: { key, eTag },
+      source: sourceInfo,
     });
-    await putWithManifest(s3, bucket, body, manifest);
-  }
-  if (result.quarantined.length > 0) {
-    const dataKey = `quarantine/transactions/dt=${today}/${sourceBase}.jsonl`;
-    const body = Buffer.from(
-      `${result.quarantined.map((q) => JSON.stringify({ source: key, ...q })).join('\n')}\n`,
-      'utf8',
-    );
-    const manifest = buildManifest({
-      dataset: 'transactions-quarantine',
-      dataKey,
-      contentType: 'application/x-ndjson',
-      body,
-      records: result.quarantined.length,
-      schemaVersion: TRANSACTIONS_SCHEMA_VERSION,
-      source: { key, eTag },
-    });
-    await putWithManifest(s3, bucket, body, manifest);
-  }
-  await moveObject(key, `archive/transactions/${today}/${source}`);
-  logger.info('file ingested', {
-    key,
-    rows: result.rowsRead,
-    partitions: result.partitions.size,
-    quarantined: result.quarantined.length,
+    return { file: partition.path, manifest };
   });
-}
-
-async function moveObject(from: string, to: string): Promise<void> {
-  await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: to, CopySource: encodeURI(`${bucket}/${from}`) }));
-  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: from }));
+  if (result.quarantine) {
+    const q = result.quarantine;
+    uploads.push({
+      file: q.path,
+      manifest: buildManifest({
+        dataset: 'transactions-quarantine',
+        dataKey: `quarantine/transactions/dt=${today}/${sourceBase}.v${ctx.version}.jsonl`,
+        contentType: 'application/x-ndjson',
+        body: q,
+        records: q.records,
+        schemaVersion: TRANSACTIONS_SCHEMA_VERSION,
+        source: sourceInfo,
+      }),
+    });
+  }
+  const settled = await mapSettled(uploads, 4, (u) => uploadFileWithManifest(s3, bucket, u.file, u.manifest));
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  for (const { manifest } of uploads)
+    outputs.push({ namespace, name: manifest.dataKey, md5: manifest.md5, records: manifest.records });
+  return {
+    outputs,
+    details: {
+      rows: result.rowsRead,
+      partitions: result.partitions.length,
+      quarantined: result.quarantine?.records ?? 0,
+    },
+  };
 }

@@ -8,13 +8,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** Service identifiers as used in `AWS_ENDPOINT_URL_<ID>` (the SDK's service-specific endpoint variables). */
-export type ServiceId = 'S3' | 'KINESIS' | 'DYNAMODB' | 'SQS' | 'SFN' | 'LAMBDA' | 'CLOUDFORMATION';
+export type ServiceId = 'S3' | 'KINESIS' | 'DYNAMODB' | 'SQS' | 'SFN' | 'SECRETS_MANAGER' | 'LAMBDA' | 'CLOUDFORMATION';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -91,4 +92,8 @@ export function sqsClient(opts: ClientOptions = {}): SQSClient {
 
 export function sfnClient(opts: ClientOptions = {}): SFNClient {
   return new SFNClient(common('SFN', opts));
+}
+
+export function secretsManagerClient(opts: ClientOptions = {}): SecretsManagerClient {
+  return new SecretsManagerClient(common('SECRETS_MANAGER', opts));
 }

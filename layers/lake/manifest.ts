@@ -24,7 +24,8 @@ export interface ManifestInput {
   readonly dataset: string;
   readonly dataKey: string;
   readonly contentType: string;
-  readonly body: Uint8Array;
+  /** The object's bytes, or their digest when they were streamed (spooled files). */
+  readonly body: Uint8Array | { readonly md5: string; readonly bytes: number };
   readonly records: number;
   readonly minEventTime?: string | null;
   readonly maxEventTime?: string | null;
@@ -44,8 +45,8 @@ export function buildManifest(input: ManifestInput): Manifest {
     dataset: input.dataset,
     dataKey: input.dataKey,
     contentType: input.contentType,
-    md5: md5Hex(input.body),
-    bytes: input.body.byteLength,
+    md5: input.body instanceof Uint8Array ? md5Hex(input.body) : input.body.md5,
+    bytes: input.body instanceof Uint8Array ? input.body.byteLength : input.body.bytes,
     records: input.records,
     minEventTime: input.minEventTime ?? null,
     maxEventTime: input.maxEventTime ?? null,

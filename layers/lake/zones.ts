@@ -18,9 +18,14 @@ export function partitionOf(epochMs: number): { dt: string; hour: string } {
   return { dt: iso.slice(0, 10), hour: iso.slice(11, 13) };
 }
 
-/** The manifest key that belongs to a data object: written after it, and the signal that it is complete. */
+/**
+ * The manifest key that belongs to a data object: written after it, and the signal that it is
+ * complete. It sits next to the object as a hidden file (`_` prefix), which Athena, Glue and Spark
+ * skip, so a table over the folder reads only data (docs/decisions/005-hidden-manifests.md).
+ */
 export function manifestKeyFor(dataKey: string): string {
-  return `${dataKey}.manifest.json`;
+  const slash = dataKey.lastIndexOf('/');
+  return `${dataKey.slice(0, slash + 1)}_${dataKey.slice(slash + 1)}.manifest.json`;
 }
 
 export function isManifestKey(key: string): boolean {

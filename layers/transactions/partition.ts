@@ -1,24 +1,20 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { partitionOf } from '../lake/zones';
+import { PartitionSpool, type SpooledFile } from '../lake/spool';
 import { classifyRow, TRANSACTION_COLUMNS, toCsvLine } from './schema';
 
-export interface DatePartition {
+export interface DatePartition extends SpooledFile {
+  /** The partition's `dt` value. */
   readonly dt: string;
-  readonly lines: string[];
-  minMs: number;
-  maxMs: number;
-}
-
-export interface QuarantinedRow {
-  readonly line: number;
-  readonly reason: string;
-  readonly fields: readonly string[];
+  readonly minMs: number;
+  readonly maxMs: number;
 }
 
 export interface PartitionResult {
-  readonly partitions: Map<string, DatePartition>;
-  readonly quarantined: QuarantinedRow[];
+  /** One spooled CSV file (header included) per transaction date. */
+  readonly partitions: DatePartition[];
+  /** JSON Lines of the rows that could not be placed, each with its reason; undefined when none. */
+  readonly quarantine: SpooledFile | undefined;
   readonly rowsRead: number;
 }
 
@@ -26,49 +22,77 @@ export class UnusableFileError extends Error {
   override readonly name = 'UnusableFileError';
 }
 
+const DAY_MS = 86_400_000;
+const HEADER = TRANSACTION_COLUMNS.join(',');
+
 /**
- * Stream a transactions CSV and sort each row into its transaction-date partition, or into
- * quarantine with the reason. Malformed CSV lines (unbalanced quotes) are quarantined, not fatal.
+ * Stream a transactions CSV and sort each row into its transaction-date partition file, or into the
+ * quarantine file with the reason (SPEC C2). Memory stays bounded whatever the file size: rows go
+ * to files under `workDir` as they are read. Malformed CSV lines (unbalanced quotes) are quarantined,
+ * not fatal; a file without the transactions header is unusable as a whole.
  */
-export async function partitionTransactions(input: Readable): Promise<PartitionResult> {
-  const parser = input.pipe(
-    parse({ relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true, info: true, bom: true }),
-  );
-  const partitions = new Map<string, DatePartition>();
-  const quarantined: QuarantinedRow[] = [];
-  let malformed = 0;
-  parser.on('skip', (err: Error & { lines?: number; raw?: string }) => {
-    malformed++;
-    quarantined.push({ line: err.lines ?? -1, reason: `malformed CSV: ${err.message}`, fields: [err.raw ?? ''] });
-  });
+export async function partitionTransactions(input: Readable, workDir: string): Promise<PartitionResult> {
+  const rows = new PartitionSpool(`${workDir}/rows`, HEADER);
+  const rejects = new PartitionSpool(`${workDir}/quarantine`);
+  const range = new Map<string, { minMs: number; maxMs: number }>();
+  const dtOfDay = new Map<number, string>();
   let header: string[] | undefined;
-  let rowsRead = 0;
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    if (header === undefined) {
-      header = record.map((h) => h.trim());
-      if (header.join(',') !== TRANSACTION_COLUMNS.join(',')) {
-        throw new UnusableFileError(
-          `header is "${header.join(',').slice(0, 200)}", expected "${TRANSACTION_COLUMNS.join(',')}"`,
-        );
-      }
-      continue;
-    }
-    rowsRead++;
-    const outcome = classifyRow(record);
-    if (!outcome.ok) {
-      quarantined.push({ line: info.lines, reason: outcome.reason, fields: record });
-      continue;
-    }
-    const { dt } = partitionOf(outcome.epochMs);
-    let partition = partitions.get(dt);
-    if (!partition) {
-      partition = { dt, lines: [], minMs: outcome.epochMs, maxMs: outcome.epochMs };
-      partitions.set(dt, partition);
-    }
-    partition.lines.push(toCsvLine(record));
-    partition.minMs = Math.min(partition.minMs, outcome.epochMs);
-    partition.maxMs = Math.max(partition.maxMs, outcome.epochMs);
+  let row = 0;
+  const quarantine = (reason: string, fields: readonly string[]) =>
+    rejects.append('quarantine', JSON.stringify({ row, reason, fields }));
+
+  const parser = input.pipe(
+    parse({ relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true, bom: true }),
+  );
+  parser.on('skip', (err: Error & { raw?: string }) => {
+    row++;
+    quarantine(`malformed CSV: ${err.message}`, [err.raw ?? '']);
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      input.on('error', reject);
+      parser.on('error', reject);
+      parser.on('end', resolve);
+      parser.on('readable', () => {
+        for (let record = parser.read() as string[] | null; record !== null; record = parser.read()) {
+          if (header === undefined) {
+            header = record.map((h) => h.trim());
+            if (header.join(',') !== HEADER) {
+              const found = header.join(',').slice(0, 200);
+              parser.destroy(new UnusableFileError(`header is "${found}", expected "${HEADER}"`));
+              return;
+            }
+            continue;
+          }
+          row++;
+          const outcome = classifyRow(record);
+          if (!outcome.ok) {
+            quarantine(outcome.reason, record);
+            continue;
+          }
+          const day = Math.floor(outcome.epochMs / DAY_MS);
+          let dt = dtOfDay.get(day);
+          if (dt === undefined) {
+            dt = new Date(day * DAY_MS).toISOString().slice(0, 10);
+            dtOfDay.set(day, dt);
+            range.set(dt, { minMs: outcome.epochMs, maxMs: outcome.epochMs });
+          }
+          const r = range.get(dt) as { minMs: number; maxMs: number };
+          if (outcome.epochMs < r.minMs) r.minMs = outcome.epochMs;
+          if (outcome.epochMs > r.maxMs) r.maxMs = outcome.epochMs;
+          rows.append(dt, toCsvLine(record));
+        }
+      });
+    });
+    if (header === undefined) throw new UnusableFileError('file is empty');
+  } catch (err) {
+    rows.dispose();
+    rejects.dispose();
+    throw err;
   }
-  if (header === undefined) throw new UnusableFileError('file is empty');
-  return { partitions, quarantined, rowsRead: rowsRead + malformed };
+  const partitions = rows
+    .close()
+    .map((file) => ({ ...file, dt: file.partition, ...(range.get(file.partition) ?? { minMs: 0, maxMs: 0 }) }));
+  const [quarantined] = rejects.close();
+  return { partitions, quarantine: quarantined, rowsRead: row };
 }

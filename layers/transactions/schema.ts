@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { csvId, csvInt, csvNonNegativeNumber, csvOptional } from '../util/csv-fields';
+
 export const TRANSACTION_COLUMNS = [
   'transaction_id',
   'customer_id',
@@ -8,6 +11,24 @@ export const TRANSACTION_COLUMNS = [
   'timestamp',
 ] as const;
 export const TRANSACTIONS_SCHEMA_VERSION = '1';
+
+/**
+ * The typed transactions row (SPEC C2): what the Glue table declares and what the validation suite
+ * checks. Ingestion itself only needs a placeable timestamp and the column count (classifyRow).
+ */
+export const TransactionRowSchema = z.object({
+  transaction_id: csvId,
+  customer_id: csvId,
+  product_id: csvId,
+  quantity: csvInt(1, 1_000_000),
+  unit_price: csvNonNegativeNumber,
+  rating: csvOptional(csvInt(1, 5)),
+  /** ISO-8601 with a zone, or epoch seconds, as exported. */
+  timestamp: z
+    .string()
+    .trim()
+    .refine((v) => Number.isFinite(parseTransactionTime(v)), 'must be ISO-8601 or epoch seconds'),
+});
 
 export type RowOutcome = { ok: true; epochMs: number } | { ok: false; reason: string };
 
@@ -33,7 +54,22 @@ export function classifyRow(fields: readonly string[]): RowOutcome {
   return { ok: true, epochMs };
 }
 
+const NEEDS_QUOTES = /[",\r\n]/;
+
 /** One CSV line (RFC 4180 quoting where needed), without the newline. */
 export function toCsvLine(fields: readonly string[]): string {
-  return fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
+  const line = fields.join(',');
+  // Fast path (one scan): no quote or line break anywhere, and no comma inside a field.
+  let commas = 0;
+  let plain = true;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 44) commas++;
+    else if (c === 34 || c === 10 || c === 13) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain && commas === fields.length - 1) return line;
+  return fields.map((f) => (NEEDS_QUOTES.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
 }

@@ -15,3 +15,8 @@ export function requirePositiveIntEnv(name: string, env: Record<string, string |
   }
   return value;
 }
+
+/** The code version the stack stamped on this function (lib/code-version.ts), for lineage. */
+export function codeVersionFromEnv(env: Record<string, string | undefined> = process.env): string {
+  return env.CODE_VERSION || 'unknown';
+}

@@ -1,4 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -9,41 +11,114 @@ export interface BatchIngestionProps {
   readonly lakeBucket: s3.Bucket;
   /** Key prefix whose CSV drops trigger transactions ingestion. @default 'landing/transactions/' */
   readonly transactionsPrefix?: string;
+  /** Key prefix whose CSV drops trigger master-data ingestion. @default 'landing/master/' */
+  readonly masterPrefix?: string;
   /** @default 7 */
   readonly logRetentionDays?: number;
+  /** @default false */
+  readonly retainData?: boolean;
 }
 
-/** S3 drop of transaction CSVs under the landing prefix → transactions-ingest λ. */
+/**
+ * S3 drops under the landing prefixes → transactions-ingest and master-ingest λ, exactly once per
+ * (object key, ETag) through the ingestion ledger table. Only landing prefixes notify: nothing either
+ * function writes (raw/, quarantine/, archive/, lineage/) can trigger an ingest again.
+ */
 export class BatchIngestion extends Construct {
   public readonly transactionsFunction: lambda.IFunction;
+  public readonly masterFunction: lambda.IFunction;
+  public readonly ledger: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: BatchIngestionProps) {
     super(scope, id);
-    const prefix = props.transactionsPrefix ?? 'landing/transactions/';
-    if (!prefix.endsWith('/')) throw new Error('transactionsPrefix must end with "/".');
-    if (/^(raw|archive|quarantine)\//.test(prefix)) {
-      throw new Error(
-        'transactionsPrefix must not be under raw/, archive/ or quarantine/: ingestion would re-trigger itself.',
-      );
+    const txPrefix = checkedPrefix('transactionsPrefix', props.transactionsPrefix ?? 'landing/transactions/');
+    const masterPrefix = checkedPrefix('masterPrefix', props.masterPrefix ?? 'landing/master/');
+    if (txPrefix.startsWith(masterPrefix) || masterPrefix.startsWith(txPrefix)) {
+      throw new Error('transactionsPrefix and masterPrefix must not overlap: one drop would trigger both ingests.');
     }
 
-    const fn = new RecoMartFunction(this, 'TransactionsFunction', {
+    this.ledger = new dynamodb.Table(this, 'Ledger', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    const bucket = props.lakeBucket;
+    const tx = new RecoMartFunction(this, 'TransactionsFunction', {
       functionDir: 'transactions-ingest',
-      environment: { LAKE_BUCKET: props.lakeBucket.bucketName },
+      environment: { LAKE_BUCKET: bucket.bucketName, LEDGER_TABLE: this.ledger.tableName },
       memorySize: 512,
-      timeout: Duration.minutes(5),
+      timeout: Duration.minutes(10),
+      ephemeralStorageMiB: 4096,
       logRetentionDays: props.logRetentionDays,
     });
-    this.transactionsFunction = fn;
-    props.lakeBucket.grantRead(fn, `${prefix}*`);
-    props.lakeBucket.grantDelete(fn, `${prefix}*`);
-    props.lakeBucket.grantPut(fn, 'raw/transactions/*');
-    props.lakeBucket.grantPut(fn, 'quarantine/transactions/*');
-    props.lakeBucket.grantPut(fn, 'archive/transactions/*');
+    this.transactionsFunction = tx;
+    grantLandingIngest(tx, bucket, this.ledger, txPrefix, ['transactions'], 'transactions-ingest');
 
-    props.lakeBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn), {
-      prefix,
+    const master = new RecoMartFunction(this, 'MasterFunction', {
+      functionDir: 'master-ingest',
+      environment: { LAKE_BUCKET: bucket.bucketName, LEDGER_TABLE: this.ledger.tableName },
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      ephemeralStorageMiB: 2048,
+      logRetentionDays: props.logRetentionDays,
+    });
+    this.masterFunction = master;
+    grantLandingIngest(master, bucket, this.ledger, masterPrefix, ['master'], 'master-ingest');
+
+    bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(tx), {
+      prefix: txPrefix,
       suffix: '.csv',
     });
+    bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(master), {
+      prefix: masterPrefix,
+      suffix: '.csv',
+    });
+
+    for (const [name, fn] of [
+      ['Transactions', tx],
+      ['Master', master],
+    ] as const) {
+      new cloudwatch.Alarm(this, `${name}ErrorsAlarm`, {
+        alarmDescription: `${name} ingestion failed (after the asynchronous retries the file stays in landing/).`,
+        metric: fn.metricErrors({ period: Duration.minutes(5) }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
   }
+}
+
+function checkedPrefix(name: string, prefix: string): string {
+  if (!prefix.endsWith('/')) throw new Error(`${name} must end with "/".`);
+  if (/^(raw|archive|quarantine|lineage|reports|curated|features|models)\//.test(prefix)) {
+    throw new Error(`${name} must not be under a zone the pipeline writes to: ingestion would re-trigger itself.`);
+  }
+  return prefix;
+}
+
+/** Least privilege for a landing-zone ingest: read+delete its landing prefix, write its own zones. */
+function grantLandingIngest(
+  fn: lambda.IFunction,
+  bucket: s3.Bucket,
+  ledger: dynamodb.Table,
+  landingPrefix: string,
+  datasets: readonly string[],
+  job: string,
+): void {
+  bucket.grantRead(fn, `${landingPrefix}*`);
+  bucket.grantDelete(fn, `${landingPrefix}*`);
+  for (const dataset of datasets) {
+    bucket.grantPut(fn, `raw/${dataset}/*`);
+    bucket.grantDelete(fn, `raw/${dataset}/*`);
+    bucket.grantPut(fn, `quarantine/${dataset}/*`);
+    bucket.grantPut(fn, `archive/${dataset}/*`);
+  }
+  bucket.grantPut(fn, `lineage/${job}/*`);
+  ledger.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
 }

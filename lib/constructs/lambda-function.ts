@@ -1,9 +1,10 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { codeVersion } from '../code-version';
 
 /** Repository root (this file is lib/constructs/). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -21,7 +22,25 @@ export interface RecoMartFunctionProps {
   readonly logRetentionDays?: number;
   /** @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
+  /** /tmp size in MiB (for spooling large files). @default 512 */
+  readonly ephemeralStorageMiB?: number;
 }
+
+/**
+ * Modules the Node.js Lambda runtime provides (AWS SDK v3 clients and their core), left out of the
+ * bundles. Higher-level helpers the runtime may not carry at our version (lib-storage) are bundled.
+ */
+export const LAMBDA_RUNTIME_MODULES = [
+  '@aws-sdk/client-*',
+  '@aws-sdk/lib-dynamodb',
+  '@aws-sdk/util-dynamodb',
+  '@aws-sdk/core',
+  '@aws-sdk/types',
+  '@aws-sdk/credential-provider-*',
+  '@aws-sdk/middleware-*',
+  '@aws-sdk/util-*',
+  '@smithy/*',
+];
 
 /**
  * Our NodejsFunction defaults, in one place: ARM64, Node 22, JSON logs into an explicit log group with
@@ -42,18 +61,19 @@ export class RecoMartFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(60),
       tracing: lambda.Tracing.ACTIVE,
+      ...(props.ephemeralStorageMiB ? { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMiB) } : {}),
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: { NODE_OPTIONS: '--enable-source-maps', CODE_VERSION: codeVersion(), ...props.environment },
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.CJS,
         minify: true,
         sourceMap: true,
         target: 'node22',
-        externalModules: ['@aws-sdk/*', '@smithy/*'],
+        externalModules: LAMBDA_RUNTIME_MODULES,
       },
     });
   }

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { EmulatorEndpoints } from './emulators';
 import type { InvokeResult } from './lambda-runtime';
+import { type LocalSecrets, SecretsApiError } from './secrets';
 import type { Execution, LocalStepFunctions } from './step-functions';
 
 /** Which service a signed request is for: the credential scope names it (`.../us-east-1/s3/aws4_request`). */
@@ -15,6 +16,7 @@ export function serviceOf(req: { headers: http.IncomingHttpHeaders; url?: string
   if (target.startsWith('DynamoDB_')) return 'dynamodb';
   if (target.startsWith('AmazonSQS')) return 'sqs';
   if (target.startsWith('AWSStepFunctions')) return 'states';
+  if (target.startsWith('secretsmanager.')) return 'secretsmanager';
   if (/^\/2015-03-31\/functions\//.test(req.url ?? '')) return 'lambda';
   return 's3';
 }
@@ -120,6 +122,7 @@ export interface LocalServices {
   stepFunctions(): LocalStepFunctions | undefined;
   /** Invoke a function by name or ARN; throws when there is no such function. */
   invoke(functionRef: string, payload: unknown): Promise<InvokeResult>;
+  secrets(): LocalSecrets | undefined;
 }
 
 export class Gateway {
@@ -159,6 +162,14 @@ export class Gateway {
     }
     if (service === 'lambda') {
       this.handleLambda(req, res);
+      return;
+    }
+    if (service === 'secretsmanager') {
+      this.handleJsonApi(req, res, 'secretsmanager.', (action, body) => {
+        const secrets = this.local.secrets();
+        if (!secrets) throw new SecretsApiError('ServiceUnavailable', 'Secrets Manager is not up yet');
+        return secrets.api(action, body);
+      });
       return;
     }
     const targets: Record<string, string> = {
@@ -206,6 +217,33 @@ export class Gateway {
         reply(200, stepFunctionsApi(sfn, action, body));
       } catch (err) {
         const type = err instanceof ApiError ? err.type : 'InternalFailure';
+        reply(400, { __type: type, message: (err as Error).message });
+      }
+    });
+  }
+
+  /** An AWS JSON 1.1 API (X-Amz-Target `<prefix><Action>`) answered by `handler`. */
+  private handleJsonApi(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    prefix: string,
+    handler: (action: string, body: Record<string, unknown>) => unknown,
+  ): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const action = String(req.headers['x-amz-target'] ?? '').replace(prefix, '');
+      const reply = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(body));
+      };
+      try {
+        const body = chunks.length
+          ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
+          : {};
+        reply(200, handler(action, body));
+      } catch (err) {
+        const type = err instanceof SecretsApiError ? err.type : 'InternalFailure';
         reply(400, { __type: type, message: (err as Error).message });
       }
     });

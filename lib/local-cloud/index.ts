@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CreateTableCommand, type CreateTableCommandInput, ResourceInUseException } from '@aws-sdk/client-dynamodb';
@@ -7,11 +8,20 @@ import { CreateQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk
 import { dynamoDbClient, type Env, kinesisClient, s3Client, sqsClient } from '../../layers/aws/clients';
 import { createApp } from '../app';
 import { PROJECT_ROOT } from '../constructs/lambda-function';
-import { type EmulatorEndpoints, Emulators, LOCAL_CREDENTIALS, LOCAL_REGION, type RawS3Record } from './emulators';
+import { MockMetadataApi, type MockMetadataApiOptions } from '../mock-metadata-api';
+import {
+  type EmulatorEndpoints,
+  Emulators,
+  LOCAL_ACCOUNT,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type RawS3Record,
+} from './emulators';
 import { Gateway } from './gateway';
 import { KinesisEventSourceMapping } from './kinesis-esm';
-import { LocalFunction } from './lambda-runtime';
+import { type InvokeResult, LocalFunction } from './lambda-runtime';
 import { type NotificationRule, ruleMatches, rulesFromNotificationResource, toAwsS3Record } from './s3-notifications';
+import { LocalSecrets } from './secrets';
 import { LocalStepFunctions, type StateMachineSpec, type TaskDefinitionSpec } from './step-functions';
 import { type CfnTemplate, TemplateResolver } from './template';
 
@@ -26,6 +36,8 @@ const HANDLED = new Set([
   'Custom::S3BucketNotifications',
   'AWS::StepFunctions::StateMachine',
   'AWS::ECS::TaskDefinition',
+  'AWS::SecretsManager::Secret',
+  'AWS::Events::Rule',
 ]);
 
 /** Resource types with no local counterpart, and why that is safe. */
@@ -51,6 +63,10 @@ export const IGNORED: Record<string, string> = {
   'AWS::EC2::FlowLog': 'no network isolation locally',
   'AWS::ECS::Cluster': 'tasks run as local child processes',
   'AWS::CDK::Metadata': 'CDK bookkeeping',
+  'AWS::Glue::Database':
+    'the Glue catalog is query metadata for Athena; locally the lake is read directly (<state>/s3)',
+  'AWS::Glue::Table': 'the Glue catalog is query metadata for Athena; locally the lake is read directly (<state>/s3)',
+  'AWS::Athena::WorkGroup': 'no Athena locally; the lake is plain files under <state>/s3',
 };
 
 export interface LocalCloudOptions {
@@ -58,6 +74,12 @@ export interface LocalCloudOptions {
   readonly stateDir?: string;
   /** CDK context for the synth (stage, recomart:config). @default { stage: 'dev' } */
   readonly context?: Record<string, unknown>;
+  /**
+   * The mock external metadata API the stack's metadata pull is pointed at (its base URL goes into the
+   * synth as `metadata.baseUrl`, its key is the template's secret). `false`: keep the configured URL.
+   * @default {} (a mock with 300 products)
+   */
+  readonly metadataApi?: MockMetadataApiOptions | false;
   /** Port of the single gateway endpoint. @default 0 (a free port) */
   readonly port?: number;
   /** Progress and diagnostics. @default - silent */
@@ -78,6 +100,10 @@ export interface LocalCloudInfo {
   readonly resources: { logicalId: string; type: string; physicalName: string }[];
   readonly pid: number;
   readonly startedAt: string;
+  /** Base URL of the mock metadata API (POST /_control to inject failures), when one runs. */
+  readonly metadataApi?: string;
+  /** EventBridge schedules (not fired on their own locally: see fireSchedule). */
+  readonly schedules?: { logicalId: string; name: string; expression: string; targets: string[] }[];
 }
 
 /**
@@ -94,6 +120,9 @@ export class LocalCloud {
   private readonly mappings: KinesisEventSourceMapping[] = [];
   private rules: NotificationRule[] = [];
   private stepFunctions?: LocalStepFunctions;
+  private secrets?: LocalSecrets;
+  private schedules: { logicalId: string; name: string; arn: string; expression: string; targets: string[] }[] = [];
+  metadataApi?: MockMetadataApi;
   private readonly inflight = new Set<Promise<unknown>>();
   private clients?: { s3: S3Client; kinesis: KinesisClient; sqs: SQSClient };
   info?: LocalCloudInfo;
@@ -137,11 +166,19 @@ export class LocalCloud {
     const emulatorsUp = this.emulators.start();
     emulatorsUp.catch(() => undefined);
 
+    let context: Record<string, unknown> = { stage: 'dev', ...this.options.context };
+    if (this.options.metadataApi !== false) {
+      this.metadataApi = new MockMetadataApi(this.options.metadataApi ?? {});
+      const url = await this.metadataApi.start();
+      context = withConfigOverride(context, { metadata: { baseUrl: url } });
+      this.log(`mock metadata API at ${url}`);
+    }
+
     this.log('synthesizing the CDK app');
     const assemblyDir = path.join(this.stateDir, 'cdk.out');
     fs.rmSync(assemblyDir, { recursive: true, force: true });
     const { app, stack } = createApp({
-      context: { stage: 'dev', ...this.options.context },
+      context,
       outdir: assemblyDir,
       nag: false,
     });
@@ -165,9 +202,11 @@ export class LocalCloud {
     const resolver = new TemplateResolver(stack.stackName, template);
     resolver.sqsEndpoint = endpoints.sqs;
     this.resolver = resolver;
+    this.secrets = new LocalSecrets(path.join(this.stateDir, 'secrets.json'));
     this.gateway = new Gateway(endpoints, {
       stepFunctions: () => this.stepFunctions,
       invoke: async (ref, payload) => this.functionByRef(ref).invoke(payload),
+      secrets: () => this.secrets,
     });
     const endpoint = await this.gateway.start(this.options.port ?? 0);
     this.info = {
@@ -182,6 +221,7 @@ export class LocalCloud {
         .map(([logicalId, r]) => ({ logicalId, type: r.Type, physicalName: resolver.physicalName(logicalId) })),
       pid: process.pid,
       startedAt: new Date().toISOString(),
+      ...(this.metadataApi ? { metadataApi: this.metadataApi.url } : {}),
     };
     const env = this.sdkEnv() as Env;
     this.clients = { s3: s3Client({ env }), kinesis: kinesisClient({ env }), sqs: sqsClient({ env }) };
@@ -189,6 +229,16 @@ export class LocalCloud {
     await this.provision(template, resolver);
     this.loadFunctions(resolver, assemblyDir);
     this.wireNotifications(resolver);
+    this.wireSchedules(resolver);
+    this.info = { ...this.info, schedules: this.schedules.map(({ arn: _arn, ...rest }) => rest) };
+    if (this.metadataApi) {
+      // The mock accepts exactly the key the pull function will read from its secret.
+      const secretArns = new Set(
+        [...this.functions.values()].map((f) => f.spec.environment.METADATA_API_KEY_SECRET_ARN).filter(Boolean),
+      );
+      const [arn] = [...secretArns];
+      if (arn) this.metadataApi.apiKey = this.secrets?.find(arn)?.value;
+    }
     this.stepFunctions = new LocalStepFunctions(this.stateMachines(resolver), {
       invokeFunction: (ref, payload) => this.functionByRef(ref).invoke(payload),
       taskDefinitions: this.taskDefinitions(resolver, assemblyDir, assets.dockerImages ?? {}),
@@ -255,6 +305,8 @@ export class LocalCloud {
             if (!(err instanceof ResourceInUseException)) throw err;
           }),
         );
+      } else if (r.Type === 'AWS::SecretsManager::Secret') {
+        this.secrets?.ensure(name, resolver.arn(id), props);
       } else if (r.Type === 'AWS::SQS::Queue') {
         const attributes: Record<string, string> = {};
         for (const key of [
@@ -489,6 +541,53 @@ export class LocalCloud {
   }
 
   /** Resolves once every stream has been read to its end and every triggered invocation has finished. */
+  private wireSchedules(resolver: TemplateResolver): void {
+    for (const [id, r] of resolver.resourcesOfType('AWS::Events::Rule')) {
+      const props = resolver.resolve(r.Properties ?? {}) as {
+        ScheduleExpression?: string;
+        Targets?: { Arn: string }[];
+      };
+      if (!props.ScheduleExpression) {
+        throw new Error(`EventBridge rule ${id} matches an event pattern; the local cloud only runs schedules.`);
+      }
+      const targets = (props.Targets ?? []).map((t) => t.Arn);
+      for (const arn of targets) this.functionByRef(arn); // fail now if a target is not a local function
+      this.schedules.push({
+        logicalId: id,
+        name: resolver.physicalName(id),
+        arn: resolver.arn(id),
+        expression: props.ScheduleExpression,
+        targets,
+      });
+      this.log(`schedule ${props.ScheduleExpression} → ${targets.join(', ')} (run it with fireSchedule)`);
+    }
+  }
+
+  /**
+   * Run a schedule's targets now, as EventBridge would at its time (a schedule does not fire on its
+   * own locally: a daily pull should not start while you work). Matches logical id, name or a
+   * target function's name. Returns each target's result.
+   */
+  async fireSchedule(ref: string): Promise<InvokeResult[]> {
+    const schedule = this.schedules.find(
+      (s) => s.logicalId === ref || s.name === ref || s.targets.some((t) => this.functionByRef(t).spec.name === ref),
+    );
+    if (!schedule)
+      throw new Error(`No schedule ${ref}; schedules: ${this.schedules.map((s) => s.logicalId).join(', ')}`);
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: LOCAL_ACCOUNT,
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: LOCAL_REGION,
+      resources: [schedule.arn],
+      detail: {},
+    };
+    return Promise.all(schedule.targets.map((t) => this.functionByRef(t).invoke(event)));
+  }
+
   async settle(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -514,6 +613,7 @@ export class LocalCloud {
     await Promise.allSettled([...this.inflight]);
     await Promise.allSettled([...this.functions.values()].map((f) => f.stop()));
     await this.gateway?.stop();
+    await this.metadataApi?.stop();
     await this.emulators?.stop();
     for (const client of Object.values(this.clients ?? {})) client.destroy();
     fs.rmSync(path.join(this.stateDir, 'endpoint.json'), { force: true });
@@ -526,4 +626,21 @@ export function readEndpointFile(stateDir = '.recomart'): LocalCloudInfo | undef
   const file = path.join(path.resolve(stateDir), 'endpoint.json');
   if (!fs.existsSync(file)) return undefined;
   return JSON.parse(fs.readFileSync(file, 'utf8')) as LocalCloudInfo;
+}
+
+/** Deep-merge `patch` into the context's `recomart:config` (an object or a JSON string). */
+function withConfigOverride(context: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const current = context['recomart:config'];
+  const base = (typeof current === 'string' ? JSON.parse(current) : (current ?? {})) as Record<string, unknown>;
+  const merge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
+    const out = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+      out[k] =
+        v && typeof v === 'object' && !Array.isArray(v) && typeof a[k] === 'object'
+          ? merge(a[k] as Record<string, unknown>, v as Record<string, unknown>)
+          : v;
+    }
+    return out;
+  };
+  return { ...context, 'recomart:config': merge(base, patch) };
 }

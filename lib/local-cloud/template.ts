@@ -31,6 +31,9 @@ const NAME_PROPERTY: Record<string, string> = {
   'AWS::ECS::Cluster': 'ClusterName',
   'AWS::ECS::TaskDefinition': 'Family',
   'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::SecretsManager::Secret': 'Name',
+  'AWS::Athena::WorkGroup': 'Name',
+  'AWS::Events::Rule': 'Name',
 };
 
 export class UnsupportedIntrinsicError extends Error {
@@ -59,7 +62,12 @@ export class TemplateResolver {
   /** A physical name that is the same on every run for the same stack and logical id. */
   private derivePhysicalName(logicalId: string, resource: CfnResource): string {
     const prop = NAME_PROPERTY[resource.Type];
-    const explicit = prop ? resource.Properties?.[prop] : undefined;
+    const explicit =
+      resource.Type === 'AWS::Glue::Database'
+        ? (resource.Properties?.DatabaseInput as { Name?: unknown } | undefined)?.Name
+        : prop
+          ? resource.Properties?.[prop]
+          : undefined;
     if (explicit !== undefined) {
       const value = this.resolve(explicit);
       if (typeof value === 'string') return value;
@@ -116,6 +124,11 @@ export class TemplateResolver {
         return `arn:aws:iam::${account}:role/${name}`;
       case 'AWS::Logs::LogGroup':
         return `arn:aws:logs:${region}:${account}:log-group:${name}:*`;
+      case 'AWS::SecretsManager::Secret':
+        // Secrets Manager appends six random characters; ours are derived, so the ARN is stable.
+        return `arn:aws:secretsmanager:${region}:${account}:secret:${name}-${hash8(logicalId).slice(0, 6)}`;
+      case 'AWS::Events::Rule':
+        return `arn:aws:events:${region}:${account}:rule/${name}`;
       default: {
         const service = resource.Type.split('::')[1]?.toLowerCase() ?? 'unknown';
         return `arn:aws:${service}:${region}:${account}:${logicalId.toLowerCase()}/${name}`;
@@ -151,6 +164,7 @@ export class TemplateResolver {
         return this.queueUrl(logicalId, this.sqsEndpoint);
       case 'AWS::StepFunctions::StateMachine':
       case 'AWS::ECS::TaskDefinition':
+      case 'AWS::SecretsManager::Secret':
         return this.arn(logicalId);
       case 'AWS::EC2::SecurityGroup':
         return `sg-${hash8(logicalId)}`;

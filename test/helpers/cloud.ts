@@ -7,6 +7,8 @@ export interface TestCloud {
   readonly env: Env;
   readonly outputs: Record<string, string>;
   readonly external: boolean;
+  /** Control URL of the embedded cloud's mock metadata API (POST /_control); absent on an external cloud. */
+  readonly metadataApi?: string;
 }
 
 /** The cloud the integration suite runs against: the embedded one, or an external endpoint (LocalStack). */
@@ -18,8 +20,16 @@ export async function testCloud(): Promise<TestCloud> {
     external: boolean;
     env?: Record<string, string>;
     outputs?: Record<string, string>;
+    metadataApi?: string;
   };
-  if (!parsed.external) return { env: parsed.env ?? {}, outputs: parsed.outputs ?? {}, external: false };
+  if (!parsed.external) {
+    return {
+      env: parsed.env ?? {},
+      outputs: parsed.outputs ?? {},
+      external: false,
+      ...(parsed.metadataApi ? { metadataApi: parsed.metadataApi } : {}),
+    };
+  }
   const stackName = process.env.RECOMART_STACK ?? 'RecoMart-dev';
   const cfn = cloudFormationClient();
   const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));

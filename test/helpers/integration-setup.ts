@@ -22,5 +22,6 @@ export default async function setup(): Promise<void> {
     stateDir,
     env: cloud.sdkEnv(),
     outputs: info.outputs,
+    metadataApi: info.metadataApi,
   });
 }

@@ -60,13 +60,15 @@ describe('RecoMart stack', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed' });
   });
 
-  it('triggers transactions ingest only for CSVs under the landing prefix', () => {
+  it('triggers ingestion only for CSVs under the two landing prefixes, each to its own function', () => {
     const resolver = new TemplateResolver('RecoMart-dev', template.toJSON() as CfnTemplate);
     const [[, notifications] = []] = resolver.resourcesOfType('Custom::S3BucketNotifications');
     const rules = rulesFromNotificationResource(resolver.resolve(notifications?.Properties) as never);
     expect(rules.map(({ events, prefix, suffix, target }) => ({ events, prefix, suffix, type: target.type }))).toEqual([
       { events: ['s3:ObjectCreated:*'], prefix: 'landing/transactions/', suffix: '.csv', type: 'lambda' },
+      { events: ['s3:ObjectCreated:*'], prefix: 'landing/master/', suffix: '.csv', type: 'lambda' },
     ]);
+    expect(new Set(rules.map((r) => r.target.arn)).size).toBe(2);
   });
 
   it('keeps the lake encrypted, versioned, private and TLS-only', () => {
@@ -118,7 +120,7 @@ describe('RecoMart stack', () => {
   });
 
   it('keeps the feature store on demand, encrypted, recoverable and expiring', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.resourceCountIs('AWS::DynamoDB::Table', 2); // the feature store and the ingestion ledger
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [

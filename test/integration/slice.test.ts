@@ -67,14 +67,14 @@ describe('pipeline slice on the cloud', () => {
 
     let raw = 0;
     for await (const k of listKeys(s3, bucket, 'raw/transactions/')) {
-      if (!k.endsWith('ingested_it-orders.csv.manifest.json')) continue;
+      if (!k.endsWith('_ingested_it-orders.csv.manifest.json')) continue;
       const audit = await auditManifest(s3, bucket, k);
       expect(audit.ok).toBe(true);
       raw += audit.records;
     }
     const quarantineKey = (
       await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'quarantine/transactions/' }))
-    ).Contents?.find((o) => o.Key?.endsWith('/it-orders.jsonl'))?.Key as string;
+    ).Contents?.find((o) => /\/it-orders\.v\d+\.jsonl$/.test(o.Key ?? ''))?.Key as string;
     const quarantined = Buffer.from(await getBytes(s3, bucket, quarantineKey))
       .toString()
       .trim()

@@ -7,9 +7,14 @@ import { resolveTarget } from '../../../lib/cli/target';
 
 const cfn = mockClient(CloudFormationClient);
 afterEach(() => cfn.reset());
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 function stateDirWith(pid: number): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-target-'));
+  made.push(dir);
   const info = {
     endpoint: 'http://127.0.0.1:4599',
     region: 'us-east-1',

@@ -6,6 +6,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fc from 'fast-check';
 import { handler } from '../../../lambdas/clickstream-ingest/index';
+import { manifestKeyFor } from '../../../layers/lake/zones';
 import { clickEvent } from '../../helpers/fixtures';
 
 const s3 = mockClient(S3Client);
@@ -53,7 +54,7 @@ describe('clickstream-ingest handler', () => {
     expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 6);
     const keys = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key as string);
     for (const dataKey of keys.filter((k) => !k.endsWith('.manifest.json'))) {
-      expect(keys.indexOf(`${dataKey}.manifest.json`)).toBeGreaterThan(keys.indexOf(dataKey));
+      expect(keys.indexOf(manifestKeyFor(dataKey))).toBeGreaterThan(keys.indexOf(dataKey));
     }
     const data = s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.includes('hour=01/'));
     expect(data?.args[0].input).toMatchObject({ Bucket: 'test-lake', ContentType: 'application/x-ndjson' });

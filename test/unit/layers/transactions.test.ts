@@ -1,5 +1,9 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import * as fc from 'fast-check';
+import { md5Hex } from '../../../layers/lake/manifest';
 import { partitionTransactions, UnusableFileError } from '../../../layers/transactions/partition';
 import { classifyRow, parseTransactionTime } from '../../../layers/transactions/schema';
 
@@ -15,6 +19,34 @@ describe('parseTransactionTime', () => {
   });
 });
 
+/** Partition `csv` in a fresh work dir; returns each date's data lines and the quarantine entries. */
+async function partition(csv: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-test-'));
+  try {
+    const result = await partitionTransactions(Readable.from([csv]), dir);
+    const lines = new Map<string, string[]>();
+    for (const p of result.partitions) {
+      const body = fs.readFileSync(p.path);
+      expect(md5Hex(body)).toBe(p.md5);
+      expect(body.byteLength).toBe(p.bytes);
+      const [header, ...rows] = body.toString('utf8').trimEnd().split('\n');
+      expect(header).toBe(HEADER);
+      expect(rows).toHaveLength(p.records);
+      lines.set(p.dt, rows);
+    }
+    const quarantined = result.quarantine
+      ? fs
+          .readFileSync(result.quarantine.path, 'utf8')
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { row: number; reason: string; fields: string[] })
+      : [];
+    return { result, lines, quarantined };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('partitionTransactions', () => {
   it('partitions rows by transaction date and quarantines unplaceable rows with reasons', async () => {
     const csv = [
@@ -26,30 +58,35 @@ describe('partitionTransactions', () => {
       't5,u3,"p,9",1,9.99,4,2026-11-21T08:00:00+01:00',
       't6,u3,p1,1,9.99,3,soon',
     ].join('\n');
-    const result = await partitionTransactions(Readable.from([csv]));
-    expect([...result.partitions.keys()].sort()).toEqual(['2026-11-20', '2026-11-21']);
-    expect(result.partitions.get('2026-11-21')?.lines).toEqual([
+    const { result, lines, quarantined } = await partition(csv);
+    expect([...lines.keys()].sort()).toEqual(['2026-11-20', '2026-11-21']);
+    expect(lines.get('2026-11-21')).toEqual([
       't2,u1,p2,2,1.50,,1795262400',
       't5,u3,"p,9",1,9.99,4,2026-11-21T08:00:00+01:00',
     ]);
-    expect(result.quarantined.map((q) => [q.line, q.reason])).toEqual([
-      [4, 'timestamp is missing'],
-      [5, 'expected 7 columns, found 6'],
-      [7, 'timestamp "soon" is neither ISO-8601 nor epoch seconds'],
+    expect(quarantined.map((q) => [q.row, q.reason])).toEqual([
+      [3, 'timestamp is missing'],
+      [4, 'expected 7 columns, found 6'],
+      [6, 'timestamp "soon" is neither ISO-8601 nor epoch seconds'],
     ]);
+    expect(result.partitions.find((p) => p.dt === '2026-11-21')).toMatchObject({
+      minMs: Date.parse('2026-11-21T07:00:00Z'),
+      maxMs: 1_795_262_400_000,
+    });
     expect(result.rowsRead).toBe(6);
   });
 
   it('quarantines a line with broken quoting instead of failing the file', async () => {
     const csv = `${HEADER}\nt1,u1,p1,1,9.99,5,2026-11-20T23:00:00Z\nt2,"u1,p1,1,9.99,5,2026-11-20T23:00:00Z\n`;
-    const result = await partitionTransactions(Readable.from([csv]));
-    expect(result.partitions.get('2026-11-20')?.lines).toHaveLength(1);
-    expect(result.quarantined).toHaveLength(1);
-    expect(result.quarantined[0]?.reason).toMatch(/malformed CSV/);
+    const { lines, quarantined } = await partition(csv);
+    expect(lines.get('2026-11-20')).toHaveLength(1);
+    expect(quarantined).toHaveLength(1);
+    expect(quarantined[0]?.reason).toMatch(/malformed CSV/);
   });
 
   it('refuses a file whose header is not the transactions header', async () => {
-    await expect(partitionTransactions(Readable.from(['a,b,c\n1,2,3\n']))).rejects.toThrow(UnusableFileError);
+    await expect(partition('a,b,c\n1,2,3\n')).rejects.toThrow(UnusableFileError);
+    await expect(partition('')).rejects.toThrow(/file is empty/);
   });
 
   it('places or quarantines every row, whatever the fields (property)', async () => {
@@ -58,10 +95,10 @@ describe('partitionTransactions', () => {
         fc.array(fc.array(fc.string({ maxLength: 12 }), { maxLength: 9 }), { maxLength: 30 }),
         async (rows) => {
           const lines = rows.map((fields) => fields.map((f) => `"${f.replace(/"/g, '""')}"`).join(','));
-          const result = await partitionTransactions(Readable.from([`${HEADER}\n${lines.join('\n')}\n`]));
-          const placed = [...result.partitions.values()].reduce((n, p) => n + p.lines.length, 0);
-          expect(placed + result.quarantined.length).toBe(result.rowsRead);
-          for (const q of result.quarantined) expect(q.reason.length).toBeGreaterThan(0);
+          const { result, lines: placed, quarantined } = await partition(`${HEADER}\n${lines.join('\n')}\n`);
+          const placedRows = [...placed.values()].reduce((n, rows) => n + rows.length, 0);
+          expect(placedRows + quarantined.length).toBe(result.rowsRead);
+          for (const q of quarantined) expect(q.reason.length).toBeGreaterThan(0);
         },
       ),
       { numRuns: 100 },

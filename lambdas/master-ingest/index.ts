@@ -1,0 +1,118 @@
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Event } from 'aws-lambda';
+import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
+import { ingestLandingObject, type StepContext, type StepOutput } from '../../layers/ingest/landing';
+import { Ledger } from '../../layers/ingest/ledger';
+import { buildManifest } from '../../layers/lake/manifest';
+import { putJson, uploadFileWithManifest } from '../../layers/lake/s3-io';
+import { decodeS3EventKey } from '../../layers/lake/zones';
+import type { DatasetRef } from '../../layers/lineage/openlineage';
+import { UnusableMasterFileError, validateMasterFile } from '../../layers/master/ingest';
+import { entityOfKey, MASTER_SCHEMA_VERSION, type MasterEntity } from '../../layers/master/schema';
+import { codeVersionFromEnv, requireEnv } from '../../layers/util/env';
+
+const logger = new Logger({ serviceName: 'master-ingest' });
+const s3 = s3Client();
+const bucket = requireEnv('LAKE_BUCKET');
+const ledger = new Ledger(dynamoDbDocumentClient(), requireEnv('LEDGER_TABLE'));
+
+/**
+ * landing/master/{catalog,customers}… .csv → raw/master/<entity>/latest/<entity>.csv and a dated
+ * snapshot raw/master/<entity>/dt=<today>/<entity>.csv (each with its manifest); rejected rows to
+ * quarantine/master/<entity>/; the source to archive/master/<entity>/<date>/.
+ */
+export const handler = async (event: S3Event): Promise<void> => {
+  for (const record of event.Records) {
+    const key = decodeS3EventKey(record.s3.object.key);
+    const entity = entityOfKey(key);
+    await ingestLandingObject(
+      {
+        s3,
+        bucket,
+        ledger,
+        job: 'master-ingest',
+        dataset: entity ?? 'master-unknown',
+        codeVersion: codeVersionFromEnv(),
+        log: (message, details) => logger.info(message, details),
+        archiveKey: (k, today) => `archive/master/${entity ?? 'unknown'}/${today}/${path.posix.basename(k)}`,
+        step: (body, ctx) => masterStep(body, ctx, entity),
+      },
+      key,
+      record.s3.object.eTag ?? '',
+    );
+  }
+};
+
+async function masterStep(body: Readable, ctx: StepContext, entity: MasterEntity | undefined): Promise<StepOutput> {
+  const today = new Date().toISOString().slice(0, 10);
+  const base = path.posix.basename(ctx.sourceKey).replace(/\.csv$/i, '');
+  const namespace = `s3://${bucket}`;
+  const sourceInfo = { key: ctx.sourceKey, eTag: ctx.eTag, ledgerVersion: ctx.version, runId: ctx.runId };
+  const unusable = async (reason: string): Promise<StepOutput> => {
+    body.resume();
+    const dir = `quarantine/master/${entity ?? 'unknown'}/dt=${today}`;
+    const reasonKey = `${dir}/${base}.v${ctx.version}.reason.json`;
+    await putJson(s3, bucket, reasonKey, { ...sourceInfo, reason });
+    logger.warn('file quarantined', { key: ctx.sourceKey, reason });
+    return {
+      outputs: [{ namespace, name: reasonKey }],
+      moveSourceTo: `${dir}/${base}.v${ctx.version}.csv`,
+      details: { unusable: reason },
+    };
+  };
+  if (!entity)
+    return unusable(
+      'cannot tell the entity: put catalog files under landing/master/catalog/ and customer files under landing/master/customers/',
+    );
+
+  let result: Awaited<ReturnType<typeof validateMasterFile>>;
+  try {
+    result = await validateMasterFile(body, entity, ctx.workDir);
+  } catch (err) {
+    if (err instanceof UnusableMasterFileError) return unusable(err.message);
+    throw err;
+  }
+  const outputs: DatasetRef[] = [];
+  const upload = async (
+    file: { path: string; md5: string; bytes: number; records: number },
+    dataKey: string,
+    dataset: string,
+    contentType: string,
+  ) => {
+    const manifest = buildManifest({
+      dataset,
+      dataKey,
+      contentType,
+      body: file,
+      records: file.records,
+      schemaVersion: MASTER_SCHEMA_VERSION,
+      source: sourceInfo,
+    });
+    await uploadFileWithManifest(s3, bucket, file.path, manifest);
+    outputs.push({ namespace, name: dataKey, md5: manifest.md5, records: manifest.records });
+  };
+  if (result.rows) {
+    // The dated snapshot first, then "latest": a reader of latest/ never sees a snapshot-less version.
+    await upload(result.rows, `raw/master/${entity}/dt=${today}/${entity}.csv`, entity, 'text/csv');
+    await upload(result.rows, `raw/master/${entity}/latest/${entity}.csv`, entity, 'text/csv');
+  }
+  if (result.quarantine) {
+    await upload(
+      result.quarantine,
+      `quarantine/master/${entity}/dt=${today}/${base}.v${ctx.version}.jsonl`,
+      `${entity}-quarantine`,
+      'application/x-ndjson',
+    );
+  }
+  return {
+    outputs,
+    details: {
+      entity,
+      rows: result.rowsRead,
+      valid: result.rows?.records ?? 0,
+      quarantined: result.quarantine?.records ?? 0,
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { Aws } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { RAW_DATASETS, type RawDataset } from '../../layers/catalog/datasets';
+import { glueColumnsOf } from '../../layers/catalog/glue-columns';
+
+export interface DataCatalogProps {
+  readonly lakeBucket: s3.IBucket;
+  /** @default 'recomart_<stage>' */
+  readonly databaseName: string;
+}
+
+const CSV_SERDE = 'org.apache.hadoop.hive.serde2.OpenCSVSerde';
+const JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
+const TEXT_INPUT = 'org.apache.hadoop.mapred.TextInputFormat';
+const TEXT_OUTPUT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
+
+/**
+ * The Glue Data Catalog of the raw zone: one database, one table per raw dataset with columns derived
+ * from the dataset's zod schema, and partition projection on `dt` (and `hour`) so new partitions are
+ * queryable the moment they land. An Athena workgroup writes query results under reports/athena/.
+ */
+export class DataCatalog extends Construct {
+  public readonly database: glue.CfnDatabase;
+  public readonly tables: Record<string, glue.CfnTable> = {};
+  public readonly workGroup: athena.CfnWorkGroup;
+
+  constructor(scope: Construct, id: string, props: DataCatalogProps) {
+    super(scope, id);
+    const catalogId = Aws.ACCOUNT_ID;
+    this.database = new glue.CfnDatabase(this, 'Database', {
+      catalogId,
+      databaseInput: { name: props.databaseName, description: 'RecoMart raw zone (see layers/catalog/datasets.ts).' },
+    });
+    for (const dataset of RAW_DATASETS) {
+      const table = new glue.CfnTable(this, `Table-${dataset.table}`, {
+        catalogId,
+        databaseName: props.databaseName,
+        tableInput: tableInputFor(dataset, props.lakeBucket.bucketName),
+      });
+      table.addResourceDependency(this.database);
+      this.tables[dataset.table] = table;
+    }
+    this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: `${props.databaseName}`,
+      description: 'Ad-hoc queries over the RecoMart lake.',
+      state: 'ENABLED',
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        resultConfiguration: {
+          outputLocation: `s3://${props.lakeBucket.bucketName}/reports/athena/`,
+          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+  }
+}
+
+/** The Glue TableInput of a raw dataset (exported for tests). */
+export function tableInputFor(dataset: RawDataset, bucketName: string): glue.CfnTable.TableInputProperty {
+  const location = `s3://${bucketName}/${dataset.prefix}`;
+  const partitionKeys = dataset.partitions.map((p) => ({ name: p, type: 'string' }));
+  const parameters: Record<string, string> = {
+    classification: dataset.format === 'csv' ? 'csv' : 'json',
+    'recomart.schemaVersion': dataset.schemaVersion,
+  };
+  if (dataset.format === 'csv') parameters['skip.header.line.count'] = '1';
+  if (dataset.partitions.length > 0) {
+    parameters['projection.enabled'] = 'true';
+    const template = dataset.partitions.map((p) => `${p}=\${${p}}`).join('/');
+    parameters['storage.location.template'] = `${location}${template}/`;
+    for (const p of dataset.partitions) {
+      if (p === 'dt') {
+        parameters['projection.dt.type'] = 'date';
+        parameters['projection.dt.format'] = 'yyyy-MM-dd';
+        parameters['projection.dt.range'] = '2020-01-01,NOW';
+        parameters['projection.dt.interval'] = '1';
+        parameters['projection.dt.interval.unit'] = 'DAYS';
+      } else if (p === 'hour') {
+        parameters['projection.hour.type'] = 'integer';
+        parameters['projection.hour.range'] = '0,23';
+        parameters['projection.hour.digits'] = '2';
+      }
+    }
+  }
+  return {
+    name: dataset.table,
+    description: dataset.description,
+    tableType: 'EXTERNAL_TABLE',
+    parameters,
+    partitionKeys,
+    storageDescriptor: {
+      location,
+      inputFormat: TEXT_INPUT,
+      outputFormat: TEXT_OUTPUT,
+      columns: glueColumnsOf(dataset.schema).map((c) => ({ name: c.name.toLowerCase(), type: c.type })),
+      serdeInfo:
+        dataset.format === 'csv'
+          ? { serializationLibrary: CSV_SERDE, parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' } }
+          : { serializationLibrary: JSON_SERDE, parameters: { 'ignore.malformed.json': 'true' } },
+    },
+  };
+}
