@@ -11,8 +11,9 @@ import {
 import { eventsByUser, type SequencedEvent } from '../../layers/clickstream/session-features';
 import { applySessionEvents } from '../../layers/feature-store/realtime-session';
 import { putWithManifest } from '../../layers/lake/s3-io';
+import { type DatasetRef, runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
 import { mapSettled } from '../../layers/util/concurrency';
-import { requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
+import { codeVersionFromEnv, requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'clickstream-ingest' });
 const s3 = s3Client();
@@ -36,12 +37,16 @@ export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamB
 
   const batchItemFailures: { itemIdentifier: string }[] = [];
   const landed: SequencedEvent[] = [];
+  const written: PlannedFile[] = [];
+  const inputs: DatasetRef[] = [];
   for (const [shardId, records] of byShard) {
     const files = planBatch(records, shardId);
     const failed = await writeAll(files);
+    inputs.push(streamInput(event, shardId, records));
     if (failed.size === 0) {
       logger.info('batch written', { shardId, records: records.length, files: files.length, ...countZones(files) });
       landed.push(...landedEvents(files, shardId, undefined));
+      written.push(...files);
       continue;
     }
     const { rewrites, notPersisted } = planPartialFailure(files, failed, shardId);
@@ -52,6 +57,8 @@ export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamB
     }
     logger.warn('partial batch failure', { shardId, failedFiles: [...failed], notPersisted: notPersisted.length });
     for (const seq of notPersisted) batchItemFailures.push({ itemIdentifier: seq });
+    const rewritten = new Map(rewrites.map((f) => [f.key, f]));
+    written.push(...files.filter((f) => !failed.has(f.key)).map((f) => rewritten.get(f.key) ?? f));
     // Lambda redelivers everything from the lowest reported record on: features wait for that redelivery.
     landed.push(...landedEvents(files, shardId, notPersisted[0]));
   }
@@ -71,8 +78,40 @@ export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamB
     }
     logger.info('session features updated', counts);
   }
+  if (written.length > 0) await recordLineage(inputs, written);
   return { batchItemFailures };
 };
+
+/** The batch as a lineage input: the stream, the shard and the sequence-number range read. */
+function streamInput(event: KinesisStreamEvent, shardId: string, records: readonly StreamRecord[]): DatasetRef {
+  const arn = event.Records[0]?.eventSourceARN ?? 'arn:aws:kinesis:unknown:unknown:stream/unknown';
+  const [, , , region, account, resource] = arn.split(':');
+  const seqs = records.map((r) => r.sequenceNumber).sort(compareSequenceNumbers);
+  return {
+    namespace: `kinesis://${account}/${region}`,
+    name: `${resource?.replace(/^stream\//, '')}/${shardId}/${seqs[0]}-${seqs[seqs.length - 1]}`,
+    records: records.length,
+  };
+}
+
+/** One OpenLineage run event per invocation: the shard ranges read → the objects written. */
+async function recordLineage(inputs: DatasetRef[], files: readonly PlannedFile[]): Promise<void> {
+  await writeRunEvent(
+    s3,
+    bucket,
+    runEvent({
+      job: 'clickstream-ingest',
+      codeVersion: codeVersionFromEnv(),
+      inputs,
+      outputs: files.map((f) => ({
+        namespace: `s3://${bucket}`,
+        name: f.key,
+        md5: f.manifest.md5,
+        records: f.manifest.records,
+      })),
+    }),
+  );
+}
 
 /** The validated events of the raw files that were written, below the redelivery point if there is one. */
 function landedEvents(

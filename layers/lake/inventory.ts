@@ -15,7 +15,8 @@ export async function* listKeys(s3: S3Client, bucket: string, prefix: string): A
 
 /** `raw/<dataset>/...` → dataset name. */
 export function datasetOfKey(key: string): string {
-  return key.split('/')[1] ?? 'unknown';
+  const parts = key.split('/');
+  return parts[1] === 'master' ? `master/${parts[2] ?? 'unknown'}` : (parts[1] ?? 'unknown');
 }
 
 /** Manifest keys under `raw/`, grouped by dataset. */

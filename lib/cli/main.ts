@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench';
 import { registerDemo } from './commands/demo';
+import { registerGenerate } from './commands/generate';
+import { registerLineage } from './commands/lineage';
 import { registerLocal } from './commands/local';
 import { registerSimulateClicks } from './commands/simulate-clicks';
+import { registerUpload } from './commands/upload';
 
 export function buildProgram(): Command {
   const program = new Command('recomart')
@@ -13,6 +16,9 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerLocal(program);
   registerSimulateClicks(program);
+  registerGenerate(program);
+  registerUpload(program);
+  registerLineage(program);
   registerBench(program);
   return program;
 }

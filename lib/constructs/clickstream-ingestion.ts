@@ -91,6 +91,7 @@ export class ClickstreamIngestion extends Construct {
     this.function = fn;
     props.lakeBucket.grantPut(fn, 'raw/clickstream/*');
     props.lakeBucket.grantPut(fn, 'quarantine/clickstream/*');
+    props.lakeBucket.grantPut(fn, 'lineage/clickstream-ingest/*');
     props.featureStore.grantConditionalWrite(fn);
 
     fn.addEventSource(

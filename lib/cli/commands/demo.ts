@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
@@ -9,12 +10,13 @@ import {
 import type { Command } from 'commander';
 import { dynamoDbDocumentClient, type Env, kinesisClient, s3Client, sfnClient } from '../../../layers/aws/clients';
 import { putAllRecords } from '../../../layers/clickstream/producer';
-import { simulateClickstream } from '../../../layers/clickstream/simulate';
 import { scanSessions } from '../../../layers/feature-store/realtime-session';
-import { summarizeZone } from '../../../layers/lake/inventory';
-import { sampleTransactionsCsv } from '../../../layers/transactions/sample';
+import { listKeys, summarizeZone } from '../../../layers/lake/inventory';
+import { isManifestKey } from '../../../layers/lake/zones';
 import { LocalCloud } from '../../local-cloud';
 import { Progress, positiveInt } from '../progress';
+import { type GeneratedFiles, generateDataset } from './generate';
+import { landingKeyFor } from './upload';
 
 interface DemoOptions {
   events: number;
@@ -51,11 +53,31 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     const bucket = info.outputs.LakeBucketName as string;
     const stream = info.outputs.ClickstreamStreamName as string;
 
+    const datasetDir = path.join(cloud.stateDir, 'dataset');
+    progress.step(`generating the synthetic dataset in ${datasetDir}`);
+    const generated = await generateDataset(
+      {
+        out: datasetDir,
+        users: opts.users,
+        products: opts.products,
+        days: opts.days,
+        events: opts.events,
+        seed: opts.seed,
+      },
+      (line) => progress.step(`  ${line}`),
+    );
+    const fileOf = (name: string) => generated.files.find((f) => f.dataset === name) as GeneratedFiles['files'][number];
+
     progress.step(`streaming ${opts.events} clickstream events to ${stream} (1% malformed on purpose)`);
-    const records = [
-      ...simulateClickstream({ count: opts.events, users: opts.users, products: opts.products, seed: opts.seed }),
-    ];
-    const malformed = records.filter((r) => !r.valid).length;
+    const records = fs
+      .readFileSync(fileOf('clickstream').path, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => {
+        const userId = /"userId":"([^"]+)"/.exec(line)?.[1] ?? 'anonymous';
+        return { partitionKey: userId, data: Buffer.from(line, 'utf8') };
+      });
+    const malformed = generated.malformedEvents;
     let lastShown = 0;
     await putAllRecords(kinesisClient({ env }), stream, records, {
       onProgress: (sent) => {
@@ -66,21 +88,33 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       },
     });
 
-    const tx = sampleTransactionsCsv({
-      rows: 2000,
-      users: opts.users,
-      products: opts.products,
-      days: opts.days,
-      seed: opts.seed,
-    });
-    const landingKey = 'landing/transactions/orders-export.csv';
-    progress.step(`dropping ${landingKey} (${tx.goodRows} good rows, ${tx.badRows} unplaceable)`);
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: landingKey, Body: tx.csv, ContentType: 'text/csv' }));
+    for (const dataset of ['catalog', 'customers', 'transactions'] as const) {
+      const file = fileOf(dataset);
+      const key = landingKeyFor(dataset, file.path);
+      progress.step(`dropping ${key} (${file.lines} rows)`);
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: fs.readFileSync(file.path), ContentType: 'text/csv' }),
+      );
+    }
+
+    progress.step('pulling external product metadata from the mock API (the daily schedule, fired now)');
+    const [pull] = await cloud.fireSchedule(info.outputs.MetadataPullFunctionName as string);
+    if (!pull?.ok) throw new Error(`metadata pull failed: ${pull ? JSON.stringify(pull.error) : 'no target'}`);
+    progress.step(`  ${JSON.stringify(pull.payload)}`);
 
     progress.step('waiting for the stream consumer and the S3-triggered ingest to finish');
     await cloud.settle();
     const raw = await summarizeZone(s3, bucket, 'raw/');
     const quarantine = await summarizeZone(s3, bucket, 'quarantine/');
+    const latestCatalog = await summarizeZone(s3, bucket, 'raw/master/catalog/latest/');
+    const latestCustomers = await summarizeZone(s3, bucket, 'raw/master/customers/latest/');
+    let exampleRaw: string | undefined;
+    for await (const key of listKeys(s3, bucket, 'raw/transactions/')) {
+      if (!isManifestKey(key)) {
+        exampleRaw = key;
+        break;
+      }
+    }
     for (const [name, d] of Object.entries(raw.datasets))
       progress.step(`  raw/${name}: ${d.records} records in ${d.files} files`);
     for (const [name, d] of Object.entries(quarantine.datasets))
@@ -128,7 +162,10 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       sent: {
         clickstreamEvents: records.length,
         malformedEvents: malformed,
-        transactionRows: tx.goodRows + tx.badRows,
+        transactionRows: fileOf('transactions').lines,
+        unplaceableTransactionRows: generated.badTransactionRows,
+        catalogRows: fileOf('catalog').lines,
+        customerRows: fileOf('customers').lines,
       },
       raw: raw.datasets,
       quarantine: quarantine.datasets,
@@ -150,7 +187,10 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         'RecoMart demo summary',
         `  clickstream: ${records.length} sent → ${raw.datasets.clickstream?.records ?? 0} in raw, ${quarantine.datasets.clickstream?.records ?? 0} quarantined`,
         `  session features: ${sessions.length} users in the online feature store`,
-        `  transactions: ${tx.goodRows + tx.badRows} rows → ${raw.datasets.transactions?.records ?? 0} in raw, ${quarantine.datasets.transactions?.records ?? 0} quarantined`,
+        `  transactions: ${fileOf('transactions').lines} rows → ${raw.datasets.transactions?.records ?? 0} in raw, ${quarantine.datasets.transactions?.records ?? 0} quarantined`,
+        `  master data: catalog ${latestCatalog.records} rows, customers ${latestCustomers.records} rows (latest + dated snapshot)`,
+        `  external metadata: ${raw.datasets.external_metadata?.records ?? 0} products`,
+        `  lineage: npx recomart lineage ${exampleRaw ?? '<key>'} (with \`recomart local up --state ${opts.state}\` running)`,
         `  pipeline: ${status} (audit report: reports/audit/${runId}.json)`,
         `  lake on disk: ${lakeDir}`,
         `  logs: ${path.join(cloud.stateDir, 'logs')}`,
