@@ -90,12 +90,20 @@ export async function ingestLandingObject(
       sourceHash.update(chunk);
       sourceBytes += chunk.length;
     });
+    const drained = new Promise<boolean>((resolve) => {
+      body.once('end', () => resolve(true));
+      body.once('close', () => resolve(body.readableEnded));
+      body.once('error', () => resolve(false));
+    });
     const result = await ingest.step(body, { runId, version: claim.version, workDir, sourceKey, eTag });
+    // A step may stop reading early (an unusable header): read the rest so the source MD5 is whole.
+    if (!body.readableEnded && !body.destroyed) body.resume();
+    const complete = await drained;
     const outputs = result.outputs.map((o) => o.name);
     await retirePrevious(ingest, claim.previous, outputs);
     const moveTo = result.moveSourceTo ?? ingest.archiveKey(sourceKey, new Date().toISOString().slice(0, 10));
     await moveObject(s3, bucket, sourceKey, moveTo);
-    const sourceMd5 = sourceHash.digest('hex');
+    const sourceMd5 = complete ? sourceHash.digest('hex') : undefined;
     const namespace = `s3://${bucket}`;
     const lineageKey = await writeRunEvent(
       s3,
@@ -104,8 +112,8 @@ export async function ingestLandingObject(
         job: ingest.job,
         runId,
         codeVersion: ingest.codeVersion,
-        inputs: [{ namespace, name: sourceKey, md5: sourceMd5 }],
-        outputs: [...result.outputs, { namespace, name: moveTo, md5: sourceMd5 }],
+        inputs: [{ namespace, name: sourceKey, ...(sourceMd5 ? { md5: sourceMd5 } : {}) }],
+        outputs: [...result.outputs, { namespace, name: moveTo, ...(sourceMd5 ? { md5: sourceMd5 } : {}) }],
         details: { eTag, ledgerVersion: claim.version, sourceBytes, ...result.details },
       }),
     );

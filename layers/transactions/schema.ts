@@ -58,18 +58,14 @@ const NEEDS_QUOTES = /[",\r\n]/;
 
 /** One CSV line (RFC 4180 quoting where needed), without the newline. */
 export function toCsvLine(fields: readonly string[]): string {
-  const line = fields.join(',');
-  // Fast path (one scan): no quote or line break anywhere, and no comma inside a field.
-  let commas = 0;
+  // Fast path: no field holds a comma, quote or line break (native substring scans).
   let plain = true;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 44) commas++;
-    else if (c === 34 || c === 10 || c === 13) {
+  for (const f of fields) {
+    if (f.includes(',') || f.includes('"') || f.includes('\n') || f.includes('\r')) {
       plain = false;
       break;
     }
   }
-  if (plain && commas === fields.length - 1) return line;
+  if (plain) return fields.join(',');
   return fields.map((f) => (NEEDS_QUOTES.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
 }

@@ -2,12 +2,17 @@
  * Benchmarks behind `npm run bench`: each prints one JSON line. Medians over repeated runs; ratios
  * are measured in the same run.
  */
+
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildSync } from 'esbuild';
 import { planBatch, type StreamRecord } from '../../layers/clickstream/batch';
 import { simulateClickstream } from '../../layers/clickstream/simulate';
+import { SyntheticDataset } from '../../layers/synthetic/dataset';
+import { writeLines } from '../../lib/cli/commands/generate';
 import { LocalCloud } from '../../lib/local-cloud';
 
 export type BenchLine = Record<string, unknown> & { benchmark: string };
@@ -101,9 +106,70 @@ async function clickstreamHandler(): Promise<BenchLine> {
   };
 }
 
+/**
+ * Transactions ingest on a generated 1M-row CSV (90 days, 1% unplaceable rows): each run is a fresh
+ * Node process executing the esbuild bundle of test/bench/transactions-child.ts (as Lambda would run
+ * its bundle), so its peak RSS is the ingest's own. S3 uploads are excluded.
+ */
+async function transactionsIngest(): Promise<BenchLine> {
+  const rows = 1_000_000;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-tx-'));
+  try {
+    const csv = path.join(dir, 'transactions-1m.csv');
+    await writeLines(
+      csv,
+      new SyntheticDataset({
+        users: 50_000,
+        products: 20_000,
+        days: 90,
+        transactions: rows,
+        seed: 3,
+      }).transactionLines(),
+    );
+    const bundle = path.join(dir, 'child.js');
+    buildSync({
+      entryPoints: [path.join(__dirname, 'transactions-child.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      outfile: bundle,
+      logLevel: 'silent',
+    });
+    const runs: {
+      rows: number;
+      placed: number;
+      quarantined: number;
+      partitions: number;
+      seconds: number;
+      peakRssMiB: number;
+    }[] = [];
+    for (let i = 0; i < 3; i++) {
+      runs.push(JSON.parse(execFileSync(process.execPath, [bundle, csv], { encoding: 'utf8' })));
+    }
+    const first = runs[0] as (typeof runs)[number];
+    const seconds = median(runs.map((r) => r.seconds));
+    return {
+      benchmark: 'transactions-ingest',
+      rows: first.rows,
+      placed: first.placed,
+      quarantined: first.quarantined,
+      partitions: first.partitions,
+      fileMiB: Number((fs.statSync(csv).size / 2 ** 20).toFixed(1)),
+      runs: runs.length,
+      medianSeconds: Number(seconds.toFixed(3)),
+      rowsPerSecond: Math.round(first.rows / seconds),
+      peakRssMiB: Math.round(Math.max(...runs.map((r) => r.peakRssMiB))),
+      targets: { rowsPerSecond: 300_000, peakRssMiB: 256 },
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export const BENCHMARKS: Record<string, () => Promise<BenchLine>> = {
   'local-cloud-startup': localCloudStartup,
   'clickstream-handler': clickstreamHandler,
+  'transactions-ingest': transactionsIngest,
 };
 
 export async function runBenchmarks(names: string[], emit: (line: BenchLine) => void): Promise<void> {

@@ -2,6 +2,8 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { RAW_DATASETS } from '../../layers/catalog/datasets';
+import { glueColumnsOf } from '../../layers/catalog/glue-columns';
 import { createApp } from '../../lib/app';
 import { rulesFromNotificationResource } from '../../lib/local-cloud/s3-notifications';
 import { type CfnTemplate, TemplateResolver } from '../../lib/local-cloud/template';
@@ -178,5 +180,121 @@ describe('RecoMart stack', () => {
     const prod = Template.fromStack(stack);
     prod.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 1000, MaximumRetryAttempts: 10 });
     prod.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+  });
+
+  function policyStatementsOf(fnIdFragment: string) {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { PolicyName: Match.stringLikeRegexp(fnIdFragment) },
+    });
+    return Object.values(policies).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
+  }
+
+  it('scopes the ingest functions to their own landing prefix and zones', () => {
+    for (const [fn, own] of [
+      [
+        'TransactionsFunction',
+        ['landing/transactions/*', 'raw/transactions/*', 'archive/transactions/*', 'lineage/transactions-ingest/*'],
+      ],
+      ['MasterFunction', ['landing/master/*', 'raw/master/*', 'quarantine/master/*', 'lineage/master-ingest/*']],
+      ['PullFunction', ['raw/external_metadata/*', 'lineage/metadata-pull/*']],
+    ] as const) {
+      const s3Resources = JSON.stringify(
+        policyStatementsOf(fn)
+          .filter((st) => JSON.stringify(st.Action).includes('s3:'))
+          .map((st) => st.Resource),
+      );
+      for (const prefix of own) expect(s3Resources).toContain(`/${prefix}`);
+      expect(s3Resources).not.toMatch(/"\/\*"/);
+    }
+  });
+
+  it('keeps a ledger table for exactly-once ingestion', () => {
+    const ledger = Object.entries(template.findResources('AWS::DynamoDB::Table')).find(([id]) => id.includes('Ledger'));
+    expect(ledger?.[1]).toMatchObject({
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    });
+    const actions = policyStatementsOf('TransactionsFunction')
+      .flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]))
+      .filter((a) => String(a).startsWith('dynamodb:'));
+    expect(actions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+  });
+
+  it('pulls metadata on a schedule with the API key in Secrets Manager, never in the environment', () => {
+    const resolver = new TemplateResolver('RecoMart-dev', template.toJSON() as CfnTemplate);
+    const [[ruleId, rule] = []] = resolver.resourcesOfType('AWS::Events::Rule');
+    expect(ruleId).toBeDefined();
+    const props = resolver.resolve(rule?.Properties) as {
+      ScheduleExpression: string;
+      Targets: { Arn: string; RetryPolicy?: unknown }[];
+    };
+    expect(props.ScheduleExpression).toBe('cron(0 3 * * ? *)');
+    expect(props.Targets[0]?.Arn).toMatch(/function:RecoMart-dev-ExternalMetadataPullFunction/);
+    expect(props.Targets[0]?.RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.anyValue() });
+    const [[, fn] = []] = resolver
+      .resourcesOfType('AWS::Lambda::Function')
+      .filter(([id]) => id.includes('PullFunction'));
+    const env = (resolver.resolve(fn?.Properties) as { Environment: { Variables: Record<string, string> } }).Environment
+      .Variables;
+    expect(env.METADATA_API_KEY_SECRET_ARN).toMatch(/^arn:aws:secretsmanager:/);
+    expect(Object.keys(env).filter((k) => /KEY(?!_SECRET_ARN)|TOKEN|PASSWORD/.test(k))).toEqual([]);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('metadata pull gave up'),
+      MetricName: 'Errors',
+    });
+  });
+
+  it('catalogs every raw dataset in Glue with columns from its zod schema and projected partitions', () => {
+    const tables = Object.values(template.findResources('AWS::Glue::Table')) as {
+      Properties: {
+        TableInput: {
+          Name: string;
+          StorageDescriptor: { Columns: unknown[] };
+          Parameters: Record<string, string>;
+          PartitionKeys: { Name: string }[];
+        };
+      };
+    }[];
+    expect(tables.map((t) => t.Properties.TableInput.Name).sort()).toEqual(RAW_DATASETS.map((d) => d.table).sort());
+    for (const dataset of RAW_DATASETS) {
+      const input = tables.find((t) => t.Properties.TableInput.Name === dataset.table)?.Properties.TableInput;
+      expect(input?.StorageDescriptor.Columns).toEqual(
+        glueColumnsOf(dataset.schema).map((c) => ({ Name: c.name.toLowerCase(), Type: c.type })),
+      );
+      expect(input?.PartitionKeys.map((k) => k.Name)).toEqual([...dataset.partitions]);
+      if (dataset.partitions.includes('dt')) {
+        expect(input?.Parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.dt.type': 'date' });
+      }
+    }
+    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'recomart_dev' } });
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true }),
+    });
+  });
+
+  it('refuses landing prefixes that would let ingestion trigger itself', () => {
+    expect(() =>
+      createApp({
+        context: { stage: 'dev', 'recomart:config': { lake: { masterPrefix: 'raw/master/' } } },
+        nag: false,
+      }),
+    ).toThrow(/masterPrefix must not be under a zone the pipeline writes to/);
+    expect(() =>
+      createApp({
+        context: {
+          stage: 'dev',
+          'recomart:config': { lake: { masterPrefix: 'landing/', transactionsPrefix: 'landing/tx/' } },
+        },
+        nag: false,
+      }),
+    ).toThrow(/must not overlap/);
   });
 });

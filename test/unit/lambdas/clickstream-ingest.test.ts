@@ -53,10 +53,15 @@ describe('clickstream-ingest handler', () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 7); // 3 objects, 3 manifests, 1 lineage event
     const lineage = s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.startsWith('lineage/'));
-    expect(lineage?.args[0].input.Key).toMatch(/^lineage\/clickstream-ingest\/dt=\d{4}-\d{2}-\d{2}\/[0-9a-f-]{36}\.json$/);
+    expect(lineage?.args[0].input.Key).toMatch(
+      /^lineage\/clickstream-ingest\/dt=\d{4}-\d{2}-\d{2}\/[0-9a-f-]{36}\.json$/,
+    );
     const runEvent = JSON.parse(String(lineage?.args[0].input.Body));
     expect(runEvent.inputs).toEqual([
-      expect.objectContaining({ namespace: 'kinesis://1/us-east-1', name: expect.stringMatching(/^s\/shardId-000000000000\//) }),
+      expect.objectContaining({
+        namespace: 'kinesis://1/us-east-1',
+        name: expect.stringMatching(/^s\/shardId-000000000000\//),
+      }),
     ]);
     expect(runEvent.outputs).toHaveLength(3);
     const keys = s3
