@@ -93,7 +93,10 @@ export class MockMetadataApi {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (url.pathname === '/_stats') return json(200, this.stats);
+    if (url.pathname === '/_stats') {
+      json(200, this.stats);
+      return;
+    }
     if (url.pathname === '/_control' && req.method === 'POST') {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -107,11 +110,15 @@ export class MockMetadataApi {
       });
       return;
     }
-    if (url.pathname !== '/v1/products' || req.method !== 'GET') return json(404, { message: 'not found' });
+    if (url.pathname !== '/v1/products' || req.method !== 'GET') {
+      json(404, { message: 'not found' });
+      return;
+    }
     this.stats.requests++;
     if (this.options.apiKey !== undefined && req.headers['x-api-key'] !== this.options.apiKey) {
       this.stats.unauthorized++;
-      return json(401, { message: 'missing or wrong x-api-key' });
+      json(401, { message: 'missing or wrong x-api-key' });
+      return;
     }
     if (this.behaviour.stallNext > 0) {
       this.behaviour.stallNext--;
@@ -121,7 +128,8 @@ export class MockMetadataApi {
     if (this.behaviour.failNext > 0) {
       this.behaviour.failNext--;
       this.stats.failed++;
-      return json(503, { message: 'injected failure' });
+      json(503, { message: 'injected failure' });
+      return;
     }
     if (this.behaviour.malformedNext > 0) {
       this.behaviour.malformedNext--;
