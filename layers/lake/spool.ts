@@ -33,7 +33,7 @@ export class PartitionSpool {
     private readonly dir: string,
     /** First line of every partition file (a CSV header), if any. */
     private readonly header?: string,
-    private readonly flushChars = 64 * 1024,
+    private readonly flushChars = 32 * 1024,
   ) {
     fs.mkdirSync(dir, { recursive: true });
   }
