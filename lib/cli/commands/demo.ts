@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -16,7 +15,7 @@ import { isManifestKey } from '../../../layers/lake/zones';
 import { LocalCloud } from '../../local-cloud';
 import { Progress, positiveInt } from '../progress';
 import { type GeneratedFiles, generateDataset } from './generate';
-import { landingKeyFor } from './upload';
+import { uploadToLanding } from './upload';
 
 interface DemoOptions {
   events: number;
@@ -90,11 +89,8 @@ async function runDemo(opts: DemoOptions): Promise<void> {
 
     for (const dataset of ['catalog', 'customers', 'transactions'] as const) {
       const file = fileOf(dataset);
-      const key = landingKeyFor(dataset, file.path);
-      progress.step(`dropping ${key} (${file.lines} rows)`);
-      await s3.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key, Body: fs.readFileSync(file.path), ContentType: 'text/csv' }),
-      );
+      const key = await uploadToLanding(s3, bucket, file.path, dataset);
+      progress.step(`uploaded ${path.basename(file.path)} (${file.lines} rows) to ${key}`);
     }
 
     progress.step('pulling external product metadata from the mock API (the daily schedule, fired now)');

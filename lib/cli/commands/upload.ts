@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { type Command, Option } from 'commander';
 import { s3Client } from '../../../layers/aws/clients';
@@ -13,6 +14,28 @@ export type UploadDataset = (typeof UPLOAD_DATASETS)[number];
 export function landingKeyFor(dataset: UploadDataset, file: string): string {
   const name = path.basename(file);
   return dataset === 'transactions' ? `landing/transactions/${name}` : `landing/master/${dataset}/${name}`;
+}
+
+/** Stream a local CSV to its landing key (multipart for large files); returns the key. */
+export async function uploadToLanding(
+  s3: S3Client,
+  bucket: string,
+  file: string,
+  dataset: UploadDataset,
+  onProgress?: (loadedBytes: number) => void,
+): Promise<string> {
+  const key = landingKeyFor(dataset, file);
+  const upload = new Upload({
+    client: s3,
+    params: { Bucket: bucket, Key: key, Body: fs.createReadStream(file), ContentType: 'text/csv' },
+    partSize: 8 * 1024 * 1024,
+    queueSize: 2,
+  });
+  upload.on('httpUploadProgress', (p) => {
+    if (p.loaded) onProgress?.(p.loaded);
+  });
+  await upload.done();
+  return key;
 }
 
 export function registerUpload(program: Command): void {
@@ -36,16 +59,9 @@ export function registerUpload(program: Command): void {
       progress.step(`uploading ${file} (${bytes} B) to s3://${bucket}/${key} via ${target.description}`);
       const s3 = s3Client({ env: target.env });
       try {
-        const upload = new Upload({
-          client: s3,
-          params: { Bucket: bucket, Key: key, Body: fs.createReadStream(file), ContentType: 'text/csv' },
-          partSize: 8 * 1024 * 1024,
-          queueSize: 2,
+        await uploadToLanding(s3, bucket, file, opts.dataset, (loaded) => {
+          if (bytes > 16 * 1024 * 1024) progress.step(`  ${Math.round((100 * loaded) / bytes)}%`);
         });
-        upload.on('httpUploadProgress', (p) => {
-          if (p.loaded && bytes > 16 * 1024 * 1024) progress.step(`  ${Math.round((100 * p.loaded) / bytes)}%`);
-        });
-        await upload.done();
       } finally {
         s3.destroy();
       }
