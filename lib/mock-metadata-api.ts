@@ -4,8 +4,9 @@
  * for products p00001..pNNNNN. It can be told (in code or over `POST /_control`) to fail the next N
  * requests, stall, or answer with malformed JSON, and it counts what it served (`GET /_stats`).
  */
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import { Rng } from '../layers/util/random';
+import { LoopbackServer } from './loopback-server';
 
 export interface MockBehaviour {
   /** The next N product requests answer 503. */
@@ -36,7 +37,7 @@ export interface MockMetadataApiOptions {
 const TAGS = ['eco', 'bestseller', 'new', 'gift', 'premium', 'budget', 'limited', 'bundle'];
 
 export class MockMetadataApi {
-  private server?: http.Server;
+  private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
   private readonly behaviour: Required<MockBehaviour> = { failNext: 0, stallNext: 0, malformedNext: 0 };
   readonly stats: MockStats = { requests: 0, served: 0, failed: 0, stalled: 0, malformed: 0, unauthorized: 0 };
   url = '';
@@ -52,21 +53,12 @@ export class MockMetadataApi {
   }
 
   async start(): Promise<string> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+    this.url = await this.server.start(this.options.port ?? 0);
     return this.url;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   /** The seeded metadata of product number `n` (1-based). */

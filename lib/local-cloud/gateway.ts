@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import { LoopbackServer } from '../loopback-server';
 import type { EmulatorEndpoints } from './emulators';
 import type { InvokeResult } from './lambda-runtime';
 import { type LocalSecrets, SecretsApiError } from './secrets';
@@ -126,7 +127,7 @@ export interface LocalServices {
 }
 
 export class Gateway {
-  private server?: http.Server;
+  private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
   url?: string;
 
   constructor(
@@ -135,23 +136,12 @@ export class Gateway {
   ) {}
 
   async start(port = 0): Promise<string> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    this.server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(port, '127.0.0.1', () => resolve());
-    });
-    const address = this.server.address() as { port: number };
-    this.url = `http://127.0.0.1:${address.port}`;
+    this.url = await this.server.start(port);
     return this.url;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.server.stop();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
