@@ -16,5 +16,6 @@ require('../lib/cli/main.ts')
   .main(process.argv)
   .catch((err) => {
     console.error(`recomart: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    // A command may say which exit code its failure means (validate: 2 = unusable input).
+    process.exit(Number.isInteger(err?.exitCode) && err.exitCode > 0 ? err.exitCode : 1);
   });

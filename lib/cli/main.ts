@@ -6,6 +6,7 @@ import { registerLineage } from './commands/lineage';
 import { registerLocal } from './commands/local';
 import { registerSimulateClicks } from './commands/simulate-clicks';
 import { registerUpload } from './commands/upload';
+import { registerValidate } from './commands/validate';
 
 export function buildProgram(): Command {
   const program = new Command('recomart')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerUpload(program);
   registerLineage(program);
+  registerValidate(program);
   registerBench(program);
   return program;
 }
