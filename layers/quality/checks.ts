@@ -115,7 +115,7 @@ function evaluatorFor(spec: CheckSpec, ctx: RunContext): Evaluator {
         row: (row) => {
           if (typeof row[UNREADABLE] === 'string') return row[UNREADABLE] as string;
           for (const [name, field] of fields) {
-            const parsed = field.safeParse(row[name] ?? '');
+            const parsed = field.safeParse(row[name]);
             if (!parsed.success) return `${name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
           }
           return undefined;

@@ -80,17 +80,21 @@ async function readCsv(
   );
   let columns: string[] | undefined;
   let problem: string | undefined;
-  parser.on('skip', (err: Error) => onRow({ [UNREADABLE]: `malformed CSV: ${err.message}` }));
+  let stopped = false;
+  parser.on('skip', (err: Error) => {
+    if (!stopped) onRow({ [UNREADABLE]: `malformed CSV: ${err.message}` });
+  });
   await new Promise<void>((resolve, reject) => {
     input.on('error', reject);
     parser.on('error', reject);
     parser.on('end', resolve);
     parser.on('readable', () => {
-      for (let fields = parser.read() as string[] | null; fields !== null; fields = parser.read()) {
+      for (let fields = parser.read() as string[] | null; fields !== null && !stopped; fields = parser.read()) {
         if (columns === undefined) {
           columns = fields.map((f) => f.trim());
           problem = onHeader(columns);
           if (problem) {
+            stopped = true;
             input.unpipe(parser);
             input.resume();
             resolve();
