@@ -13,6 +13,8 @@ module.exports = {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      // The validate function loads the report renderer from its Lambda layer; in unit tests, from source.
+      moduleNameMapper: { '^@recomart/quality-report$': '<rootDir>/layers/quality/report.ts' },
       setupFiles: ['<rootDir>/test/helpers/unit-env.ts'],
       setupFilesAfterEnv: ['aws-sdk-client-mock-jest', '<rootDir>/test/helpers/timeouts.ts'],
     },

@@ -8,6 +8,7 @@ import { DataCatalog } from './constructs/data-catalog';
 import { DataLake } from './constructs/data-lake';
 import { ExternalMetadata } from './constructs/external-metadata';
 import { FeatureStore } from './constructs/feature-store';
+import { QualityValidation } from './constructs/quality-validation';
 import { TrainingPipeline } from './constructs/training-pipeline';
 
 export interface RecoMartStackProps extends StackProps {
@@ -44,6 +45,10 @@ export class RecoMartStack extends Stack {
       ...config.metadata,
       logRetentionDays: config.logRetentionDays,
     });
+    new QualityValidation(this, 'Quality', {
+      lakeBucket: lake.bucket,
+      logRetentionDays: config.logRetentionDays,
+    });
     const catalog = new DataCatalog(this, 'Catalog', {
       lakeBucket: lake.bucket,
       databaseName: `recomart_${config.stage}`,
@@ -65,6 +70,7 @@ export class RecoMartStack extends Stack {
     new CfnOutput(this, 'MetadataApiKeySecretArn', { value: metadata.apiKeySecret.secretArn });
     new CfnOutput(this, 'GlueDatabaseName', { value: catalog.database.ref });
     new CfnOutput(this, 'AthenaWorkGroup', { value: catalog.workGroup.ref });
+    new CfnOutput(this, 'CheckInputsFunctionName', { value: pipeline.checkInputsFunction.functionName });
     new CfnOutput(this, 'TrainingStateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
 
     NagSuppressions.addStackSuppressions(this, [

@@ -2,6 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { s3Client } from '../../layers/aws/clients';
 import { rawManifestsByDataset } from '../../layers/lake/inventory';
+import { getBytes, getManifest } from '../../layers/lake/s3-io';
+import { type QualityStatus, qualityStatusKey } from '../../layers/quality/status';
 import { requireEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'check-inputs' });
@@ -35,7 +37,44 @@ export const handler = async (event: unknown) => {
   if (manifests.size === 0) {
     throw new NoInputDataError(`No raw datasets in s3://${bucket}/raw/: ingest data before running the pipeline.`);
   }
-  const datasets = Object.fromEntries([...manifests].map(([name, keys]) => [name, { manifests: keys.length }]));
-  logger.info('inputs found', { runId, datasets });
-  return { runId, bucket, datasets };
+  // Versions the quality suite rejected are not trained on: they are listed with why.
+  const blocked: { dataKey: string; failedCritical: string[]; report: string }[] = [];
+  const datasets: Record<string, { manifests: number; blocked: number }> = {};
+  for (const [name, keys] of manifests) {
+    let blockedHere = 0;
+    for (const manifestKey of keys) {
+      const verdict = await blockedVersion(manifestKey);
+      if (verdict) {
+        blocked.push(verdict);
+        blockedHere++;
+      }
+    }
+    datasets[name] = { manifests: keys.length - blockedHere, blocked: blockedHere };
+  }
+  for (const b of blocked) {
+    logger.warn('dataset version blocked for training by failed quality checks', b);
+  }
+  if (Object.values(datasets).every((d) => d.manifests === 0)) {
+    throw new NoInputDataError(
+      `Every raw dataset version failed its critical quality checks (${blocked.length} blocked, e.g. ${blocked[0]?.dataKey}: ${blocked[0]?.failedCritical.join(', ')}); see ${blocked[0]?.report}.`,
+    );
+  }
+  logger.info('inputs found', { runId, datasets, blocked: blocked.length });
+  return { runId, bucket, datasets, blocked };
 };
+
+/** The quality status of a version, when it says "not usable" for these exact bytes. */
+async function blockedVersion(
+  manifestKey: string,
+): Promise<{ dataKey: string; failedCritical: string[]; report: string } | undefined> {
+  const manifest = await getManifest(s3, bucket, manifestKey);
+  let status: QualityStatus;
+  try {
+    status = JSON.parse(Buffer.from(await getBytes(s3, bucket, qualityStatusKey(manifest.dataKey))).toString('utf8'));
+  } catch (err) {
+    if ((err as Error).name === 'NoSuchKey') return undefined; // not validated (yet): not blocked
+    throw err;
+  }
+  if (status.usable || status.md5 !== manifest.md5) return undefined;
+  return { dataKey: manifest.dataKey, failedCritical: status.failedCritical, report: status.report };
+}

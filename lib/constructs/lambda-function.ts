@@ -24,6 +24,9 @@ export interface RecoMartFunctionProps {
   readonly removalPolicy?: RemovalPolicy;
   /** /tmp size in MiB (for spooling large files). @default 512 */
   readonly ephemeralStorageMiB?: number;
+  /** Layers, and the modules they provide (left out of the bundle). */
+  readonly layers?: lambda.ILayerVersion[];
+  readonly layerModules?: string[];
 }
 
 /**
@@ -61,6 +64,7 @@ export class RecoMartFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(60),
       tracing: lambda.Tracing.ACTIVE,
+      ...(props.layers ? { layers: props.layers } : {}),
       ...(props.ephemeralStorageMiB ? { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMiB) } : {}),
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup,
@@ -73,7 +77,7 @@ export class RecoMartFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         target: 'node22',
-        externalModules: LAMBDA_RUNTIME_MODULES,
+        externalModules: [...LAMBDA_RUNTIME_MODULES, ...(props.layerModules ?? [])],
       },
     });
   }

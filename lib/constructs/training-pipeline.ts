@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -31,6 +32,7 @@ export class TrainingPipeline extends Construct {
   public readonly cluster: ecs.Cluster;
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly failedAlarm: cloudwatch.Alarm;
+  public readonly checkInputsFunction: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
@@ -71,7 +73,9 @@ export class TrainingPipeline extends Construct {
       environment: { LAKE_BUCKET: props.lakeBucket.bucketName },
       logRetentionDays: props.logRetentionDays,
     });
+    this.checkInputsFunction = checkInputsFn;
     props.lakeBucket.grantRead(checkInputsFn, 'raw/*');
+    props.lakeBucket.grantRead(checkInputsFn, 'reports/quality/_status/*');
 
     const retry: sfn.RetryProps = {
       errors: ['States.TaskFailed', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException'],

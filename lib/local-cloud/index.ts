@@ -38,6 +38,7 @@ const HANDLED = new Set([
   'AWS::ECS::TaskDefinition',
   'AWS::SecretsManager::Secret',
   'AWS::Events::Rule',
+  'AWS::Lambda::LayerVersion',
 ]);
 
 /** Resource types with no local counterpart, and why that is safe. */
@@ -353,6 +354,14 @@ export class LocalCloud {
           : undefined;
       const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
         {}) as Record<string, unknown>;
+      // Layers are unpacked where Lambda puts /opt/nodejs/node_modules: ahead of the project's modules.
+      const layerPaths = ((r.Properties?.Layers as unknown[] | undefined) ?? []).map((layer) => {
+        const logicalId = (layer as { Ref?: string }).Ref;
+        const layerAsset = logicalId ? resolver.template.Resources[logicalId]?.Metadata?.['aws:asset:path'] : undefined;
+        if (typeof layerAsset !== 'string')
+          throw new Error(`Function ${id} uses layer ${JSON.stringify(layer)}, which has no local asset`);
+        return path.join(assemblyDir, layerAsset, 'nodejs', 'node_modules');
+      });
       const fn = new LocalFunction(
         {
           logicalId: id,
@@ -367,7 +376,7 @@ export class LocalCloud {
         },
         { ...this.sdkEnv(), AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? 128), TZ: 'UTC' },
         path.join(this.stateDir, 'logs', 'lambda'),
-        nodeModules,
+        [...layerPaths, nodeModules].join(path.delimiter),
       );
       this.functions.set(id, fn);
     }

@@ -62,15 +62,37 @@ describe('RecoMart stack', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed' });
   });
 
-  it('triggers ingestion only for CSVs under the two landing prefixes, each to its own function', () => {
+  it('triggers ingestion only for CSVs under the two landing prefixes, and validation on raw manifests', () => {
     const resolver = new TemplateResolver('RecoMart-dev', template.toJSON() as CfnTemplate);
     const [[, notifications] = []] = resolver.resourcesOfType('Custom::S3BucketNotifications');
     const rules = rulesFromNotificationResource(resolver.resolve(notifications?.Properties) as never);
     expect(rules.map(({ events, prefix, suffix, target }) => ({ events, prefix, suffix, type: target.type }))).toEqual([
       { events: ['s3:ObjectCreated:*'], prefix: 'landing/transactions/', suffix: '.csv', type: 'lambda' },
       { events: ['s3:ObjectCreated:*'], prefix: 'landing/master/', suffix: '.csv', type: 'lambda' },
+      { events: ['s3:ObjectCreated:*'], prefix: 'raw/', suffix: '.manifest.json', type: 'lambda' },
     ]);
-    expect(new Set(rules.map((r) => r.target.arn)).size).toBe(2);
+    expect(new Set(rules.map((r) => r.target.arn)).size).toBe(3);
+    expect(rules[2]?.target.arn).toMatch(/QualityValidateFunction/);
+  });
+
+  it('validates with the report renderer in a layer, alarming on critical failures', () => {
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Layers: [Match.objectLike({ Ref: Match.stringLikeRegexp('QualityReportLayer') })],
+      MemorySize: 1024,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'RecoMart',
+      MetricName: 'CriticalQualityFailures',
+      Statistic: 'Sum',
+    });
+    const s3Resources = JSON.stringify(
+      policyStatementsOf('ValidateFunction')
+        .filter((st) => JSON.stringify(st.Action).includes('s3:'))
+        .map((st) => st.Resource),
+    );
+    for (const prefix of ['raw/*', 'reports/quality/*', 'quarantine/quality/*', 'lineage/validate/*'])
+      expect(s3Resources).toContain(`/${prefix}`);
   });
 
   it('keeps the lake encrypted, versioned, private and TLS-only', () => {
