@@ -76,12 +76,16 @@ async function validateObject(manifestKey: string): Promise<void> {
     const name = path.posix.basename(manifest.dataKey).replace(/\.[a-z]+$/i, '');
     const partition = /\/(dt=[^/]+(?:\/hour=[^/]+)?)\//.exec(manifest.dataKey)?.[1] ?? `dt=${today}`;
     const base = `reports/quality/${dataset}/${partition}/${name}`;
-    const charts = await report.renderCharts(result);
     await putJson(s3, bucket, `${base}.json`, result);
-    await putBody(`${base}.html`, Buffer.from(await report.renderHtml(result, charts)), 'text/html; charset=utf-8');
-    await putBody(`${base}.pdf`, await report.renderPdf(result, charts), 'application/pdf');
-
-    const outputs = [`${base}.json`, `${base}.html`, `${base}.pdf`];
+    const outputs = [`${base}.json`];
+    // Clickstream lands as many small micro-batch objects: each gets its JSON result and status; the
+    // human reports are for the batch datasets, where one object is one export.
+    if (dataset !== 'clickstream') {
+      const charts = await report.renderCharts(result);
+      await putBody(`${base}.html`, Buffer.from(await report.renderHtml(result, charts)), 'text/html; charset=utf-8');
+      await putBody(`${base}.pdf`, await report.renderPdf(result, charts), 'application/pdf');
+      outputs.push(`${base}.html`, `${base}.pdf`);
+    }
     const [bad] = spool.close();
     if (bad) {
       const body = fs.readFileSync(bad.path);
@@ -111,7 +115,7 @@ async function validateObject(manifestKey: string): Promise<void> {
       ...(result.unusable ? { unusable: result.unusable } : {}),
       badRows: result.badRows,
       rows: result.rows,
-      report: `${base}.html`,
+      report: outputs[1] ?? (outputs[0] as string),
       validatedAt: new Date().toISOString(),
     };
     await putJson(s3, bucket, qualityStatusKey(manifest.dataKey), status);
@@ -150,7 +154,7 @@ async function validateObject(manifestKey: string): Promise<void> {
       badRows: result.badRows,
       passed: result.passed,
       failedCritical: result.failedCritical,
-      report: `${base}.html`,
+      report: outputs[1] ?? (outputs[0] as string),
     });
   } finally {
     spool.dispose();

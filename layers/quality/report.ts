@@ -7,6 +7,7 @@ import SVGtoPDF from 'svg-to-pdfkit';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { CheckResult } from './checks';
+import type { EdaResult } from './eda';
 import type { ChartData } from './profile';
 import type { ValidationResult } from './validate';
 
@@ -217,3 +218,42 @@ const pdfText = (s: string) =>
 
 const svgWidth = (svg: string) => Number(/width="([\d.]+)"/.exec(svg)?.[1] ?? 500);
 const svgHeight = (svg: string) => Number(/height="([\d.]+)"/.exec(svg)?.[1] ?? 250);
+
+/** The exploratory-analysis page: one chart per question, as HTML and PDF. */
+export async function renderEda(eda: EdaResult): Promise<{ html: string; pdf: Buffer }> {
+  const svgs: string[] = [];
+  for (const chart of eda.charts)
+    svgs.push(await barChartSvg(chart.title, chart.bars, { x: chart.x, y: chart.y, color: '#72b7b2' }));
+  const summary = `${eda.source} · ${eda.rows} transactions · ${eda.users} customers · ${eda.items} items`;
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Exploratory analysis</title>
+<style>body{font-family:Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1000px;color:#222}.meta{color:#666}figure{margin:1rem 0}</style>
+</head><body><h1>Exploratory analysis</h1><div class="meta">${esc(summary)}</div>
+${svgs.map((svg) => `<figure>${svg}</figure>`).join('\n')}
+</body></html>
+`;
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 48,
+    info: { Title: 'Exploratory analysis', Producer: 'recomart-pipeline' },
+  });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
+  doc.fontSize(20).font('Helvetica-Bold').text('Exploratory analysis');
+  doc.moveDown(0.3).fontSize(9).font('Helvetica').fillColor('#555').text(pdfText(summary));
+  let y = doc.y + 12;
+  const width = doc.page.width - 96;
+  for (const svg of svgs) {
+    const w = Math.min(width, svgWidth(svg));
+    const h = svgHeight(svg) * (w / svgWidth(svg));
+    if (y + h > doc.page.height - 48) {
+      doc.addPage();
+      y = 48;
+    }
+    SVGtoPDF(doc, svg, 48, y, { width: w });
+    y += h + 14;
+  }
+  doc.end();
+  return { html, pdf: await done };
+}

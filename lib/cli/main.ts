@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench';
 import { registerDemo } from './commands/demo';
+import { registerEda } from './commands/eda';
 import { registerGenerate } from './commands/generate';
 import { registerLineage } from './commands/lineage';
 import { registerLocal } from './commands/local';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerUpload(program);
   registerLineage(program);
   registerValidate(program);
+  registerEda(program);
   registerBench(program);
   return program;
 }

@@ -159,7 +159,7 @@ export class LocalCloud {
     const t0 = Date.now();
     fs.mkdirSync(this.stateDir, { recursive: true });
     if (this.options.fresh) {
-      for (const dir of ['s3', 'dynamodb', 'stepfunctions', 'logs']) {
+      for (const dir of ['s3', 'dynamodb', 'stepfunctions', 'logs', 'reports', 'dataset']) {
         fs.rmSync(path.join(this.stateDir, dir), { recursive: true, force: true });
       }
     }

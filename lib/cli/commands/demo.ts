@@ -11,9 +11,12 @@ import { dynamoDbDocumentClient, type Env, kinesisClient, s3Client, sfnClient } 
 import { putAllRecords } from '../../../layers/clickstream/producer';
 import { scanSessions } from '../../../layers/feature-store/realtime-session';
 import { listKeys, summarizeZone } from '../../../layers/lake/inventory';
+import { getBytes } from '../../../layers/lake/s3-io';
 import { isManifestKey } from '../../../layers/lake/zones';
+import type { QualityStatus } from '../../../layers/quality/status';
 import { LocalCloud } from '../../local-cloud';
 import { Progress, positiveInt } from '../progress';
+import { writeEda } from './eda';
 import { type GeneratedFiles, generateDataset } from './generate';
 import { uploadToLanding } from './upload';
 
@@ -113,6 +116,30 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     }
     for (const [name, d] of Object.entries(raw.datasets))
       progress.step(`  raw/${name}: ${d.records} records in ${d.files} files`);
+
+    // Quality: every raw version was validated as it landed; bring the human reports next to the state.
+    const reportsDir = path.join(cloud.stateDir, 'reports');
+    const quality = { usable: 0, blocked: 0, reports: [] as string[] };
+    for await (const key of listKeys(s3, bucket, 'reports/quality/')) {
+      if (key.startsWith('reports/quality/_status/')) {
+        const status = JSON.parse(Buffer.from(await getBytes(s3, bucket, key)).toString('utf8')) as QualityStatus;
+        if (status.usable) quality.usable++;
+        else quality.blocked++;
+      } else if (/\.(html|pdf)$/.test(key)) {
+        const target = path.join(reportsDir, 'quality', key.slice('reports/quality/'.length));
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, await getBytes(s3, bucket, key));
+        quality.reports.push(target);
+      }
+    }
+    progress.step(
+      `  quality: ${quality.usable + quality.blocked} raw versions validated, ${quality.usable} usable, ${quality.blocked} blocked; ${quality.reports.length} HTML/PDF reports in ${path.join(reportsDir, 'quality')}`,
+    );
+    const eda = await writeEda(fileOf('transactions').path, {
+      catalog: fileOf('catalog').path,
+      out: path.join(reportsDir, 'eda'),
+    });
+    progress.step(`  exploratory analysis: ${eda.join(', ')}`);
     for (const [name, d] of Object.entries(quarantine.datasets))
       progress.step(`  quarantine/${name}: ${d.records} records`);
     const sessions = await scanSessions(dynamoDbDocumentClient({ env }), info.outputs.FeatureTableName as string);
@@ -155,6 +182,13 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     const summary = {
       stateDir: cloud.stateDir,
       lakeDirectory: lakeDir,
+      quality: {
+        usable: quality.usable,
+        blocked: quality.blocked,
+        reports: quality.reports.length,
+        directory: path.join(reportsDir, 'quality'),
+      },
+      eda,
       sent: {
         clickstreamEvents: records.length,
         malformedEvents: malformed,
@@ -186,6 +220,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         `  transactions: ${fileOf('transactions').lines} rows → ${raw.datasets.transactions?.records ?? 0} in raw, ${quarantine.datasets.transactions?.records ?? 0} quarantined`,
         `  master data: catalog ${latestCatalog.records} rows, customers ${latestCustomers.records} rows (latest + dated snapshot)`,
         `  external metadata: ${raw.datasets.external_metadata?.records ?? 0} products`,
+        `  data quality: ${quality.usable} raw versions usable, ${quality.blocked} blocked; reports in ${path.join(reportsDir, 'quality')} (HTML + PDF), EDA in ${path.join(reportsDir, 'eda')}`,
         `  lineage: npx recomart lineage ${exampleRaw ?? '<key>'} (with \`recomart local up --state ${opts.state}\` running)`,
         `  pipeline: ${status} (audit report: reports/audit/${runId}.json)`,
         `  lake on disk: ${lakeDir}`,
