@@ -43,9 +43,12 @@ export class Profiler {
   private rows = 0;
   private readonly missing = new Map<string, number>();
   private readonly counts: Map<string, number>[];
+  /** Per chart: time bucket (day or hour index) → label, so each bucket is formatted once. */
+  private readonly bucketLabels: Map<number, string>[];
 
   constructor(private readonly spec: ProfileSpec) {
     this.counts = spec.charts.map(() => new Map());
+    this.bucketLabels = spec.charts.map(() => new Map());
     for (const c of spec.columns) this.missing.set(c, 0);
   }
 
@@ -67,8 +70,15 @@ export class Profiler {
       } else {
         const t = chart.parse(value);
         if (!Number.isFinite(t)) return;
-        const iso = new Date(t).toISOString();
-        label = chart.kind === 'day' ? iso.slice(0, 10) : iso.slice(11, 13);
+        const size = chart.kind === 'day' ? 86_400_000 : 3_600_000;
+        const bucket = Math.floor(t / size);
+        const labels = this.bucketLabels[i] as Map<number, string>;
+        label = labels.get(bucket);
+        if (label === undefined) {
+          const iso = new Date(bucket * size).toISOString();
+          label = chart.kind === 'day' ? iso.slice(0, 10) : iso.slice(11, 13);
+          labels.set(bucket, label);
+        }
       }
       const counts = this.counts[i] as Map<string, number>;
       counts.set(label, (counts.get(label) ?? 0) + 1);

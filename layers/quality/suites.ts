@@ -6,7 +6,7 @@ import { ClickEventSchema, EVENT_TYPES } from '../clickstream/schema';
 import { CatalogRowSchema, CustomerRowSchema } from '../master/schema';
 import { EXTERNAL_METADATA_COLUMNS } from '../metadata/schema';
 import { parseTransactionTime, TRANSACTION_COLUMNS, TransactionRowSchema } from '../transactions/schema';
-import type { CheckSpec } from './checks';
+import { type CheckSpec, memoLast } from './checks';
 import type { ProfileSpec } from './profile';
 
 export const QUALITY_DATASETS = ['transactions', 'catalog', 'customers', 'clickstream', 'external_metadata'] as const;
@@ -21,6 +21,9 @@ export interface DatasetSuite {
   readonly references: readonly ('catalog' | 'customers')[];
 }
 
+// Several checks and a chart read the same timestamp of a row: parse it once.
+const txTime = memoLast(parseTransactionTime);
+const isoTime = memoLast(Date.parse);
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const isoOrDate = (v: string) => (ISO_DATE.test(v) ? Date.parse(`${v}T00:00:00Z`) : Date.parse(v));
@@ -62,7 +65,7 @@ export const SUITES: Record<QualityDataset, DatasetSuite> = {
         id: 'timestamp_format',
         kind: 'timestamp',
         column: 'timestamp',
-        parse: parseTransactionTime,
+        parse: txTime,
         severity: 'critical',
       },
       {
@@ -85,7 +88,7 @@ export const SUITES: Record<QualityDataset, DatasetSuite> = {
         id: 'fresh',
         kind: 'freshness',
         column: 'timestamp',
-        parse: parseTransactionTime,
+        parse: txTime,
         maxAgeHours: 72,
         severity: 'warning',
       },
@@ -104,7 +107,7 @@ export const SUITES: Record<QualityDataset, DatasetSuite> = {
           max: 200,
           step: 10,
         },
-        { id: 'per_day', title: 'Transactions per day', column: 'timestamp', kind: 'day', parse: parseTransactionTime },
+        { id: 'per_day', title: 'Transactions per day', column: 'timestamp', kind: 'day', parse: txTime },
         { id: 'quantity', title: 'Quantity', column: 'quantity', kind: 'categorical', top: 10, byLabel: true },
       ],
     },
@@ -186,7 +189,7 @@ export const SUITES: Record<QualityDataset, DatasetSuite> = {
       ...complete(['eventId', 'eventType', 'userId', 'sessionId', 'timestamp']),
       { id: 'unique_event_id', kind: 'unique', column: 'eventId', severity: 'critical' },
       { id: 'event_type', kind: 'set', column: 'eventType', values: EVENT_TYPES, severity: 'critical' },
-      { id: 'timestamp_format', kind: 'timestamp', column: 'timestamp', parse: Date.parse, severity: 'critical' },
+      { id: 'timestamp_format', kind: 'timestamp', column: 'timestamp', parse: isoTime, severity: 'critical' },
       {
         id: 'product_exists',
         kind: 'referential',
@@ -195,14 +198,14 @@ export const SUITES: Record<QualityDataset, DatasetSuite> = {
         severity: 'warning',
         mostly: 0.99,
       },
-      { id: 'fresh', kind: 'freshness', column: 'timestamp', parse: Date.parse, maxAgeHours: 24, severity: 'warning' },
+      { id: 'fresh', kind: 'freshness', column: 'timestamp', parse: isoTime, maxAgeHours: 24, severity: 'warning' },
       { id: 'row_count', kind: 'rowCount', severity: 'critical' },
     ],
     profile: {
       columns: ['eventId', 'eventType', 'userId', 'sessionId', 'productId', 'searchTerm', 'timestamp', 'device'],
       charts: [
         { id: 'event_type', title: 'Events per type', column: 'eventType', kind: 'categorical' },
-        { id: 'per_hour', title: 'Events per hour of day (UTC)', column: 'timestamp', kind: 'hour', parse: Date.parse },
+        { id: 'per_hour', title: 'Events per hour of day (UTC)', column: 'timestamp', kind: 'hour', parse: isoTime },
         { id: 'device', title: 'Events per device', column: 'device', kind: 'categorical' },
       ],
     },

@@ -166,10 +166,59 @@ async function transactionsIngest(): Promise<BenchLine> {
   }
 }
 
+/**
+ * The full transactions quality suite (22 checks, referential ones against catalog and customers) over
+ * a generated 1M-row CSV, in a fresh process per run (the bundle of test/bench/validation-child.ts).
+ */
+async function validation(): Promise<BenchLine> {
+  const rows = 1_000_000;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-quality-'));
+  try {
+    const data = new SyntheticDataset({ users: 50_000, products: 20_000, days: 90, transactions: rows, seed: 3 });
+    const csv = path.join(dir, 'transactions.csv');
+    const catalog = path.join(dir, 'catalog.csv');
+    const customers = path.join(dir, 'customers.csv');
+    await writeLines(csv, data.transactionLines());
+    await writeLines(catalog, data.catalogLines());
+    await writeLines(customers, data.customerLines());
+    const bundle = path.join(dir, 'child.js');
+    buildSync({
+      entryPoints: [path.join(__dirname, 'validation-child.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      outfile: bundle,
+      logLevel: 'silent',
+    });
+    const runs: { rows: number; checks: number; badRows: number; seconds: number; peakRssMiB: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      runs.push(JSON.parse(execFileSync(process.execPath, [bundle, csv, catalog, customers], { encoding: 'utf8' })));
+    }
+    const first = runs[0] as (typeof runs)[number];
+    const seconds = median(runs.map((r) => r.seconds));
+    return {
+      benchmark: 'validation',
+      dataset: 'transactions',
+      rows: first.rows,
+      checks: first.checks,
+      badRows: first.badRows,
+      runs: runs.length,
+      medianSeconds: Number(seconds.toFixed(3)),
+      rowsPerSecond: Math.round(first.rows / seconds),
+      peakRssMiB: Math.round(Math.max(...runs.map((r) => r.peakRssMiB))),
+      targets: { rowsPerSecond: 300_000 },
+      note: 'pandas + pandera is not installed on this machine (no PyPI): the comparison with it was not run',
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export const BENCHMARKS: Record<string, () => Promise<BenchLine>> = {
   'local-cloud-startup': localCloudStartup,
   'clickstream-handler': clickstreamHandler,
   'transactions-ingest': transactionsIngest,
+  validation,
 };
 
 export async function runBenchmarks(names: string[], emit: (line: BenchLine) => void): Promise<void> {

@@ -1,0 +1,116 @@
+import { Readable } from 'node:stream';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Event } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../../lambdas/validate/index';
+import { buildManifest } from '../../../layers/lake/manifest';
+import { exploreTransactions } from '../../../layers/quality/eda';
+
+const s3 = mockClient(S3Client);
+afterEach(() => s3.reset());
+const HEADER = 'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp';
+const dataKey = 'raw/transactions/dt=2026-11-20/ingested_x.csv';
+const body = `${HEADER}\nt1,u1,p1,1,9.99,5,2026-11-20T10:00:00Z\nt2,u1,p1,1,9.99,9,2026-11-20T11:00:00Z\n`;
+const manifest = buildManifest({
+  dataset: 'transactions',
+  dataKey,
+  contentType: 'text/csv',
+  body: Buffer.from(body),
+  records: 2,
+  schemaVersion: '1',
+});
+
+const event = (key: string): S3Event =>
+  ({ Records: [{ s3: { bucket: { name: 'test-lake' }, object: { key, eTag: 'e', size: 1 } } }] }) as unknown as S3Event;
+// What the SDK returns in Node: a Readable that can also be collected whole.
+const stream = (text: string) => ({
+  Body: Object.assign(Readable.from([Buffer.from(text)]), {
+    transformToByteArray: async () => new Uint8Array(Buffer.from(text)),
+  }) as never,
+});
+
+describe('validate handler', () => {
+  beforeEach(() => {
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(GetObjectCommand, { Key: 'raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json' }).callsFake(() =>
+      stream(JSON.stringify(manifest)),
+    );
+    s3.on(GetObjectCommand, { Key: dataKey }).callsFake(() => stream(body));
+  });
+
+  it('writes the reports, quarantines failing rows and marks the version not usable; missing references are skipped', async () => {
+    s3.on(GetObjectCommand, { Key: 'raw/master/catalog/latest/catalog.csv' }).rejects(
+      new NoSuchKey({ message: 'no', $metadata: {} }),
+    );
+    s3.on(GetObjectCommand, { Key: 'raw/master/customers/latest/customers.csv' }).rejects(
+      new NoSuchKey({ message: 'no', $metadata: {} }),
+    );
+    await handler(event('raw/transactions/dt%3D2026-11-20/_ingested_x.csv.manifest.json'));
+    const puts = Object.fromEntries(
+      s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input]),
+    );
+    const base = 'reports/quality/transactions/dt=2026-11-20/ingested_x';
+    expect(Object.keys(puts)).toEqual(
+      expect.arrayContaining([
+        `${base}.json`,
+        `${base}.html`,
+        `${base}.pdf`,
+        'quarantine/quality/transactions/dt=2026-11-20/ingested_x.jsonl',
+      ]),
+    );
+    expect(
+      String(puts[`${base}.pdf`]?.Body instanceof Buffer ? (puts[`${base}.pdf`]?.Body as Buffer).subarray(0, 5) : ''),
+    ).toBe('%PDF-');
+    const status = JSON.parse(String(puts[`reports/quality/_status/${dataKey}.json`]?.Body));
+    expect(status).toMatchObject({
+      dataKey,
+      md5: manifest.md5,
+      usable: false,
+      failedCritical: ['types', 'rating_1_5'],
+      report: `${base}.html`,
+    });
+    const result = JSON.parse(String(puts[`${base}.json`]?.Body));
+    expect(result.checks.find((c: { id: string }) => c.id === 'product_exists').threshold).toMatch(/not evaluated/);
+  });
+
+  it('fails the invocation (for the retry) when the data object cannot be read', async () => {
+    s3.on(GetObjectCommand, { Key: dataKey }).rejects(new Error('SlowDown'));
+    s3.on(GetObjectCommand, { Key: 'raw/master/catalog/latest/catalog.csv' }).rejects(
+      new NoSuchKey({ message: 'no', $metadata: {} }),
+    );
+    s3.on(GetObjectCommand, { Key: 'raw/master/customers/latest/customers.csv' }).rejects(
+      new NoSuchKey({ message: 'no', $metadata: {} }),
+    );
+    await expect(handler(event('raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json'))).rejects.toThrow(
+      'SlowDown',
+    );
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('ignores the latest/ copy of master data (its dated snapshot is validated)', async () => {
+    await handler(event('raw/master/catalog/latest/_catalog.csv.manifest.json'));
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+});
+
+describe('exploreTransactions', () => {
+  it('counts the long tail, ratings, days and categories', async () => {
+    const csv = `${HEADER}\nt1,u1,p1,1,1,5,2026-11-20T10:00:00Z\nt2,u1,p2,1,1,4,2026-11-21T10:00:00Z\nt3,u2,p1,1,1,,1795000000\n`;
+    const eda = await exploreTransactions(Readable.from([csv]), 'x', new Map([['p1', 'home']]));
+    expect(eda).toMatchObject({ rows: 3, users: 2, items: 2 });
+    const chart = (id: string) => eda.charts.find((c) => c.id === id)?.bars;
+    expect(chart('per_user')?.slice(0, 2)).toEqual([
+      { label: '1', count: 1 },
+      { label: '2', count: 1 },
+    ]);
+    expect(chart('rating')).toEqual([
+      { label: '4', count: 1 },
+      { label: '5', count: 1 },
+    ]);
+    expect(chart('categories')).toEqual([{ label: 'home', count: 2 }]);
+    expect(chart('per_item')).toEqual([
+      { label: '1', count: 2 },
+      { label: '2', count: 1 },
+    ]);
+  });
+});
