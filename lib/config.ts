@@ -32,6 +32,17 @@ export const StageConfigSchema = z.object({
     cpu: z.number().int(),
     memoryMiB: z.number().int(),
   }),
+  features: z.object({
+    /** Days batch feature items live in the online store after a build (DynamoDB TTL). */
+    ttlDays: z.number().int().min(1).max(365),
+    /** Implicit-feedback weights of the interaction matrix. */
+    weights: z.object({
+      view: z.number().min(0),
+      click: z.number().min(0),
+      add_to_cart: z.number().min(0),
+      purchase: z.number().min(0),
+    }),
+  }),
   metadata: z.object({
     /** Base URL of the external product metadata API (`GET <base>/v1/products`). */
     baseUrl: z.url(),
@@ -61,6 +72,7 @@ const DEFAULTS: Record<Stage, StageConfig> = {
     },
     lake: { transactionsPrefix: 'landing/transactions/', masterPrefix: 'landing/master/', archiveTransitionDays: 30 },
     training: { cpu: 1024, memoryMiB: 4096 },
+    features: { ttlDays: 14, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 8 } },
     metadata: {
       baseUrl: 'https://metadata.example.com/api',
       schedule: 'cron(0 3 * * ? *)',
@@ -83,6 +95,7 @@ const DEFAULTS: Record<Stage, StageConfig> = {
     },
     lake: { transactionsPrefix: 'landing/transactions/', masterPrefix: 'landing/master/', archiveTransitionDays: 90 },
     training: { cpu: 4096, memoryMiB: 16_384 },
+    features: { ttlDays: 14, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 8 } },
     metadata: {
       baseUrl: 'https://metadata.example.com/api',
       schedule: 'cron(0 3 * * ? *)',

@@ -7,6 +7,7 @@ import { ClickstreamIngestion } from './constructs/clickstream-ingestion';
 import { DataCatalog } from './constructs/data-catalog';
 import { DataLake } from './constructs/data-lake';
 import { ExternalMetadata } from './constructs/external-metadata';
+import { FeatureBuild } from './constructs/feature-build';
 import { FeatureStore } from './constructs/feature-store';
 import { QualityValidation } from './constructs/quality-validation';
 import { TrainingPipeline } from './constructs/training-pipeline';
@@ -45,6 +46,12 @@ export class RecoMartStack extends Stack {
       ...config.metadata,
       logRetentionDays: config.logRetentionDays,
     });
+    const features = new FeatureBuild(this, 'Features', {
+      lakeBucket: lake.bucket,
+      featureStore,
+      ...config.features,
+      logRetentionDays: config.logRetentionDays,
+    });
     new QualityValidation(this, 'Quality', {
       lakeBucket: lake.bucket,
       logRetentionDays: config.logRetentionDays,
@@ -65,6 +72,7 @@ export class RecoMartStack extends Stack {
     new CfnOutput(this, 'FeatureTableName', { value: featureStore.table.tableName });
     new CfnOutput(this, 'ClickstreamFunctionName', { value: clickstream.function.functionName });
     new CfnOutput(this, 'ClickstreamDlqUrl', { value: clickstream.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'FeaturesBuildFunctionName', { value: features.function.functionName });
     new CfnOutput(this, 'LedgerTableName', { value: batch.ledger.tableName });
     new CfnOutput(this, 'MetadataPullFunctionName', { value: metadata.function.functionName });
     new CfnOutput(this, 'MetadataApiKeySecretArn', { value: metadata.apiKeySecret.secretArn });

@@ -2,8 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { s3Client } from '../../layers/aws/clients';
 import { rawManifestsByDataset } from '../../layers/lake/inventory';
-import { getBytes, getManifest } from '../../layers/lake/s3-io';
-import { type QualityStatus, qualityStatusKey } from '../../layers/quality/status';
+import { getManifest } from '../../layers/lake/s3-io';
+import { readStatus } from '../../layers/quality/status';
 import { requireEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'check-inputs' });
@@ -68,13 +68,8 @@ async function blockedVersion(
   manifestKey: string,
 ): Promise<{ dataKey: string; failedCritical: string[]; report: string } | undefined> {
   const manifest = await getManifest(s3, bucket, manifestKey);
-  let status: QualityStatus;
-  try {
-    status = JSON.parse(Buffer.from(await getBytes(s3, bucket, qualityStatusKey(manifest.dataKey))).toString('utf8'));
-  } catch (err) {
-    if ((err as Error).name === 'NoSuchKey') return undefined; // not validated (yet): not blocked
-    throw err;
-  }
+  const status = await readStatus(s3, bucket, manifest.dataKey);
+  if (!status) return undefined; // not validated (yet): not blocked
   if (status.usable || status.md5 !== manifest.md5) return undefined;
   return { dataKey: manifest.dataKey, failedCritical: status.failedCritical, report: status.report };
 }

@@ -1,3 +1,6 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { getBytes } from '../lake/s3-io';
+
 /**
  * The verdict of the quality suite on one raw object version, where the training pipeline looks before
  * it trains: `reports/quality/_status/<data key>.json`. A version is usable only if its status says
@@ -18,4 +21,16 @@ export interface QualityStatus {
 
 export function qualityStatusKey(dataKey: string): string {
   return `reports/quality/_status/${dataKey}.json`;
+}
+
+/** The status of a data object version, or undefined when it has not been validated. */
+export async function readStatus(s3: S3Client, bucket: string, dataKey: string): Promise<QualityStatus | undefined> {
+  try {
+    return JSON.parse(
+      Buffer.from(await getBytes(s3, bucket, qualityStatusKey(dataKey))).toString('utf8'),
+    ) as QualityStatus;
+  } catch (err) {
+    if ((err as Error).name === 'NoSuchKey') return undefined;
+    throw err;
+  }
 }

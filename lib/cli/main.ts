@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench';
 import { registerDemo } from './commands/demo';
 import { registerEda } from './commands/eda';
+import { registerFeatures } from './commands/features';
 import { registerGenerate } from './commands/generate';
 import { registerLineage } from './commands/lineage';
 import { registerLocal } from './commands/local';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerLineage(program);
   registerValidate(program);
   registerEda(program);
+  registerFeatures(program);
   registerBench(program);
   return program;
 }

@@ -1,0 +1,52 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
+import { buildFeatures } from '../../layers/features/build';
+import { DEFAULT_WEIGHTS, type ImplicitWeights } from '../../layers/features/builders';
+import { codeVersionFromEnv, requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
+
+const logger = new Logger({ serviceName: 'features-build' });
+const s3 = s3Client();
+const doc = dynamoDbDocumentClient();
+const bucket = requireEnv('LAKE_BUCKET');
+const tableName = requireEnv('FEATURE_TABLE');
+const ttlDays = requirePositiveIntEnv('FEATURE_TTL_DAYS');
+
+const InputSchema = z
+  .object({
+    /** Implicit-confidence weights for this build (defaults from the stack). */
+    weights: z
+      .object({
+        view: z.number().min(0),
+        click: z.number().min(0),
+        add_to_cart: z.number().min(0),
+        purchase: z.number().min(0),
+      })
+      .optional(),
+  })
+  .loose();
+
+/** Build user features, item features and the interaction matrix from validated raw data (SPEC C6). */
+export const handler = async (event: unknown) => {
+  const input = InputSchema.safeParse(event ?? {});
+  if (!input.success) throw new Error(`Feature build input is invalid: ${input.error.issues[0]?.message}`);
+  const weights: ImplicitWeights =
+    input.data.weights ??
+    (JSON.parse(process.env.FEATURE_WEIGHTS ?? 'null') as ImplicitWeights | null) ??
+    DEFAULT_WEIGHTS;
+  const summary = await buildFeatures({
+    s3,
+    doc,
+    bucket,
+    tableName,
+    ttlDays,
+    weights,
+    codeVersion: codeVersionFromEnv(),
+    log: (message, details) => logger.info(message, details ?? {}),
+  });
+  logger.info('features built', {
+    ...summary,
+    sources: { used: summary.sources.used, skipped: summary.sources.skipped.length },
+  });
+  return summary;
+};

@@ -1,0 +1,296 @@
+/**
+ * The feature build step: from the raw dataset versions that passed validation to the online store
+ * (user and item features in DynamoDB) and the offline store (`features/<set>/v=<version>/`), with a
+ * feature-set registry entry and a lineage record per build.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parse } from 'csv-parse';
+import { parseClickEvent } from '../clickstream/schema';
+import { batchWriteItems, featureItem } from '../feature-store/online';
+import { listKeys } from '../lake/inventory';
+import { buildManifest } from '../lake/manifest';
+import { getManifest, putJson, uploadFileWithManifest } from '../lake/s3-io';
+import { PartitionSpool } from '../lake/spool';
+import { isManifestKey } from '../lake/zones';
+import { runEvent, writeRunEvent } from '../lineage/openlineage';
+import { readStatus } from '../quality/status';
+import { parseTransactionTime } from '../transactions/schema';
+import { DEFAULT_WEIGHTS, FeatureBuilder, type ImplicitWeights, type ItemContext } from './builders';
+
+export const FEATURE_SETS = { users: 'user_features', items: 'item_features', interactions: 'interactions' } as const;
+
+export interface BuildOptions {
+  readonly s3: S3Client;
+  readonly doc: DynamoDBDocumentClient;
+  readonly bucket: string;
+  readonly tableName: string;
+  readonly ttlDays: number;
+  readonly codeVersion: string;
+  readonly weights?: ImplicitWeights;
+  readonly now?: Date;
+  readonly log?: (message: string, details?: Record<string, unknown>) => void;
+}
+
+export interface SourceRef {
+  readonly key: string;
+  readonly md5: string;
+  readonly records: number;
+}
+
+export interface BuildSummary {
+  readonly version: string;
+  readonly sources: { used: number; skipped: { key: string; reason: string }[] };
+  readonly transactions: number;
+  readonly events: number;
+  readonly users: number;
+  readonly items: number;
+  readonly interactions: number;
+  readonly onlineItems: number;
+  readonly offline: Record<string, string>;
+  readonly registry: Record<string, string>;
+  readonly lineageKey: string;
+  readonly seconds: number;
+}
+
+/** Versions sortable by time: `20261121T103000Z`. */
+export function versionAt(now: Date): string {
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+}
+
+export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
+  const t0 = performance.now();
+  const now = opts.now ?? new Date();
+  const version = versionAt(now);
+  const log = opts.log ?? (() => undefined);
+  const { s3, bucket } = opts;
+
+  // 1. Which raw versions may be used: those whose quality status says usable for the same bytes.
+  const used: SourceRef[] = [];
+  const skipped: { key: string; reason: string }[] = [];
+  const usable = async (prefix: string): Promise<SourceRef[]> => {
+    const out: SourceRef[] = [];
+    for await (const manifestKey of listKeys(s3, bucket, prefix)) {
+      if (!isManifestKey(manifestKey)) continue;
+      const manifest = await getManifest(s3, bucket, manifestKey);
+      const status = await readStatus(s3, bucket, manifest.dataKey);
+      if (!status) skipped.push({ key: manifest.dataKey, reason: 'not validated yet' });
+      else if (status.md5 !== manifest.md5)
+        skipped.push({ key: manifest.dataKey, reason: 'validated bytes differ from the current version' });
+      else if (!status.usable)
+        skipped.push({ key: manifest.dataKey, reason: `failed ${status.failedCritical.join(', ')}` });
+      else out.push({ key: manifest.dataKey, md5: manifest.md5, records: manifest.records });
+    }
+    return out;
+  };
+  const transactions = await usable('raw/transactions/');
+  const clickstream = await usable('raw/clickstream/');
+  const newest = (refs: SourceRef[]) => [...refs].sort((a, b) => a.key.localeCompare(b.key)).at(-1);
+  const catalog = newest((await usable('raw/master/catalog/dt=')).filter((r) => r.key.endsWith('/catalog.csv')));
+  const metadata = newest(await usable('raw/external_metadata/'));
+  used.push(...transactions, ...clickstream, ...(catalog ? [catalog] : []), ...(metadata ? [metadata] : []));
+  log('feature sources', {
+    transactions: transactions.length,
+    clickstream: clickstream.length,
+    catalog: catalog?.key,
+    metadata: metadata?.key,
+    skipped: skipped.length,
+  });
+
+  // 2. Item context from the catalog and the external metadata.
+  const items = new Map<string, ItemContext>();
+  const context = (id: string) => items.get(id) ?? {};
+  if (catalog) {
+    for await (const row of csvRows(await body(s3, bucket, catalog.key))) {
+      if (row.product_id) items.set(row.product_id, { ...context(row.product_id), category: row.category });
+    }
+  }
+  if (metadata) {
+    for await (const row of csvRows(await body(s3, bucket, metadata.key))) {
+      if (!row.product_id) continue;
+      items.set(row.product_id, {
+        ...context(row.product_id),
+        externalPopularity: Number(row.popularity_views_7d),
+        externalTrend: Number(row.popularity_trend),
+        sentimentScore: Number(row.sentiment_score),
+        ...(row.sentiment_label ? { sentimentLabel: row.sentiment_label } : {}),
+      });
+    }
+  }
+
+  // 3. One streaming pass over every usable transactions and clickstream object.
+  const builder = new FeatureBuilder(items, opts.weights ?? DEFAULT_WEIGHTS, now);
+  let unusableRows = 0;
+  for (const ref of transactions) {
+    for await (const row of csvRows(await body(s3, bucket, ref.key))) {
+      const epochMs = parseTransactionTime(row.timestamp ?? '');
+      const quantity = Number(row.quantity);
+      const unitPrice = Number(row.unit_price);
+      const rating = row.rating?.trim() ? Number(row.rating) : undefined;
+      if (
+        !row.customer_id ||
+        !row.product_id ||
+        !Number.isFinite(epochMs) ||
+        !(quantity >= 1) ||
+        !(unitPrice >= 0) ||
+        (rating !== undefined && !(rating >= 1 && rating <= 5))
+      ) {
+        unusableRows++;
+        continue;
+      }
+      builder.addTransaction({
+        customerId: row.customer_id,
+        productId: row.product_id,
+        quantity,
+        unitPrice,
+        ...(rating !== undefined ? { rating } : {}),
+        epochMs,
+      });
+    }
+  }
+  for (const ref of clickstream) {
+    const lines = readline.createInterface({
+      input: await body(s3, bucket, ref.key),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    });
+    for await (const line of lines) {
+      if (line === '') continue;
+      const parsed = parseClickEvent(Buffer.from(line, 'utf8'));
+      if (parsed.ok) builder.addEvent(parsed.event);
+      else unusableRows++;
+    }
+  }
+
+  // 4. Offline store (JSON Lines per feature set) and the registry; online store for users and items.
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'features-'));
+  const spool = new PartitionSpool(workDir);
+  const expiresAt = Math.floor(now.getTime() / 1000) + opts.ttlDays * 86_400;
+  const online: Record<string, unknown>[] = [];
+  let users = 0;
+  let itemCount = 0;
+  let interactions = 0;
+  for (const u of builder.userFeatures()) {
+    users++;
+    spool.append(FEATURE_SETS.users, JSON.stringify(u));
+    const { userId, lastActivity, ...features } = u;
+    online.push({ ...featureItem('user', userId, FEATURE_SETS.users, version, lastActivity, features, expiresAt) });
+  }
+  for (const i of builder.itemFeatures()) {
+    itemCount++;
+    spool.append(FEATURE_SETS.items, JSON.stringify(i));
+    const { itemId, ...features } = i;
+    online.push({
+      ...featureItem('item', itemId, FEATURE_SETS.items, version, now.toISOString(), features, expiresAt),
+    });
+  }
+  for (const x of builder.interactions()) {
+    interactions++;
+    spool.append(FEATURE_SETS.interactions, JSON.stringify(x));
+  }
+  const offline: Record<string, string> = {};
+  const registry: Record<string, string> = {};
+  const outputs: { namespace: string; name: string; md5: string; records: number }[] = [];
+  try {
+    for (const file of spool.close()) {
+      const dataKey = `features/${file.partition}/v=${version}/part-00000.jsonl`;
+      const manifest = buildManifest({
+        dataset: `features/${file.partition}`,
+        dataKey,
+        contentType: 'application/x-ndjson',
+        body: file,
+        records: file.records,
+        schemaVersion: '1',
+        source: { version },
+        writtenAt: now,
+      });
+      await uploadFileWithManifest(s3, bucket, file.path, manifest);
+      offline[file.partition] = dataKey;
+      outputs.push({ namespace: `s3://${bucket}`, name: dataKey, md5: manifest.md5, records: file.records });
+      const first = fs.readFileSync(file.path, 'utf8').split('\n', 1)[0] ?? '{}';
+      const registryKey = `features/_registry/${file.partition}/v=${version}.json`;
+      await putJson(s3, bucket, registryKey, {
+        name: file.partition,
+        version,
+        createdAt: now.toISOString(),
+        codeVersion: opts.codeVersion,
+        schema: schemaOf(JSON.parse(first) as Record<string, unknown>),
+        records: file.records,
+        data: { key: dataKey, md5: manifest.md5 },
+        sources: used,
+        weights: opts.weights ?? DEFAULT_WEIGHTS,
+        online:
+          file.partition === FEATURE_SETS.interactions
+            ? null
+            : { table: opts.tableName, sortKey: `fs#${file.partition}`, ttlDays: opts.ttlDays },
+      });
+      registry[file.partition] = registryKey;
+    }
+  } finally {
+    spool.dispose();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+  const written = await batchWriteItems(opts.doc, opts.tableName, online);
+  log('online store written', written);
+  const lineageKey = await writeRunEvent(
+    s3,
+    bucket,
+    runEvent({
+      job: 'features-build',
+      codeVersion: opts.codeVersion,
+      inputs: used.map((u) => ({ namespace: `s3://${bucket}`, name: u.key, md5: u.md5, records: u.records })),
+      outputs,
+      details: { version, unusableRows, skippedSources: skipped.length },
+      eventTime: now,
+    }),
+  );
+  return {
+    version,
+    sources: { used: used.length, skipped },
+    transactions: builder.transactions,
+    events: builder.events,
+    users,
+    items: itemCount,
+    interactions,
+    onlineItems: written.written,
+    offline,
+    registry,
+    lineageKey,
+    seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
+  };
+}
+
+async function body(s3: S3Client, bucket: string, key: string): Promise<Readable> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return out.Body as Readable;
+}
+
+/** Rows of a CSV with a header, as column → value. */
+async function* csvRows(input: Readable): AsyncGenerator<Record<string, string>> {
+  let header: string[] | undefined;
+  for await (const fields of input.pipe(
+    parse({ relax_column_count: true, skip_records_with_error: true, skip_empty_lines: true, bom: true }),
+  ) as AsyncIterable<string[]>) {
+    if (!header) {
+      header = fields.map((f) => f.trim());
+      continue;
+    }
+    const row: Record<string, string> = {};
+    for (let i = 0; i < header.length; i++) row[header[i] as string] = fields[i] ?? '';
+    yield row;
+  }
+}
+
+/** Field → JSON type of a feature record (the registry's schema). */
+function schemaOf(record: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(record).map(([k, v]) => [k, v === null ? 'number|null' : Array.isArray(v) ? 'array' : typeof v]),
+  );
+}
