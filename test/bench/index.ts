@@ -9,9 +9,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
+import { dynamoDbDocumentClient } from '../../layers/aws/clients';
 import { planBatch, type StreamRecord } from '../../layers/clickstream/batch';
+import type { ClickEvent } from '../../layers/clickstream/schema';
 import { simulateClickstream } from '../../layers/clickstream/simulate';
+import { batchWriteItems, featureItem } from '../../layers/feature-store/online';
+import { FeatureBuilder, type ItemContext, type TransactionInput } from '../../layers/features/builders';
 import { SyntheticDataset } from '../../layers/synthetic/dataset';
+import { parseTransactionTime } from '../../layers/transactions/schema';
 import { writeLines } from '../../lib/cli/commands/generate';
 import { LocalCloud } from '../../lib/local-cloud';
 
@@ -240,11 +245,105 @@ function pandasComparison(csv: string, catalog: string, customers: string): Reco
   return { note: 'no Python with pandas found: the pandas comparison was not run' };
 }
 
+/**
+ * Feature build over 1M transactions + 1M click events (the pure builders, in process, reading
+ * generated records), and online-store write throughput against the local cloud (dynalite).
+ */
+async function features(): Promise<BenchLine> {
+  const data = new SyntheticDataset({ users: 50_000, products: 20_000, days: 90, transactions: 1_000_000, seed: 3 });
+  const categories = new Map<string, ItemContext>();
+  for (const line of [...data.catalogLines()].slice(1)) {
+    const [id, , category] = line.split(',');
+    if (id && category) categories.set(id, { category });
+  }
+  const transactions: TransactionInput[] = [];
+  for (const line of [...data.transactionLines()].slice(1)) {
+    const f = line.split(',');
+    const epochMs = parseTransactionTime(f[6] ?? '');
+    if (f.length !== 7 || !Number.isFinite(epochMs)) continue;
+    transactions.push({
+      customerId: f[1] as string,
+      productId: f[2] as string,
+      quantity: Number(f[3]),
+      unitPrice: Number(f[4]),
+      ...(f[5] ? { rating: Number(f[5]) } : {}),
+      epochMs,
+    });
+  }
+  const events: ClickEvent[] = [];
+  for (const r of simulateClickstream({
+    count: 1_000_000,
+    users: 50_000,
+    products: 20_000,
+    malformedShare: 0,
+    seed: 5,
+  })) {
+    events.push(JSON.parse(r.data.toString('utf8')) as ClickEvent);
+  }
+  const buildTimes: number[] = [];
+  let counts = { users: 0, items: 0, interactions: 0 };
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const builder = new FeatureBuilder(categories);
+    for (const t of transactions) builder.addTransaction(t);
+    for (const e of events) builder.addEvent(e);
+    counts = {
+      users: [...builder.userFeatures()].length,
+      items: [...builder.itemFeatures()].length,
+      interactions: [...builder.interactions()].length,
+    };
+    buildTimes.push((performance.now() - t0) / 1000);
+  }
+
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-fs-'));
+  const cloud = new LocalCloud({ stateDir, metadataApi: false });
+  const info = await cloud.start();
+  let writeSeconds: number;
+  const writeItems = 20_000;
+  try {
+    const doc = dynamoDbDocumentClient({ env: cloud.sdkEnv() });
+    const items = Array.from({ length: writeItems }, (_, i) => ({
+      ...featureItem(
+        'user',
+        `bench-u${i}`,
+        'user_features',
+        'bench',
+        new Date().toISOString(),
+        { n: i, topCategories: ['a', 'b'] },
+        2_000_000_000,
+      ),
+    }));
+    const t0 = performance.now();
+    await batchWriteItems(doc, info.outputs.FeatureTableName as string, items, { concurrency: 8 });
+    writeSeconds = (performance.now() - t0) / 1000;
+  } finally {
+    await cloud.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+  const seconds = median(buildTimes);
+  return {
+    benchmark: 'features',
+    transactions: transactions.length,
+    events: events.length,
+    ...counts,
+    buildRuns: buildTimes.length,
+    medianBuildSeconds: Number(seconds.toFixed(3)),
+    recordsPerSecond: Math.round((transactions.length + events.length) / seconds),
+    onlineWrite: {
+      items: writeItems,
+      seconds: Number(writeSeconds.toFixed(2)),
+      itemsPerSecond: Math.round(writeItems / writeSeconds),
+      against: 'local cloud (dynalite), BatchWriteItem ×8 in flight',
+    },
+  };
+}
+
 export const BENCHMARKS: Record<string, () => Promise<BenchLine>> = {
   'local-cloud-startup': localCloudStartup,
   'clickstream-handler': clickstreamHandler,
   'transactions-ingest': transactionsIngest,
   validation,
+  features,
 };
 
 export async function runBenchmarks(names: string[], emit: (line: BenchLine) => void): Promise<void> {

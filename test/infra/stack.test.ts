@@ -319,4 +319,26 @@ describe('RecoMart stack', () => {
       }),
     ).toThrow(/must not overlap/);
   });
+
+  it('builds features with a function that reads validated raw data and writes the store in batches', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          FEATURE_TTL_DAYS: '14',
+          FEATURE_WEIGHTS: JSON.stringify({ view: 1, click: 2, add_to_cart: 4, purchase: 8 }),
+        }),
+      },
+      Timeout: 900,
+    });
+    const statements = policyStatementsOf('FeaturesBuildFunction');
+    const s3Resources = JSON.stringify(
+      statements.filter((st) => JSON.stringify(st.Action).includes('s3:')).map((st) => st.Resource),
+    );
+    for (const prefix of ['raw/*', 'reports/quality/_status/*', 'features/*', 'lineage/features-build/*'])
+      expect(s3Resources).toContain(`/${prefix}`);
+    const ddb = statements
+      .flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]))
+      .filter((a) => String(a).startsWith('dynamodb:'));
+    expect(ddb).toEqual(['dynamodb:BatchWriteItem']);
+  });
 });
