@@ -135,6 +135,19 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     progress.step(
       `  quality: ${quality.usable + quality.blocked} raw versions validated, ${quality.usable} usable, ${quality.blocked} blocked; ${quality.reports.length} HTML/PDF reports in ${path.join(reportsDir, 'quality')}`,
     );
+    progress.step('building batch features from the validated raw data');
+    const built = await cloud.functionByRef(info.outputs.FeaturesBuildFunctionName as string).invoke({});
+    if (!built.ok) throw new Error(`feature build failed: ${JSON.stringify(built.error)}`);
+    const featureSummary = built.payload as {
+      version: string;
+      users: number;
+      items: number;
+      interactions: number;
+      offline: Record<string, string>;
+    };
+    progress.step(
+      `  features v=${featureSummary.version}: ${featureSummary.users} users, ${featureSummary.items} items online; ${featureSummary.interactions} interactions in ${featureSummary.offline.interactions}`,
+    );
     const eda = await writeEda(fileOf('transactions').path, {
       catalog: fileOf('catalog').path,
       out: path.join(reportsDir, 'eda'),
@@ -220,6 +233,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         `  transactions: ${fileOf('transactions').lines} rows → ${raw.datasets.transactions?.records ?? 0} in raw, ${quarantine.datasets.transactions?.records ?? 0} quarantined`,
         `  master data: catalog ${latestCatalog.records} rows, customers ${latestCustomers.records} rows (latest + dated snapshot)`,
         `  external metadata: ${raw.datasets.external_metadata?.records ?? 0} products`,
+        `  features: v=${featureSummary.version}, ${featureSummary.users} users and ${featureSummary.items} items in the online store, ${featureSummary.interactions} interactions offline (npx recomart features get user u00007, with `recomart local up` running)`,
         `  data quality: ${quality.usable} raw versions usable, ${quality.blocked} blocked; reports in ${path.join(reportsDir, 'quality')} (HTML + PDF), EDA in ${path.join(reportsDir, 'eda')}`,
         `  lineage: npx recomart lineage ${exampleRaw ?? '<key>'} (with \`recomart local up --state ${opts.state}\` running)`,
         `  pipeline: ${status} (audit report: reports/audit/${runId}.json)`,
