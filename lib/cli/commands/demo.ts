@@ -233,7 +233,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         `  transactions: ${fileOf('transactions').lines} rows → ${raw.datasets.transactions?.records ?? 0} in raw, ${quarantine.datasets.transactions?.records ?? 0} quarantined`,
         `  master data: catalog ${latestCatalog.records} rows, customers ${latestCustomers.records} rows (latest + dated snapshot)`,
         `  external metadata: ${raw.datasets.external_metadata?.records ?? 0} products`,
-        `  features: v=${featureSummary.version}, ${featureSummary.users} users and ${featureSummary.items} items in the online store, ${featureSummary.interactions} interactions offline (npx recomart features get user u00007, with `recomart local up` running)`,
+        `  features: v=${featureSummary.version}, ${featureSummary.users} users and ${featureSummary.items} items in the online store, ${featureSummary.interactions} interactions offline (npx recomart features get user u00007, with \`recomart local up\` running)`,
         `  data quality: ${quality.usable} raw versions usable, ${quality.blocked} blocked; reports in ${path.join(reportsDir, 'quality')} (HTML + PDF), EDA in ${path.join(reportsDir, 'eda')}`,
         `  lineage: npx recomart lineage ${exampleRaw ?? '<key>'} (with \`recomart local up --state ${opts.state}\` running)`,
         `  pipeline: ${status} (audit report: reports/audit/${runId}.json)`,
