@@ -7,6 +7,7 @@ import { registerGenerate } from './commands/generate';
 import { registerLineage } from './commands/lineage';
 import { registerLocal } from './commands/local';
 import { registerSimulateClicks } from './commands/simulate-clicks';
+import { registerTrain } from './commands/train';
 import { registerUpload } from './commands/upload';
 import { registerValidate } from './commands/validate';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerEda(program);
   registerFeatures(program);
+  registerTrain(program);
   registerBench(program);
   return program;
 }

@@ -1,0 +1,359 @@
+/**
+ * Alternating least squares on typed arrays (SPEC C7).
+ * - Explicit: ALS-WR with user and item biases. A user's row is solved as [p_u, b_u] against item
+ *   rows [q_i, 1] (and the other way round), with weighted-λ regularisation λ·n_u.
+ * - Implicit: Hu–Koren–Volinsky confidence weighting c = 1 + α·r, solved per row with a few
+ *   conjugate-gradient steps warm-started from the previous factors (as the `implicit` library does).
+ * Deterministic for a seed. Single-threaded: the dense inner loops dominate and fit one core's cache.
+ */
+import { Rng } from '../util/random';
+import { type Csr, type Ratings, toCsr } from './ratings';
+
+export interface AlsParams {
+  readonly rank: number;
+  readonly iterations: number;
+  readonly lambda: number;
+  readonly implicit: boolean;
+  /** Confidence scale for implicit feedback. */
+  readonly alpha: number;
+  /** CG steps per row (implicit). */
+  readonly cgSteps: number;
+  readonly seed: number;
+}
+
+/** Tuned on ml-latest-small (README, "ALS defaults"): RMSE 0.860 on a random 20 % hold-out in ~1.2 s. */
+export const DEFAULT_EXPLICIT: AlsParams = {
+  rank: 16,
+  iterations: 12,
+  lambda: 0.12,
+  implicit: false,
+  alpha: 0,
+  cgSteps: 3,
+  seed: 42,
+};
+/** Tuned on ml-latest-small: precision@10 about 1.7× the popularity baseline. */
+export const DEFAULT_IMPLICIT: AlsParams = {
+  rank: 32,
+  iterations: 10,
+  lambda: 0.5,
+  implicit: true,
+  alpha: 2,
+  cgSteps: 3,
+  seed: 42,
+};
+
+export interface AlsModel {
+  readonly params: AlsParams;
+  readonly users: number;
+  readonly items: number;
+  /** Row-major users × rank, items × rank. */
+  readonly userFactors: Float32Array;
+  readonly itemFactors: Float32Array;
+  /** Explicit only (zeros for implicit). */
+  readonly userBias: Float32Array;
+  readonly itemBias: Float32Array;
+  readonly globalMean: number;
+  /** Training loss after each iteration: RMSE on the training ratings (explicit) or the weighted objective per rating (implicit). */
+  readonly loss: number[];
+  readonly trainSeconds: number;
+  /** Multiply-adds done by the solver, for GFLOP/s. */
+  readonly flops: number;
+}
+
+export function trainAls(
+  ratings: Ratings,
+  params: AlsParams,
+  select?: Uint8Array,
+  onIteration?: (iteration: number, loss: number) => void,
+): AlsModel {
+  const t0 = performance.now();
+  const nU = ratings.userIds.length;
+  const nI = ratings.itemIds.length;
+  const k = params.rank;
+  const byUser = toCsr(ratings, false, nU, select);
+  const byItem = toCsr(ratings, true, nI, select);
+  const rng = new Rng(params.seed);
+  const init = (n: number) => {
+    const a = new Float32Array(n * k);
+    for (let j = 0; j < a.length; j++) a[j] = (rng.next() - 0.5) * (params.implicit ? 0.02 : 0.2);
+    return a;
+  };
+  const P = init(nU);
+  const Q = init(nI);
+  const bu = new Float32Array(nU);
+  const bi = new Float32Array(nI);
+  let mean = 0;
+  for (let j = 0; j < byUser.values.length; j++) mean += byUser.values[j] as number;
+  mean = params.implicit ? 0 : mean / Math.max(1, byUser.values.length);
+  const loss: number[] = [];
+  const counter = { flops: 0 };
+  for (let it = 0; it < params.iterations; it++) {
+    if (params.implicit) {
+      implicitSweep(byUser, P, Q, nU, nI, k, params, counter);
+      implicitSweep(byItem, Q, P, nI, nU, k, params, counter);
+      loss.push(implicitLoss(byUser, P, Q, nU, nI, k, params));
+    } else {
+      explicitSweep(byUser, P, bu, Q, bi, mean, k, params.lambda, counter);
+      explicitSweep(byItem, Q, bi, P, bu, mean, k, params.lambda, counter);
+      loss.push(trainRmse(byUser, P, bu, Q, bi, mean, k));
+    }
+    onIteration?.(it + 1, loss[loss.length - 1] as number);
+  }
+  // Users and items without training ratings keep no (random) factors: they fall back to the biases.
+  for (let u = 0; u < nU; u++) if (byUser.indptr[u] === byUser.indptr[u + 1]) P.fill(0, u * k, (u + 1) * k);
+  for (let i = 0; i < nI; i++) if (byItem.indptr[i] === byItem.indptr[i + 1]) Q.fill(0, i * k, (i + 1) * k);
+  return {
+    params,
+    users: nU,
+    items: nI,
+    userFactors: P,
+    itemFactors: Q,
+    userBias: bu,
+    itemBias: bi,
+    globalMean: mean,
+    loss,
+    trainSeconds: (performance.now() - t0) / 1000,
+    flops: counter.flops,
+  };
+}
+
+/** Solve every row of `X` (with bias `bx`) against the fixed `Y` (with bias `by`). */
+function explicitSweep(
+  rows: Csr,
+  X: Float32Array,
+  bx: Float32Array,
+  Y: Float32Array,
+  by: Float32Array,
+  mean: number,
+  k: number,
+  lambda: number,
+  counter: { flops: number },
+): void {
+  const d = k + 1;
+  const A = new Float64Array(d * d);
+  const b = new Float64Array(d);
+  const x = new Float64Array(d);
+  const n = rows.indptr.length - 1;
+  for (let row = 0; row < n; row++) {
+    const start = rows.indptr[row] as number;
+    const end = rows.indptr[row + 1] as number;
+    const count = end - start;
+    if (count === 0) continue;
+    A.fill(0);
+    b.fill(0);
+    for (let j = start; j < end; j++) {
+      const col = rows.indices[j] as number;
+      const target = (rows.values[j] as number) - mean - (by[col] as number);
+      const off = col * k;
+      // x = [y_col, 1]; accumulate the upper triangle of x xᵀ and target·x
+      for (let a = 0; a < k; a++) {
+        const ya = Y[off + a] as number;
+        const rowA = a * d;
+        for (let c = a; c < k; c++) A[rowA + c] = (A[rowA + c] as number) + ya * (Y[off + c] as number);
+        A[rowA + k] = (A[rowA + k] as number) + ya;
+        b[a] = (b[a] as number) + target * ya;
+      }
+      A[k * d + k] = (A[k * d + k] as number) + 1;
+      b[k] = (b[k] as number) + target;
+    }
+    counter.flops += count * (d * (d + 1)) + (d * d * d) / 3;
+    const reg = lambda * count;
+    for (let a = 0; a < d; a++) {
+      A[a * d + a] = (A[a * d + a] as number) + reg;
+      for (let c = 0; c < a; c++) A[a * d + c] = A[c * d + a] as number;
+    }
+    choleskySolve(A, b, x, d);
+    const off = row * k;
+    for (let a = 0; a < k; a++) X[off + a] = x[a] as number;
+    bx[row] = x[k] as number;
+  }
+}
+
+/** In-place Cholesky of the SPD matrix A (d×d) and solve A x = b. */
+export function choleskySolve(A: Float64Array, b: Float64Array, x: Float64Array, d: number): void {
+  for (let j = 0; j < d; j++) {
+    let sum = A[j * d + j] as number;
+    for (let p = 0; p < j; p++) sum -= (A[j * d + p] as number) ** 2;
+    const diag = Math.sqrt(Math.max(sum, 1e-12));
+    A[j * d + j] = diag;
+    for (let i = j + 1; i < d; i++) {
+      let s = A[i * d + j] as number;
+      for (let p = 0; p < j; p++) s -= (A[i * d + p] as number) * (A[j * d + p] as number);
+      A[i * d + j] = s / diag;
+    }
+  }
+  for (let i = 0; i < d; i++) {
+    let s = b[i] as number;
+    for (let p = 0; p < i; p++) s -= (A[i * d + p] as number) * (x[p] as number);
+    x[i] = s / (A[i * d + i] as number);
+  }
+  for (let i = d - 1; i >= 0; i--) {
+    let s = x[i] as number;
+    for (let p = i + 1; p < d; p++) s -= (A[p * d + i] as number) * (x[p] as number);
+    x[i] = s / (A[i * d + i] as number);
+  }
+}
+
+function trainRmse(
+  rows: Csr,
+  P: Float32Array,
+  bu: Float32Array,
+  Q: Float32Array,
+  bi: Float32Array,
+  mean: number,
+  k: number,
+): number {
+  let se = 0;
+  const n = rows.indptr.length - 1;
+  for (let u = 0; u < n; u++) {
+    for (let j = rows.indptr[u] as number; j < (rows.indptr[u + 1] as number); j++) {
+      const i = rows.indices[j] as number;
+      let p = mean + (bu[u] as number) + (bi[i] as number);
+      for (let a = 0; a < k; a++) p += (P[u * k + a] as number) * (Q[i * k + a] as number);
+      se += ((rows.values[j] as number) - p) ** 2;
+    }
+  }
+  return Math.sqrt(se / Math.max(1, rows.values.length));
+}
+
+/** One CG-based sweep of implicit ALS over the rows of X. */
+function implicitSweep(
+  rows: Csr,
+  X: Float32Array,
+  Y: Float32Array,
+  nX: number,
+  nY: number,
+  k: number,
+  params: AlsParams,
+  counter: { flops: number },
+): void {
+  // YtY + λI
+  const YtY = new Float64Array(k * k);
+  for (let i = 0; i < nY; i++) {
+    const off = i * k;
+    for (let a = 0; a < k; a++) {
+      const ya = Y[off + a] as number;
+      for (let c = a; c < k; c++) YtY[a * k + c] = (YtY[a * k + c] as number) + ya * (Y[off + c] as number);
+    }
+  }
+  for (let a = 0; a < k; a++) {
+    YtY[a * k + a] = (YtY[a * k + a] as number) + params.lambda;
+    for (let c = 0; c < a; c++) YtY[a * k + c] = YtY[c * k + a] as number;
+  }
+  counter.flops += nY * k * k;
+  const x = new Float64Array(k);
+  const r = new Float64Array(k);
+  const p = new Float64Array(k);
+  const Ap = new Float64Array(k);
+  for (let row = 0; row < nX; row++) {
+    const start = rows.indptr[row] as number;
+    const end = rows.indptr[row + 1] as number;
+    const off = row * k;
+    for (let a = 0; a < k; a++) x[a] = X[off + a] as number;
+    // r = YᵀC p − (YᵀY + Yᵀ(C−I)Y) x, without forming YᵀCY
+    mulSym(YtY, x, r, k);
+    for (let a = 0; a < k; a++) r[a] = -(r[a] as number);
+    for (let j = start; j < end; j++) {
+      const col = rows.indices[j] as number;
+      const c = 1 + params.alpha * (rows.values[j] as number);
+      const yo = col * k;
+      let yx = 0;
+      for (let a = 0; a < k; a++) yx += (Y[yo + a] as number) * (x[a] as number);
+      const w = c - (c - 1) * yx;
+      for (let a = 0; a < k; a++) r[a] = (r[a] as number) + w * (Y[yo + a] as number);
+    }
+    p.set(r);
+    let rsold = dot(r, r, k);
+    for (let step = 0; step < params.cgSteps && rsold > 1e-20; step++) {
+      mulSym(YtY, p, Ap, k);
+      for (let j = start; j < end; j++) {
+        const col = rows.indices[j] as number;
+        const c = 1 + params.alpha * (rows.values[j] as number);
+        const yo = col * k;
+        let yp = 0;
+        for (let a = 0; a < k; a++) yp += (Y[yo + a] as number) * (p[a] as number);
+        const w = (c - 1) * yp;
+        for (let a = 0; a < k; a++) Ap[a] = (Ap[a] as number) + w * (Y[yo + a] as number);
+      }
+      const alpha = rsold / dot(p, Ap, k);
+      for (let a = 0; a < k; a++) {
+        x[a] = (x[a] as number) + alpha * (p[a] as number);
+        r[a] = (r[a] as number) - alpha * (Ap[a] as number);
+      }
+      const rsnew = dot(r, r, k);
+      for (let a = 0; a < k; a++) p[a] = (r[a] as number) + (rsnew / rsold) * (p[a] as number);
+      rsold = rsnew;
+    }
+    counter.flops += (params.cgSteps + 1) * (2 * k * k + 4 * k * (end - start));
+    for (let a = 0; a < k; a++) X[off + a] = x[a] as number;
+  }
+}
+
+function mulSym(M: Float64Array, v: Float64Array, out: Float64Array, k: number): void {
+  for (let a = 0; a < k; a++) {
+    let s = 0;
+    const row = a * k;
+    for (let c = 0; c < k; c++) s += (M[row + c] as number) * (v[c] as number);
+    out[a] = s;
+  }
+}
+
+function dot(a: Float64Array, b: Float64Array, k: number): number {
+  let s = 0;
+  for (let i = 0; i < k; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+}
+
+/**
+ * The implicit objective per observed entry: Σ_all c_ui (p_ui − x_u·y_i)² + λ(‖X‖² + ‖Y‖²), with the
+ * unobserved part (c = 1, p = 0) summed in closed form as tr(XᵀX · YᵀY).
+ */
+function implicitLoss(
+  rows: Csr,
+  X: Float32Array,
+  Y: Float32Array,
+  nX: number,
+  nY: number,
+  k: number,
+  params: AlsParams,
+): number {
+  let observed = 0;
+  for (let u = 0; u < nX; u++) {
+    for (let j = rows.indptr[u] as number; j < (rows.indptr[u + 1] as number); j++) {
+      const i = rows.indices[j] as number;
+      let s = 0;
+      for (let a = 0; a < k; a++) s += (X[u * k + a] as number) * (Y[i * k + a] as number);
+      observed += (1 + params.alpha * (rows.values[j] as number)) * (1 - s) ** 2 - s * s;
+    }
+  }
+  const gram = (M: Float32Array, n: number) => {
+    const G = new Float64Array(k * k);
+    for (let r = 0; r < n; r++) {
+      for (let a = 0; a < k; a++) {
+        const ma = M[r * k + a] as number;
+        for (let c = 0; c < k; c++) G[a * k + c] = (G[a * k + c] as number) + ma * (M[r * k + c] as number);
+      }
+    }
+    return G;
+  };
+  const XtX = gram(X, nX);
+  const YtY = gram(Y, nY);
+  let all = 0;
+  let reg = 0;
+  for (let a = 0; a < k; a++) {
+    for (let c = 0; c < k; c++) all += (XtX[a * k + c] as number) * (YtY[c * k + a] as number);
+    reg += (XtX[a * k + a] as number) + (YtY[a * k + a] as number);
+  }
+  return (observed + all + params.lambda * reg) / Math.max(1, rows.values.length);
+}
+
+/** Predicted rating (explicit) or preference score (implicit). */
+export function predict(model: AlsModel, user: number, item: number): number {
+  const k = model.params.rank;
+  let s = model.params.implicit
+    ? 0
+    : model.globalMean + (model.userBias[user] as number) + (model.itemBias[item] as number);
+  for (let a = 0; a < k; a++)
+    s += (model.userFactors[user * k + a] as number) * (model.itemFactors[item * k + a] as number);
+  return s;
+}

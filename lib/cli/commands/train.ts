@@ -1,0 +1,194 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { type AlsModel, DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAls } from '../../../layers/als/als';
+import { writeModel } from '../../../layers/als/artifacts';
+import { type Evaluation, evaluate, randomSplit } from '../../../layers/als/evaluate';
+import { RatingsBuilder, RatingsFormatError, readRatingsInto } from '../../../layers/als/ratings';
+import { barChartSvg } from '../../../layers/quality/report';
+import { CliError } from '../errors';
+import { Progress, positiveInt } from '../progress';
+
+interface TrainOptions {
+  train: string;
+  test?: string;
+  rank?: number;
+  iterations?: number;
+  lambda?: number;
+  implicit?: boolean;
+  alpha?: number;
+  seed: number;
+  out?: string;
+  json?: boolean;
+}
+
+const positiveNumber = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new CliError(`${name} must be a positive number, got "${value}".`, 2);
+  return n;
+};
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description(
+      'Train ALS (explicit, or implicit with --implicit) on a ratings file, evaluate it against a popularity baseline, and write the model.',
+    )
+    .requiredOption(
+      '--train <file>',
+      'ratings: CSV with a header (userId,itemId,rating[,timestamp] or MovieLens names) or tab/"::" separated lines',
+    )
+    .option('--test <file>', 'held-out ratings (default: a seeded random 20 % of --train)')
+    .option('--rank <k>', 'latent factors', positiveInt('--rank'))
+    .option('--iterations <n>', 'ALS sweeps', positiveInt('--iterations'))
+    .option(
+      '--lambda <l>',
+      "regularisation (weighted by each row's count for explicit ALS)",
+      positiveNumber('--lambda'),
+    )
+    .option('--implicit', 'implicit feedback (confidence 1 + alpha · value, conjugate gradient)')
+    .option('--alpha <a>', 'implicit confidence scale', positiveNumber('--alpha'))
+    .option('--seed <s>', 'random seed (initial factors, split)', positiveInt('--seed'), 42)
+    .option('--out <dir>', 'write model.bin, model.json, id maps, metrics.json and model-card.html there')
+    .option('--json', 'print the metrics as one JSON object on stdout')
+    .action(async (opts: TrainOptions) => {
+      const result = await runTraining(opts, new Progress());
+      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else {
+        const b = result.baseline;
+        process.stdout.write(
+          [
+            `${result.implicit ? 'implicit' : 'explicit'} ALS, rank ${result.rank}, ${result.iterations} iterations: ${result.users} users × ${result.items} items, ${result.ratings} ratings, trained in ${result.trainSeconds} s (${result.gflops} GFLOP/s)`,
+            `  model:      RMSE ${result.rmse ?? '—'}  MAE ${result.mae ?? '—'}  P@10 ${result.precisionAt10}  R@10 ${result.recallAt10}  NDCG@10 ${result.ndcgAt10}  coverage ${result.coverage}`,
+            `  popularity: RMSE ${b.rmse ?? '—'}  MAE ${b.mae ?? '—'}  P@10 ${b.precisionAt10}  R@10 ${b.recallAt10}  NDCG@10 ${b.ndcgAt10}  coverage ${b.coverage}`,
+            ...(opts.out ? [`  artifacts in ${opts.out}`] : []),
+          ].join('\n') + '\n',
+        );
+      }
+    });
+}
+
+export async function runTraining(opts: TrainOptions, progress = new Progress(false)) {
+  const builder = new RatingsBuilder();
+  let trainCount: number;
+  const read = async (file: string) => {
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new CliError(`${file} is not a file.`, 2);
+    try {
+      return await readRatingsInto(builder, fs.createReadStream(file));
+    } catch (err) {
+      if (err instanceof RatingsFormatError) throw new CliError(`${file}: ${err.message}.`, 2);
+      throw err;
+    }
+  };
+  progress.step(`reading ${opts.train}`);
+  trainCount = await read(opts.train);
+  if (trainCount === 0) throw new CliError(`${opts.train} has no ratings.`, 2);
+  if (opts.test) await read(opts.test);
+  const ratings = builder.build();
+  let mask: Uint8Array;
+  if (opts.test) {
+    mask = new Uint8Array(ratings.length);
+    mask.fill(1, 0, trainCount);
+  } else {
+    mask = randomSplit(ratings, 0.2, opts.seed);
+  }
+  const defaults = opts.implicit ? DEFAULT_IMPLICIT : DEFAULT_EXPLICIT;
+  const params = {
+    ...defaults,
+    ...(opts.rank ? { rank: opts.rank } : {}),
+    ...(opts.iterations ? { iterations: opts.iterations } : {}),
+    ...(opts.lambda ? { lambda: opts.lambda } : {}),
+    ...(opts.alpha ? { alpha: opts.alpha } : {}),
+    seed: opts.seed,
+  };
+  progress.step(
+    `training ${params.implicit ? 'implicit' : 'explicit'} ALS: ${ratings.userIds.length} users, ${ratings.itemIds.length} items, ${ratings.length} ratings, rank ${params.rank}`,
+  );
+  const model = trainAls(ratings, params, mask, (it, loss) =>
+    progress.step(`  iteration ${it}/${params.iterations}: training loss ${loss.toFixed(4)}`),
+  );
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of ratings.values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  progress.step('evaluating against the popularity baseline');
+  const evaluation = evaluate(model, ratings, mask, { ratingRange: [lo, hi] });
+  const result = summarize(model, evaluation, ratings.length);
+  if (opts.out) {
+    writeModel(opts.out, model, ratings.userIds, ratings.itemIds);
+    fs.writeFileSync(path.join(opts.out, 'metrics.json'), `${JSON.stringify(result, null, 2)}\n`);
+    fs.writeFileSync(path.join(opts.out, 'model-card.html'), await modelCard(model, result));
+  }
+  return result;
+}
+
+function summarize(model: AlsModel, e: Evaluation, ratings: number) {
+  const r = (x: { precision: number; recall: number; ndcg: number; map: number; coverage: number }) => ({
+    precisionAt10: x.precision,
+    recallAt10: x.recall,
+    ndcgAt10: x.ndcg,
+    mapAt10: x.map,
+    coverage: x.coverage,
+  });
+  return {
+    implicit: model.params.implicit,
+    rank: model.params.rank,
+    iterations: model.params.iterations,
+    lambda: model.params.lambda,
+    alpha: model.params.alpha,
+    seed: model.params.seed,
+    rmse: e.rmse,
+    mae: e.mae,
+    ...r(e.ranking),
+    trainSeconds: Number(model.trainSeconds.toFixed(3)),
+    gflops: Number((model.flops / model.trainSeconds / 1e9).toFixed(2)),
+    users: model.users,
+    items: model.items,
+    ratings,
+    testRatings: e.testRatings,
+    usersEvaluated: e.ranking.usersEvaluated,
+    loss: model.loss.map((l) => Number(l.toFixed(5))),
+    baseline: {
+      name: 'popularity (ranking) / damped item mean (ratings)',
+      rmse: e.baseline.rmse,
+      mae: e.baseline.mae,
+      ...r(e.baseline.ranking),
+    },
+  };
+}
+
+async function modelCard(model: AlsModel, result: ReturnType<typeof summarize>): Promise<string> {
+  const loss = await barChartSvg(
+    'Training loss per iteration',
+    result.loss.map((l, i) => ({ label: String(i + 1), count: l })),
+    { x: 'iteration', y: model.params.implicit ? 'objective per rating' : 'train RMSE', color: '#54a24b' },
+  );
+  const row = (
+    name: string,
+    m: {
+      rmse: number | null;
+      mae: number | null;
+      precisionAt10: number;
+      recallAt10: number;
+      ndcgAt10: number;
+      mapAt10: number;
+      coverage: number;
+    },
+  ) =>
+    `<tr><td>${name}</td><td>${m.rmse ?? '—'}</td><td>${m.mae ?? '—'}</td><td>${m.precisionAt10}</td><td>${m.recallAt10}</td><td>${m.ndcgAt10}</td><td>${m.mapAt10}</td><td>${m.coverage}</td></tr>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Model card</title>
+<style>body{font-family:Helvetica,Arial,sans-serif;margin:2rem auto;max-width:900px;color:#222}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:right}td:first-child,th:first-child{text-align:left}</style>
+</head><body><h1>Model card: ${result.implicit ? 'implicit' : 'explicit'} ALS</h1>
+<p>rank ${result.rank}, ${result.iterations} iterations, λ ${result.lambda}${result.implicit ? `, α ${result.alpha}` : ''}, seed ${result.seed};
+${result.users} users × ${result.items} items, ${result.ratings} ratings (${result.testRatings} held out); trained in ${result.trainSeconds} s.</p>
+<h2>Held-out metrics (k = 10)</h2>
+<table><tr><th></th><th>RMSE</th><th>MAE</th><th>P@10</th><th>R@10</th><th>NDCG@10</th><th>MAP@10</th><th>coverage</th></tr>
+${row('ALS', result)}
+${row('popularity baseline', result.baseline)}
+</table>
+<h2>Training</h2><figure>${loss}</figure>
+</body></html>
+`;
+}
