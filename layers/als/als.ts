@@ -53,7 +53,7 @@ export interface AlsModel {
   readonly userBias: Float32Array;
   readonly itemBias: Float32Array;
   readonly globalMean: number;
-  /** Training loss after each iteration: RMSE on the training ratings (explicit) or the weighted objective per rating (implicit). */
+  /** The objective per training rating after each iteration (ALS-WR or Hu–Koren–Volinsky); never increases for explicit. */
   readonly loss: number[];
   readonly trainSeconds: number;
   /** Multiply-adds done by the solver, for GFLOP/s. */
@@ -95,7 +95,7 @@ export function trainAls(
     } else {
       explicitSweep(byUser, P, bu, Q, bi, mean, k, params.lambda, counter);
       explicitSweep(byItem, Q, bi, P, bu, mean, k, params.lambda, counter);
-      loss.push(trainRmse(byUser, P, bu, Q, bi, mean, k));
+      loss.push(explicitObjective(byUser, byItem, P, bu, Q, bi, mean, k, params.lambda));
     }
     onIteration?.(it + 1, loss[loss.length - 1] as number);
   }
@@ -194,26 +194,44 @@ export function choleskySolve(A: Float64Array, b: Float64Array, x: Float64Array,
   }
 }
 
-function trainRmse(
-  rows: Csr,
+/**
+ * The ALS-WR objective per rating: squared error plus λ·n_u‖[p_u, b_u]‖² and λ·n_i‖[q_i, b_i]‖². Each
+ * half-sweep solves its rows exactly, so this never increases from one iteration to the next.
+ */
+function explicitObjective(
+  byUser: Csr,
+  byItem: Csr,
   P: Float32Array,
   bu: Float32Array,
   Q: Float32Array,
   bi: Float32Array,
   mean: number,
   k: number,
+  lambda: number,
 ): number {
   let se = 0;
-  const n = rows.indptr.length - 1;
-  for (let u = 0; u < n; u++) {
-    for (let j = rows.indptr[u] as number; j < (rows.indptr[u + 1] as number); j++) {
-      const i = rows.indices[j] as number;
+  const nU = byUser.indptr.length - 1;
+  for (let u = 0; u < nU; u++) {
+    for (let j = byUser.indptr[u] as number; j < (byUser.indptr[u + 1] as number); j++) {
+      const i = byUser.indices[j] as number;
       let p = mean + (bu[u] as number) + (bi[i] as number);
       for (let a = 0; a < k; a++) p += (P[u * k + a] as number) * (Q[i * k + a] as number);
-      se += ((rows.values[j] as number) - p) ** 2;
+      se += ((byUser.values[j] as number) - p) ** 2;
     }
   }
-  return Math.sqrt(se / Math.max(1, rows.values.length));
+  const reg = (rows: Csr, X: Float32Array, b: Float32Array) => {
+    let sum = 0;
+    const n = rows.indptr.length - 1;
+    for (let r = 0; r < n; r++) {
+      const count = (rows.indptr[r + 1] as number) - (rows.indptr[r] as number);
+      if (count === 0) continue;
+      let norm = (b[r] as number) ** 2;
+      for (let a = 0; a < k; a++) norm += (X[r * k + a] as number) ** 2;
+      sum += count * norm;
+    }
+    return sum;
+  };
+  return (se + lambda * (reg(byUser, P, bu) + reg(byItem, Q, bi))) / Math.max(1, byUser.values.length);
 }
 
 /** One CG-based sweep of implicit ALS over the rows of X. */

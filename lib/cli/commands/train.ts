@@ -119,7 +119,7 @@ export async function runTraining(opts: TrainOptions, progress = new Progress(fa
   if (opts.out) {
     writeModel(opts.out, model, ratings.userIds, ratings.itemIds);
     fs.writeFileSync(path.join(opts.out, 'metrics.json'), `${JSON.stringify(result, null, 2)}\n`);
-    fs.writeFileSync(path.join(opts.out, 'model-card.html'), await modelCard(model, result));
+    fs.writeFileSync(path.join(opts.out, 'model-card.html'), await modelCard(result));
   }
   return result;
 }
@@ -159,11 +159,11 @@ function summarize(model: AlsModel, e: Evaluation, ratings: number) {
   };
 }
 
-async function modelCard(model: AlsModel, result: ReturnType<typeof summarize>): Promise<string> {
+async function modelCard(result: ReturnType<typeof summarize>): Promise<string> {
   const loss = await barChartSvg(
     'Training loss per iteration',
     result.loss.map((l, i) => ({ label: String(i + 1), count: l })),
-    { x: 'iteration', y: model.params.implicit ? 'objective per rating' : 'train RMSE', color: '#54a24b' },
+    { x: 'iteration', y: 'objective per rating', color: '#54a24b' },
   );
   const row = (
     name: string,
