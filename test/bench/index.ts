@@ -9,6 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
+import { DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAls } from '../../layers/als/als';
+import { evaluate, randomSplit } from '../../layers/als/evaluate';
+import { type Ratings, RatingsBuilder, readRatings } from '../../layers/als/ratings';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
 import { planBatch, type StreamRecord } from '../../layers/clickstream/batch';
 import type { ClickEvent } from '../../layers/clickstream/schema';
@@ -17,6 +20,7 @@ import { batchWriteItems, featureItem } from '../../layers/feature-store/online'
 import { FeatureBuilder, type ItemContext, type TransactionInput } from '../../layers/features/builders';
 import { SyntheticDataset } from '../../layers/synthetic/dataset';
 import { parseTransactionTime } from '../../layers/transactions/schema';
+import { Rng, zipfSampler } from '../../layers/util/random';
 import { writeLines } from '../../lib/cli/commands/generate';
 import { LocalCloud } from '../../lib/local-cloud';
 
@@ -338,12 +342,83 @@ async function features(): Promise<BenchLine> {
   };
 }
 
+/** Synthetic ratings: a planted rank-8 taste structure with Zipf-skewed item popularity. */
+function syntheticRatings(n: number, users: number, items: number, seed: number): Ratings {
+  const rng = new Rng(seed);
+  const popular = zipfSampler(rng, items, 0.9);
+  const builder = new RatingsBuilder();
+  for (let j = 0; j < n; j++) {
+    const u = rng.int(users);
+    const i = popular();
+    builder.add(String(u), String(i), 1 + ((u * 7 + i * 13) % 5));
+  }
+  return builder.build();
+}
+
+/**
+ * ALS: explicit and implicit training on MovieLens-sized data (ml-latest-small when ../shared is
+ * present, else a synthetic 100k), and seconds per iteration at rank 32 for 1M, 5M and 10M synthetic
+ * ratings, with the achieved GFLOP/s.
+ */
+async function als(): Promise<BenchLine> {
+  const movielens = path.join(__dirname, '..', '..', '..', 'shared', 'datasets', 'ml-latest-small', 'ratings.csv');
+  const small = fs.existsSync(movielens)
+    ? { name: 'ml-latest-small', ratings: await readRatings(fs.createReadStream(movielens)) }
+    : { name: 'synthetic-100k', ratings: syntheticRatings(100_000, 600, 9_000, 1) };
+  const mask = randomSplit(small.ratings, 0.2, 42);
+  const explicitTimes: number[] = [];
+  let explicitEval: ReturnType<typeof evaluate> | undefined;
+  for (let run = 0; run < 3; run++) {
+    const model = trainAls(small.ratings, DEFAULT_EXPLICIT, mask);
+    explicitTimes.push(model.trainSeconds);
+    explicitEval ??= evaluate(model, small.ratings, mask, { ratingRange: [0.5, 5] });
+  }
+  const implicitModel = trainAls(small.ratings, DEFAULT_IMPLICIT, mask);
+  const implicitEval = evaluate(implicitModel, small.ratings, mask);
+  const scaling = [];
+  for (const n of [1_000_000, 5_000_000, 10_000_000]) {
+    const r = syntheticRatings(n, Math.round(n / 80), Math.round(n / 400), 7);
+    const model = trainAls(r, { ...DEFAULT_EXPLICIT, rank: 32, iterations: 1 });
+    scaling.push({
+      ratings: n,
+      users: r.userIds.length,
+      items: r.itemIds.length,
+      secondsPerIteration: Number(model.trainSeconds.toFixed(2)),
+      gflops: Number((model.flops / model.trainSeconds / 1e9).toFixed(2)),
+    });
+  }
+  const per = scaling.map((s) => s.secondsPerIteration / s.ratings);
+  return {
+    benchmark: 'als',
+    data: small.name,
+    ratings: small.ratings.length,
+    explicit: {
+      params: DEFAULT_EXPLICIT,
+      medianTrainSeconds: Number(median(explicitTimes).toFixed(3)),
+      rmse: explicitEval?.rmse,
+      baselineRmse: explicitEval?.baseline.rmse,
+    },
+    implicit: {
+      params: DEFAULT_IMPLICIT,
+      trainSeconds: Number(implicitModel.trainSeconds.toFixed(3)),
+      precisionAt10: implicitEval.ranking.precision,
+      baselinePrecisionAt10: implicitEval.baseline.ranking.precision,
+      ratioToBaseline: Number((implicitEval.ranking.precision / implicitEval.baseline.ranking.precision).toFixed(2)),
+    },
+    scalingRank32: scaling,
+    /** seconds per million ratings at 10M relative to 1M: 1.0 = linear */
+    linearity: Number(((per[2] as number) / (per[0] as number)).toFixed(2)),
+    targets: { trainSeconds100k: 2, secondsPerIteration10M: 10, surpriseSvdRmse: 0.934, implicitPrecisionRatio: 1.5 },
+  };
+}
+
 export const BENCHMARKS: Record<string, () => Promise<BenchLine>> = {
   'local-cloud-startup': localCloudStartup,
   'clickstream-handler': clickstreamHandler,
   'transactions-ingest': transactionsIngest,
   validation,
   features,
+  als,
 };
 
 export async function runBenchmarks(names: string[], emit: (line: BenchLine) => void): Promise<void> {
