@@ -133,6 +133,8 @@ function explicitSweep(
   const A = new Float64Array(d * d);
   const b = new Float64Array(d);
   const x = new Float64Array(d);
+  const y = new Float64Array(d);
+  y[k] = 1;
   const n = rows.indptr.length - 1;
   for (let row = 0; row < n; row++) {
     const start = rows.indptr[row] as number;
@@ -144,17 +146,21 @@ function explicitSweep(
     for (let j = start; j < end; j++) {
       const col = rows.indices[j] as number;
       const target = (rows.values[j] as number) - mean - (by[col] as number);
+      // y = [y_col, 1], copied into a small Float64Array that stays in L1; rank-1 update of the upper
+      // triangle of A and of b, two columns at a time
       const off = col * k;
-      // x = [y_col, 1]; accumulate the upper triangle of x xᵀ and target·x
-      for (let a = 0; a < k; a++) {
-        const ya = Y[off + a] as number;
+      for (let a = 0; a < k; a++) y[a] = Y[off + a] as number;
+      for (let a = 0; a < d; a++) {
+        const ya = y[a] as number;
         const rowA = a * d;
-        for (let c = a; c < k; c++) A[rowA + c] = (A[rowA + c] as number) + ya * (Y[off + c] as number);
-        A[rowA + k] = (A[rowA + k] as number) + ya;
+        let c = a;
+        for (; c + 1 < d; c += 2) {
+          A[rowA + c] = (A[rowA + c] as number) + ya * (y[c] as number);
+          A[rowA + c + 1] = (A[rowA + c + 1] as number) + ya * (y[c + 1] as number);
+        }
+        if (c < d) A[rowA + c] = (A[rowA + c] as number) + ya * (y[c] as number);
         b[a] = (b[a] as number) + target * ya;
       }
-      A[k * d + k] = (A[k * d + k] as number) + 1;
-      b[k] = (b[k] as number) + target;
     }
     counter.flops += count * (d * (d + 1)) + (d * d * d) / 3;
     const reg = lambda * count;
