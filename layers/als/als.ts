@@ -7,6 +7,7 @@
  * Deterministic for a seed. Single-threaded: the dense inner loops dominate and fit one core's cache.
  */
 import { Rng } from '../util/random';
+import { defaultThreads, WorkerSweeper, workersAvailable } from './parallel';
 import { type Csr, type Ratings, toCsr } from './ratings';
 
 export interface AlsParams {
@@ -60,43 +61,141 @@ export interface AlsModel {
   readonly flops: number;
 }
 
-export function trainAls(
+/** One half-sweep: solve rows [0, n) of one side against the other, inline or on worker threads. */
+export interface HalfSweep {
+  readonly side: 'users' | 'items';
+  readonly kind: 'explicit' | 'implicit';
+}
+
+/** Runs half-sweeps over the shared training state (see layers/als/parallel.ts for the worker pool). */
+export interface Sweeper {
+  run(sweep: HalfSweep, state: TrainingState, YtY?: Float64Array): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Everything a sweep reads and writes; typed arrays may sit on SharedArrayBuffers. */
+export interface TrainingState {
+  readonly params: AlsParams;
+  readonly k: number;
+  readonly mean: number;
+  readonly byUser: Csr;
+  readonly byItem: Csr;
+  readonly P: Float32Array;
+  readonly Q: Float32Array;
+  readonly bu: Float32Array;
+  readonly bi: Float32Array;
+}
+
+/** Solve one half-sweep's rows [rowStart, rowEnd) in this thread; returns the flops done. */
+export function runHalfSweep(
+  sweep: HalfSweep,
+  s: TrainingState,
+  rowStart: number,
+  rowEnd: number,
+  YtY?: Float64Array,
+): number {
+  const counter = { flops: 0 };
+  const users = sweep.side === 'users';
+  const rows = users ? s.byUser : s.byItem;
+  if (sweep.kind === 'explicit') {
+    if (users) explicitSweep(rows, s.P, s.bu, s.Q, s.bi, s.mean, s.k, s.params.lambda, counter, rowStart, rowEnd);
+    else explicitSweep(rows, s.Q, s.bi, s.P, s.bu, s.mean, s.k, s.params.lambda, counter, rowStart, rowEnd);
+  } else {
+    implicitSweep(
+      rows,
+      users ? s.P : s.Q,
+      users ? s.Q : s.P,
+      YtY as Float64Array,
+      s.k,
+      s.params,
+      counter,
+      rowStart,
+      rowEnd,
+    );
+  }
+  return counter.flops;
+}
+
+/** The sweeper that runs everything in this thread. */
+export const inlineSweeper: Sweeper = {
+  run: async (sweep, state, YtY) =>
+    runHalfSweep(sweep, state, 0, (sweep.side === 'users' ? state.byUser : state.byItem).indptr.length - 1, YtY),
+  close: async () => undefined,
+};
+
+/** Typed arrays for the training state: on SharedArrayBuffers when worker threads will share them. */
+function allocate(shared: boolean) {
+  return {
+    f32: (n: number) => (shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n)),
+    i32: (src: Int32Array) => {
+      if (!shared) return src;
+      const out = new Int32Array(new SharedArrayBuffer(src.byteLength));
+      out.set(src);
+      return out;
+    },
+    f32copy: (src: Float32Array) => {
+      if (!shared) return src;
+      const out = new Float32Array(new SharedArrayBuffer(src.byteLength));
+      out.set(src);
+      return out;
+    },
+  };
+}
+
+/**
+ * Train ALS. `sweeper` decides where the half-sweeps run (default: this thread); the result is the
+ * same either way, since every row's solve reads only the other side's factors.
+ */
+export async function trainAls(
   ratings: Ratings,
   params: AlsParams,
   select?: Uint8Array,
   onIteration?: (iteration: number, loss: number) => void,
-): AlsModel {
+  sweeper: Sweeper = inlineSweeper,
+  shared = false,
+): Promise<AlsModel> {
   const t0 = performance.now();
   const nU = ratings.userIds.length;
   const nI = ratings.itemIds.length;
   const k = params.rank;
-  const byUser = toCsr(ratings, false, nU, select);
-  const byItem = toCsr(ratings, true, nI, select);
+  const alloc = allocate(shared);
+  const csr = (c: Csr): Csr => ({
+    indptr: alloc.i32(c.indptr),
+    indices: alloc.i32(c.indices),
+    values: alloc.f32copy(c.values),
+  });
+  const byUser = csr(toCsr(ratings, false, nU, select));
+  const byItem = csr(toCsr(ratings, true, nI, select));
   const rng = new Rng(params.seed);
   const init = (n: number) => {
-    const a = new Float32Array(n * k);
+    const a = alloc.f32(n * k);
     for (let j = 0; j < a.length; j++) a[j] = (rng.next() - 0.5) * (params.implicit ? 0.02 : 0.2);
     return a;
   };
   const P = init(nU);
   const Q = init(nI);
-  const bu = new Float32Array(nU);
-  const bi = new Float32Array(nI);
+  const bu = alloc.f32(nU);
+  const bi = alloc.f32(nI);
   let mean = 0;
   for (let j = 0; j < byUser.values.length; j++) mean += byUser.values[j] as number;
   mean = params.implicit ? 0 : mean / Math.max(1, byUser.values.length);
+  const state: TrainingState = { params, k, mean, byUser, byItem, P, Q, bu, bi };
   const loss: number[] = [];
-  const counter = { flops: 0 };
+  let flops = 0;
+  const kind = params.implicit ? 'implicit' : 'explicit';
   for (let it = 0; it < params.iterations; it++) {
-    if (params.implicit) {
-      implicitSweep(byUser, P, Q, nU, nI, k, params, counter);
-      implicitSweep(byItem, Q, P, nI, nU, k, params, counter);
-      loss.push(implicitLoss(byUser, P, Q, nU, nI, k, params));
-    } else {
-      explicitSweep(byUser, P, bu, Q, bi, mean, k, params.lambda, counter);
-      explicitSweep(byItem, Q, bi, P, bu, mean, k, params.lambda, counter);
-      loss.push(explicitObjective(byUser, byItem, P, bu, Q, bi, mean, k, params.lambda));
+    for (const side of ['users', 'items'] as const) {
+      const YtY = params.implicit
+        ? gramWithRidge(side === 'users' ? Q : P, side === 'users' ? nI : nU, k, params.lambda)
+        : undefined;
+      if (YtY) flops += (side === 'users' ? nI : nU) * k * k;
+      flops += await sweeper.run({ side, kind }, state, YtY);
     }
+    loss.push(
+      params.implicit
+        ? implicitLoss(byUser, P, Q, nU, nI, k, params)
+        : explicitObjective(byUser, byItem, P, bu, Q, bi, mean, k, params.lambda),
+    );
     onIteration?.(it + 1, loss[loss.length - 1] as number);
   }
   // Users and items without training ratings keep no (random) factors: they fall back to the biases.
@@ -113,12 +212,12 @@ export function trainAls(
     globalMean: mean,
     loss,
     trainSeconds: (performance.now() - t0) / 1000,
-    flops: counter.flops,
+    flops,
   };
 }
 
 /** Solve every row of `X` (with bias `bx`) against the fixed `Y` (with bias `by`). */
-function explicitSweep(
+export function explicitSweep(
   rows: Csr,
   X: Float32Array,
   bx: Float32Array,
@@ -128,6 +227,8 @@ function explicitSweep(
   k: number,
   lambda: number,
   counter: { flops: number },
+  rowStart = 0,
+  rowEnd = rows.indptr.length - 1,
 ): void {
   const d = k + 1;
   const A = new Float64Array(d * d);
@@ -135,8 +236,7 @@ function explicitSweep(
   const x = new Float64Array(d);
   const y = new Float64Array(d);
   y[k] = 1;
-  const n = rows.indptr.length - 1;
-  for (let row = 0; row < n; row++) {
+  for (let row = rowStart; row < rowEnd; row++) {
     const start = rows.indptr[row] as number;
     const end = rows.indptr[row + 1] as number;
     const count = end - start;
@@ -241,17 +341,8 @@ function explicitObjective(
 }
 
 /** One CG-based sweep of implicit ALS over the rows of X. */
-function implicitSweep(
-  rows: Csr,
-  X: Float32Array,
-  Y: Float32Array,
-  nX: number,
-  nY: number,
-  k: number,
-  params: AlsParams,
-  counter: { flops: number },
-): void {
-  // YtY + λI
+/** YᵀY + λI (k×k, full), the part of every row's system that does not depend on the row. */
+export function gramWithRidge(Y: Float32Array, nY: number, k: number, lambda: number): Float64Array {
   const YtY = new Float64Array(k * k);
   for (let i = 0; i < nY; i++) {
     const off = i * k;
@@ -261,15 +352,29 @@ function implicitSweep(
     }
   }
   for (let a = 0; a < k; a++) {
-    YtY[a * k + a] = (YtY[a * k + a] as number) + params.lambda;
+    YtY[a * k + a] = (YtY[a * k + a] as number) + lambda;
     for (let c = 0; c < a; c++) YtY[a * k + c] = YtY[c * k + a] as number;
   }
-  counter.flops += nY * k * k;
+  return YtY;
+}
+
+/** CG solves of implicit ALS for rows [rowStart, rowEnd) of X against the fixed Y. */
+export function implicitSweep(
+  rows: Csr,
+  X: Float32Array,
+  Y: Float32Array,
+  YtY: Float64Array,
+  k: number,
+  params: AlsParams,
+  counter: { flops: number },
+  rowStart = 0,
+  rowEnd = rows.indptr.length - 1,
+): void {
   const x = new Float64Array(k);
   const r = new Float64Array(k);
   const p = new Float64Array(k);
   const Ap = new Float64Array(k);
-  for (let row = 0; row < nX; row++) {
+  for (let row = rowStart; row < rowEnd; row++) {
     const start = rows.indptr[row] as number;
     const end = rows.indptr[row + 1] as number;
     const off = row * k;
@@ -380,4 +485,25 @@ export function predict(model: AlsModel, user: number, item: number): number {
   for (let a = 0; a < k; a++)
     s += (model.userFactors[user * k + a] as number) * (model.itemFactors[item * k + a] as number);
   return s;
+}
+
+/**
+ * Train on all cores: worker threads when this build has them and there is more than one core, else
+ * in this thread. `threads` = 1 forces single-threaded training.
+ */
+export async function trainAlsOnAllCores(
+  ratings: Ratings,
+  params: AlsParams,
+  select?: Uint8Array,
+  onIteration?: (iteration: number, loss: number) => void,
+  threads?: number,
+): Promise<AlsModel & { threads: number }> {
+  const n = Math.max(1, threads ?? defaultThreads());
+  if (n === 1 || !workersAvailable()) return { ...(await trainAls(ratings, params, select, onIteration)), threads: 1 };
+  const sweeper = new WorkerSweeper(n);
+  try {
+    return { ...(await trainAls(ratings, params, select, onIteration, sweeper, true)), threads: n };
+  } finally {
+    await sweeper.close();
+  }
 }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import { DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAls } from '../../layers/als/als';
+import { DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAlsOnAllCores } from '../../layers/als/als';
 import { evaluate, randomSplit } from '../../layers/als/evaluate';
 import { type Ratings, RatingsBuilder, readRatings } from '../../layers/als/ratings';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
@@ -369,20 +369,29 @@ async function als(): Promise<BenchLine> {
   const explicitTimes: number[] = [];
   let explicitEval: ReturnType<typeof evaluate> | undefined;
   for (let run = 0; run < 3; run++) {
-    const model = trainAls(small.ratings, DEFAULT_EXPLICIT, mask);
+    const model = await trainAlsOnAllCores(small.ratings, DEFAULT_EXPLICIT, mask);
     explicitTimes.push(model.trainSeconds);
     explicitEval ??= evaluate(model, small.ratings, mask, { ratingRange: [0.5, 5] });
   }
-  const implicitModel = trainAls(small.ratings, DEFAULT_IMPLICIT, mask);
+  const implicitModel = await trainAlsOnAllCores(small.ratings, DEFAULT_IMPLICIT, mask);
   const implicitEval = evaluate(implicitModel, small.ratings, mask);
   const scaling = [];
   for (const n of [1_000_000, 5_000_000, 10_000_000]) {
     const r = syntheticRatings(n, Math.round(n / 80), Math.round(n / 400), 7);
-    const model = trainAls(r, { ...DEFAULT_EXPLICIT, rank: 32, iterations: 1 });
+    const single = await trainAlsOnAllCores(
+      r,
+      { ...DEFAULT_EXPLICIT, rank: 32, iterations: 1 },
+      undefined,
+      undefined,
+      1,
+    );
+    const model = await trainAlsOnAllCores(r, { ...DEFAULT_EXPLICIT, rank: 32, iterations: 1 });
     scaling.push({
       ratings: n,
       users: r.userIds.length,
       items: r.itemIds.length,
+      threads: model.threads,
+      secondsPerIterationOneThread: Number(single.trainSeconds.toFixed(2)),
       secondsPerIteration: Number(model.trainSeconds.toFixed(2)),
       gflops: Number((model.flops / model.trainSeconds / 1e9).toFixed(2)),
     });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { type AlsModel, DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAls } from '../../../layers/als/als';
+import { type AlsModel, DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAlsOnAllCores } from '../../../layers/als/als';
 import { writeModel } from '../../../layers/als/artifacts';
 import { type Evaluation, evaluate, randomSplit } from '../../../layers/als/evaluate';
 import { RatingsBuilder, RatingsFormatError, readRatingsInto } from '../../../layers/als/ratings';
@@ -104,7 +104,7 @@ export async function runTraining(opts: TrainOptions, progress = new Progress(fa
   progress.step(
     `training ${params.implicit ? 'implicit' : 'explicit'} ALS: ${ratings.userIds.length} users, ${ratings.itemIds.length} items, ${ratings.length} ratings, rank ${params.rank}`,
   );
-  const model = trainAls(ratings, params, mask, (it, loss) =>
+  const model = await trainAlsOnAllCores(ratings, params, mask, (it, loss) =>
     progress.step(`  iteration ${it}/${params.iterations}: training loss ${loss.toFixed(4)}`),
   );
   let lo = Number.POSITIVE_INFINITY;

@@ -3,7 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { choleskySolve, DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, predict, trainAls } from '../../../layers/als/als';
+import {
+  choleskySolve,
+  DEFAULT_EXPLICIT,
+  DEFAULT_IMPLICIT,
+  predict,
+  trainAls,
+  trainAlsOnAllCores,
+} from '../../../layers/als/als';
 import { loadModel, recommendFor, writeModel } from '../../../layers/als/artifacts';
 import { evaluate, randomSplit, rankMetrics, timeSplit, topK } from '../../../layers/als/evaluate';
 import { RatingsBuilder, readRatings } from '../../../layers/als/ratings';
@@ -29,33 +36,46 @@ function planted(users = 200, items = 150, seed = 3) {
 }
 
 describe('explicit ALS', () => {
-  it('recovers a planted low-rank matrix to about the noise level on held-out entries', () => {
+  it('recovers a planted low-rank matrix to about the noise level on held-out entries', async () => {
     const r = planted();
     const mask = randomSplit(r, 0.2, 1);
-    const model = trainAls(r, { ...DEFAULT_EXPLICIT, rank: 3, lambda: 0.01, iterations: 20 }, mask);
+    const model = await trainAls(r, { ...DEFAULT_EXPLICIT, rank: 3, lambda: 0.01, iterations: 20 }, mask);
     const e = evaluate(model, r, mask);
     expect(e.rmse).toBeLessThan(0.16); // noise σ = 0.1
     expect(e.baseline.rmse).toBeGreaterThan(0.3);
   });
 
-  it('lowers its objective every iteration', () => {
+  it('lowers its objective every iteration', async () => {
     const r = planted(120, 90, 9);
-    const model = trainAls(r, { ...DEFAULT_EXPLICIT, rank: 4, iterations: 8 });
+    const model = await trainAls(r, { ...DEFAULT_EXPLICIT, rank: 4, iterations: 8 });
     for (let i = 1; i < model.loss.length; i++)
       expect(model.loss[i]).toBeLessThanOrEqual((model.loss[i - 1] as number) + 1e-9);
   });
 
-  it('is deterministic for a seed', () => {
+  it('gives bit-identical factors on worker threads and in one thread', async () => {
+    const r = planted(80, 60, 6);
+    const params = { ...DEFAULT_EXPLICIT, rank: 4, iterations: 3 };
+    const one = await trainAls(r, params);
+    const two = await trainAlsOnAllCores(r, params, undefined, undefined, 2);
+    expect(two.threads).toBe(2);
+    expect(Buffer.from(two.itemFactors.buffer).equals(Buffer.from(one.itemFactors.buffer))).toBe(true);
+    const implicit = { ...DEFAULT_IMPLICIT, rank: 4, iterations: 2 };
+    const a = await trainAls(r, implicit);
+    const b = await trainAlsOnAllCores(r, implicit, undefined, undefined, 2);
+    expect(b.loss).toEqual(a.loss);
+  });
+
+  it('is deterministic for a seed', async () => {
     const r = planted(60, 40, 2);
-    const a = trainAls(r, { ...DEFAULT_EXPLICIT, rank: 4, iterations: 3 });
-    const b = trainAls(r, { ...DEFAULT_EXPLICIT, rank: 4, iterations: 3 });
+    const a = await trainAls(r, { ...DEFAULT_EXPLICIT, rank: 4, iterations: 3 });
+    const b = await trainAls(r, { ...DEFAULT_EXPLICIT, rank: 4, iterations: 3 });
     expect(Buffer.from(a.userFactors.buffer).equals(Buffer.from(b.userFactors.buffer))).toBe(true);
     expect(predict(a, 0, 0)).toBe(predict(b, 0, 0));
   });
 });
 
 describe('implicit ALS', () => {
-  it('ranks held-out items above the popularity baseline on clustered data, and its objective falls', () => {
+  it('ranks held-out items above the popularity baseline on clustered data, and its objective falls', async () => {
     // Two taste groups: even users use even items, odd users odd items; popularity alone cannot tell them apart.
     const rng = new Rng(5);
     const b = new RatingsBuilder();
@@ -63,7 +83,7 @@ describe('implicit ALS', () => {
       for (let i = 0; i < 80; i++) if (i % 2 === u % 2 && rng.next() < 0.35) b.add(`u${u}`, `i${i}`, 1);
     const r = b.build();
     const mask = randomSplit(r, 0.2, 2);
-    const model = trainAls(r, { ...DEFAULT_IMPLICIT, rank: 4, iterations: 8, alpha: 5, lambda: 0.1 }, mask);
+    const model = await trainAls(r, { ...DEFAULT_IMPLICIT, rank: 4, iterations: 8, alpha: 5, lambda: 0.1 }, mask);
     for (let i = 1; i < model.loss.length; i++)
       expect(model.loss[i]).toBeLessThanOrEqual((model.loss[i - 1] as number) * 1.0001);
     const e = evaluate(model, r, mask);
@@ -72,14 +92,14 @@ describe('implicit ALS', () => {
 });
 
 describe('linear algebra and metrics', () => {
-  it('solves an SPD system with Cholesky', () => {
+  it('solves an SPD system with Cholesky', async () => {
     const A = new Float64Array([4, 2, 2, 3]);
     const x = new Float64Array(2);
     choleskySolve(A, new Float64Array([6, 5]), x, 2); // [[4,2],[2,3]] x = [6,5] → x = [1, 1]
     expect([...x].map((v) => Number(v.toFixed(10)))).toEqual([1, 1]);
   });
 
-  it('computes precision, recall, NDCG and AP by hand', () => {
+  it('computes precision, recall, NDCG and AP by hand', async () => {
     // ranked [a, b, c, d], relevant {b, d}: hits at positions 2 and 4
     const m = rankMetrics([1, 2, 3, 4], new Set([2, 4]), 4);
     expect(m.precision).toBe(0.5);
@@ -91,7 +111,7 @@ describe('linear algebra and metrics', () => {
     expect(topK(new Float64Array([0.1, 0.9, Number.NEGATIVE_INFINITY, 0.5]), 2)).toEqual([1, 3]);
   });
 
-  it('holds out the latest ratings of each user in a time split', () => {
+  it('holds out the latest ratings of each user in a time split', async () => {
     const b = new RatingsBuilder();
     for (let t = 1; t <= 5; t++) b.add('u1', `i${t}`, 4, t);
     const mask = timeSplit(b.build(), 0.4);
@@ -120,9 +140,9 @@ describe('ratings input', () => {
 });
 
 describe('artifacts and recommend', () => {
-  it('round-trips the model and serves top-N, skipping what the user has', () => {
+  it('round-trips the model and serves top-N, skipping what the user has', async () => {
     const r = planted(50, 40, 4);
-    const model = trainAls(r, { ...DEFAULT_EXPLICIT, rank: 3, iterations: 4 });
+    const model = await trainAls(r, { ...DEFAULT_EXPLICIT, rank: 3, iterations: 4 });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-model-'));
     try {
       writeModel(dir, model, r.userIds, r.itemIds);
@@ -157,7 +177,7 @@ describe('recomart train', () => {
     }
   };
 
-  it('prints the metrics as one JSON object and writes the artifacts', () => {
+  it('prints the metrics as one JSON object and writes the artifacts', async () => {
     const file = path.join(dir, 'ratings.csv');
     const r = ['userId,itemId,rating'];
     const rng = new Rng(1);
@@ -191,7 +211,7 @@ describe('recomart train', () => {
     ]);
   });
 
-  it('exits 2 with one sentence on bad input', () => {
+  it('exits 2 with one sentence on bad input', async () => {
     const bad = path.join(dir, 'bad.csv');
     fs.writeFileSync(bad, 'userId,itemId,rating\na,b,x\n');
     const out = run(['--train', bad]);
