@@ -247,18 +247,20 @@ export function explicitSweep(
       const col = rows.indices[j] as number;
       const target = (rows.values[j] as number) - mean - (by[col] as number);
       // y = [y_col, 1], copied into a small Float64Array that stays in L1; rank-1 update of the upper
-      // triangle of A and of b, two columns at a time
+      // triangle of A and of b, four columns at a time
       const off = col * k;
       for (let a = 0; a < k; a++) y[a] = Y[off + a] as number;
       for (let a = 0; a < d; a++) {
         const ya = y[a] as number;
         const rowA = a * d;
         let c = a;
-        for (; c + 1 < d; c += 2) {
+        for (; c + 3 < d; c += 4) {
           A[rowA + c] = (A[rowA + c] as number) + ya * (y[c] as number);
           A[rowA + c + 1] = (A[rowA + c + 1] as number) + ya * (y[c + 1] as number);
+          A[rowA + c + 2] = (A[rowA + c + 2] as number) + ya * (y[c + 2] as number);
+          A[rowA + c + 3] = (A[rowA + c + 3] as number) + ya * (y[c + 3] as number);
         }
-        if (c < d) A[rowA + c] = (A[rowA + c] as number) + ya * (y[c] as number);
+        for (; c < d; c++) A[rowA + c] = (A[rowA + c] as number) + ya * (y[c] as number);
         b[a] = (b[a] as number) + target * ya;
       }
     }
