@@ -62,6 +62,8 @@ export class RecoMartStack extends Stack {
     });
     const pipeline = new TrainingPipeline(this, 'TrainingPipeline', {
       lakeBucket: lake.bucket,
+      featuresFunction: features.function,
+      retainData: config.retainData,
       cpu: config.training.cpu,
       memoryMiB: config.training.memoryMiB,
       logRetentionDays: config.logRetentionDays,
@@ -79,6 +81,7 @@ export class RecoMartStack extends Stack {
     new CfnOutput(this, 'GlueDatabaseName', { value: catalog.database.ref });
     new CfnOutput(this, 'AthenaWorkGroup', { value: catalog.workGroup.ref });
     new CfnOutput(this, 'CheckInputsFunctionName', { value: pipeline.checkInputsFunction.functionName });
+    new CfnOutput(this, 'ModelRegistryTableName', { value: pipeline.modelRegistry.tableName });
     new CfnOutput(this, 'TrainingStateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
 
     NagSuppressions.addStackSuppressions(this, [

@@ -4,45 +4,19 @@
  */
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import { barChartSvg } from './charts';
 import type { CheckResult } from './checks';
 import type { EdaResult } from './eda';
 import type { ChartData } from './profile';
 import type { ValidationResult } from './validate';
+
+export { barChartSvg };
 
 const esc = (s: unknown) =>
   String(s ?? '').replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
-
-/** A bar chart as SVG. */
-export async function barChartSvg(
-  title: string,
-  bars: readonly { label: string; count: number }[],
-  options: { x?: string; y?: string; horizontal?: boolean; width?: number; height?: number; color?: string } = {},
-): Promise<string> {
-  const x = { field: 'label', type: 'ordinal' as const, title: options.x ?? '', sort: null };
-  const y = { field: 'count', type: 'quantitative' as const, title: options.y ?? 'rows' };
-  const spec: vl.TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
-    width: options.width ?? 460,
-    height: options.height ?? 180,
-    background: 'white',
-    data: { values: bars.map((b) => ({ label: b.label, count: b.count })) },
-    mark: { type: 'bar', color: options.color ?? '#4c78a8' },
-    encoding: options.horizontal ? { y: x, x: y } : { x, y },
-    config: { font: 'Helvetica', title: { fontSize: 13 }, axis: { labelFontSize: 10, titleFontSize: 11 } },
-  };
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
 
 export interface ReportCharts {
   readonly missing: string;

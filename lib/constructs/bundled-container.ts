@@ -12,7 +12,11 @@ import { PROJECT_ROOT } from './lambda-function';
  * into cdk.out (no Docker needed), `cdk deploy` builds and pushes it. The local cloud runs the same
  * `index.js` as a child process.
  */
-export function bundledContainerImage(containerDir: string): ecs.ContainerImage {
+export function bundledContainerImage(
+  containerDir: string,
+  /** Extra files next to index.js: name → TypeScript entry to bundle, or a file to copy as is. */
+  extras: Record<string, { bundle?: string; copy?: string }> = {},
+): ecs.ContainerImage {
   const sourceDir = path.join(PROJECT_ROOT, 'containers', containerDir);
   const result = buildSync({
     entryPoints: [path.join(sourceDir, 'entrypoint.ts')],
@@ -28,12 +32,30 @@ export function bundledContainerImage(containerDir: string): ecs.ContainerImage 
   const code = result.outputFiles[0]?.contents;
   if (!code) throw new Error(`esbuild produced no output for containers/${containerDir}/entrypoint.ts`);
   const dockerfile = fs.readFileSync(path.join(sourceDir, 'Dockerfile'));
-  const hash = crypto.createHash('sha256').update(code).update(dockerfile).digest('hex').slice(0, 16);
+  const extraFiles = Object.entries(extras).map(([name, extra]) => {
+    if (extra.copy) return [name, fs.readFileSync(path.join(PROJECT_ROOT, extra.copy))] as const;
+    const out = buildSync({
+      entryPoints: [path.join(PROJECT_ROOT, extra.bundle as string)],
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      minify: true,
+      write: false,
+      logLevel: 'silent',
+    }).outputFiles[0]?.contents;
+    if (!out) throw new Error(`esbuild produced no output for ${extra.bundle}`);
+    return [name, out] as const;
+  });
+  const digest = crypto.createHash('sha256').update(code).update(dockerfile);
+  for (const [name, content] of extraFiles) digest.update(name).update(content);
+  const hash = digest.digest('hex').slice(0, 16);
   const stage = path.join(os.tmpdir(), 'recomart-container-staging', `${containerDir}-${hash}`);
   if (!fs.existsSync(path.join(stage, 'index.js'))) {
     fs.mkdirSync(stage, { recursive: true });
     fs.writeFileSync(path.join(stage, 'Dockerfile'), dockerfile);
     fs.writeFileSync(path.join(stage, 'index.js'), code);
+    for (const [name, content] of extraFiles) fs.writeFileSync(path.join(stage, name), content);
   }
   return ecs.ContainerImage.fromAsset(stage);
 }

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,6 +15,10 @@ import { RecoMartFunction, retentionFor } from './lambda-function';
 
 export interface TrainingPipelineProps {
   readonly lakeBucket: s3.IBucket;
+  /** The feature build step, run before training. */
+  readonly featuresFunction: lambda.IFunction;
+  /** @default false */
+  readonly retainData?: boolean;
   /** Fargate task CPU units. @default 1024 */
   readonly cpu?: number;
   /** Fargate task memory. @default 4096 */
@@ -23,9 +28,10 @@ export interface TrainingPipelineProps {
 }
 
 /**
- * The Step Functions "training-pipeline". Today: check inputs (λ) → audit the raw zone against its
- * manifests (ECS Fargate task, runTask.sync) → done; every task retried with backoff and jitter,
- * every failure caught to a Fail state with its cause. Later issues add features, ALS, gate, publish.
+ * The Step Functions "training-pipeline": check inputs (λ) → audit the raw zone against its manifests
+ * (ECS task) → build features (λ) → train ALS (ECS task; artifacts under models/<runId>/, a record in
+ * the model registry table) → done; every task retried with backoff and jitter, every failure caught to
+ * a Fail state with its cause. The quality gate and publishing come with the pipeline issue.
  */
 export class TrainingPipeline extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -33,6 +39,8 @@ export class TrainingPipeline extends Construct {
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly failedAlarm: cloudwatch.Alarm;
   public readonly checkInputsFunction: lambda.IFunction;
+  public readonly trainTaskDefinition: ecs.FargateTaskDefinition;
+  public readonly modelRegistry: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
@@ -66,6 +74,41 @@ export class TrainingPipeline extends Construct {
     props.lakeBucket.grantPut(this.taskDefinition.taskRole, 'reports/audit/*');
     NagSuppressions.addResourceSuppressions(this.taskDefinition, [
       { id: 'AwsSolutions-ECS2', reason: 'The only environment variable is a non-secret key prefix.' },
+    ]);
+
+    this.modelRegistry = new dynamodb.Table(this, 'ModelRegistry', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.trainTaskDefinition = new ecs.FargateTaskDefinition(this, 'TrainTask', {
+      cpu: props.cpu ?? 1024,
+      memoryLimitMiB: props.memoryMiB ?? 4096,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    const trainContainer = this.trainTaskDefinition.addContainer('als-train', {
+      image: bundledContainerImage('als-train', {
+        'worker.js': { bundle: 'layers/als/worker.ts' },
+        'worker-entry.cjs': { copy: 'layers/als/worker-entry.cjs' },
+      }),
+      logging: ecs.LogDrivers.awsLogs({
+        streamPrefix: 'als-train',
+        logGroup: new logs.LogGroup(this, 'TrainLogs', { retention, removalPolicy: RemovalPolicy.DESTROY }),
+      }),
+      environment: { MODEL_REGISTRY_TABLE: this.modelRegistry.tableName },
+    });
+    props.lakeBucket.grantRead(this.trainTaskDefinition.taskRole, 'features/*');
+    props.lakeBucket.grantPut(this.trainTaskDefinition.taskRole, 'models/*');
+    props.lakeBucket.grantPut(this.trainTaskDefinition.taskRole, 'lineage/train/*');
+    this.modelRegistry.grant(this.trainTaskDefinition.taskRole, 'dynamodb:PutItem');
+    NagSuppressions.addResourceSuppressions(this.trainTaskDefinition, [
+      { id: 'AwsSolutions-ECS2', reason: 'The environment holds a table name, not a secret.' },
     ]);
 
     const checkInputsFn = new RecoMartFunction(this, 'CheckInputsFunction', {
@@ -121,9 +164,44 @@ export class TrainingPipeline extends Construct {
       .addRetry({ ...retry, errors: ['ECS.AmazonECSException'] })
       .addCatch(failed, { resultPath: '$.error' });
 
+    const buildFeatures = new tasks.LambdaInvoke(this, 'BuildFeatures', {
+      lambdaFunction: props.featuresFunction,
+      payload: sfn.TaskInput.fromObject({ trigger: 'training-pipeline' }),
+      resultSelector: { 'version.$': '$.Payload.version', 'interactions.$': '$.Payload.interactions' },
+      resultPath: '$.features',
+      retryOnServiceExceptions: false,
+    })
+      .addRetry({ ...retry, errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] })
+      .addCatch(failed, { resultPath: '$.error' });
+
+    const train = new tasks.EcsRunTask(this, 'TrainModel', {
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      cluster: this.cluster,
+      taskDefinition: this.trainTaskDefinition,
+      launchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
+      assignPublicIp: true,
+      subnets: { subnetType: ec2.SubnetType.PUBLIC },
+      containerOverrides: [
+        {
+          containerDefinition: trainContainer,
+          environment: [
+            { name: 'LAKE_BUCKET', value: sfn.JsonPath.stringAt('$.bucket') },
+            { name: 'RUN_ID', value: sfn.JsonPath.stringAt('$.runId') },
+            { name: 'FEATURE_VERSION', value: sfn.JsonPath.stringAt('$.features.version') },
+          ],
+        },
+      ],
+      resultPath: '$.training',
+      resultSelector: { 'taskArn.$': '$.TaskArn', 'exitCode.$': '$.Containers[0].ExitCode' },
+    })
+      .addRetry({ ...retry, errors: ['ECS.AmazonECSException'] })
+      .addCatch(failed, { resultPath: '$.error' });
+
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(checkInputs.next(audit).next(new sfn.Succeed(this, 'Done'))),
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        checkInputs.next(audit).next(buildFeatures).next(train).next(new sfn.Succeed(this, 'Done')),
+      ),
       timeout: Duration.hours(2),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },

@@ -144,7 +144,7 @@ describe('RecoMart stack', () => {
   });
 
   it('keeps the feature store on demand, encrypted, recoverable and expiring', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 2); // the feature store and the ingestion ledger
+    template.resourceCountIs('AWS::DynamoDB::Table', 3); // the feature store, the ingestion ledger, the model registry
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [
@@ -180,6 +180,8 @@ describe('RecoMart stack', () => {
     expect(tasks.map(([name, st]) => [name, st.Resource])).toEqual([
       ['CheckInputs', 'arn:aws:states:::lambda:invoke'],
       ['AuditLake', 'arn:aws:states:::ecs:runTask.sync'],
+      ['BuildFeatures', 'arn:aws:states:::lambda:invoke'],
+      ['TrainModel', 'arn:aws:states:::ecs:runTask.sync'],
     ]);
     for (const [, task] of tasks) {
       expect(task.Retry?.[0]?.JitterStrategy).toBe('FULL');
@@ -340,5 +342,41 @@ describe('RecoMart stack', () => {
       .flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]))
       .filter((a) => String(a).startsWith('dynamodb:'));
     expect(ddb).toEqual(['dynamodb:BatchWriteItem']);
+  });
+
+  it('trains in a Fargate task with a least-privilege role and registers models in DynamoDB', () => {
+    const defs = template.findResources('AWS::ECS::TaskDefinition');
+    const train = Object.entries(defs).find(([id]) => id.includes('TrainTask'))?.[1] as {
+      Properties: {
+        Cpu: string;
+        Memory: string;
+        RuntimePlatform: unknown;
+        ContainerDefinitions: { Name: string; Environment: { Name: string }[] }[];
+      };
+    };
+    expect(train.Properties).toMatchObject({
+      Cpu: '1024',
+      Memory: '4096',
+      RuntimePlatform: { CpuArchitecture: 'ARM64' },
+    });
+    expect(train.Properties.ContainerDefinitions[0]?.Name).toBe('als-train');
+    expect(train.Properties.ContainerDefinitions[0]?.Environment.map((e) => e.Name)).toEqual(['MODEL_REGISTRY_TABLE']);
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { PolicyName: Match.stringLikeRegexp('TrainTaskTaskRole') },
+    });
+    const statements = Object.values(policies).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
+    const s3Resources = JSON.stringify(
+      statements.filter((st) => JSON.stringify(st.Action).includes('s3:')).map((st) => st.Resource),
+    );
+    for (const prefix of ['features/*', 'models/*', 'lineage/train/*']) expect(s3Resources).toContain(`/${prefix}`);
+    expect(s3Resources).not.toContain('/raw/*');
+    const ddb = statements
+      .flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]))
+      .filter((a) => String(a).startsWith('dynamodb:'));
+    expect(ddb).toEqual(['dynamodb:PutItem']);
   });
 });

@@ -1,0 +1,136 @@
+/**
+ * The training task (SPEC C7): the interaction matrix of a feature-set version → ALS → evaluation
+ * against the popularity baseline → artifacts under `models/<runId>/`, a model registry record and a
+ * lineage event. Runs in the container (ECS Fargate) and, on the local cloud, as a child process.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { listKeys } from '../lake/inventory';
+import { getBytes } from '../lake/s3-io';
+import { runEvent, writeRunEvent } from '../lineage/openlineage';
+import { type AlsParams, DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAlsOnAllCores } from './als';
+import { writeModel } from './artifacts';
+import { evaluate, randomSplit } from './evaluate';
+import { RatingsBuilder } from './ratings';
+import { modelCard, summarize } from './report';
+
+export interface TrainJobOptions {
+  readonly s3: S3Client;
+  readonly doc: DynamoDBDocumentClient;
+  readonly bucket: string;
+  readonly registryTable: string;
+  readonly runId: string;
+  readonly codeVersion: string;
+  /** Feature-set version of the interactions; default the newest. */
+  readonly featureVersion?: string;
+  readonly params?: Partial<AlsParams>;
+  readonly log?: (message: string, details?: Record<string, unknown>) => void;
+}
+
+export async function runTrainingJob(opts: TrainJobOptions) {
+  const log = opts.log ?? (() => undefined);
+  const { s3, bucket } = opts;
+  const registryKeys: string[] = [];
+  for await (const key of listKeys(s3, bucket, 'features/_registry/interactions/')) registryKeys.push(key);
+  const registryKey = opts.featureVersion
+    ? `features/_registry/interactions/v=${opts.featureVersion}.json`
+    : registryKeys.sort().at(-1);
+  if (!registryKey || (opts.featureVersion && !registryKeys.includes(registryKey))) {
+    throw new Error(
+      `No interactions feature set${opts.featureVersion ? ` v=${opts.featureVersion}` : ''} in s3://${bucket}/features/_registry/interactions/: build features first.`,
+    );
+  }
+  const registry = JSON.parse(Buffer.from(await getBytes(s3, bucket, registryKey)).toString('utf8')) as {
+    version: string;
+    data: { key: string; md5: string };
+  };
+  const implicit = opts.params?.implicit ?? true;
+  const params: AlsParams = { ...(implicit ? DEFAULT_IMPLICIT : DEFAULT_EXPLICIT), ...opts.params, implicit };
+
+  // Interactions → ratings: explicit uses the mean rating (rated pairs only), implicit the confidence.
+  const builder = new RatingsBuilder();
+  const body = (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: registry.data.key }))).Body as Readable;
+  for await (const line of readline.createInterface({ input: body, crlfDelay: Number.POSITIVE_INFINITY })) {
+    if (line === '') continue;
+    const x = JSON.parse(line) as { userId: string; itemId: string; rating: number | null; confidence: number };
+    const value = implicit ? x.confidence : x.rating;
+    if (value !== null && value > 0) builder.add(x.userId, x.itemId, value);
+  }
+  const ratings = builder.build();
+  if (ratings.length < 10)
+    throw new Error(
+      `Feature set v=${registry.version} has only ${ratings.length} usable interactions: too few to train.`,
+    );
+  log('training', {
+    runId: opts.runId,
+    version: registry.version,
+    ratings: ratings.length,
+    users: ratings.userIds.length,
+    items: ratings.itemIds.length,
+    params,
+  });
+  const mask = randomSplit(ratings, 0.2, params.seed);
+  const model = await trainAlsOnAllCores(ratings, params, mask, (it, loss) => log('iteration', { it, loss }));
+  const evaluation = evaluate(model, ratings, mask, { ratingRange: [1, 5] });
+  const metrics = { ...summarize(model, evaluation, ratings.length), threads: model.threads };
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'train-'));
+  const prefix = `models/${opts.runId}/`;
+  const outputs: { namespace: string; name: string }[] = [];
+  try {
+    writeModel(dir, model, ratings.userIds, ratings.itemIds);
+    fs.writeFileSync(path.join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+    fs.writeFileSync(path.join(dir, 'model-card.html'), await modelCard(metrics));
+    for (const name of fs.readdirSync(dir)) {
+      const key = `${prefix}${name}`;
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: fs.readFileSync(path.join(dir, name)) }));
+      outputs.push({ namespace: `s3://${bucket}`, name: key });
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const record = {
+    pk: 'model#als',
+    sk: opts.runId,
+    runId: opts.runId,
+    status: 'TRAINED',
+    createdAt: new Date().toISOString(),
+    codeVersion: opts.codeVersion,
+    params,
+    metrics: { ...metrics, loss: undefined },
+    data: { featureSet: 'interactions', version: registry.version, key: registry.data.key, md5: registry.data.md5 },
+    artifacts: `s3://${bucket}/${prefix}`,
+  };
+  await opts.doc.send(
+    new PutCommand({ TableName: opts.registryTable, Item: record, ConditionExpression: 'attribute_not_exists(pk)' }),
+  );
+  await writeRunEvent(
+    s3,
+    bucket,
+    runEvent({
+      job: 'train',
+      runId: undefined,
+      codeVersion: opts.codeVersion,
+      inputs: [{ namespace: `s3://${bucket}`, name: registry.data.key, md5: registry.data.md5 }],
+      outputs,
+      details: {
+        runId: opts.runId,
+        version: registry.version,
+        rmse: metrics.rmse,
+        precisionAt10: metrics.precisionAt10,
+      },
+    }),
+  );
+  log('trained', {
+    runId: opts.runId,
+    artifacts: record.artifacts,
+    precisionAt10: metrics.precisionAt10,
+    baseline: metrics.baseline.precisionAt10,
+  });
+  return record;
+}
