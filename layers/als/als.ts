@@ -234,35 +234,59 @@ export function explicitSweep(
   const A = new Float64Array(d * d);
   const b = new Float64Array(d);
   const x = new Float64Array(d);
-  const y = new Float64Array(d);
-  y[k] = 1;
+  // The row's design matrix, column-major (d columns of `count` values, the last all ones), so the
+  // Gram matrix is d(d+1)/2 dot products over contiguous memory, two by two columns at a time.
+  let G = new Float64Array(d * 256);
+  let tt = new Float64Array(256);
   for (let row = rowStart; row < rowEnd; row++) {
     const start = rows.indptr[row] as number;
     const end = rows.indptr[row + 1] as number;
     const count = end - start;
     if (count === 0) continue;
-    A.fill(0);
-    b.fill(0);
-    for (let j = start; j < end; j++) {
-      const col = rows.indices[j] as number;
-      const target = (rows.values[j] as number) - mean - (by[col] as number);
-      // y = [y_col, 1], copied into a small Float64Array that stays in L1; rank-1 update of the upper
-      // triangle of A and of b, four columns at a time
+    if (G.length < d * count) G = new Float64Array(d * count * 2);
+    if (tt.length < count) tt = new Float64Array(count * 2);
+    for (let j = 0; j < count; j++) {
+      const col = rows.indices[start + j] as number;
+      tt[j] = (rows.values[start + j] as number) - mean - (by[col] as number);
       const off = col * k;
-      for (let a = 0; a < k; a++) y[a] = Y[off + a] as number;
-      for (let a = 0; a < d; a++) {
-        const ya = y[a] as number;
-        const rowA = a * d;
-        let c = a;
-        for (; c + 3 < d; c += 4) {
-          A[rowA + c] = (A[rowA + c] as number) + ya * (y[c] as number);
-          A[rowA + c + 1] = (A[rowA + c + 1] as number) + ya * (y[c + 1] as number);
-          A[rowA + c + 2] = (A[rowA + c + 2] as number) + ya * (y[c + 2] as number);
-          A[rowA + c + 3] = (A[rowA + c + 3] as number) + ya * (y[c + 3] as number);
+      for (let a = 0; a < k; a++) G[a * count + j] = Y[off + a] as number;
+      G[k * count + j] = 1;
+    }
+    for (let a = 0; a < d; a += 2) {
+      const a0 = a * count;
+      const a1 = a + 1 < d ? a0 + count : a0;
+      for (let c = a; c < d; c += 2) {
+        const c0 = c * count;
+        const c1 = c + 1 < d ? c0 + count : c0;
+        let s00 = 0;
+        let s01 = 0;
+        let s10 = 0;
+        let s11 = 0;
+        for (let j = 0; j < count; j++) {
+          const ga0 = G[a0 + j] as number;
+          const ga1 = G[a1 + j] as number;
+          const gc0 = G[c0 + j] as number;
+          const gc1 = G[c1 + j] as number;
+          s00 += ga0 * gc0;
+          s01 += ga0 * gc1;
+          s10 += ga1 * gc0;
+          s11 += ga1 * gc1;
         }
-        for (; c < d; c++) A[rowA + c] = (A[rowA + c] as number) + ya * (y[c] as number);
-        b[a] = (b[a] as number) + target * ya;
+        A[a * d + c] = s00;
+        if (c + 1 < d) A[a * d + c + 1] = s01;
+        if (a + 1 < d) {
+          A[(a + 1) * d + c] = s10;
+          if (c + 1 < d) A[(a + 1) * d + c + 1] = s11;
+        }
       }
+      let sb0 = 0;
+      let sb1 = 0;
+      for (let j = 0; j < count; j++) {
+        sb0 += (G[a0 + j] as number) * (tt[j] as number);
+        sb1 += (G[a1 + j] as number) * (tt[j] as number);
+      }
+      b[a] = sb0;
+      if (a + 1 < d) b[a + 1] = sb1;
     }
     counter.flops += count * (d * (d + 1)) + (d * d * d) / 3;
     const reg = lambda * count;
