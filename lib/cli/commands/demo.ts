@@ -190,6 +190,10 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       status = execution.status ?? 'UNKNOWN';
     }
     progress.step(`  execution ${status}${execution?.error ? `: ${execution.error} ${execution.cause ?? ''}` : ''}`);
+    let model: { precisionAt10: number; baseline: { precisionAt10: number }; ratings: number } | undefined;
+    if (status === 'SUCCEEDED') {
+      model = JSON.parse(Buffer.from(await getBytes(s3, bucket, `models/${runId}/metrics.json`)).toString('utf8'));
+    }
 
     const lakeDir = path.join(cloud.stateDir, 's3', bucket);
     const summary = {
@@ -237,6 +241,11 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         `  data quality: ${quality.usable} raw versions usable, ${quality.blocked} blocked; reports in ${path.join(reportsDir, 'quality')} (HTML + PDF), EDA in ${path.join(reportsDir, 'eda')}`,
         `  lineage: npx recomart lineage ${exampleRaw ?? '<key>'} (with \`recomart local up --state ${opts.state}\` running)`,
         `  pipeline: ${status} (audit report: reports/audit/${runId}.json)`,
+        ...(model
+          ? [
+              `  model: implicit ALS on ${model.ratings} interactions, precision@10 ${model.precisionAt10} vs popularity ${model.baseline.precisionAt10}; artifacts and model card in models/${runId}/`,
+            ]
+          : []),
         `  lake on disk: ${lakeDir}`,
         `  logs: ${path.join(cloud.stateDir, 'logs')}`,
         `  done in ${summary.seconds.toFixed(1)} s`,
