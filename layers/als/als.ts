@@ -123,25 +123,6 @@ export const inlineSweeper: Sweeper = {
   close: async () => undefined,
 };
 
-/** Typed arrays for the training state: on SharedArrayBuffers when worker threads will share them. */
-function allocate(shared: boolean) {
-  return {
-    f32: (n: number) => (shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n)),
-    i32: (src: Int32Array) => {
-      if (!shared) return src;
-      const out = new Int32Array(new SharedArrayBuffer(src.byteLength));
-      out.set(src);
-      return out;
-    },
-    f32copy: (src: Float32Array) => {
-      if (!shared) return src;
-      const out = new Float32Array(new SharedArrayBuffer(src.byteLength));
-      out.set(src);
-      return out;
-    },
-  };
-}
-
 /**
  * Train ALS. `sweeper` decides where the half-sweeps run (default: this thread); the result is the
  * same either way, since every row's solve reads only the other side's factors.
@@ -158,24 +139,20 @@ export async function trainAls(
   const nU = ratings.userIds.length;
   const nI = ratings.itemIds.length;
   const k = params.rank;
-  const alloc = allocate(shared);
-  const csr = (c: Csr): Csr => ({
-    indptr: alloc.i32(c.indptr),
-    indices: alloc.i32(c.indices),
-    values: alloc.f32copy(c.values),
-  });
-  const byUser = csr(toCsr(ratings, false, nU, select));
-  const byItem = csr(toCsr(ratings, true, nI, select));
+  // Factors and CSR arrays live on SharedArrayBuffers when worker threads share them.
+  const f32 = (n: number) => (shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n));
+  const byUser = toCsr(ratings, false, nU, select, shared);
+  const byItem = toCsr(ratings, true, nI, select, shared);
   const rng = new Rng(params.seed);
   const init = (n: number) => {
-    const a = alloc.f32(n * k);
+    const a = f32(n * k);
     for (let j = 0; j < a.length; j++) a[j] = (rng.next() - 0.5) * (params.implicit ? 0.02 : 0.2);
     return a;
   };
   const P = init(nU);
   const Q = init(nI);
-  const bu = alloc.f32(nU);
-  const bi = alloc.f32(nI);
+  const bu = f32(nU);
+  const bi = f32(nI);
   let mean = 0;
   for (let j = 0; j < byUser.values.length; j++) mean += byUser.values[j] as number;
   mean = params.implicit ? 0 : mean / Math.max(1, byUser.values.length);

@@ -145,11 +145,16 @@ export async function readRatingsInto(builder: RatingsBuilder, input: Readable):
   return count;
 }
 
-/** Rows of a CSR matrix from coordinate arrays (rows = users, or items when `byItem`). */
-export function toCsr(r: Ratings, byItem: boolean, nRows: number, select?: Uint8Array): Csr {
+/**
+ * Rows of a CSR matrix from coordinate arrays (rows = users, or items when `byItem`); on
+ * SharedArrayBuffers when worker threads will read it (allocated there directly: no second copy).
+ */
+export function toCsr(r: Ratings, byItem: boolean, nRows: number, select?: Uint8Array, shared = false): Csr {
+  const i32 = (n: number) => (shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n));
+  const f32 = (n: number) => (shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n));
   const rows = byItem ? r.items : r.users;
   const cols = byItem ? r.users : r.items;
-  const indptr = new Int32Array(nRows + 1);
+  const indptr = i32(nRows + 1);
   let n = 0;
   for (let j = 0; j < r.length; j++) {
     if (select && !select[j]) continue;
@@ -159,8 +164,8 @@ export function toCsr(r: Ratings, byItem: boolean, nRows: number, select?: Uint8
   }
   for (let i = 0; i < nRows; i++) indptr[i + 1] = (indptr[i + 1] as number) + (indptr[i] as number);
   const fill = indptr.slice(0, nRows);
-  const indices = new Int32Array(n);
-  const values = new Float32Array(n);
+  const indices = i32(n);
+  const values = f32(n);
   for (let j = 0; j < r.length; j++) {
     if (select && !select[j]) continue;
     const row = rows[j] as number;
