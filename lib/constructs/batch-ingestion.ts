@@ -1,11 +1,12 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import { RecoMartFunction } from './lambda-function';
+import { recomartTable } from './table';
 
 export interface BatchIngestionProps {
   readonly lakeBucket: s3.Bucket;
@@ -37,14 +38,7 @@ export class BatchIngestion extends Construct {
       throw new Error('transactionsPrefix and masterPrefix must not overlap: one drop would trigger both ingests.');
     }
 
-    this.ledger = new dynamodb.Table(this, 'Ledger', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
+    this.ledger = recomartTable(this, 'Ledger', { retainData: props.retainData });
 
     const bucket = props.lakeBucket;
     const tx = new RecoMartFunction(this, 'TransactionsFunction', {

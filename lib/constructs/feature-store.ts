@@ -1,8 +1,8 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../layers/feature-store/keys';
+import { TTL_ATTRIBUTE } from '../../layers/feature-store/keys';
+import { recomartTable } from './table';
 
 export interface FeatureStoreProps {
   /** @default false */
@@ -18,15 +18,7 @@ export class FeatureStore extends Construct {
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps = {}) {
     super(scope, id);
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: SORT_KEY, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: TTL_ATTRIBUTE,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
+    this.table = recomartTable(this, 'Table', { retainData: props.retainData, timeToLiveAttribute: TTL_ATTRIBUTE });
   }
 
   /** Read-modify-write of feature items with version conditions: BatchGet, Get and conditional Put only. */

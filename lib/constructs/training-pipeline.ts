@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +12,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { bundledContainerImage } from './bundled-container';
 import { RecoMartFunction, retentionFor } from './lambda-function';
+import { recomartTable } from './table';
 
 export interface TrainingPipelineProps {
   readonly lakeBucket: s3.IBucket;
@@ -76,14 +77,7 @@ export class TrainingPipeline extends Construct {
       { id: 'AwsSolutions-ECS2', reason: 'The only environment variable is a non-secret key prefix.' },
     ]);
 
-    this.modelRegistry = new dynamodb.Table(this, 'ModelRegistry', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
+    this.modelRegistry = recomartTable(this, 'ModelRegistry', { retainData: props.retainData });
     this.trainTaskDefinition = new ecs.FargateTaskDefinition(this, 'TrainTask', {
       cpu: props.cpu ?? 1024,
       memoryLimitMiB: props.memoryMiB ?? 4096,
