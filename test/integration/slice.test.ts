@@ -1,6 +1,7 @@
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { kinesisClient, s3Client, sfnClient } from '../../layers/aws/clients';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoDbDocumentClient, kinesisClient, s3Client, sfnClient } from '../../layers/aws/clients';
 import { putAllRecords } from '../../layers/clickstream/producer';
 import { simulateClickstream } from '../../layers/clickstream/simulate';
 import { auditManifest, listKeys } from '../../layers/lake/inventory';
@@ -85,7 +86,7 @@ describe('pipeline slice on the cloud', () => {
     for (const row of quarantined) expect(row.reason).toMatch(/timestamp|columns/);
   });
 
-  it('runs the state machine: checks inputs, audits the lake in the container task, succeeds', async () => {
+  it('runs the state machine: checks inputs, audits the lake, builds features, trains ALS in the container, registers the model', async () => {
     const sfn = sfnClient({ env: cloud.env });
     const runId = `it-${Date.now()}`;
     const { executionArn } = await sfn.send(
@@ -100,7 +101,7 @@ describe('pipeline slice on the cloud', () => {
         const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
         return out.status === 'RUNNING' ? undefined : out;
       },
-      90_000,
+      150_000,
       'the execution to finish',
     );
     expect(done.status).toBe('SUCCEEDED');
@@ -108,7 +109,26 @@ describe('pipeline slice on the cloud', () => {
     const report = JSON.parse(Buffer.from(await getBytes(s3, bucket, `reports/audit/${runId}.json`)).toString());
     expect(report.failures).toEqual([]);
     expect(report.objects).toBeGreaterThan(0);
-  });
+
+    const output = JSON.parse(done.output ?? '{}');
+    expect(output.training.exitCode).toBe(0);
+    const metrics = JSON.parse(Buffer.from(await getBytes(s3, bucket, `models/${runId}/metrics.json`)).toString());
+    expect(metrics).toMatchObject({
+      implicit: true,
+      ratings: expect.any(Number),
+      baseline: { precisionAt10: expect.any(Number) },
+    });
+    const header = JSON.parse(Buffer.from(await getBytes(s3, bucket, `models/${runId}/model.json`)).toString());
+    expect(header.format).toBe('recomart-als/1');
+    const record = await dynamoDbDocumentClient({ env: cloud.env }).send(
+      new GetCommand({ TableName: cloud.outputs.ModelRegistryTableName, Key: { pk: 'model#als', sk: runId } }),
+    );
+    expect(record.Item).toMatchObject({
+      status: 'TRAINED',
+      data: { featureSet: 'interactions', version: output.features.version },
+      artifacts: `s3://${bucket}/models/${runId}/`,
+    });
+  }, 180_000);
 
   it('fails the execution with a clear cause when the input is invalid', async () => {
     const sfn = sfnClient({ env: cloud.env });
