@@ -6,6 +6,7 @@ import { registerFeatures } from './commands/features';
 import { registerGenerate } from './commands/generate';
 import { registerLineage } from './commands/lineage';
 import { registerLocal } from './commands/local';
+import { registerRunPipeline } from './commands/run-pipeline';
 import { registerSimulateClicks } from './commands/simulate-clicks';
 import { registerTrain } from './commands/train';
 import { registerUpload } from './commands/upload';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerEda(program);
   registerFeatures(program);
   registerTrain(program);
+  registerRunPipeline(program);
   registerBench(program);
   return program;
 }

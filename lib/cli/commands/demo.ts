@@ -1,11 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
-  GetExecutionHistoryCommand,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { dynamoDbDocumentClient, type Env, kinesisClient, s3Client, sfnClient } from '../../../layers/aws/clients';
 import { putAllRecords } from '../../../layers/clickstream/producer';
@@ -18,6 +12,7 @@ import { LocalCloud } from '../../local-cloud';
 import { Progress, positiveInt } from '../progress';
 import { writeEda } from './eda';
 import { type GeneratedFiles, generateDataset } from './generate';
+import { runPipeline } from './run-pipeline';
 import { uploadToLanding } from './upload';
 
 interface DemoOptions {
@@ -173,22 +168,8 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     const sfn = sfnClient({ env });
     const stateMachineArn = info.outputs.TrainingStateMachineArn as string;
     const runId = `demo-${Date.now()}`;
-    const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn, name: runId, input: JSON.stringify({ runId }) }),
-    );
-    let status = 'RUNNING';
-    let seen = 0;
-    let execution: DescribeExecutionCommandOutput | undefined;
-    while (status === 'RUNNING') {
-      await new Promise((r) => setTimeout(r, 200));
-      const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
-      for (const ev of (history.events ?? []).slice(seen)) {
-        if (ev.type?.endsWith('StateEntered')) progress.step(`  → ${ev.stateEnteredEventDetails?.name}`);
-      }
-      seen = history.events?.length ?? seen;
-      execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      status = execution.status ?? 'UNKNOWN';
-    }
+    const execution = await runPipeline(sfn, stateMachineArn, { runId }, (name) => progress.step(`  → ${name}`), 200);
+    const status = execution.status ?? 'UNKNOWN';
     progress.step(`  execution ${status}${execution?.error ? `: ${execution.error} ${execution.cause ?? ''}` : ''}`);
     let model: { precisionAt10: number; baseline: { precisionAt10: number }; ratings: number } | undefined;
     if (status === 'SUCCEEDED') {

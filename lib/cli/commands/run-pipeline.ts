@@ -1,0 +1,82 @@
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { Command } from 'commander';
+import { sfnClient } from '../../../layers/aws/clients';
+import { CliError } from '../errors';
+import { Progress } from '../progress';
+import { resolveTarget } from '../target';
+
+/**
+ * Start a training-pipeline execution and follow it state by state until it ends. Used by
+ * `recomart run-pipeline` and the demo.
+ */
+export async function runPipeline(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  input: Record<string, unknown>,
+  onState: (name: string) => void,
+  pollMs = 250,
+): Promise<DescribeExecutionCommandOutput> {
+  const runId =
+    typeof input.runId === 'string'
+      ? input.runId
+      : `run-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn, name: runId, input: JSON.stringify({ ...input, runId }) }),
+  );
+  let seen = 0;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+    for (const ev of (history.events ?? []).slice(seen)) {
+      if (ev.type?.endsWith('StateEntered') && ev.stateEnteredEventDetails?.name)
+        onState(ev.stateEnteredEventDetails.name);
+    }
+    seen = history.events?.length ?? seen;
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (execution.status !== 'RUNNING') return execution;
+  }
+}
+
+export function registerRunPipeline(program: Command): void {
+  program
+    .command('run-pipeline')
+    .description('Start the training pipeline (AWS, LocalStack or a running local cloud) and follow it until it ends.')
+    .option('--input <json>', 'execution input document, e.g. {"runId":"nightly-42"}', '{}')
+    .option('--state <dir>', 'state directory of a running local cloud', '.recomart')
+    .option('--stage <stage>', 'stage whose stack outputs name the state machine', 'dev')
+    .option('--json', 'print the final execution as JSON')
+    .action(async (opts: { input: string; state: string; stage: string; json?: boolean }) => {
+      let input: Record<string, unknown>;
+      try {
+        input = JSON.parse(opts.input) as Record<string, unknown>;
+      } catch {
+        throw new CliError('--input is not valid JSON.', 2);
+      }
+      if (input === null || typeof input !== 'object' || Array.isArray(input))
+        throw new CliError('--input must be a JSON object.', 2);
+      const progress = new Progress();
+      const target = resolveTarget(opts);
+      const arn = await target.output('TrainingStateMachineArn');
+      progress.step(`starting ${arn} via ${target.description}`);
+      const sfn = sfnClient({ env: target.env });
+      try {
+        const execution = await runPipeline(sfn, arn, input, (name) => progress.step(`  → ${name}`));
+        progress.step(
+          `execution ${execution.status}${execution.error ? `: ${execution.error} ${execution.cause ?? ''}` : ''}`,
+        );
+        if (opts.json)
+          process.stdout.write(
+            `${JSON.stringify({ status: execution.status, executionArn: execution.executionArn, error: execution.error, cause: execution.cause, output: execution.output ? JSON.parse(execution.output) : undefined })}\n`,
+          );
+        if (execution.status !== 'SUCCEEDED') process.exitCode = 1;
+      } finally {
+        sfn.destroy();
+      }
+    });
+}
