@@ -32,6 +32,15 @@ export const StageConfigSchema = z.object({
     cpu: z.number().int(),
     memoryMiB: z.number().int(),
   }),
+  /** The quality gate a new model must pass before it is published. */
+  gate: z.object({
+    /** Minimum precision@10 on the held-out split. */
+    minPrecisionAt10: z.number().min(0).max(1),
+    /** Must the new model also beat the popularity baseline of the same run? */
+    mustBeatBaseline: z.boolean(),
+    /** Recommendations written per user. */
+    topN: z.number().int().min(1).max(100),
+  }),
   features: z.object({
     /** Days batch feature items live in the online store after a build (DynamoDB TTL). */
     ttlDays: z.number().int().min(1).max(365),
@@ -73,6 +82,7 @@ const DEFAULTS: Record<Stage, StageConfig> = {
     lake: { transactionsPrefix: 'landing/transactions/', masterPrefix: 'landing/master/', archiveTransitionDays: 30 },
     training: { cpu: 1024, memoryMiB: 4096 },
     features: { ttlDays: 14, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 8 } },
+    gate: { minPrecisionAt10: 0.01, mustBeatBaseline: false, topN: 20 },
     metadata: {
       baseUrl: 'https://metadata.example.com/api',
       schedule: 'cron(0 3 * * ? *)',
@@ -96,6 +106,7 @@ const DEFAULTS: Record<Stage, StageConfig> = {
     lake: { transactionsPrefix: 'landing/transactions/', masterPrefix: 'landing/master/', archiveTransitionDays: 90 },
     training: { cpu: 4096, memoryMiB: 16_384 },
     features: { ttlDays: 14, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 8 } },
+    gate: { minPrecisionAt10: 0.05, mustBeatBaseline: true, topN: 20 },
     metadata: {
       baseUrl: 'https://metadata.example.com/api',
       schedule: 'cron(0 3 * * ? *)',

@@ -64,6 +64,7 @@ export class RecoMartStack extends Stack {
       lakeBucket: lake.bucket,
       featuresFunction: features.function,
       retainData: config.retainData,
+      gate: config.gate,
       cpu: config.training.cpu,
       memoryMiB: config.training.memoryMiB,
       logRetentionDays: config.logRetentionDays,
@@ -82,6 +83,7 @@ export class RecoMartStack extends Stack {
     new CfnOutput(this, 'AthenaWorkGroup', { value: catalog.workGroup.ref });
     new CfnOutput(this, 'CheckInputsFunctionName', { value: pipeline.checkInputsFunction.functionName });
     new CfnOutput(this, 'ModelRegistryTableName', { value: pipeline.modelRegistry.tableName });
+    new CfnOutput(this, 'RecommendationsTableName', { value: pipeline.recommendations.tableName });
     new CfnOutput(this, 'TrainingStateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
 
     NagSuppressions.addStackSuppressions(this, [

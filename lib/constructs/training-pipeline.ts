@@ -20,6 +20,8 @@ export interface TrainingPipelineProps {
   readonly featuresFunction: lambda.IFunction;
   /** @default false */
   readonly retainData?: boolean;
+  /** The quality gate and how many recommendations to publish per user. */
+  readonly gate: { readonly minPrecisionAt10: number; readonly mustBeatBaseline: boolean; readonly topN: number };
   /** Fargate task CPU units. @default 1024 */
   readonly cpu?: number;
   /** Fargate task memory. @default 4096 */
@@ -42,6 +44,7 @@ export class TrainingPipeline extends Construct {
   public readonly checkInputsFunction: lambda.IFunction;
   public readonly trainTaskDefinition: ecs.FargateTaskDefinition;
   public readonly modelRegistry: dynamodb.Table;
+  public readonly recommendations: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: TrainingPipelineProps) {
     super(scope, id);
@@ -78,6 +81,10 @@ export class TrainingPipeline extends Construct {
     ]);
 
     this.modelRegistry = recomartTable(this, 'ModelRegistry', { retainData: props.retainData });
+    this.recommendations = recomartTable(this, 'Recommendations', {
+      retainData: props.retainData,
+      timeToLiveAttribute: 'expiresAt',
+    });
     this.trainTaskDefinition = new ecs.FargateTaskDefinition(this, 'TrainTask', {
       cpu: props.cpu ?? 1024,
       memoryLimitMiB: props.memoryMiB ?? 4096,
@@ -191,10 +198,69 @@ export class TrainingPipeline extends Construct {
       .addRetry({ ...retry, errors: ['ECS.AmazonECSException'] })
       .addCatch(failed, { resultPath: '$.error' });
 
+    const tables = {
+      MODEL_REGISTRY_TABLE: this.modelRegistry.tableName,
+      RECOMMENDATIONS_TABLE: this.recommendations.tableName,
+    };
+    const evaluateFn = new RecoMartFunction(this, 'EvaluateFunction', {
+      functionDir: 'evaluate-model',
+      environment: {
+        ...tables,
+        GATE_MIN_PRECISION_AT_10: String(props.gate.minPrecisionAt10),
+        GATE_MUST_BEAT_BASELINE: String(props.gate.mustBeatBaseline),
+      },
+      logRetentionDays: props.logRetentionDays,
+    });
+    this.modelRegistry.grant(evaluateFn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    this.recommendations.grant(evaluateFn, 'dynamodb:GetItem');
+    const publishFn = new RecoMartFunction(this, 'PublishFunction', {
+      functionDir: 'publish',
+      environment: { ...tables, TOP_N: String(props.gate.topN), RECOMMENDATIONS_TTL_DAYS: '30' },
+      memorySize: 2048,
+      timeout: Duration.minutes(15),
+      ephemeralStorageMiB: 2048,
+      logRetentionDays: props.logRetentionDays,
+    });
+    props.lakeBucket.grantRead(publishFn, 'models/*');
+    props.lakeBucket.grantRead(publishFn, 'features/*');
+    this.modelRegistry.grant(publishFn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    this.recommendations.grant(publishFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
+
+    const evaluateModel = new tasks.LambdaInvoke(this, 'EvaluateModel', {
+      lambdaFunction: evaluateFn,
+      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.runId' }),
+      resultSelector: {
+        'pass.$': '$.Payload.pass',
+        'cause.$': '$.Payload.cause',
+        'production.$': '$.Payload.production',
+      },
+      resultPath: '$.gate',
+      retryOnServiceExceptions: false,
+    })
+      .addRetry({ ...retry, errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] })
+      .addCatch(failed, { resultPath: '$.error' });
+    const publish = new tasks.LambdaInvoke(this, 'Publish', {
+      lambdaFunction: publishFn,
+      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.runId', 'bucket.$': '$.bucket' }),
+      resultSelector: { 'users.$': '$.Payload.users', 'previous.$': '$.Payload.previous' },
+      resultPath: '$.published',
+      retryOnServiceExceptions: false,
+    })
+      .addRetry({ ...retry, errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] })
+      .addCatch(failed, { resultPath: '$.error' });
+    const rejected = new sfn.Fail(this, 'ModelRejected', {
+      comment: 'The new model did not pass the quality gate; the production model stays served.',
+      error: 'ModelRejected',
+      causePath: '$.gate.cause',
+    });
+    const gateChoice = new sfn.Choice(this, 'PassesGate')
+      .when(sfn.Condition.booleanEquals('$.gate.pass', true), publish.next(new sfn.Succeed(this, 'Done')))
+      .otherwise(rejected);
+
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(
-        checkInputs.next(audit).next(buildFeatures).next(train).next(new sfn.Succeed(this, 'Done')),
+        checkInputs.next(audit).next(buildFeatures).next(train).next(evaluateModel).next(gateChoice),
       ),
       timeout: Duration.hours(2),
       tracingEnabled: true,

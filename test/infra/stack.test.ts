@@ -144,7 +144,7 @@ describe('RecoMart stack', () => {
   });
 
   it('keeps the feature store on demand, encrypted, recoverable and expiring', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 3); // the feature store, the ingestion ledger, the model registry
+    template.resourceCountIs('AWS::DynamoDB::Table', 4); // feature store, ingestion ledger, model registry, recommendations
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [
@@ -182,7 +182,11 @@ describe('RecoMart stack', () => {
       ['AuditLake', 'arn:aws:states:::ecs:runTask.sync'],
       ['BuildFeatures', 'arn:aws:states:::lambda:invoke'],
       ['TrainModel', 'arn:aws:states:::ecs:runTask.sync'],
+      ['EvaluateModel', 'arn:aws:states:::lambda:invoke'],
+      ['Publish', 'arn:aws:states:::lambda:invoke'],
     ]);
+    expect(definition.States.PassesGate?.Type).toBe('Choice');
+    expect(definition.States.ModelRejected?.Type).toBe('Fail');
     for (const [, task] of tasks) {
       expect(task.Retry?.[0]?.JitterStrategy).toBe('FULL');
       expect(task.Catch?.[0]?.Next).toBe('PipelineFailed');

@@ -7,6 +7,7 @@ import { simulateClickstream } from '../../layers/clickstream/simulate';
 import { auditManifest, listKeys } from '../../layers/lake/inventory';
 import { getBytes } from '../../layers/lake/s3-io';
 import { isManifestKey } from '../../layers/lake/zones';
+import { recommendationsFor } from '../../layers/publish/serving';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 import { accountFor } from '../helpers/lake-accounting';
@@ -86,7 +87,7 @@ describe('pipeline slice on the cloud', () => {
     for (const row of quarantined) expect(row.reason).toMatch(/timestamp|columns/);
   });
 
-  it('runs the state machine: checks inputs, audits the lake, builds features, trains ALS in the container, registers the model', async () => {
+  it('runs the state machine: inputs, audit, features, ALS in the container, gate, publish', async () => {
     const sfn = sfnClient({ env: cloud.env });
     const runId = `it-${Date.now()}`;
     const { executionArn } = await sfn.send(
@@ -124,10 +125,25 @@ describe('pipeline slice on the cloud', () => {
       new GetCommand({ TableName: cloud.outputs.ModelRegistryTableName, Key: { pk: 'model#als', sk: runId } }),
     );
     expect(record.Item).toMatchObject({
-      status: 'TRAINED',
+      status: 'PRODUCTION',
       data: { featureSet: 'interactions', version: output.features.version },
       artifacts: `s3://${bucket}/models/${runId}/`,
     });
+
+    // Published: the pointer names this run; a known user gets personal items (none already seen), an
+    // unknown one the cold-start list, flagged.
+    expect(output.gate.pass).toBe(true);
+    const doc = dynamoDbDocumentClient({ env: cloud.env });
+    const table = cloud.outputs.RecommendationsTableName as string;
+    const user = String(
+      JSON.parse(Buffer.from(await getBytes(s3, bucket, `models/${runId}/user_ids.json`)).toString())[0],
+    );
+    const mine = await recommendationsFor(doc, table, user, 5);
+    expect(mine).toMatchObject({ modelVersion: runId, coldStart: false });
+    expect(mine.items.length).toBeGreaterThan(0);
+    const cold = await recommendationsFor(doc, table, 'nobody-knows-me', 5);
+    expect(cold).toMatchObject({ modelVersion: runId, coldStart: true });
+    expect(cold.items.length).toBeGreaterThan(0);
   }, 180_000);
 
   it('fails the execution with a clear cause when the input is invalid', async () => {

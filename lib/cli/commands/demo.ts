@@ -7,6 +7,7 @@ import { scanSessions } from '../../../layers/feature-store/realtime-session';
 import { listKeys, summarizeZone } from '../../../layers/lake/inventory';
 import { getBytes } from '../../../layers/lake/s3-io';
 import { isManifestKey } from '../../../layers/lake/zones';
+import { recommendationsFor } from '../../../layers/publish/serving';
 import type { QualityStatus } from '../../../layers/quality/status';
 import { LocalCloud } from '../../local-cloud';
 import { Progress, positiveInt } from '../progress';
@@ -172,8 +173,33 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     const status = execution.status ?? 'UNKNOWN';
     progress.step(`  execution ${status}${execution?.error ? `: ${execution.error} ${execution.cause ?? ''}` : ''}`);
     let model: { precisionAt10: number; baseline: { precisionAt10: number }; ratings: number } | undefined;
+    const served: { userId: string; bought: string[]; recommended: string[]; coldStart: boolean }[] = [];
     if (status === 'SUCCEEDED') {
       model = JSON.parse(Buffer.from(await getBytes(s3, bucket, `models/${runId}/metrics.json`)).toString('utf8'));
+      // Recommendations for the three most active buyers, next to what they bought, and one unknown user.
+      const bought = new Map<string, string[]>();
+      for (const line of fs.readFileSync(fileOf('transactions').path, 'utf8').split('\n').slice(1)) {
+        const [, customer, product] = line.split(',');
+        if (customer && product) bought.set(customer, [...(bought.get(customer) ?? []), product]);
+      }
+      const doc = dynamoDbDocumentClient({ env });
+      const users = [...bought.entries()]
+        .sort((a, b) => b[1].length - a[1].length)
+        .slice(0, 3)
+        .map(([u]) => u);
+      for (const userId of [...users, 'new-visitor']) {
+        const recs = await recommendationsFor(doc, info.outputs.RecommendationsTableName as string, userId, 5);
+        const items = recs.items.map((r) => r.itemId);
+        served.push({
+          userId,
+          bought: [...new Set(bought.get(userId) ?? [])].slice(0, 5),
+          recommended: items,
+          coldStart: recs.coldStart,
+        });
+        progress.step(
+          `  ${userId}: ${recs.coldStart ? 'cold start (popular items)' : `bought ${[...new Set(bought.get(userId))].slice(0, 4).join(', ')}…`} → recommended ${items.join(', ')}`,
+        );
+      }
     }
 
     const lakeDir = path.join(cloud.stateDir, 's3', bucket);
@@ -224,7 +250,10 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         `  pipeline: ${status} (audit report: reports/audit/${runId}.json)`,
         ...(model
           ? [
-              `  model: implicit ALS on ${model.ratings} interactions, precision@10 ${model.precisionAt10} vs popularity ${model.baseline.precisionAt10}; artifacts and model card in models/${runId}/`,
+              `  model: implicit ALS on ${model.ratings} interactions, precision@10 ${model.precisionAt10} vs popularity ${model.baseline.precisionAt10}; passed the dev gate and published; artifacts and model card in models/${runId}/`,
+              ...served.map(
+                (r) => `    ${r.userId}${r.coldStart ? ' (cold start)' : ''} → ${r.recommended.join(', ')}`,
+              ),
             ]
           : []),
         `  lake on disk: ${lakeDir}`,

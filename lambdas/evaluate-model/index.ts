@@ -1,0 +1,52 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { dynamoDbDocumentClient } from '../../layers/aws/clients';
+import { gateVerdict, type ModelMetrics } from '../../layers/publish/gate';
+import { productionVersion } from '../../layers/publish/serving';
+import { requireEnv } from '../../layers/util/env';
+
+const logger = new Logger({ serviceName: 'evaluate-model' });
+const doc = dynamoDbDocumentClient();
+const registryTable = requireEnv('MODEL_REGISTRY_TABLE');
+const recommendationsTable = requireEnv('RECOMMENDATIONS_TABLE');
+const gate = {
+  minPrecisionAt10: Number(requireEnv('GATE_MIN_PRECISION_AT_10')),
+  mustBeatBaseline: requireEnv('GATE_MUST_BEAT_BASELINE') === 'true',
+};
+
+const Input = z.object({ runId: z.string().min(1) }).loose();
+
+/** The quality gate: does the run's model meet the thresholds and beat the production model? */
+export const handler = async (event: unknown) => {
+  const { runId } = Input.parse(event);
+  const get = async (id: string) =>
+    (
+      await doc.send(
+        new GetCommand({ TableName: registryTable, Key: { pk: 'model#als', sk: id }, ConsistentRead: true }),
+      )
+    ).Item;
+  const candidate = await get(runId);
+  if (!candidate) throw new Error(`Model ${runId} is not in the registry: did training finish?`);
+  const productionId = await productionVersion(doc, recommendationsTable);
+  const production = productionId ? await get(productionId) : undefined;
+  const verdict = gateVerdict(
+    candidate.metrics as ModelMetrics,
+    production ? { ...(production.metrics as ModelMetrics), runId: productionId as string } : undefined,
+    gate,
+  );
+  await doc.send(
+    new UpdateCommand({
+      TableName: registryTable,
+      Key: { pk: 'model#als', sk: runId },
+      UpdateExpression: 'SET #s = :s, gate = :g',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: {
+        ':s': verdict.pass ? 'GATE_PASSED' : 'REJECTED',
+        ':g': { ...verdict, thresholds: gate, production: productionId ?? null },
+      },
+    }),
+  );
+  logger.info('gate', { runId, ...verdict, production: productionId });
+  return { ...verdict, production: productionId ?? null, cause: verdict.reasons.join('; ') || 'passed' };
+};

@@ -1,0 +1,38 @@
+/** The quality gate between training and publishing (SPEC C8): pure, so it is tested by itself. */
+export interface GateConfig {
+  readonly minPrecisionAt10: number;
+  readonly mustBeatBaseline: boolean;
+}
+
+export interface ModelMetrics {
+  readonly precisionAt10: number;
+  readonly baseline: { readonly precisionAt10: number };
+}
+
+export interface GateVerdict {
+  readonly pass: boolean;
+  readonly reasons: string[];
+}
+
+/** Pass when every configured threshold holds and, if a production model exists, the candidate is at least as good. */
+export function gateVerdict(
+  candidate: ModelMetrics,
+  production: (ModelMetrics & { runId: string }) | undefined,
+  gate: GateConfig,
+): GateVerdict {
+  const reasons: string[] = [];
+  if (candidate.precisionAt10 < gate.minPrecisionAt10) {
+    reasons.push(`precision@10 ${candidate.precisionAt10} is below the threshold ${gate.minPrecisionAt10}`);
+  }
+  if (gate.mustBeatBaseline && !(candidate.precisionAt10 > candidate.baseline.precisionAt10)) {
+    reasons.push(
+      `precision@10 ${candidate.precisionAt10} does not beat the popularity baseline ${candidate.baseline.precisionAt10}`,
+    );
+  }
+  if (production && candidate.precisionAt10 < production.precisionAt10) {
+    reasons.push(
+      `precision@10 ${candidate.precisionAt10} is below the production model ${production.runId} (${production.precisionAt10})`,
+    );
+  }
+  return { pass: reasons.length === 0, reasons };
+}

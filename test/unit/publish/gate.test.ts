@@ -1,0 +1,34 @@
+import { gateVerdict } from '../../../layers/publish/gate';
+
+const m = (p: number, baseline: number) => ({ precisionAt10: p, baseline: { precisionAt10: baseline } });
+
+describe('gateVerdict', () => {
+  it('passes a model that meets the threshold when there is no production model', () => {
+    expect(gateVerdict(m(0.2, 0.1), undefined, { minPrecisionAt10: 0.05, mustBeatBaseline: true })).toEqual({
+      pass: true,
+      reasons: [],
+    });
+  });
+
+  it('names every reason a model fails', () => {
+    const v = gateVerdict(
+      m(0.04, 0.1),
+      { ...m(0.3, 0.1), runId: 'r1' },
+      { minPrecisionAt10: 0.05, mustBeatBaseline: true },
+    );
+    expect(v.pass).toBe(false);
+    expect(v.reasons).toEqual([
+      'precision@10 0.04 is below the threshold 0.05',
+      'precision@10 0.04 does not beat the popularity baseline 0.1',
+      'precision@10 0.04 is below the production model r1 (0.3)',
+    ]);
+  });
+
+  it('lets a stage skip the baseline comparison, but never lets a worse model replace production', () => {
+    expect(gateVerdict(m(0.04, 0.1), undefined, { minPrecisionAt10: 0.01, mustBeatBaseline: false }).pass).toBe(true);
+    expect(
+      gateVerdict(m(0.04, 0.1), { ...m(0.05, 0.1), runId: 'r0' }, { minPrecisionAt10: 0.01, mustBeatBaseline: false })
+        .pass,
+    ).toBe(false);
+  });
+});
