@@ -10,6 +10,7 @@ import { ExternalMetadata } from './constructs/external-metadata';
 import { FeatureBuild } from './constructs/feature-build';
 import { FeatureStore } from './constructs/feature-store';
 import { QualityValidation } from './constructs/quality-validation';
+import { RecommendationsApi } from './constructs/recommendations-api';
 import { TrainingPipeline } from './constructs/training-pipeline';
 
 export interface RecoMartStackProps extends StackProps {
@@ -83,6 +84,12 @@ export class RecoMartStack extends Stack {
     new CfnOutput(this, 'AthenaWorkGroup', { value: catalog.workGroup.ref });
     new CfnOutput(this, 'CheckInputsFunctionName', { value: pipeline.checkInputsFunction.functionName });
     new CfnOutput(this, 'ModelRegistryTableName', { value: pipeline.modelRegistry.tableName });
+    const api = new RecommendationsApi(this, 'RecommendationsApi', {
+      recommendations: pipeline.recommendations,
+      featureTable: featureStore.table,
+      logRetentionDays: config.logRetentionDays,
+    });
+    new CfnOutput(this, 'ApiEndpoint', { value: api.api.apiEndpoint });
     new CfnOutput(this, 'RecommendationsTableName', { value: pipeline.recommendations.tableName });
     new CfnOutput(this, 'TrainingStateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
 

@@ -6,6 +6,7 @@ import { registerFeatures } from './commands/features';
 import { registerGenerate } from './commands/generate';
 import { registerLineage } from './commands/lineage';
 import { registerLocal } from './commands/local';
+import { registerRecommend } from './commands/recommend';
 import { registerRunPipeline } from './commands/run-pipeline';
 import { registerSimulateClicks } from './commands/simulate-clicks';
 import { registerTrain } from './commands/train';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerFeatures(program);
   registerTrain(program);
   registerRunPipeline(program);
+  registerRecommend(program);
   registerBench(program);
   return program;
 }

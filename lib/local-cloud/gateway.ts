@@ -124,6 +124,19 @@ export interface LocalServices {
   /** Invoke a function by name or ARN; throws when there is no such function. */
   invoke(functionRef: string, payload: unknown): Promise<InvokeResult>;
   secrets(): LocalSecrets | undefined;
+  /** An HTTP API request (`/_api/<apiId>/<path>` on the gateway). */
+  httpApi(request: {
+    apiId: string;
+    method: string;
+    path: string;
+    query: string;
+    headers: Record<string, string>;
+    body: string;
+  }): Promise<{
+    statusCode: number;
+    headers: Record<string, string>;
+    body: string;
+  }>;
 }
 
 export class Gateway {
@@ -145,6 +158,10 @@ export class Gateway {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.url?.startsWith('/_api/')) {
+      this.handleHttpApi(req, res);
+      return;
+    }
     const service = serviceOf(req);
     if (service === 'states') {
       this.handleStates(req, res);
@@ -209,6 +226,37 @@ export class Gateway {
         const type = err instanceof ApiError ? err.type : 'InternalFailure';
         reply(400, { __type: type, message: (err as Error).message });
       }
+    });
+  }
+
+  /** HTTP API requests, routed to the template's Lambda integrations. */
+  private handleHttpApi(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://local');
+      const [, , apiId = '', ...rest] = url.pathname.split('/');
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+      this.local
+        .httpApi({
+          apiId,
+          method: req.method ?? 'GET',
+          path: `/${rest.join('/')}`,
+          query: url.search.slice(1),
+          headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        })
+        .then(
+          (out) => {
+            res.writeHead(out.statusCode, out.headers);
+            res.end(out.body);
+          },
+          (err: Error) => {
+            res.writeHead(500, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ message: err.message }));
+          },
+        );
     });
   }
 

@@ -18,6 +18,7 @@ import {
   type RawS3Record,
 } from './emulators';
 import { Gateway } from './gateway';
+import { type HttpRoute, httpRoutes, serveHttpApi } from './http-api';
 import { KinesisEventSourceMapping } from './kinesis-esm';
 import { type InvokeResult, LocalFunction } from './lambda-runtime';
 import { type NotificationRule, ruleMatches, rulesFromNotificationResource, toAwsS3Record } from './s3-notifications';
@@ -39,6 +40,10 @@ const HANDLED = new Set([
   'AWS::SecretsManager::Secret',
   'AWS::Events::Rule',
   'AWS::Lambda::LayerVersion',
+  'AWS::ApiGatewayV2::Api',
+  'AWS::ApiGatewayV2::Route',
+  'AWS::ApiGatewayV2::Integration',
+  'AWS::ApiGatewayV2::Stage',
 ]);
 
 /** Resource types with no local counterpart, and why that is safe. */
@@ -122,6 +127,7 @@ export class LocalCloud {
   private rules: NotificationRule[] = [];
   private stepFunctions?: LocalStepFunctions;
   private secrets?: LocalSecrets;
+  private routes: HttpRoute[] = [];
   private schedules: { logicalId: string; name: string; arn: string; expression: string; targets: string[] }[] = [];
   metadataApi?: MockMetadataApi;
   private readonly inflight = new Set<Promise<unknown>>();
@@ -208,8 +214,10 @@ export class LocalCloud {
       stepFunctions: () => this.stepFunctions,
       invoke: async (ref, payload) => this.functionByRef(ref).invoke(payload),
       secrets: () => this.secrets,
+      httpApi: (request) => serveHttpApi(this.routes, (arn, event) => this.functionByRef(arn).invoke(event), request),
     });
     const endpoint = await this.gateway.start(this.options.port ?? 0);
+    resolver.gatewayUrl = endpoint;
     this.info = {
       endpoint,
       endpoints: { ...endpoints, states: endpoint },
@@ -231,6 +239,9 @@ export class LocalCloud {
     this.loadFunctions(resolver, assemblyDir);
     this.wireNotifications(resolver);
     this.wireSchedules(resolver);
+    this.routes = httpRoutes(resolver);
+    for (const route of this.routes)
+      this.log(`HTTP API ${endpoint}/_api/${route.apiId} ${route.routeKey} → ${route.functionArn}`);
     this.info = { ...this.info, schedules: this.schedules.map(({ arn: _arn, ...rest }) => rest) };
     if (this.metadataApi) {
       // The mock accepts exactly the key the pull function will read from its secret.

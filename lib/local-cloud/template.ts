@@ -45,6 +45,8 @@ export class TemplateResolver {
   readonly region = LOCAL_REGION;
   readonly account = LOCAL_ACCOUNT;
   private readonly names = new Map<string, string>();
+  /** The local gateway's URL (HTTP API endpoints live under it). */
+  gatewayUrl = 'http://127.0.0.1:4566';
   /** Where queue URLs point (the SQS emulator once it is up). */
   sqsEndpoint = 'http://127.0.0.1:4566';
   /** Queue URLs as the SQS emulator reported them at creation, by logical id. */
@@ -172,6 +174,8 @@ export class TemplateResolver {
         return `subnet-${hash8(logicalId)}`;
       case 'AWS::EC2::VPC':
         return `vpc-${hash8(logicalId)}`;
+      case 'AWS::ApiGatewayV2::Api':
+        return hash8(logicalId).slice(0, 10);
       default:
         return this.physicalName(logicalId);
     }
@@ -197,6 +201,11 @@ export class TemplateResolver {
         return this.ref(logicalId);
       case 'StreamArn':
         return `${this.arn(logicalId)}/stream/local`;
+      case 'ApiEndpoint':
+        // HTTP APIs are served by the local gateway under /_api/<apiId>
+        return `${this.gatewayUrl}/_api/${this.ref(logicalId)}`;
+      case 'ApiId':
+        return this.ref(logicalId);
       default:
         return `${name}.${attribute}`;
     }

@@ -7,12 +7,12 @@ import { scanSessions } from '../../../layers/feature-store/realtime-session';
 import { listKeys, summarizeZone } from '../../../layers/lake/inventory';
 import { getBytes } from '../../../layers/lake/s3-io';
 import { isManifestKey } from '../../../layers/lake/zones';
-import { recommendationsFor } from '../../../layers/publish/serving';
 import type { QualityStatus } from '../../../layers/quality/status';
 import { LocalCloud } from '../../local-cloud';
 import { Progress, positiveInt } from '../progress';
 import { writeEda } from './eda';
 import { type GeneratedFiles, generateDataset } from './generate';
+import { fetchRecommendations } from './recommend';
 import { runPipeline } from './run-pipeline';
 import { uploadToLanding } from './upload';
 
@@ -182,13 +182,13 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         const [, customer, product] = line.split(',');
         if (customer && product) bought.set(customer, [...(bought.get(customer) ?? []), product]);
       }
-      const doc = dynamoDbDocumentClient({ env });
       const users = [...bought.entries()]
         .sort((a, b) => b[1].length - a[1].length)
         .slice(0, 3)
         .map(([u]) => u);
+      progress.step(`asking the recommendations API (${info.outputs.ApiEndpoint})`);
       for (const userId of [...users, 'new-visitor']) {
-        const recs = await recommendationsFor(doc, info.outputs.RecommendationsTableName as string, userId, 5);
+        const recs = await fetchRecommendations(info.outputs.ApiEndpoint as string, userId, 5);
         const items = recs.items.map((r) => r.itemId);
         served.push({
           userId,

@@ -1,0 +1,56 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { dynamoDbDocumentClient } from '../../layers/aws/clients';
+import { getUserFeatures } from '../../layers/feature-store/online';
+import { blendRecentlyViewed } from '../../layers/publish/blend';
+import { recommendationsFor } from '../../layers/publish/serving';
+import { requireEnv } from '../../layers/util/env';
+
+const logger = new Logger({ serviceName: 'recommend-api' });
+const doc = dynamoDbDocumentClient();
+const recommendationsTable = requireEnv('RECOMMENDATIONS_TABLE');
+const featureTable = requireEnv('FEATURE_TABLE');
+
+const Params = z.object({
+  userId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'userId must be an id of letters, digits and _.:- (at most 64)'),
+  k: z.coerce
+    .number({ error: 'k must be a number' })
+    .int('k must be a whole number')
+    .min(1, 'k must be at least 1')
+    .max(100, 'k must be at most 100'),
+});
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
+
+/** GET /users/{userId}/recommendations?k=10 → the production model's top-k, blended with the live session. */
+export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const parsed = Params.safeParse({
+    userId: event.pathParameters?.userId ?? '',
+    k: event.queryStringParameters?.k ?? '10',
+  });
+  if (!parsed.success) return json(400, { message: parsed.error.issues[0]?.message ?? 'bad request' });
+  const { userId, k } = parsed.data;
+  const served = await recommendationsFor(doc, recommendationsTable, userId, k);
+  if (served.modelVersion === null) return json(503, { message: 'No model has been published yet.' });
+  const session = (await getUserFeatures(doc, featureTable, userId))['rt#session'];
+  const items = blendRecentlyViewed(
+    served.items,
+    (session?.recentlyViewed as { productId: string }[] | undefined) ?? [],
+    k,
+  );
+  logger.info('served', {
+    userId,
+    k,
+    coldStart: served.coldStart,
+    modelVersion: served.modelVersion,
+    blended: items.filter((i) => i.source === 'recently_viewed').length,
+  });
+  return json(200, { userId, modelVersion: served.modelVersion, coldStart: served.coldStart, items });
+};

@@ -1,0 +1,78 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { RecoMartFunction, retentionFor } from './lambda-function';
+
+export interface RecommendationsApiProps {
+  readonly recommendations: dynamodb.ITable;
+  readonly featureTable: dynamodb.ITable;
+  /** Steady-state requests per second, and burst. @default 100 / 200 */
+  readonly rateLimit?: number;
+  readonly burstLimit?: number;
+  /** @default 7 */
+  readonly logRetentionDays?: number;
+}
+
+/** HTTP API: `GET /users/{userId}/recommendations?k=10`, throttled, with access logs. */
+export class RecommendationsApi extends Construct {
+  public readonly api: apigw.HttpApi;
+
+  constructor(scope: Construct, id: string, props: RecommendationsApiProps) {
+    super(scope, id);
+    const fn = new RecoMartFunction(this, 'Function', {
+      functionDir: 'recommend-api',
+      environment: {
+        RECOMMENDATIONS_TABLE: props.recommendations.tableName,
+        FEATURE_TABLE: props.featureTable.tableName,
+      },
+      memorySize: 512,
+      logRetentionDays: props.logRetentionDays,
+    });
+    props.recommendations.grant(fn, 'dynamodb:GetItem');
+    props.featureTable.grant(fn, 'dynamodb:Query');
+
+    this.api = new apigw.HttpApi(this, 'Api', { description: 'RecoMart recommendations', createDefaultStage: false });
+    this.api.addRoutes({
+      path: '/users/{userId}/recommendations',
+      methods: [apigw.HttpMethod.GET],
+      integration: new HttpLambdaIntegration('Recommend', fn),
+    });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: retentionFor(props.logRetentionDays ?? 7),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    new apigw.CfnStage(this, 'DefaultStage', {
+      apiId: this.api.apiId,
+      stageName: '$default',
+      autoDeploy: true,
+      defaultRouteSettings: {
+        throttlingRateLimit: props.rateLimit ?? 100,
+        throttlingBurstLimit: props.burstLimit ?? 200,
+      },
+      accessLogSettings: {
+        destinationArn: accessLogs.logGroupArn,
+        format: JSON.stringify({
+          requestId: '$context.requestId',
+          route: '$context.routeKey',
+          status: '$context.status',
+          latencyMs: '$context.responseLatency',
+        }),
+      },
+    });
+    NagSuppressions.addResourceSuppressions(
+      this.api,
+      [
+        {
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'Served to the storefront backend; deployments exposing it publicly put a JWT or IAM authorizer in front.',
+        },
+      ],
+      true,
+    );
+  }
+}
