@@ -8,3 +8,4 @@ process.env.FEATURE_TABLE = 'test-features';
 process.env.SESSION_TTL_SECONDS = '172800';
 process.env.LEDGER_TABLE = 'test-ledger';
 process.env.CODE_VERSION = '0.0.0+test';
+process.env.RECOMMENDATIONS_TABLE = 'test-recommendations';

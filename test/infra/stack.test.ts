@@ -383,4 +383,19 @@ describe('RecoMart stack', () => {
       .filter((a) => String(a).startsWith('dynamodb:'));
     expect(ddb).toEqual(['dynamodb:PutItem']);
   });
+
+  it('serves recommendations through a throttled, logged HTTP API', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /users/{userId}/recommendations' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+    const statements = policyStatementsOf('RecommendationsApiFunction');
+    const ddb = statements
+      .flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]))
+      .filter((a) => String(a).startsWith('dynamodb:'));
+    expect(ddb.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+  });
 });

@@ -144,6 +144,26 @@ describe('pipeline slice on the cloud', () => {
     const cold = await recommendationsFor(doc, table, 'nobody-knows-me', 5);
     expect(cold).toMatchObject({ modelVersion: runId, coldStart: true });
     expect(cold.items.length).toBeGreaterThan(0);
+
+    // …and the same through the HTTP API.
+    const api = cloud.outputs.ApiEndpoint as string;
+    const known = await fetch(`${api}/users/${encodeURIComponent(user)}/recommendations?k=5`);
+    expect(known.status).toBe(200);
+    const knownBody = (await known.json()) as {
+      modelVersion: string;
+      coldStart: boolean;
+      items: { itemId: string; source: string }[];
+    };
+    expect(knownBody).toMatchObject({ modelVersion: runId, coldStart: false });
+    expect(knownBody.items.filter((i) => i.source === 'model').map((i) => i.itemId)).toEqual(
+      mine.items.map((i) => i.itemId).slice(0, knownBody.items.filter((i) => i.source === 'model').length),
+    );
+    const unknown = (await (await fetch(`${api}/users/nobody-knows-me/recommendations?k=3`)).json()) as {
+      coldStart: boolean;
+      items: unknown[];
+    };
+    expect(unknown.coldStart).toBe(true);
+    expect(unknown.items).toHaveLength(3);
   }, 180_000);
 
   it('fails the execution with a clear cause when the input is invalid', async () => {
