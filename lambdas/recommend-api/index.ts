@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
 import { getUserFeatures } from '../../layers/feature-store/online';
 import { blendRecentlyViewed } from '../../layers/publish/blend';
-import { recommendationsFor } from '../../layers/publish/serving';
+import { productionVersion, recommendationsFor } from '../../layers/publish/serving';
 import { requireEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'recommend-api' });
@@ -23,6 +23,16 @@ const Params = z.object({
     .max(100, 'k must be at most 100'),
 });
 
+/** The production pointer, cached for a few seconds: it changes once per publish, reads happen per request. */
+const POINTER_TTL_MS = 5_000;
+let pointer: { version: string | undefined; readAt: number } | undefined;
+async function currentVersion(): Promise<string | undefined> {
+  if (!pointer || Date.now() - pointer.readAt > POINTER_TTL_MS) {
+    pointer = { version: await productionVersion(doc, recommendationsTable), readAt: Date.now() };
+  }
+  return pointer.version;
+}
+
 const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
   headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
@@ -37,9 +47,14 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
   });
   if (!parsed.success) return json(400, { message: parsed.error.issues[0]?.message ?? 'bad request' });
   const { userId, k } = parsed.data;
-  const served = await recommendationsFor(doc, recommendationsTable, userId, k);
-  if (served.modelVersion === null) return json(503, { message: 'No model has been published yet.' });
-  const session = (await getUserFeatures(doc, featureTable, userId))['rt#session'];
+  const version = await currentVersion();
+  if (version === undefined) return json(503, { message: 'No model has been published yet.' });
+  // The user's list and live session are independent reads: in parallel.
+  const [served, features] = await Promise.all([
+    recommendationsFor(doc, recommendationsTable, userId, k, new Date(), version),
+    getUserFeatures(doc, featureTable, userId),
+  ]);
+  const session = features['rt#session'];
   const items = blendRecentlyViewed(
     served.items,
     (session?.recentlyViewed as { productId: string }[] | undefined) ?? [],

@@ -52,8 +52,10 @@ export async function recommendationsFor(
   userId: string,
   k: number,
   now = new Date(),
+  /** The production version when the caller already knows it (a short-lived cache). */
+  knownVersion?: string,
 ): Promise<Served> {
-  const version = await productionVersion(doc, table);
+  const version = knownVersion ?? (await productionVersion(doc, table));
   if (!version) return { userId, modelVersion: null, coldStart: true, items: [] };
   const own = await doc.send(new GetCommand({ TableName: table, Key: { pk: `user#${userId}`, sk: modelSk(version) } }));
   if (own.Item && !isExpired(own.Item, now)) {

@@ -47,7 +47,12 @@ describe('recommend-api handler', () => {
     expect(JSON.parse(String(out.body)).message).toMatch(message);
   });
 
-  it('serves the production model blended with the session, and says 503 before any model is published', async () => {
+  it('says 503 before any model is published, then serves the production model blended with the session', async () => {
+    ddb.on(GetCommand).resolves({});
+    expect((await get('u1')).statusCode).toBe(503);
+    const later = Date.now() + 6_000; // the pointer is cached for 5 s
+    jest.spyOn(Date, 'now').mockReturnValue(later);
+    ddb.reset();
     ddb.on(GetCommand, { Key: { pk: 'pointer', sk: 'production' } }).resolves({ Item: { modelVersion: 'run-1' } });
     ddb.on(GetCommand, { Key: { pk: 'user#u1', sk: 'model#run-1' } }).resolves({ Item: { items: model } });
     ddb
@@ -65,8 +70,6 @@ describe('recommend-api handler', () => {
         { itemId: 'z', score: 0, source: 'recently_viewed' },
       ],
     });
-    ddb.reset();
-    ddb.on(GetCommand).resolves({});
-    expect((await get('u1')).statusCode).toBe(503);
+    jest.restoreAllMocks();
   });
 });
