@@ -10,12 +10,26 @@ const logger = new Logger({ serviceName: 'check-inputs' });
 const s3 = s3Client();
 const bucket = requireEnv('LAKE_BUCKET');
 
+/** The execution input document (console or `recomart run-pipeline --input`), validated here first. */
 const InputSchema = z
   .object({
     runId: z
       .string()
-      .regex(/^[A-Za-z0-9_.-]{1,80}$/)
+      .regex(/^[A-Za-z0-9_.-]{1,80}$/, 'runId must be 1–80 letters, digits, dots, dashes or underscores')
       .optional(),
+    /** ALS hyper-parameters for this run (the container's defaults otherwise). */
+    params: z
+      .strictObject({
+        implicit: z.boolean().optional(),
+        rank: z.number().int().min(1).max(256).optional(),
+        iterations: z.number().int().min(1).max(100).optional(),
+        lambda: z.number().positive().optional(),
+        alpha: z.number().positive().optional(),
+        seed: z.number().int().min(0).optional(),
+      })
+      .optional(),
+    /** Gate thresholds can only be tightened per run, never loosened below the stage's. */
+    minPrecisionAt10: z.number().min(0).max(1).optional(),
   })
   .loose();
 
@@ -30,7 +44,10 @@ export class InvalidInputError extends Error {
 export const handler = async (event: unknown) => {
   const input = InputSchema.safeParse(event ?? {});
   if (!input.success) {
-    throw new InvalidInputError(`Run input is invalid: ${input.error.issues[0]?.message ?? 'unknown problem'}`);
+    const issue = input.error.issues[0];
+    throw new InvalidInputError(
+      `Run input is invalid at ${issue?.path.join('.') || 'the root'}: ${issue?.message ?? 'unknown problem'}`,
+    );
   }
   const runId = input.data.runId ?? `run-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
   const manifests = await rawManifestsByDataset(s3, bucket);
@@ -60,7 +77,15 @@ export const handler = async (event: unknown) => {
     );
   }
   logger.info('inputs found', { runId, datasets, blocked: blocked.length });
-  return { runId, bucket, datasets, blocked };
+  return {
+    runId,
+    bucket,
+    datasets,
+    blocked,
+    // Strings, so the later steps can pass them on as container overrides and Lambda input unchanged.
+    alsParams: JSON.stringify(input.data.params ?? {}),
+    minPrecisionAt10: input.data.minPrecisionAt10 ?? 0,
+  };
 };
 
 /** The quality status of a version, when it says "not usable" for these exact bytes. */

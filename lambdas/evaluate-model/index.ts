@@ -10,16 +10,18 @@ const logger = new Logger({ serviceName: 'evaluate-model' });
 const doc = dynamoDbDocumentClient();
 const registryTable = requireEnv('MODEL_REGISTRY_TABLE');
 const recommendationsTable = requireEnv('RECOMMENDATIONS_TABLE');
-const gate = {
+const stageGate = {
   minPrecisionAt10: Number(requireEnv('GATE_MIN_PRECISION_AT_10')),
   mustBeatBaseline: requireEnv('GATE_MUST_BEAT_BASELINE') === 'true',
 };
 
-const Input = z.object({ runId: z.string().min(1) }).loose();
+const Input = z.object({ runId: z.string().min(1), minPrecisionAt10: z.number().min(0).max(1).optional() }).loose();
 
 /** The quality gate: does the run's model meet the thresholds and beat the production model? */
 export const handler = async (event: unknown) => {
-  const { runId } = Input.parse(event);
+  const { runId, minPrecisionAt10 } = Input.parse(event);
+  // A run may tighten the stage's threshold, never loosen it.
+  const gate = { ...stageGate, minPrecisionAt10: Math.max(stageGate.minPrecisionAt10, minPrecisionAt10 ?? 0) };
   const get = async (id: string) =>
     (
       await doc.send(

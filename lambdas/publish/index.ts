@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
 import { publishModel } from '../../layers/publish/publish';
-import { requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
+import { codeVersionFromEnv, requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'publish' });
 const Input = z.object({ runId: z.string().min(1), bucket: z.string().min(1) }).loose();
@@ -19,6 +19,7 @@ export const handler = async (event: unknown) => {
     runId,
     topN: requirePositiveIntEnv('TOP_N'),
     ttlDays: requirePositiveIntEnv('RECOMMENDATIONS_TTL_DAYS'),
+    codeVersion: codeVersionFromEnv(),
     log: (message, details) => logger.info(message, details ?? {}),
   });
 };

@@ -13,6 +13,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import { loadModel, recommendFor } from '../als/artifacts';
 import { batchWriteItems } from '../feature-store/online';
 import { listKeys } from '../lake/inventory';
+import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { modelSk, productionVersion, switchPointer } from './serving';
 
 export interface PublishOptions {
@@ -24,6 +25,7 @@ export interface PublishOptions {
   readonly runId: string;
   readonly topN: number;
   readonly ttlDays: number;
+  readonly codeVersion: string;
   readonly log?: (message: string, details?: Record<string, unknown>) => void;
 }
 
@@ -131,6 +133,22 @@ export async function publishModel(opts: PublishOptions) {
         }),
       );
     }
+    await writeRunEvent(
+      s3,
+      bucket,
+      runEvent({
+        job: 'publish',
+        codeVersion: opts.codeVersion,
+        inputs: [
+          { namespace: `s3://${bucket}`, name: `models/${runId}/model.bin` },
+          { namespace: `s3://${bucket}`, name: data.key },
+        ],
+        outputs: [
+          { namespace: `dynamodb://${opts.recommendationsTable}`, name: `model#${runId}`, records: items.length },
+        ],
+        details: { runId, previous: previous ?? null },
+      }),
+    );
     log('published', { runId, users: model.userIndex.size, coldLists: cold.size, written: written.written, previous });
     return { runId, users: model.userIndex.size, coldLists: cold.size, previous: previous ?? null };
   } finally {

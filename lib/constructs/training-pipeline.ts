@@ -128,11 +128,33 @@ export class TrainingPipeline extends Construct {
       backoffRate: 2,
       jitterStrategy: sfn.JitterType.FULL,
     };
-    const failed = new sfn.Fail(this, 'PipelineFailed', {
+    const pipelineFailed = new sfn.Fail(this, 'PipelineFailed', {
       comment: 'A step failed; its error and cause are in $.error.',
       errorPath: '$.error.Error',
       causePath: '$.error.Cause',
     });
+    const recordFailureFn = new RecoMartFunction(this, 'RecordFailureFunction', {
+      functionDir: 'record-failure',
+      environment: { MODEL_REGISTRY_TABLE: this.modelRegistry.tableName },
+      logRetentionDays: props.logRetentionDays,
+    });
+    this.modelRegistry.grant(recordFailureFn, 'dynamodb:UpdateItem');
+    // Every step's Catch comes here: the run is recorded as FAILED with its cause, then the execution fails.
+    const failed = new tasks.LambdaInvoke(this, 'RecordFailure', {
+      lambdaFunction: recordFailureFn,
+      payload: sfn.TaskInput.fromObject({ 'executionName.$': '$$.Execution.Name', 'error.$': '$.error' }),
+      resultPath: sfn.JsonPath.DISCARD,
+      retryOnServiceExceptions: false,
+    });
+    failed.addRetry({
+      errors: ['States.ALL'],
+      interval: Duration.seconds(1),
+      maxAttempts: 2,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    failed.addCatch(pipelineFailed, { resultPath: '$.recordError' });
+    failed.next(pipelineFailed);
 
     const checkInputs = new tasks.LambdaInvoke(this, 'CheckInputs', {
       lambdaFunction: checkInputsFn,
@@ -189,6 +211,7 @@ export class TrainingPipeline extends Construct {
             { name: 'LAKE_BUCKET', value: sfn.JsonPath.stringAt('$.bucket') },
             { name: 'RUN_ID', value: sfn.JsonPath.stringAt('$.runId') },
             { name: 'FEATURE_VERSION', value: sfn.JsonPath.stringAt('$.features.version') },
+            { name: 'ALS_PARAMS', value: sfn.JsonPath.stringAt('$.alsParams') },
           ],
         },
       ],
@@ -223,12 +246,13 @@ export class TrainingPipeline extends Construct {
     });
     props.lakeBucket.grantRead(publishFn, 'models/*');
     props.lakeBucket.grantRead(publishFn, 'features/*');
+    props.lakeBucket.grantPut(publishFn, 'lineage/publish/*');
     this.modelRegistry.grant(publishFn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     this.recommendations.grant(publishFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
 
     const evaluateModel = new tasks.LambdaInvoke(this, 'EvaluateModel', {
       lambdaFunction: evaluateFn,
-      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.runId' }),
+      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.runId', 'minPrecisionAt10.$': '$.minPrecisionAt10' }),
       resultSelector: {
         'pass.$': '$.Payload.pass',
         'cause.$': '$.Payload.cause',

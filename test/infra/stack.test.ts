@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -184,14 +186,22 @@ describe('RecoMart stack', () => {
       ['TrainModel', 'arn:aws:states:::ecs:runTask.sync'],
       ['EvaluateModel', 'arn:aws:states:::lambda:invoke'],
       ['Publish', 'arn:aws:states:::lambda:invoke'],
+      ['RecordFailure', 'arn:aws:states:::lambda:invoke'],
     ]);
     expect(definition.States.PassesGate?.Type).toBe('Choice');
     expect(definition.States.ModelRejected?.Type).toBe('Fail');
-    for (const [, task] of tasks) {
+    for (const [name, task] of tasks) {
       expect(task.Retry?.[0]?.JitterStrategy).toBe('FULL');
-      expect(task.Catch?.[0]?.Next).toBe('PipelineFailed');
+      // every step fails into RecordFailure (which records the run, then fails the execution)
+      expect(task.Catch?.[0]?.Next).toBe(name === 'RecordFailure' ? 'PipelineFailed' : 'RecordFailure');
     }
     expect(definition.States.PipelineFailed?.Type).toBe('Fail');
+
+    // Golden file: any change to the definition shows up in review (UPDATE_GOLDEN=1 rewrites it).
+    const golden = path.join(__dirname, '..', 'golden', 'training-pipeline.asl.json');
+    const current = `${JSON.stringify(definition, null, 2)}\n`;
+    if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(golden, current);
+    expect(current).toBe(fs.readFileSync(golden, 'utf8'));
   });
 
   it('runs the task on Fargate ARM64 with CPU and memory from the stage config', () => {

@@ -7,7 +7,7 @@ import { simulateClickstream } from '../../layers/clickstream/simulate';
 import { auditManifest, listKeys } from '../../layers/lake/inventory';
 import { getBytes } from '../../layers/lake/s3-io';
 import { isManifestKey } from '../../layers/lake/zones';
-import { recommendationsFor } from '../../layers/publish/serving';
+import { productionVersion, recommendationsFor } from '../../layers/publish/serving';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 import { accountFor } from '../helpers/lake-accounting';
@@ -165,6 +165,56 @@ describe('pipeline slice on the cloud', () => {
     expect(unknown.coldStart).toBe(true);
     expect(unknown.items).toHaveLength(3);
   }, 180_000);
+
+  it('keeps serving the production model when a new one fails the gate, and records failed runs with their cause', async () => {
+    const sfn = sfnClient({ env: cloud.env });
+    const doc = dynamoDbDocumentClient({ env: cloud.env });
+    const table = cloud.outputs.RecommendationsTableName as string;
+    const before = await productionVersion(doc, table);
+    expect(before).toBeDefined(); // the previous test published one
+
+    const finish = async (input: Record<string, unknown>) => {
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: cloud.outputs.TrainingStateMachineArn,
+          name: String(input.runId),
+          input: JSON.stringify(input),
+        }),
+      );
+      return eventually(
+        async () => {
+          const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+          return out.status === 'RUNNING' ? undefined : out;
+        },
+        150_000,
+        'the execution to finish',
+        500,
+      );
+    };
+    // A run that tightens the gate beyond what any model reaches is rejected, and nothing is published.
+    const strict = `it-strict-${Date.now()}`;
+    const rejected = await finish({ runId: strict, minPrecisionAt10: 0.99 });
+    expect(rejected.status).toBe('FAILED');
+    expect(rejected.error).toBe('ModelRejected');
+    expect(rejected.cause).toMatch(/precision@10 .* is below the threshold 0.99/);
+    expect(await productionVersion(doc, table)).toBe(before);
+    const registry = cloud.outputs.ModelRegistryTableName as string;
+    const strictRecord = await doc.send(new GetCommand({ TableName: registry, Key: { pk: 'model#als', sk: strict } }));
+    expect(strictRecord.Item).toMatchObject({ status: 'REJECTED', gate: { pass: false } });
+
+    // A run with parameters out of range fails at its first step; the failure path records it.
+    const bad = `it-badparams-${Date.now()}`;
+    const failedRun = await finish({ runId: bad, params: { rank: 0 } });
+    expect(failedRun).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(failedRun.cause).toMatch(/params.rank/);
+    const failedRecord = await doc.send(new GetCommand({ TableName: registry, Key: { pk: 'model#als', sk: bad } }));
+    expect(failedRecord.Item).toMatchObject({
+      status: 'FAILED',
+      error: 'InvalidInputError',
+      cause: expect.stringMatching(/params.rank/),
+    });
+    expect(await productionVersion(doc, table)).toBe(before);
+  }, 300_000);
 
   it('fails the execution with a clear cause when the input is invalid', async () => {
     const sfn = sfnClient({ env: cloud.env });

@@ -1,0 +1,43 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { dynamoDbDocumentClient } from '../../layers/aws/clients';
+import { requireEnv } from '../../layers/util/env';
+
+const logger = new Logger({ serviceName: 'record-failure' });
+const doc = dynamoDbDocumentClient();
+const registryTable = requireEnv('MODEL_REGISTRY_TABLE');
+
+const Input = z.object({
+  executionName: z.string().min(1),
+  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose().optional(),
+});
+
+/** The pipeline's failure path: the run is recorded as FAILED in the model registry with its cause. */
+export const handler = async (event: unknown) => {
+  const { executionName, error } = Input.parse(event);
+  let cause = error?.Cause ?? '';
+  try {
+    // Lambda and ECS errors arrive as JSON documents; keep their message.
+    const parsed = JSON.parse(cause) as { errorMessage?: string; StoppedReason?: string };
+    cause = parsed.errorMessage ?? parsed.StoppedReason ?? cause;
+  } catch {
+    // a plain-text cause
+  }
+  await doc.send(
+    new UpdateCommand({
+      TableName: registryTable,
+      Key: { pk: 'model#als', sk: executionName },
+      UpdateExpression: 'SET #s = :s, failedAt = :t, #e = :e, cause = :c',
+      ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+      ExpressionAttributeValues: {
+        ':s': 'FAILED',
+        ':t': new Date().toISOString(),
+        ':e': error?.Error ?? 'Unknown',
+        ':c': cause.slice(0, 2000),
+      },
+    }),
+  );
+  logger.error('pipeline run failed', { executionName, error: error?.Error, cause });
+  return { recorded: true };
+};
