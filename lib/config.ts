@@ -32,6 +32,8 @@ export const StageConfigSchema = z.object({
     cpu: z.number().int(),
     memoryMiB: z.number().int(),
   }),
+  /** When the training pipeline runs on its own (EventBridge schedule expression). */
+  pipelineSchedule: z.string().regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge rate(...) or cron(...) expression'),
   /** The quality gate a new model must pass before it is published. */
   gate: z.object({
     /** Minimum precision@10 on the held-out split. */
@@ -83,6 +85,7 @@ const DEFAULTS: Record<Stage, StageConfig> = {
     training: { cpu: 1024, memoryMiB: 4096 },
     features: { ttlDays: 14, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 8 } },
     gate: { minPrecisionAt10: 0.01, mustBeatBaseline: false, topN: 20 },
+    pipelineSchedule: 'cron(0 5 * * ? *)',
     metadata: {
       baseUrl: 'https://metadata.example.com/api',
       schedule: 'cron(0 3 * * ? *)',
@@ -107,6 +110,7 @@ const DEFAULTS: Record<Stage, StageConfig> = {
     training: { cpu: 4096, memoryMiB: 16_384 },
     features: { ttlDays: 14, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 8 } },
     gate: { minPrecisionAt10: 0.05, mustBeatBaseline: true, topN: 20 },
+    pipelineSchedule: 'cron(0 4 * * ? *)',
     metadata: {
       baseUrl: 'https://metadata.example.com/api',
       schedule: 'cron(0 3 * * ? *)',

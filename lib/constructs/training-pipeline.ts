@@ -3,6 +3,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -20,6 +22,8 @@ export interface TrainingPipelineProps {
   readonly featuresFunction: lambda.IFunction;
   /** @default false */
   readonly retainData?: boolean;
+  /** EventBridge schedule expression of the daily run. */
+  readonly schedule: string;
   /** The quality gate and how many recommendations to publish per user. */
   readonly gate: { readonly minPrecisionAt10: number; readonly mustBeatBaseline: boolean; readonly topN: number };
   /** Fargate task CPU units. @default 1024 */
@@ -289,6 +293,17 @@ export class TrainingPipeline extends Construct {
       timeout: Duration.hours(2),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+
+    new events.Rule(this, 'DailyRun', {
+      description: 'Run the training pipeline (features, ALS, gate, publish) on its schedule.',
+      schedule: events.Schedule.expression(props.schedule),
+      targets: [
+        new targets.SfnStateMachine(this.stateMachine, {
+          input: events.RuleTargetInput.fromObject({ trigger: 'schedule' }),
+          retryAttempts: 2,
+        }),
+      ],
     });
 
     this.failedAlarm = new cloudwatch.Alarm(this, 'FailedAlarm', {

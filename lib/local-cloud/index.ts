@@ -128,7 +128,14 @@ export class LocalCloud {
   private stepFunctions?: LocalStepFunctions;
   private secrets?: LocalSecrets;
   private routes: HttpRoute[] = [];
-  private schedules: { logicalId: string; name: string; arn: string; expression: string; targets: string[] }[] = [];
+  private schedules: {
+    logicalId: string;
+    name: string;
+    arn: string;
+    expression: string;
+    targets: string[];
+    input?: unknown;
+  }[] = [];
   metadataApi?: MockMetadataApi;
   private readonly inflight = new Set<Promise<unknown>>();
   private clients?: { s3: S3Client; kinesis: KinesisClient; sqs: SQSClient };
@@ -565,14 +572,19 @@ export class LocalCloud {
     for (const [id, r] of resolver.resourcesOfType('AWS::Events::Rule')) {
       const props = resolver.resolve(r.Properties ?? {}) as {
         ScheduleExpression?: string;
-        Targets?: { Arn: string }[];
+        Targets?: { Arn: string; Input?: string }[];
       };
       if (!props.ScheduleExpression) {
         throw new Error(`EventBridge rule ${id} matches an event pattern; the local cloud only runs schedules.`);
       }
       const targets = (props.Targets ?? []).map((t) => t.Arn);
-      for (const arn of targets) this.functionByRef(arn); // fail now if a target is not a local function
+      for (const arn of targets) {
+        // fail now if a target is neither a local function nor a state machine of the template
+        if (!arn.startsWith('arn:aws:states:')) this.functionByRef(arn);
+      }
+      const input = props.Targets?.find((t) => t.Input)?.Input;
       this.schedules.push({
+        ...(input ? { input: JSON.parse(input) as unknown } : {}),
         logicalId: id,
         name: resolver.physicalName(id),
         arn: resolver.arn(id),
@@ -590,7 +602,12 @@ export class LocalCloud {
    */
   async fireSchedule(ref: string): Promise<InvokeResult[]> {
     const schedule = this.schedules.find(
-      (s) => s.logicalId === ref || s.name === ref || s.targets.some((t) => this.functionByRef(t).spec.name === ref),
+      (s) =>
+        s.logicalId === ref ||
+        s.name === ref ||
+        s.targets.some(
+          (t) => t === ref || (!t.startsWith('arn:aws:states:') && this.functionByRef(t).spec.name === ref),
+        ),
     );
     if (!schedule)
       throw new Error(`No schedule ${ref}; schedules: ${this.schedules.map((s) => s.logicalId).join(', ')}`);
@@ -605,7 +622,14 @@ export class LocalCloud {
       resources: [schedule.arn],
       detail: {},
     };
-    return Promise.all(schedule.targets.map((t) => this.functionByRef(t).invoke(event)));
+    return Promise.all(
+      schedule.targets.map(async (t): Promise<InvokeResult> => {
+        if (!t.startsWith('arn:aws:states:')) return this.functionByRef(t).invoke(event);
+        // A state machine target starts an execution with the rule's input (EventBridge passes it as is).
+        const execution = this.stepFunctions?.start(t, schedule.input ?? event);
+        return { ok: true, payload: { executionArn: execution?.executionArn } };
+      }),
+    );
   }
 
   async settle(timeoutMs = 60_000): Promise<void> {

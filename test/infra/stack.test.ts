@@ -408,4 +408,16 @@ describe('RecoMart stack', () => {
       .filter((a) => String(a).startsWith('dynamodb:'));
     expect(ddb.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
   });
+
+  it('runs the training pipeline daily on the stage schedule', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 5 * * ? *)',
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: Match.stringLikeRegexp('TrainingPipelineStateMachine') },
+          Input: '{"trigger":"schedule"}',
+        }),
+      ],
+    });
+  });
 });
