@@ -99,6 +99,29 @@ function rateOutcome(e: Evaluator, mostly: number) {
   return { passed: rate >= mostly, observed: Number(rate.toFixed(6)), threshold: `≥ ${mostly} of rows` };
 }
 
+/** A row-level check of one column's present values: missing values pass (completeness reports them). */
+function valueCheck(
+  spec: CheckSpec,
+  column: string,
+  mostly: number,
+  test: (value: unknown) => string | undefined,
+): Evaluator {
+  return {
+    spec,
+    evaluated: 0,
+    failures: 0,
+    examples: [],
+    rowLevel: true,
+    row: (row) => {
+      const v = row[column];
+      return missing(v) ? undefined : test(v);
+    },
+    finish() {
+      return rateOutcome(this, mostly);
+    },
+  };
+}
+
 function evaluatorFor(spec: CheckSpec, ctx: RunContext): Evaluator {
   const mostly = spec.mostly ?? 1;
   const base = { spec, evaluated: 0, failures: 0, examples: [] as Example[] };
@@ -186,70 +209,30 @@ function evaluatorFor(spec: CheckSpec, ctx: RunContext): Evaluator {
       };
     }
     case 'range':
-      return {
-        ...base,
-        rowLevel: true,
-        row: (row) => {
-          const raw = row[spec.column];
-          if (missing(raw)) return undefined;
-          const n = typeof raw === 'number' ? raw : Number(text(raw).trim());
-          if (!Number.isFinite(n)) return `${spec.column} "${text(raw)}" is not a number`;
-          if (spec.integer && !Number.isInteger(n)) return `${spec.column} ${n} is not a whole number`;
-          if (spec.min !== undefined && n < spec.min) return `${spec.column} ${n} is below ${spec.min}`;
-          if (spec.max !== undefined && n > spec.max) return `${spec.column} ${n} is above ${spec.max}`;
-          return undefined;
-        },
-        finish() {
-          return rateOutcome(this, mostly);
-        },
-      };
+      return valueCheck(spec, spec.column, mostly, (raw) => {
+        const n = typeof raw === 'number' ? raw : Number(text(raw).trim());
+        if (!Number.isFinite(n)) return `${spec.column} "${text(raw)}" is not a number`;
+        if (spec.integer && !Number.isInteger(n)) return `${spec.column} ${n} is not a whole number`;
+        if (spec.min !== undefined && n < spec.min) return `${spec.column} ${n} is below ${spec.min}`;
+        if (spec.max !== undefined && n > spec.max) return `${spec.column} ${n} is above ${spec.max}`;
+        return undefined;
+      });
     case 'set': {
       const allowed = new Set(spec.values);
-      return {
-        ...base,
-        rowLevel: true,
-        row: (row) => {
-          const v = row[spec.column];
-          if (missing(v)) return undefined;
-          return allowed.has(text(v))
-            ? undefined
-            : `${spec.column} "${text(v)}" is not one of ${spec.values.join(', ')}`;
-        },
-        finish() {
-          return rateOutcome(this, mostly);
-        },
-      };
+      return valueCheck(spec, spec.column, mostly, (v) =>
+        allowed.has(text(v)) ? undefined : `${spec.column} "${text(v)}" is not one of ${spec.values.join(', ')}`,
+      );
     }
     case 'pattern':
-      return {
-        ...base,
-        rowLevel: true,
-        row: (row) => {
-          const v = row[spec.column];
-          if (missing(v)) return undefined;
-          return spec.pattern.test(text(v))
-            ? undefined
-            : `${spec.column} "${text(v).slice(0, 60)}" is not ${spec.patternName}`;
-        },
-        finish() {
-          return rateOutcome(this, mostly);
-        },
-      };
+      return valueCheck(spec, spec.column, mostly, (v) =>
+        spec.pattern.test(text(v)) ? undefined : `${spec.column} "${text(v).slice(0, 60)}" is not ${spec.patternName}`,
+      );
     case 'timestamp':
-      return {
-        ...base,
-        rowLevel: true,
-        row: (row) => {
-          const v = row[spec.column];
-          if (missing(v)) return undefined;
-          return Number.isFinite(spec.parse(text(v)))
-            ? undefined
-            : `${spec.column} "${text(v).slice(0, 40)}" is not a valid timestamp`;
-        },
-        finish() {
-          return rateOutcome(this, mostly);
-        },
-      };
+      return valueCheck(spec, spec.column, mostly, (v) =>
+        Number.isFinite(spec.parse(text(v)))
+          ? undefined
+          : `${spec.column} "${text(v).slice(0, 40)}" is not a valid timestamp`,
+      );
     case 'referential': {
       const keys = ctx.references?.[spec.reference];
       return {
