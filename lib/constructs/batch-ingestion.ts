@@ -8,6 +8,9 @@ import { Construct } from 'constructs';
 import { RecoMartFunction } from './lambda-function';
 import { recomartTable } from './table';
 
+/** Old-space heap cap of the transactions function (its bench child runs with the same flag). */
+export const TRANSACTIONS_HEAP_MIB = 192;
+
 export interface BatchIngestionProps {
   readonly lakeBucket: s3.Bucket;
   /** Key prefix whose CSV drops trigger transactions ingestion. @default 'landing/transactions/' */
@@ -43,7 +46,12 @@ export class BatchIngestion extends Construct {
     const bucket = props.lakeBucket;
     const tx = new RecoMartFunction(this, 'TransactionsFunction', {
       functionDir: 'transactions-ingest',
-      environment: { LAKE_BUCKET: bucket.bucketName, LEDGER_TABLE: this.ledger.tableName },
+      environment: {
+        LAKE_BUCKET: bucket.bucketName,
+        LEDGER_TABLE: this.ledger.tableName,
+        // A bounded heap makes V8 collect early: peak memory stays ~100 MiB on a 1M-row file.
+        NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${TRANSACTIONS_HEAP_MIB}`,
+      },
       memorySize: 512,
       timeout: Duration.minutes(10),
       ephemeralStorageMiB: 4096,

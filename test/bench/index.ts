@@ -23,6 +23,7 @@ import { SyntheticDataset } from '../../layers/synthetic/dataset';
 import { parseTransactionTime } from '../../layers/transactions/schema';
 import { Rng, zipfSampler } from '../../layers/util/random';
 import { writeLines } from '../../lib/cli/commands/generate';
+import { TRANSACTIONS_HEAP_MIB } from '../../lib/constructs/batch-ingestion';
 import { LocalCloud } from '../../lib/local-cloud';
 
 export type BenchLine = Record<string, unknown> & { benchmark: string };
@@ -154,7 +155,9 @@ async function transactionsIngest(): Promise<BenchLine> {
       peakRssMiB: number;
     }[] = [];
     for (let i = 0; i < 3; i++) {
-      runs.push(JSON.parse(execFileSync(process.execPath, [bundle, csv], { encoding: 'utf8' })));
+      // the same heap cap the transactions function runs with (lib/constructs/batch-ingestion.ts)
+      const args = [`--max-old-space-size=${TRANSACTIONS_HEAP_MIB}`, bundle, csv];
+      runs.push(JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })));
     }
     const first = runs[0] as (typeof runs)[number];
     const seconds = median(runs.map((r) => r.seconds));
