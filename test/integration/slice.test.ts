@@ -105,7 +105,11 @@ describe('pipeline slice on the cloud', () => {
       150_000,
       'the execution to finish',
     );
-    expect(done.status).toBe('SUCCEEDED');
+    expect({ status: done.status, error: done.error, cause: done.cause }).toEqual({
+      status: 'SUCCEEDED',
+      error: undefined,
+      cause: undefined,
+    });
     expect(JSON.parse(done.output ?? '{}').audit.exitCode).toBe(0);
     const report = JSON.parse(Buffer.from(await getBytes(s3, bucket, `reports/audit/${runId}.json`)).toString());
     expect(report.failures).toEqual([]);
