@@ -10,8 +10,6 @@ import type { EdaResult } from './eda';
 import type { ChartData } from './profile';
 import type { ValidationResult } from './validate';
 
-export { barChartSvg };
-
 const esc = (s: unknown) =>
   String(s ?? '').replace(
     /[&<>"']/g,

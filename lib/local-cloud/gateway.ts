@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { LoopbackServer } from '../loopback-server';
 import type { EmulatorEndpoints } from './emulators';
+import type { HttpRequest, HttpResponse } from './http-api';
 import type { InvokeResult } from './lambda-runtime';
 import { type LocalSecrets, SecretsApiError } from './secrets';
 import type { Execution, LocalStepFunctions } from './step-functions';
@@ -118,6 +119,13 @@ export function stepFunctionsApi(sfn: LocalStepFunctions, action: string, body: 
  * One endpoint for every service, like LocalStack's :4566: requests are routed by the service in
  * their SigV4 credential scope. Headers (Host included) pass through unchanged, so signatures stay valid.
  */
+/** The whole request body, then `then` (the local APIs all answer after reading it). */
+function readBody(req: http.IncomingMessage, then: (body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => then(Buffer.concat(chunks)));
+}
+
 export interface LocalServices {
   /** The Step Functions runner, once it is up. */
   stepFunctions(): LocalStepFunctions | undefined;
@@ -125,18 +133,7 @@ export interface LocalServices {
   invoke(functionRef: string, payload: unknown): Promise<InvokeResult>;
   secrets(): LocalSecrets | undefined;
   /** An HTTP API request (`/_api/<apiId>/<path>` on the gateway). */
-  httpApi(request: {
-    apiId: string;
-    method: string;
-    path: string;
-    query: string;
-    headers: Record<string, string>;
-    body: string;
-  }): Promise<{
-    statusCode: number;
-    headers: Record<string, string>;
-    body: string;
-  }>;
+  httpApi(request: HttpRequest): Promise<HttpResponse>;
 }
 
 export class Gateway {
@@ -172,7 +169,7 @@ export class Gateway {
       return;
     }
     if (service === 'secretsmanager') {
-      this.handleJsonApi(req, res, 'secretsmanager.', (action, body) => {
+      this.handleJsonApi(req, res, 'secretsmanager.', '1.1', (action, body) => {
         const secrets = this.local.secrets();
         if (!secrets) throw new SecretsApiError('ServiceUnavailable', 'Secrets Manager is not up yet');
         return secrets.api(action, body);
@@ -207,33 +204,16 @@ export class Gateway {
   }
 
   private handleStates(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const action = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
-      const reply = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify(body));
-      };
+    this.handleJsonApi(req, res, 'AWSStepFunctions.', '1.0', (action, body) => {
       const sfn = this.local.stepFunctions();
-      if (!sfn) return reply(400, { __type: 'UnknownOperationException', message: 'Step Functions is not up yet' });
-      try {
-        const body = chunks.length
-          ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
-          : {};
-        reply(200, stepFunctionsApi(sfn, action, body));
-      } catch (err) {
-        const type = err instanceof ApiError ? err.type : 'InternalFailure';
-        reply(400, { __type: type, message: (err as Error).message });
-      }
+      if (!sfn) throw new ApiError('UnknownOperationException', 'Step Functions is not up yet');
+      return stepFunctionsApi(sfn, action, body);
     });
   }
 
   /** HTTP API requests, routed to the template's Lambda integrations. */
   private handleHttpApi(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    readBody(req, (raw) => {
       const url = new URL(req.url ?? '/', 'http://local');
       const [, , apiId = '', ...rest] = url.pathname.split('/');
       const headers: Record<string, string> = {};
@@ -245,7 +225,7 @@ export class Gateway {
           path: `/${rest.join('/')}`,
           query: url.search.slice(1),
           headers,
-          body: Buffer.concat(chunks).toString('utf8'),
+          body: raw.toString('utf8'),
         })
         .then(
           (out) => {
@@ -260,28 +240,25 @@ export class Gateway {
     });
   }
 
-  /** An AWS JSON 1.1 API (X-Amz-Target `<prefix><Action>`) answered by `handler`. */
+  /** An AWS JSON API (X-Amz-Target `<prefix><Action>`) answered by `handler`; its errors carry their `type`. */
   private handleJsonApi(
     req: http.IncomingMessage,
     res: http.ServerResponse,
     prefix: string,
+    version: '1.0' | '1.1',
     handler: (action: string, body: Record<string, unknown>) => unknown,
   ): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    readBody(req, (raw) => {
       const action = String(req.headers['x-amz-target'] ?? '').replace(prefix, '');
       const reply = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.writeHead(status, { 'content-type': `application/x-amz-json-${version}` });
         res.end(JSON.stringify(body));
       };
       try {
-        const body = chunks.length
-          ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
-          : {};
+        const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
         reply(200, handler(action, body));
       } catch (err) {
-        const type = err instanceof SecretsApiError ? err.type : 'InternalFailure';
+        const type = err instanceof ApiError || err instanceof SecretsApiError ? err.type : 'InternalFailure';
         reply(400, { __type: type, message: (err as Error).message });
       }
     });
@@ -289,9 +266,7 @@ export class Gateway {
 
   /** Lambda `Invoke` (RequestResponse, Event, DryRun) on the local functions, in the REST shape the SDK expects. */
   private handleLambda(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    readBody(req, (raw) => {
       const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(body === undefined ? '' : JSON.stringify(body));
@@ -305,7 +280,7 @@ export class Gateway {
       const name = decodeURIComponent(match[1]);
       let payload: unknown = {};
       try {
-        payload = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+        payload = raw.length ? JSON.parse(raw.toString('utf8')) : {};
       } catch {
         return fail(400, 'InvalidRequestContentException', 'Could not parse request body into json');
       }

@@ -42,6 +42,15 @@ export function httpRoutes(resolver: TemplateResolver): HttpRoute[] {
   return routes;
 }
 
+export interface HttpRequest {
+  readonly apiId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
 export interface HttpResponse {
   readonly statusCode: number;
   readonly headers: Record<string, string>;
@@ -52,14 +61,7 @@ export interface HttpResponse {
 export async function serveHttpApi(
   routes: readonly HttpRoute[],
   invoke: (functionArn: string, event: unknown) => Promise<InvokeResult>,
-  request: {
-    apiId: string;
-    method: string;
-    path: string;
-    query: string;
-    headers: Record<string, string>;
-    body: string;
-  },
+  request: HttpRequest,
 ): Promise<HttpResponse> {
   for (const route of routes) {
     if (route.apiId !== request.apiId || (route.method !== 'ANY' && route.method !== request.method)) continue;
