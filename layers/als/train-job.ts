@@ -6,13 +6,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
-import type { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { listKeys } from '../lake/inventory';
-import { getBytes } from '../lake/s3-io';
+import { getBytes, getStream } from '../lake/s3-io';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
+import { jsonLines } from '../util/lines';
 import { type AlsParams, DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAlsOnAllCores } from './als';
 import { writeModel } from './artifacts';
 import { evaluate, randomSplit } from './evaluate';
@@ -54,10 +53,8 @@ export async function runTrainingJob(opts: TrainJobOptions) {
 
   // Interactions → ratings: explicit uses the mean rating (rated pairs only), implicit the confidence.
   const builder = new RatingsBuilder();
-  const body = (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: registry.data.key }))).Body as Readable;
-  for await (const line of readline.createInterface({ input: body, crlfDelay: Number.POSITIVE_INFINITY })) {
-    if (line === '') continue;
-    const x = JSON.parse(line) as { userId: string; itemId: string; rating: number | null; confidence: number };
+  type Interaction = { userId: string; itemId: string; rating: number | null; confidence: number };
+  for await (const x of jsonLines<Interaction>(await getStream(s3, bucket, registry.data.key))) {
     const value = implicit ? x.confidence : x.rating;
     if (value !== null && value > 0) builder.add(x.userId, x.itemId, value);
   }

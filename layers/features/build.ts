@@ -6,21 +6,21 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parse } from 'csv-parse';
 import { parseClickEvent } from '../clickstream/schema';
 import { batchWriteItems, featureItem } from '../feature-store/online';
 import { listKeys } from '../lake/inventory';
 import { buildManifest } from '../lake/manifest';
-import { getManifest, putJson, uploadFileWithManifest } from '../lake/s3-io';
+import { getManifest, getStream, putJson, uploadFileWithManifest } from '../lake/s3-io';
 import { PartitionSpool } from '../lake/spool';
 import { isManifestKey } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { readStatus } from '../quality/status';
 import { parseTransactionTime } from '../transactions/schema';
+import { nonEmptyLines } from '../util/lines';
 import { DEFAULT_WEIGHTS, FeatureBuilder, type ImplicitWeights, type ItemContext } from './builders';
 
 export const FEATURE_SETS = { users: 'user_features', items: 'item_features', interactions: 'interactions' } as const;
@@ -109,12 +109,12 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
   const items = new Map<string, ItemContext>();
   const context = (id: string) => items.get(id) ?? {};
   if (catalog) {
-    for await (const row of csvRows(await body(s3, bucket, catalog.key))) {
+    for await (const row of csvRows(await getStream(s3, bucket, catalog.key))) {
       if (row.product_id) items.set(row.product_id, { ...context(row.product_id), category: row.category });
     }
   }
   if (metadata) {
-    for await (const row of csvRows(await body(s3, bucket, metadata.key))) {
+    for await (const row of csvRows(await getStream(s3, bucket, metadata.key))) {
       if (!row.product_id) continue;
       items.set(row.product_id, {
         ...context(row.product_id),
@@ -130,7 +130,7 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
   const builder = new FeatureBuilder(items, opts.weights ?? DEFAULT_WEIGHTS, now);
   let unusableRows = 0;
   for (const ref of transactions) {
-    for await (const row of csvRows(await body(s3, bucket, ref.key))) {
+    for await (const row of csvRows(await getStream(s3, bucket, ref.key))) {
       const epochMs = parseTransactionTime(row.timestamp ?? '');
       const quantity = Number(row.quantity);
       const unitPrice = Number(row.unit_price);
@@ -157,12 +157,7 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
     }
   }
   for (const ref of clickstream) {
-    const lines = readline.createInterface({
-      input: await body(s3, bucket, ref.key),
-      crlfDelay: Number.POSITIVE_INFINITY,
-    });
-    for await (const line of lines) {
-      if (line === '') continue;
+    for await (const line of nonEmptyLines(await getStream(s3, bucket, ref.key))) {
       const parsed = parseClickEvent(Buffer.from(line, 'utf8'));
       if (parsed.ok) builder.addEvent(parsed.event);
       else unusableRows++;
@@ -265,11 +260,6 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
     lineageKey,
     seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
   };
-}
-
-async function body(s3: S3Client, bucket: string, key: string): Promise<Readable> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return out.Body as Readable;
 }
 
 /** Rows of a CSV with a header, as column → value. */

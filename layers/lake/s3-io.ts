@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -47,6 +48,13 @@ export async function getBytes(s3: S3Client, bucket: string, key: string): Promi
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!out.Body) throw new Error(`s3://${bucket}/${key} has no body`);
   return out.Body.transformToByteArray();
+}
+
+/** An object's body as a Node stream (read it to the end or destroy it). */
+export async function getStream(s3: S3Client, bucket: string, key: string): Promise<Readable> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!out.Body) throw new Error(`s3://${bucket}/${key} has no body`);
+  return out.Body as Readable;
 }
 
 export async function getManifest(s3: S3Client, bucket: string, manifestKey: string): Promise<Manifest> {

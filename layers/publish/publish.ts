@@ -6,14 +6,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
-import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadModel, recommendFor } from '../als/artifacts';
 import { batchWriteItems } from '../feature-store/online';
 import { listKeys } from '../lake/inventory';
+import { getStream } from '../lake/s3-io';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
+import { jsonLines } from '../util/lines';
 import { modelSk, productionVersion, switchPointer } from './serving';
 
 export interface PublishOptions {
@@ -27,15 +27,6 @@ export interface PublishOptions {
   readonly ttlDays: number;
   readonly codeVersion: string;
   readonly log?: (message: string, details?: Record<string, unknown>) => void;
-}
-
-async function body(s3: S3Client, bucket: string, key: string): Promise<Readable> {
-  return (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable;
-}
-
-async function* jsonLines<T>(input: Readable): AsyncGenerator<T> {
-  for await (const line of readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }))
-    if (line) yield JSON.parse(line) as T;
 }
 
 export async function publishModel(opts: PublishOptions) {
@@ -63,7 +54,7 @@ export async function publishModel(opts: PublishOptions) {
 
     // What each user already has (interactions of the training version) is not recommended again.
     const seen = new Map<string, Set<string>>();
-    for await (const x of jsonLines<{ userId: string; itemId: string }>(await body(s3, bucket, data.key))) {
+    for await (const x of jsonLines<{ userId: string; itemId: string }>(await getStream(s3, bucket, data.key))) {
       const set = seen.get(x.userId) ?? new Set<string>();
       set.add(x.itemId);
       seen.set(x.userId, set);
@@ -87,7 +78,7 @@ export async function publishModel(opts: PublishOptions) {
     const itemFeaturesKey = data.key.replace('features/interactions/', 'features/item_features/');
     const popular: { itemId: string; category: string | null; popularity: number }[] = [];
     for await (const f of jsonLines<{ itemId: string; category: string | null; popularity: number }>(
-      await body(s3, bucket, itemFeaturesKey),
+      await getStream(s3, bucket, itemFeaturesKey),
     ))
       popular.push(f);
     popular.sort((a, b) => b.popularity - a.popularity || a.itemId.localeCompare(b.itemId));

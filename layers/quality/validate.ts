@@ -1,6 +1,6 @@
-import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import { nonEmptyLines } from '../util/lines';
 import { type CheckResult, type Row, type RunContext, SuiteRun, UNREADABLE } from './checks';
 import { type Profile, Profiler } from './profile';
 import type { DatasetSuite, QualityDataset } from './suites';
@@ -115,9 +115,7 @@ async function readCsv(
 }
 
 async function readJsonLines(input: Readable, onRow: (row: Row) => void): Promise<void> {
-  const lines = readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
+  for await (const line of nonEmptyLines(input)) {
     let value: unknown;
     try {
       value = JSON.parse(line);
