@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { getModel, setModelStatus } from '../../layers/als/registry';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
 import { gateVerdict, type ModelMetrics } from '../../layers/publish/gate';
 import { productionVersion } from '../../layers/publish/serving';
@@ -22,12 +22,7 @@ export const handler = async (event: unknown) => {
   const { runId, minPrecisionAt10 } = Input.parse(event);
   // A run may tighten the stage's threshold, never loosen it.
   const gate = { ...stageGate, minPrecisionAt10: Math.max(stageGate.minPrecisionAt10, minPrecisionAt10 ?? 0) };
-  const get = async (id: string) =>
-    (
-      await doc.send(
-        new GetCommand({ TableName: registryTable, Key: { pk: 'model#als', sk: id }, ConsistentRead: true }),
-      )
-    ).Item;
+  const get = (id: string) => getModel(doc, registryTable, id);
   const candidate = await get(runId);
   if (!candidate) throw new Error(`Model ${runId} is not in the registry: did training finish?`);
   const productionId = await productionVersion(doc, recommendationsTable);
@@ -37,18 +32,9 @@ export const handler = async (event: unknown) => {
     production ? { ...(production.metrics as ModelMetrics), runId: productionId as string } : undefined,
     gate,
   );
-  await doc.send(
-    new UpdateCommand({
-      TableName: registryTable,
-      Key: { pk: 'model#als', sk: runId },
-      UpdateExpression: 'SET #s = :s, gate = :g',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: {
-        ':s': verdict.pass ? 'GATE_PASSED' : 'REJECTED',
-        ':g': { ...verdict, thresholds: gate, production: productionId ?? null },
-      },
-    }),
-  );
+  await setModelStatus(doc, registryTable, runId, verdict.pass ? 'GATE_PASSED' : 'REJECTED', {
+    gate: { ...verdict, thresholds: gate, production: productionId ?? null },
+  });
   logger.info('gate', { runId, ...verdict, production: productionId });
   return { ...verdict, production: productionId ?? null, cause: verdict.reasons.join('; ') || 'passed' };
 };

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { setModelStatus } from '../../layers/als/registry';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
 import { requireEnv } from '../../layers/util/env';
 
@@ -24,20 +24,11 @@ export const handler = async (event: unknown) => {
   } catch {
     // a plain-text cause
   }
-  await doc.send(
-    new UpdateCommand({
-      TableName: registryTable,
-      Key: { pk: 'model#als', sk: executionName },
-      UpdateExpression: 'SET #s = :s, failedAt = :t, #e = :e, cause = :c',
-      ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
-      ExpressionAttributeValues: {
-        ':s': 'FAILED',
-        ':t': new Date().toISOString(),
-        ':e': error?.Error ?? 'Unknown',
-        ':c': cause.slice(0, 2000),
-      },
-    }),
-  );
+  await setModelStatus(doc, registryTable, executionName, 'FAILED', {
+    failedAt: new Date().toISOString(),
+    error: error?.Error ?? 'Unknown',
+    cause: cause.slice(0, 2000),
+  });
   logger.error('pipeline run failed', { executionName, error: error?.Error, cause });
   return { recorded: true };
 };

@@ -16,6 +16,7 @@ import { type AlsParams, DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAlsOnAllCores 
 import { writeModel } from './artifacts';
 import { evaluate, randomSplit } from './evaluate';
 import { RatingsBuilder } from './ratings';
+import { modelKey } from './registry';
 import { modelCard, summarize } from './report';
 
 export interface TrainJobOptions {
@@ -92,8 +93,7 @@ export async function runTrainingJob(opts: TrainJobOptions) {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const record = {
-    pk: 'model#als',
-    sk: opts.runId,
+    ...modelKey(opts.runId),
     runId: opts.runId,
     status: 'TRAINED',
     createdAt: new Date().toISOString(),

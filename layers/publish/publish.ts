@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadModel, recommendFor } from '../als/artifacts';
+import { getModel, setModelStatus } from '../als/registry';
 import { batchWriteItems } from '../feature-store/online';
 import { listKeys } from '../lake/inventory';
 import { getStream } from '../lake/s3-io';
@@ -32,11 +33,7 @@ export interface PublishOptions {
 export async function publishModel(opts: PublishOptions) {
   const { s3, doc, bucket, runId } = opts;
   const log = opts.log ?? (() => undefined);
-  const record = (
-    await doc.send(
-      new GetCommand({ TableName: opts.registryTable, Key: { pk: 'model#als', sk: runId }, ConsistentRead: true }),
-    )
-  ).Item;
+  const record = await getModel(doc, opts.registryTable, runId);
   if (!record) throw new Error(`Model ${runId} is not in the registry.`);
   const data = record.data as { key: string; version: string };
 
@@ -104,26 +101,11 @@ export async function publishModel(opts: PublishOptions) {
     const previous = await productionVersion(doc, opts.recommendationsTable);
     const written = await batchWriteItems(doc, opts.recommendationsTable, items, { concurrency: 8 });
     await switchPointer(doc, opts.recommendationsTable, runId, previous);
-    await doc.send(
-      new UpdateCommand({
-        TableName: opts.registryTable,
-        Key: { pk: 'model#als', sk: runId },
-        UpdateExpression: 'SET #s = :s, publishedAt = :t, previousProduction = :p',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': 'PRODUCTION', ':t': generatedAt, ':p': previous ?? null },
-      }),
-    );
-    if (previous) {
-      await doc.send(
-        new UpdateCommand({
-          TableName: opts.registryTable,
-          Key: { pk: 'model#als', sk: previous },
-          UpdateExpression: 'SET #s = :s, retiredAt = :t',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': 'RETIRED', ':t': generatedAt },
-        }),
-      );
-    }
+    await setModelStatus(doc, opts.registryTable, runId, 'PRODUCTION', {
+      publishedAt: generatedAt,
+      previousProduction: previous ?? null,
+    });
+    if (previous) await setModelStatus(doc, opts.registryTable, previous, 'RETIRED', { retiredAt: generatedAt });
     await writeRunEvent(
       s3,
       bucket,
