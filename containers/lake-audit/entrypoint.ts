@@ -1,7 +1,8 @@
 /**
  * Lake audit task: re-reads every data object under a prefix and checks it against its manifest
  * (MD5, size, record count), then writes `reports/audit/<runId>.json`. Exit code 0 when every
- * object matches, 1 when any does not, 2 on bad configuration. Runs as an ECS Fargate task in the
+ * object matches, 1 when any does not, 2 on bad configuration. A version that a re-upload retired
+ * after the listing is reported as superseded, not as a failure. Runs as an ECS Fargate task in the
  * pipeline and as a child process on the local cloud (same entrypoint, same environment contract).
  */
 import { s3Client } from '../../layers/aws/clients';
@@ -29,12 +30,15 @@ async function main(): Promise<number> {
       : { manifestKey: manifestKeys[i] ?? '', dataKey: '', records: 0, ok: false, problems: [String(r.reason)] },
   );
   const failures = entries.filter((e) => !e.ok);
+  // Versions a re-upload retired between the listing and the read: gone on purpose, not corrupt.
+  const superseded = entries.filter((e) => e.superseded).map((e) => e.manifestKey);
   const report = {
     runId,
     prefix,
     auditedAt: new Date().toISOString(),
-    objects: entries.length,
+    objects: entries.length - superseded.length,
     records: entries.reduce((sum, e) => sum + e.records, 0),
+    superseded,
     failures,
   };
   await putJson(s3, bucket, `reports/audit/${runId}.json`, report);

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { s3Client } from '../../layers/aws/clients';
 import { rawManifestsByDataset } from '../../layers/lake/inventory';
-import { getManifest } from '../../layers/lake/s3-io';
+import { getListedManifest } from '../../layers/lake/listed';
 import { readStatus } from '../../layers/quality/status';
 import { requireEnv } from '../../layers/util/env';
 
@@ -58,15 +58,17 @@ export const handler = async (event: unknown) => {
   const blocked: { dataKey: string; failedCritical: string[]; report: string }[] = [];
   const datasets: Record<string, { manifests: number; blocked: number }> = {};
   for (const [name, keys] of manifests) {
+    let usable = 0;
     let blockedHere = 0;
     for (const manifestKey of keys) {
       const verdict = await blockedVersion(manifestKey);
+      if (verdict === 'superseded') continue; // retired by a re-upload since the listing
       if (verdict) {
         blocked.push(verdict);
         blockedHere++;
-      }
+      } else usable++;
     }
-    datasets[name] = { manifests: keys.length - blockedHere, blocked: blockedHere };
+    datasets[name] = { manifests: usable, blocked: blockedHere };
   }
   for (const b of blocked) {
     logger.warn('dataset version blocked for training by failed quality checks', b);
@@ -91,8 +93,9 @@ export const handler = async (event: unknown) => {
 /** The quality status of a version, when it says "not usable" for these exact bytes. */
 async function blockedVersion(
   manifestKey: string,
-): Promise<{ dataKey: string; failedCritical: string[]; report: string } | undefined> {
-  const manifest = await getManifest(s3, bucket, manifestKey);
+): Promise<{ dataKey: string; failedCritical: string[]; report: string } | 'superseded' | undefined> {
+  const manifest = await getListedManifest(s3, bucket, manifestKey);
+  if (!manifest) return 'superseded';
   const status = await readStatus(s3, bucket, manifest.dataKey);
   if (!status) return undefined; // not validated (yet): not blocked
   if (status.usable || status.md5 !== manifest.md5) return undefined;

@@ -6,8 +6,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { s3Client } from '../../layers/aws/clients';
+import { getListedManifest, readListed } from '../../layers/lake/listed';
 import { buildManifest } from '../../layers/lake/manifest';
-import { getManifest, putJson, putWithManifest } from '../../layers/lake/s3-io';
+import { putJson, putWithManifest } from '../../layers/lake/s3-io';
 import { PartitionSpool } from '../../layers/lake/spool';
 import { decodeS3EventKey, isManifestKey } from '../../layers/lake/zones';
 import { runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
@@ -43,7 +44,12 @@ export const handler = async (event: S3Event): Promise<void> => {
 };
 
 async function validateObject(manifestKey: string): Promise<void> {
-  const manifest = await getManifest(s3, bucket, manifestKey);
+  // A version a newer re-upload retired before its validation ran has nothing left to validate.
+  const manifest = await getListedManifest(s3, bucket, manifestKey);
+  if (!manifest) {
+    logger.info('version retired before validation: nothing to validate', { manifestKey });
+    return;
+  }
   const dataset = manifest.dataset as QualityDataset;
   if (!QUALITY_DATASETS.includes(dataset)) {
     logger.info('no quality suite for this dataset', { dataset, manifestKey });
@@ -65,7 +71,13 @@ async function validateObject(manifestKey: string): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'validate-'));
   const spool = new PartitionSpool(workDir);
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: manifest.dataKey }));
+    const object = await readListed(s3, bucket, manifest.dataKey, (Key) =>
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key })),
+    );
+    if (!object) {
+      logger.info('version retired while validation started: nothing to validate', { manifestKey });
+      return;
+    }
     const result = await validateStream(object.Body as Readable, suite, {
       source: `s3://${bucket}/${manifest.dataKey}`,
       references,

@@ -13,8 +13,9 @@ import { parse } from 'csv-parse';
 import { parseClickEvent } from '../clickstream/schema';
 import { batchWriteItems, featureItem } from '../feature-store/online';
 import { listKeys } from '../lake/inventory';
+import { getListedManifest, readListed, SUPERSEDED } from '../lake/listed';
 import { buildManifest } from '../lake/manifest';
-import { getManifest, getStream, putJson, uploadFileWithManifest } from '../lake/s3-io';
+import { getStream, putJson, uploadFileWithManifest } from '../lake/s3-io';
 import { PartitionSpool } from '../lake/spool';
 import { isManifestKey } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
@@ -74,13 +75,17 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
   const { s3, bucket } = opts;
 
   // 1. Which raw versions may be used: those whose quality status says usable for the same bytes.
-  const used: SourceRef[] = [];
+  // A version a re-upload retires while the build runs is skipped as superseded (see lake/listed).
   const skipped: { key: string; reason: string }[] = [];
   const usable = async (prefix: string): Promise<SourceRef[]> => {
     const out: SourceRef[] = [];
     for await (const manifestKey of listKeys(s3, bucket, prefix)) {
       if (!isManifestKey(manifestKey)) continue;
-      const manifest = await getManifest(s3, bucket, manifestKey);
+      const manifest = await getListedManifest(s3, bucket, manifestKey);
+      if (!manifest) {
+        skipped.push({ key: manifestKey, reason: SUPERSEDED });
+        continue;
+      }
       const status = await readStatus(s3, bucket, manifest.dataKey);
       if (!status) skipped.push({ key: manifest.dataKey, reason: 'not validated yet' });
       else if (status.md5 !== manifest.md5)
@@ -96,7 +101,16 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
   const newest = (refs: SourceRef[]) => [...refs].sort((a, b) => a.key.localeCompare(b.key)).at(-1);
   const catalog = newest((await usable('raw/master/catalog/dt=')).filter((r) => r.key.endsWith('/catalog.csv')));
   const metadata = newest(await usable('raw/external_metadata/'));
-  used.push(...transactions, ...clickstream, ...(catalog ? [catalog] : []), ...(metadata ? [metadata] : []));
+  const superseded = new Set<string>();
+  const open = async (ref: SourceRef): Promise<Readable | undefined> => {
+    const stream = await readListed(s3, bucket, ref.key, (key) => getStream(s3, bucket, key));
+    if (!stream) {
+      superseded.add(ref.key);
+      skipped.push({ key: ref.key, reason: SUPERSEDED });
+      log('source superseded while the build ran', { key: ref.key });
+    }
+    return stream;
+  };
   log('feature sources', {
     transactions: transactions.length,
     clickstream: clickstream.length,
@@ -108,13 +122,15 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
   // 2. Item context from the catalog and the external metadata.
   const items = new Map<string, ItemContext>();
   const context = (id: string) => items.get(id) ?? {};
-  if (catalog) {
-    for await (const row of csvRows(await getStream(s3, bucket, catalog.key))) {
+  const catalogStream = catalog && (await open(catalog));
+  if (catalogStream) {
+    for await (const row of csvRows(catalogStream)) {
       if (row.product_id) items.set(row.product_id, { ...context(row.product_id), category: row.category });
     }
   }
-  if (metadata) {
-    for await (const row of csvRows(await getStream(s3, bucket, metadata.key))) {
+  const metadataStream = metadata && (await open(metadata));
+  if (metadataStream) {
+    for await (const row of csvRows(metadataStream)) {
       if (!row.product_id) continue;
       items.set(row.product_id, {
         ...context(row.product_id),
@@ -130,7 +146,9 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
   const builder = new FeatureBuilder(items, opts.weights ?? DEFAULT_WEIGHTS, now);
   let unusableRows = 0;
   for (const ref of transactions) {
-    for await (const row of csvRows(await getStream(s3, bucket, ref.key))) {
+    const stream = await open(ref);
+    if (!stream) continue;
+    for await (const row of csvRows(stream)) {
       const epochMs = parseTransactionTime(row.timestamp ?? '');
       const quantity = Number(row.quantity);
       const unitPrice = Number(row.unit_price);
@@ -157,12 +175,18 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
     }
   }
   for (const ref of clickstream) {
-    for await (const line of nonEmptyLines(await getStream(s3, bucket, ref.key))) {
+    const stream = await open(ref);
+    if (!stream) continue;
+    for await (const line of nonEmptyLines(stream)) {
       const parsed = parseClickEvent(Buffer.from(line, 'utf8'));
       if (parsed.ok) builder.addEvent(parsed.event);
       else unusableRows++;
     }
   }
+
+  const used = [...transactions, ...clickstream, ...(catalog ? [catalog] : []), ...(metadata ? [metadata] : [])].filter(
+    (ref) => !superseded.has(ref.key),
+  );
 
   // 4. Offline store (JSON Lines per feature set) and the registry; online store for users and items.
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'features-'));

@@ -1,6 +1,7 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { getListedManifest, readListed } from './listed';
 import { countCsvRows, countLines, type Manifest, verifyManifest } from './manifest';
-import { getBytes, getManifest } from './s3-io';
+import { getBytes } from './s3-io';
 import { isManifestKey } from './zones';
 
 /** Every key under a prefix, following pagination. */
@@ -37,6 +38,8 @@ export interface AuditEntry {
   readonly dataKey: string;
   readonly records: number;
   readonly ok: boolean;
+  /** Retired by a newer version between the listing and the read: not audited, not a failure. */
+  readonly superseded?: true;
   readonly problems: string[];
 }
 
@@ -45,21 +48,34 @@ export function recordCounter(manifest: Manifest): (body: Uint8Array) => number 
   return manifest.contentType === 'text/csv' ? countCsvRows : countLines;
 }
 
-/** Re-read one data object and check it against its manifest (MD5, size, record count). */
+/**
+ * Re-read one listed data object and check it against its manifest (MD5, size, record count). A
+ * version retired after the listing comes back as superseded, not as a failure (see ./listed).
+ */
 export async function auditManifest(s3: S3Client, bucket: string, manifestKey: string): Promise<AuditEntry> {
-  let manifest: Manifest;
+  const superseded = (dataKey: string): AuditEntry => ({
+    manifestKey,
+    dataKey,
+    records: 0,
+    ok: true,
+    superseded: true,
+    problems: [],
+  });
+  let manifest: Manifest | undefined;
   try {
-    manifest = await getManifest(s3, bucket, manifestKey);
+    manifest = await getListedManifest(s3, bucket, manifestKey);
   } catch (err) {
     return { manifestKey, dataKey: '', records: 0, ok: false, problems: [`unreadable manifest: ${String(err)}`] };
   }
-  let body: Uint8Array;
+  if (!manifest) return superseded('');
+  let body: Uint8Array | undefined;
   try {
-    body = await getBytes(s3, bucket, manifest.dataKey);
+    body = await readListed(s3, bucket, manifest.dataKey, (key) => getBytes(s3, bucket, key));
   } catch (err) {
     const problem = `data object unreadable: ${(err as Error).name ?? String(err)}`;
     return { manifestKey, dataKey: manifest.dataKey, records: manifest.records, ok: false, problems: [problem] };
   }
+  if (!body) return superseded(manifest.dataKey);
   const check = verifyManifest(manifest, body, recordCounter(manifest));
   return { manifestKey, dataKey: manifest.dataKey, records: manifest.records, ...check };
 }
@@ -71,14 +87,15 @@ export interface ZoneSummary {
   readonly records: number;
 }
 
-/** Sum the manifests under a zone prefix (`raw/`, `quarantine/`) by dataset. */
+/** Sum the manifests under a zone prefix (`raw/`, `quarantine/`) by dataset; versions retired meanwhile do not count. */
 export async function summarizeZone(s3: S3Client, bucket: string, prefix: string): Promise<ZoneSummary> {
   const datasets: Record<string, { files: number; records: number }> = {};
   let files = 0;
   let records = 0;
   for await (const key of listKeys(s3, bucket, prefix)) {
     if (!isManifestKey(key)) continue;
-    const manifest = await getManifest(s3, bucket, key);
+    const manifest = await getListedManifest(s3, bucket, key);
+    if (!manifest) continue;
     const name = datasetOfKey(key);
     const entry = datasets[name] ?? { files: 0, records: 0 };
     entry.files++;

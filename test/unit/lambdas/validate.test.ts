@@ -87,6 +87,14 @@ describe('validate handler', () => {
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
+  it('does nothing for a version a re-upload retired before its validation ran', async () => {
+    s3.on(GetObjectCommand, { Key: 'raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json' }).rejects(
+      new NoSuchKey({ message: 'no', $metadata: {} }),
+    );
+    await handler(event('raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json'));
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
   it('ignores the latest/ copy of master data (its dated snapshot is validated)', async () => {
     await handler(event('raw/master/catalog/latest/_catalog.csv.manifest.json'));
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);

@@ -1,0 +1,215 @@
+import { Readable } from 'node:stream';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { buildFeatures } from '../../../layers/features/build';
+import { auditManifest } from '../../../layers/lake/inventory';
+import { LostDataError, readListed, SUPERSEDED } from '../../../layers/lake/listed';
+import { buildManifest } from '../../../layers/lake/manifest';
+import { deleteWithManifest, getBytes } from '../../../layers/lake/s3-io';
+import { manifestKeyFor } from '../../../layers/lake/zones';
+import { qualityStatusKey } from '../../../layers/quality/status';
+
+/**
+ * A re-upload retires the previous version's raw objects (manifest, then data) while a reader that
+ * listed the lake before is still reading. These tests retire a version at each point of a reader's
+ * work, on an in-memory bucket, and check that the version is skipped as superseded, never read as
+ * lost data, and that real data loss (data gone, manifest still there) stays an error.
+ */
+const BUCKET = 'lake';
+const s3 = mockClient(S3Client);
+const ddb = mockClient(DynamoDBDocumentClient);
+const client = new S3Client({ region: 'us-east-1' });
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+
+/** The bucket, and hooks that run after a command (to retire a version at an exact moment). */
+let objects: Map<string, Buffer>;
+let after: ((command: string, key: string) => Promise<void>) | undefined;
+
+function installBucket(): void {
+  objects = new Map();
+  after = undefined;
+  const hook = async (command: string, key: string) => {
+    const fn = after;
+    if (fn) await fn(command, key);
+  };
+  s3.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: string | Uint8Array }) => {
+    objects.set(input.Key, Buffer.from(input.Body));
+    return {};
+  });
+  s3.on(DeleteObjectCommand).callsFake(async (input: { Key: string }) => {
+    objects.delete(input.Key);
+    return {};
+  });
+  s3.on(HeadObjectCommand).callsFake(async (input: { Key: string }) => {
+    if (!objects.has(input.Key)) throw new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
+    return { ContentLength: objects.get(input.Key)?.length };
+  });
+  s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
+    const body = objects.get(input.Key);
+    if (!body) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
+    await hook('GetObject', input.Key);
+    const stream = Readable.from([body]) as Readable & { transformToByteArray: () => Promise<Uint8Array> };
+    stream.transformToByteArray = async () => new Uint8Array(body);
+    return { Body: stream };
+  });
+  s3.on(ListObjectsV2Command).callsFake(async (input: { Prefix: string }) => {
+    const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix)).sort();
+    await hook('ListObjectsV2', input.Prefix);
+    return { Contents: keys.map((Key) => ({ Key })), IsTruncated: false };
+  });
+  ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+}
+
+const HEADER = 'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp';
+
+/** A validated (usable) raw transactions version for one day. */
+function landDay(day: string, rows: string[]): string {
+  const dataKey = `raw/transactions/dt=${day}/ingested_orders.csv`;
+  const body = Buffer.from([HEADER, ...rows].join('\n'));
+  const manifest = buildManifest({
+    dataset: 'transactions',
+    dataKey,
+    contentType: 'text/csv',
+    body,
+    records: rows.length,
+    schemaVersion: '1',
+  });
+  objects.set(dataKey, body);
+  objects.set(manifestKeyFor(dataKey), Buffer.from(JSON.stringify(manifest)));
+  objects.set(
+    qualityStatusKey(dataKey),
+    Buffer.from(
+      JSON.stringify({ dataKey, md5: manifest.md5, dataset: 'transactions', usable: true, failedCritical: [] }),
+    ),
+  );
+  return dataKey;
+}
+
+const build = () =>
+  buildFeatures({
+    s3: client,
+    doc,
+    bucket: BUCKET,
+    tableName: 'features',
+    ttlDays: 30,
+    codeVersion: 'test',
+    now: new Date('2026-11-21T00:00:00Z'),
+  });
+
+beforeEach(installBucket);
+afterEach(() => {
+  s3.reset();
+  ddb.reset();
+});
+
+describe('readListed', () => {
+  it('returns undefined when data and manifest are both gone (retired), and reads normally otherwise', async () => {
+    const kept = landDay('2026-11-19', ['t1,u1,p1,1,1.00,,2026-11-19T10:00:00Z']);
+    const retired = landDay('2026-11-20', ['t2,u1,p2,1,1.00,,2026-11-20T10:00:00Z']);
+    await deleteWithManifest(client, BUCKET, retired);
+    const read = (key: string) => getBytes(client, BUCKET, key);
+    expect(await readListed(client, BUCKET, retired, read)).toBeUndefined();
+    expect(Buffer.from((await readListed(client, BUCKET, kept, read)) ?? []).toString()).toContain('t1,u1');
+  });
+
+  it('throws LostDataError when only the data is gone: that is not a retirement', async () => {
+    const dataKey = landDay('2026-11-19', ['t1,u1,p1,1,1.00,,2026-11-19T10:00:00Z']);
+    objects.delete(dataKey);
+    const attempt = readListed(client, BUCKET, dataKey, (key) => getBytes(client, BUCKET, key));
+    await expect(attempt).rejects.toThrow(LostDataError);
+    await expect(attempt).rejects.toThrow(/is missing but its manifest .* is still there/);
+  });
+
+  it('passes other errors through', async () => {
+    const boom = Object.assign(new Error('denied'), { name: 'AccessDenied' });
+    await expect(readListed(client, BUCKET, 'raw/x.csv', () => Promise.reject(boom))).rejects.toBe(boom);
+  });
+});
+
+describe('auditManifest', () => {
+  it('reports a version retired after the listing as superseded, not as a failure', async () => {
+    const dataKey = landDay('2026-11-19', ['t1,u1,p1,1,1.00,,2026-11-19T10:00:00Z']);
+    // Retired between reading the manifest and reading the data.
+    after = async (command, key) => {
+      if (command === 'GetObject' && key === manifestKeyFor(dataKey)) await deleteWithManifest(client, BUCKET, dataKey);
+    };
+    expect(await auditManifest(client, BUCKET, manifestKeyFor(dataKey))).toMatchObject({
+      ok: true,
+      superseded: true,
+      problems: [],
+    });
+    after = undefined;
+    // Retired before the manifest was read.
+    const other = landDay('2026-11-20', ['t2,u1,p2,1,1.00,,2026-11-20T10:00:00Z']);
+    await deleteWithManifest(client, BUCKET, other);
+    expect(await auditManifest(client, BUCKET, manifestKeyFor(other))).toMatchObject({ ok: true, superseded: true });
+  });
+
+  it('still fails a data object that is gone while its manifest stays', async () => {
+    const dataKey = landDay('2026-11-19', ['t1,u1,p1,1,1.00,,2026-11-19T10:00:00Z']);
+    objects.delete(dataKey);
+    const entry = await auditManifest(client, BUCKET, manifestKeyFor(dataKey));
+    expect(entry.ok).toBe(false);
+    expect(entry.superseded).toBeUndefined();
+    expect(entry.problems[0]).toMatch(/LostDataError/);
+  });
+});
+
+describe('buildFeatures while a re-upload retires a version', () => {
+  const day19 = ['t1,u1,p1,2,10.00,4,2026-11-19T09:00:00Z'];
+  const day20 = ['t2,u1,p2,1,5.00,,2026-11-20T09:00:00Z', 't3,u2,p2,1,5.00,,2026-11-20T10:00:00Z'];
+
+  it('skips a version retired right after the listing (its manifest is gone)', async () => {
+    landDay('2026-11-19', day19);
+    const retired = landDay('2026-11-20', day20);
+    after = async (command, prefix) => {
+      if (command === 'ListObjectsV2' && prefix === 'raw/transactions/') {
+        after = undefined;
+        await deleteWithManifest(client, BUCKET, retired);
+      }
+    };
+    const summary = await build();
+    expect(summary.transactions).toBe(1);
+    expect(summary.sources.skipped).toContainEqual({ key: manifestKeyFor(retired), reason: SUPERSEDED });
+  });
+
+  it('skips a version retired after its manifest and status were read, and leaves it out of the registry', async () => {
+    const kept = landDay('2026-11-19', day19);
+    const retired = landDay('2026-11-20', day20);
+    after = async (command, key) => {
+      if (command === 'GetObject' && key === qualityStatusKey(retired)) {
+        after = undefined;
+        await deleteWithManifest(client, BUCKET, retired);
+      }
+    };
+    const summary = await build();
+    expect(summary.transactions).toBe(1);
+    expect(summary.users).toBe(1);
+    expect(summary.sources).toEqual({ used: 1, skipped: [{ key: retired, reason: SUPERSEDED }] });
+    const registry = JSON.parse(objects.get(summary.registry.user_features as string)?.toString() ?? '{}');
+    expect(registry.sources.map((s: { key: string }) => s.key)).toEqual([kept]);
+  });
+
+  it('fails with LostDataError when a listed data object is gone but its manifest is not', async () => {
+    landDay('2026-11-19', day19);
+    const lost = landDay('2026-11-20', day20);
+    after = async (command, key) => {
+      if (command === 'GetObject' && key === qualityStatusKey(lost)) {
+        after = undefined;
+        objects.delete(lost);
+      }
+    };
+    await expect(build()).rejects.toThrow(LostDataError);
+  });
+});
