@@ -43,6 +43,12 @@ export const StageConfigSchema = z.object({
     /** Recommendations written per user. */
     topN: z.number().int().min(1).max(100),
   }),
+  publish: z.object({
+    /** Users per shard of the publishing Map: one Lambda invocation writes one shard. */
+    usersPerShard: z.number().int().min(1).max(1_000_000),
+    /** Shards written at once (the Map's MaxConcurrency). */
+    maxConcurrency: z.number().int().min(1).max(40),
+  }),
   features: z.object({
     /** Days batch feature items live in the online store after a build (DynamoDB TTL). */
     ttlDays: z.number().int().min(1).max(365),
@@ -85,6 +91,7 @@ const DEFAULTS: Record<Stage, StageConfig> = {
     training: { cpu: 1024, memoryMiB: 4096 },
     features: { ttlDays: 14, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 8 } },
     gate: { minPrecisionAt10: 0.01, mustBeatBaseline: false, topN: 20 },
+    publish: { usersPerShard: 200, maxConcurrency: 4 },
     pipelineSchedule: 'cron(0 5 * * ? *)',
     metadata: {
       baseUrl: 'https://metadata.example.com/api',
@@ -110,6 +117,7 @@ const DEFAULTS: Record<Stage, StageConfig> = {
     training: { cpu: 4096, memoryMiB: 16_384 },
     features: { ttlDays: 14, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 8 } },
     gate: { minPrecisionAt10: 0.05, mustBeatBaseline: true, topN: 20 },
+    publish: { usersPerShard: 20_000, maxConcurrency: 10 },
     pipelineSchedule: 'cron(0 4 * * ? *)',
     metadata: {
       baseUrl: 'https://metadata.example.com/api',

@@ -66,6 +66,7 @@ export class RecoMartStack extends Stack {
       featuresFunction: features.function,
       retainData: config.retainData,
       gate: config.gate,
+      publish: config.publish,
       schedule: config.pipelineSchedule,
       cpu: config.training.cpu,
       memoryMiB: config.training.memoryMiB,

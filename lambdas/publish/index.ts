@@ -1,25 +1,57 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
-import { publishModel } from '../../layers/publish/publish';
+import { completePublish, type PublishContext, planPublish, publishShard } from '../../layers/publish/publish';
 import { codeVersionFromEnv, requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'publish' });
-const Input = z.object({ runId: z.string().min(1), bucket: z.string().min(1) }).loose();
 
-/** Write the model's top-N per user and the cold-start lists, then switch the production pointer. */
+const Shard = z.object({ shard: z.number().int().min(0), from: z.number().int().min(0), to: z.number().int().min(0) });
+const Plan = z.object({
+  runId: z.string().min(1),
+  generatedAt: z.iso.datetime(),
+  users: z.number().int().min(0),
+  shards: z.array(Shard),
+});
+/** The three publishing steps of the state machine: PlanPublish, each PublishShard, CompletePublish. */
+const Input = z.discriminatedUnion('step', [
+  z.object({ step: z.literal('plan'), runId: z.string().min(1), bucket: z.string().min(1) }),
+  z.object({
+    step: z.literal('shard'),
+    runId: z.string().min(1),
+    bucket: z.string().min(1),
+    generatedAt: z.iso.datetime(),
+    shard: Shard,
+  }),
+  z.object({
+    step: z.literal('complete'),
+    bucket: z.string().min(1),
+    plan: Plan,
+    results: z.array(z.object({ shard: z.number().int(), users: z.number().int(), written: z.number().int() })),
+    /** The production model the gate compared against (the pointer must still name it). */
+    expected: z.string().min(1).nullable(),
+  }),
+]);
+
 export const handler = async (event: unknown) => {
-  const { runId, bucket } = Input.parse(event);
-  return publishModel({
+  const input = Input.parse(event);
+  const ctx: PublishContext = {
     s3: s3Client(),
     doc: dynamoDbDocumentClient(),
-    bucket,
+    bucket: input.bucket,
     registryTable: requireEnv('MODEL_REGISTRY_TABLE'),
     recommendationsTable: requireEnv('RECOMMENDATIONS_TABLE'),
-    runId,
     topN: requirePositiveIntEnv('TOP_N'),
     ttlDays: requirePositiveIntEnv('RECOMMENDATIONS_TTL_DAYS'),
     codeVersion: codeVersionFromEnv(),
     log: (message, details) => logger.info(message, details ?? {}),
-  });
+  };
+  switch (input.step) {
+    case 'plan':
+      return planPublish(ctx, input.runId, requirePositiveIntEnv('USERS_PER_SHARD'));
+    case 'shard':
+      return publishShard(ctx, input.runId, input.generatedAt, input.shard);
+    case 'complete':
+      return completePublish(ctx, input.plan, input.results, input.expected);
+  }
 };

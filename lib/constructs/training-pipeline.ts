@@ -26,6 +26,8 @@ export interface TrainingPipelineProps {
   readonly schedule: string;
   /** The quality gate and how many recommendations to publish per user. */
   readonly gate: { readonly minPrecisionAt10: number; readonly mustBeatBaseline: boolean; readonly topN: number };
+  /** Publishing: users per shard of the Map, and how many shards are written at once. */
+  readonly publish: { readonly usersPerShard: number; readonly maxConcurrency: number };
   /** Fargate task CPU units. @default 1024 */
   readonly cpu?: number;
   /** Fargate task memory. @default 4096 */
@@ -37,8 +39,10 @@ export interface TrainingPipelineProps {
 /**
  * The Step Functions "training-pipeline": check inputs (λ) → audit the raw zone against its manifests
  * (ECS task) → build features (λ) → train ALS (ECS task; artifacts under models/<runId>/, a record in
- * the model registry table) → done; every task retried with backoff and jitter, every failure caught to
- * a Fail state with its cause. The quality gate and publishing come with the pipeline issue.
+ * the model registry table) → evaluate against the gate (λ) → Choice → publish: plan (λ), a Map over
+ * user shards (λ per shard), complete (λ: check the shards, cold-start lists, switch the production
+ * pointer) → done. Every task is retried with backoff and jitter; every failure is caught, recorded in
+ * the registry with its cause, and ends in a Fail state (an alarm watches failed executions).
  */
 export class TrainingPipeline extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -242,7 +246,12 @@ export class TrainingPipeline extends Construct {
     this.recommendations.grant(evaluateFn, 'dynamodb:GetItem');
     const publishFn = new RecoMartFunction(this, 'PublishFunction', {
       functionDir: 'publish',
-      environment: { ...tables, TOP_N: String(props.gate.topN), RECOMMENDATIONS_TTL_DAYS: '30' },
+      environment: {
+        ...tables,
+        TOP_N: String(props.gate.topN),
+        RECOMMENDATIONS_TTL_DAYS: '30',
+        USERS_PER_SHARD: String(props.publish.usersPerShard),
+      },
       memorySize: 2048,
       timeout: Duration.minutes(15),
       ephemeralStorageMiB: 2048,
@@ -267,15 +276,64 @@ export class TrainingPipeline extends Construct {
     })
       .addRetry({ ...retry, errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] })
       .addCatch(failed, { resultPath: '$.error' });
-    const publish = new tasks.LambdaInvoke(this, 'Publish', {
+    // Publishing: plan the user shards, write them in parallel (Map), then check them all and switch the
+    // production pointer. Until that switch the previous model's recommendations stay served.
+    const planPublish = new tasks.LambdaInvoke(this, 'PlanPublish', {
       lambdaFunction: publishFn,
-      payload: sfn.TaskInput.fromObject({ 'runId.$': '$.runId', 'bucket.$': '$.bucket' }),
-      resultSelector: { 'users.$': '$.Payload.users', 'previous.$': '$.Payload.previous' },
+      payload: sfn.TaskInput.fromObject({ step: 'plan', 'runId.$': '$.runId', 'bucket.$': '$.bucket' }),
+      resultSelector: {
+        'runId.$': '$.Payload.runId',
+        'generatedAt.$': '$.Payload.generatedAt',
+        'users.$': '$.Payload.users',
+        'shards.$': '$.Payload.shards',
+      },
+      resultPath: '$.publishPlan',
+      retryOnServiceExceptions: false,
+    })
+      .addRetry({ ...retry, errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] })
+      .addCatch(failed, { resultPath: '$.error' });
+    const publishShard = new tasks.LambdaInvoke(this, 'PublishShard', {
+      lambdaFunction: publishFn,
+      resultSelector: { 'shard.$': '$.Payload.shard', 'users.$': '$.Payload.users', 'written.$': '$.Payload.written' },
+      retryOnServiceExceptions: false,
+    })
+      // A shard rewrites the same keys, so any failure of one may be retried on its own.
+      .addRetry(retry);
+    const publishShards = new sfn.Map(this, 'PublishShards', {
+      comment: 'Top-N for each shard of users, written under the new model version; not served yet.',
+      itemsPath: '$.publishPlan.shards',
+      maxConcurrency: props.publish.maxConcurrency,
+      itemSelector: {
+        step: 'shard',
+        'runId.$': '$.runId',
+        'bucket.$': '$.bucket',
+        'generatedAt.$': '$.publishPlan.generatedAt',
+        'shard.$': '$$.Map.Item.Value',
+      },
+      resultPath: '$.publishShards',
+    })
+      .itemProcessor(publishShard)
+      .addCatch(failed, { resultPath: '$.error' });
+    const completePublish = new tasks.LambdaInvoke(this, 'CompletePublish', {
+      lambdaFunction: publishFn,
+      payload: sfn.TaskInput.fromObject({
+        step: 'complete',
+        'bucket.$': '$.bucket',
+        'plan.$': '$.publishPlan',
+        'results.$': '$.publishShards',
+        'expected.$': '$.gate.production',
+      }),
+      resultSelector: {
+        'users.$': '$.Payload.users',
+        'shards.$': '$.Payload.shards',
+        'previous.$': '$.Payload.previous',
+      },
       resultPath: '$.published',
       retryOnServiceExceptions: false,
     })
       .addRetry({ ...retry, errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] })
       .addCatch(failed, { resultPath: '$.error' });
+    const publish = planPublish.next(publishShards).next(completePublish);
     const rejected = new sfn.Fail(this, 'ModelRejected', {
       comment: 'The new model did not pass the quality gate; the production model stays served.',
       error: 'ModelRejected',

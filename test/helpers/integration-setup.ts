@@ -17,7 +17,11 @@ export default async function setup(): Promise<void> {
   // The shared test lake holds a few hundred interactions from many test files, so a model's precision
   // there says nothing: the stage gate's threshold is 0 here, and the rejection path is exercised with
   // a stricter per-run threshold (test/integration/slice.test.ts); the gate itself is unit-tested.
-  const cloud = new LocalCloud({ stateDir, context: { 'recomart:config': { gate: { minPrecisionAt10: 0 } } } });
+  // Small publishing shards, so that the pipeline's Map over user shards runs several of them.
+  const cloud = new LocalCloud({
+    stateDir,
+    context: { 'recomart:config': { gate: { minPrecisionAt10: 0 }, publish: { usersPerShard: 25 } } },
+  });
   const info = await cloud.start();
   (globalThis as { __recomartCloud?: LocalCloud }).__recomartCloud = cloud;
   process.env.RECOMART_TEST_CLOUD = JSON.stringify({

@@ -185,11 +185,35 @@ describe('RecoMart stack', () => {
       ['BuildFeatures', 'arn:aws:states:::lambda:invoke'],
       ['TrainModel', 'arn:aws:states:::ecs:runTask.sync'],
       ['EvaluateModel', 'arn:aws:states:::lambda:invoke'],
-      ['Publish', 'arn:aws:states:::lambda:invoke'],
+      ['PlanPublish', 'arn:aws:states:::lambda:invoke'],
+      ['CompletePublish', 'arn:aws:states:::lambda:invoke'],
       ['RecordFailure', 'arn:aws:states:::lambda:invoke'],
     ]);
     expect(definition.States.PassesGate?.Type).toBe('Choice');
     expect(definition.States.ModelRejected?.Type).toBe('Fail');
+    // Publishing fans out over user shards: a Map between the plan and the pointer switch.
+    const map = definition.States.PublishShards as unknown as {
+      Type: string;
+      ItemsPath: string;
+      MaxConcurrency: number;
+      Next: string;
+      Catch: { Next: string }[];
+      ItemProcessor: {
+        StartAt: string;
+        States: Record<string, { Resource: string; Retry: { JitterStrategy: string }[] }>;
+      };
+    };
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.publishPlan.shards',
+      MaxConcurrency: 4,
+      Next: 'CompletePublish',
+    });
+    expect(map.Catch[0]?.Next).toBe('RecordFailure');
+    expect(map.ItemProcessor.StartAt).toBe('PublishShard');
+    expect(map.ItemProcessor.States.PublishShard?.Resource).toBe('arn:aws:states:::lambda:invoke');
+    expect(map.ItemProcessor.States.PublishShard?.Retry[0]?.JitterStrategy).toBe('FULL');
+    expect((definition.States.PlanPublish as unknown as { Next: string }).Next).toBe('PublishShards');
     for (const [name, task] of tasks) {
       expect(task.Retry?.[0]?.JitterStrategy).toBe('FULL');
       // every step fails into RecordFailure (which records the run, then fails the execution)

@@ -1,6 +1,6 @@
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient, kinesisClient, s3Client, sfnClient } from '../../layers/aws/clients';
 import { putAllRecords } from '../../layers/clickstream/producer';
 import { simulateClickstream } from '../../layers/clickstream/simulate';
@@ -134,9 +134,27 @@ describe('pipeline slice on the cloud', () => {
       artifacts: `s3://${bucket}/models/${runId}/`,
     });
 
-    // Published: the pointer names this run; a known user gets personal items (none already seen), an
-    // unknown one the cold-start list, flagged.
+    // Published shard by shard (a Map over user shards), then the pointer switched to this run: every
+    // user of the model has an item under the run's version.
     expect(output.gate.pass).toBe(true);
+    const userIds = JSON.parse(
+      Buffer.from(await getBytes(s3, bucket, `models/${runId}/user_ids.json`)).toString(),
+    ) as string[];
+    expect(output.publishPlan.users).toBe(userIds.length);
+    expect(output.publishPlan.shards.length).toBe(Math.ceil(userIds.length / 25));
+    expect(output.publishPlan.shards.length).toBeGreaterThan(1);
+    expect(output.publishShards.reduce((sum: number, r: { written: number }) => sum + r.written, 0)).toBe(
+      userIds.length,
+    );
+    expect(output.published).toMatchObject({ users: userIds.length, shards: output.publishPlan.shards.length });
+    const written = await countVersionItems(
+      dynamoDbDocumentClient({ env: cloud.env }),
+      cloud.outputs.RecommendationsTableName as string,
+      runId,
+    );
+    expect(written).toBe(userIds.length);
+
+    // A known user gets personal items (none already seen), an unknown one the cold-start list, flagged.
     const doc = dynamoDbDocumentClient({ env: cloud.env });
     const table = cloud.outputs.RecommendationsTableName as string;
     const user = String(
@@ -237,3 +255,22 @@ describe('pipeline slice on the cloud', () => {
     expect(done.cause).toMatch(/Run input is invalid/);
   });
 });
+
+/** Items of one model version written for users (not the cold-start lists), by a paginated Scan. */
+async function countVersionItems(doc: DynamoDBDocumentClient, table: string, runId: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: 'sk = :sk AND begins_with(pk, :user)',
+        ExpressionAttributeValues: { ':sk': `model#${runId}`, ':user': 'user#' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
+}

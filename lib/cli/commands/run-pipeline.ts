@@ -30,12 +30,15 @@ export async function runPipeline(
     new StartExecutionCommand({ stateMachineArn, name: runId, input: JSON.stringify({ ...input, runId }) }),
   );
   let seen = 0;
+  let last: string | undefined;
   for (;;) {
     await new Promise((r) => setTimeout(r, pollMs));
     const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
     for (const ev of (history.events ?? []).slice(seen)) {
-      if (ev.type?.endsWith('StateEntered') && ev.stateEnteredEventDetails?.name)
-        onState(ev.stateEnteredEventDetails.name);
+      const name = ev.type?.endsWith('StateEntered') ? ev.stateEnteredEventDetails?.name : undefined;
+      // A Map enters its item state once per item: say it once.
+      if (name && name !== last) onState(name);
+      if (name) last = name;
     }
     seen = history.events?.length ?? seen;
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
