@@ -2,7 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { s3Client } from '../../layers/aws/clients';
 import { rawManifestsByDataset } from '../../layers/lake/inventory';
-import { getListedManifest } from '../../layers/lake/listed';
+import { getListedManifest, objectExists } from '../../layers/lake/listed';
+import { manifestKeyFor } from '../../layers/lake/zones';
 import { readStatus } from '../../layers/quality/status';
 import { requireEnv } from '../../layers/util/env';
 
@@ -30,14 +31,39 @@ const InputSchema = z
       .optional(),
     /** Gate thresholds can only be tightened per run, never loosened below the stage's. */
     minPrecisionAt10: z.number().min(0).max(1).optional(),
+    /** Train on this existing interactions feature version instead of building features. */
+    featureVersion: z
+      .string()
+      .regex(/^\d{8}T\d{6}Z$/, 'featureVersion must look like 20261121T103000Z')
+      .optional(),
+    /** Build features from exactly these raw transactions / clickstream objects (each must have passed validation). */
+    dataKeys: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^raw\/(transactions|clickstream)\/[^*?]+$/,
+            'dataKeys must be raw/transactions/… or raw/clickstream/… keys',
+          ),
+      )
+      .min(1)
+      .max(1000)
+      .optional(),
   })
-  .loose();
+  .loose()
+  .refine((input) => !(input.featureVersion && input.dataKeys), {
+    message: 'give featureVersion (train on existing features) or dataKeys (build them from these objects), not both',
+  });
 
 export class NoInputDataError extends Error {
   override readonly name = 'NoInputDataError';
 }
 export class InvalidInputError extends Error {
   override readonly name = 'InvalidInputError';
+}
+/** A version the run was asked to use has not passed (or not been through) its quality checks. */
+export class InputBlockedError extends Error {
+  override readonly name = 'InputBlockedError';
 }
 
 /** First step of the training pipeline: validate the run input and find the raw datasets to use. */
@@ -50,6 +76,15 @@ export const handler = async (event: unknown) => {
     );
   }
   const runId = input.data.runId ?? `run-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
+  const { featureVersion, dataKeys } = input.data;
+  if (featureVersion) {
+    const registryKey = `features/_registry/interactions/v=${featureVersion}.json`;
+    if (!(await objectExists(s3, bucket, registryKey)))
+      throw new InvalidInputError(
+        `Feature version ${featureVersion} does not exist (no s3://${bucket}/${registryKey}).`,
+      );
+  }
+  if (dataKeys) await checkPinnedData(dataKeys);
   const manifests = await rawManifestsByDataset(s3, bucket);
   if (manifests.size === 0) {
     throw new NoInputDataError(`No raw datasets in s3://${bucket}/raw/: ingest data before running the pipeline.`);
@@ -87,8 +122,26 @@ export const handler = async (event: unknown) => {
     // Strings, so the later steps can pass them on as container overrides and Lambda input unchanged.
     alsParams: JSON.stringify(input.data.params ?? {}),
     minPrecisionAt10: input.data.minPrecisionAt10 ?? 0,
+    // null when not pinned: the later states read them with JSONPath, which needs them present.
+    featureVersion: featureVersion ?? null,
+    dataKeys: dataKeys ?? null,
   };
 };
+
+/** Every pinned raw object must be in the lake and have passed its critical quality checks, as it is now. */
+async function checkPinnedData(dataKeys: readonly string[]): Promise<void> {
+  for (const dataKey of dataKeys) {
+    const manifest = await getListedManifest(s3, bucket, manifestKeyFor(dataKey));
+    if (!manifest) throw new InvalidInputError(`${dataKey} is not in s3://${bucket}/ (no manifest next to it).`);
+    const status = await readStatus(s3, bucket, dataKey);
+    if (!status || status.md5 !== manifest.md5)
+      throw new InputBlockedError(`${dataKey} has not been validated yet (in its current version); retry when it is.`);
+    if (!status.usable)
+      throw new InputBlockedError(
+        `${dataKey} failed its critical quality checks (${status.failedCritical.join(', ') || status.unusable}); see ${status.report}.`,
+      );
+  }
+}
 
 /** The quality status of a version, when it says "not usable" for these exact bytes. */
 async function blockedVersion(

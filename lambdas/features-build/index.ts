@@ -23,6 +23,8 @@ const InputSchema = z
         purchase: z.number().min(0),
       })
       .optional(),
+    /** Build from exactly these raw objects (the run's pinned dataKeys); null or absent: every usable one. */
+    dataKeys: z.array(z.string().min(1)).nullable().optional(),
   })
   .loose();
 
@@ -41,6 +43,7 @@ export const handler = async (event: unknown) => {
     tableName,
     ttlDays,
     weights,
+    ...(input.data.dataKeys ? { dataKeys: input.data.dataKeys } : {}),
     codeVersion: codeVersionFromEnv(),
     log: (message, details) => logger.info(message, details ?? {}),
   });

@@ -18,9 +18,16 @@ export const handler = async (event: unknown) => {
   const { executionName, error } = Input.parse(event);
   let cause = error?.Cause ?? '';
   try {
-    // Lambda and ECS errors arrive as JSON documents; keep their message.
-    const parsed = JSON.parse(cause) as { errorMessage?: string; StoppedReason?: string };
-    cause = parsed.errorMessage ?? parsed.StoppedReason ?? cause;
+    // Lambda and ECS errors arrive as JSON documents; keep their message (and an ECS task's exit codes).
+    const parsed = JSON.parse(cause) as {
+      errorMessage?: string;
+      StoppedReason?: string;
+      Containers?: { Name?: string; ExitCode?: number }[];
+    };
+    const exits = (parsed.Containers ?? [])
+      .filter((c) => c.ExitCode !== undefined && c.ExitCode !== 0)
+      .map((c) => `${c.Name} exited with code ${c.ExitCode}`);
+    cause = parsed.errorMessage ?? (parsed.StoppedReason ? [parsed.StoppedReason, ...exits].join(': ') : cause);
   } catch {
     // a plain-text cause
   }

@@ -3,9 +3,11 @@
  * against the popularity baseline → artifacts under `models/<runId>/`, a model registry record and a
  * lineage event. Runs in the container (ECS Fargate) and, on the local cloud, as a child process.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Transform } from 'node:stream';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { listKeys } from '../lake/inventory';
@@ -53,12 +55,27 @@ export async function runTrainingJob(opts: TrainJobOptions) {
   const params: AlsParams = { ...(implicit ? DEFAULT_IMPLICIT : DEFAULT_EXPLICIT), ...opts.params, implicit };
 
   // Interactions → ratings: explicit uses the mean rating (rated pairs only), implicit the confidence.
+  // The bytes are hashed as they are read: training refuses data that is not what the registry recorded.
   const builder = new RatingsBuilder();
   type Interaction = { userId: string; itemId: string; rating: number | null; confidence: number };
-  for await (const x of jsonLines<Interaction>(await getStream(s3, bucket, registry.data.key))) {
+  const hash = createHash('md5');
+  const source = await getStream(s3, bucket, registry.data.key);
+  const hashed = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  source.on('error', (err) => hashed.destroy(err));
+  for await (const x of jsonLines<Interaction>(source.pipe(hashed))) {
     const value = implicit ? x.confidence : x.rating;
     if (value !== null && value > 0) builder.add(x.userId, x.itemId, value);
   }
+  const md5 = hash.digest('hex');
+  if (md5 !== registry.data.md5)
+    throw new Error(
+      `Feature set v=${registry.version}: ${registry.data.key} has MD5 ${md5}, the registry recorded ${registry.data.md5}; refusing to train on it.`,
+    );
   const ratings = builder.build();
   if (ratings.length < 10)
     throw new Error(

@@ -17,7 +17,7 @@ import { getListedManifest, readListed, SUPERSEDED } from '../lake/listed';
 import { buildManifest } from '../lake/manifest';
 import { getStream, putJson, uploadFileWithManifest } from '../lake/s3-io';
 import { PartitionSpool } from '../lake/spool';
-import { isManifestKey } from '../lake/zones';
+import { isManifestKey, manifestKeyFor } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { readStatus } from '../quality/status';
 import { parseTransactionTime } from '../transactions/schema';
@@ -34,6 +34,8 @@ export interface BuildOptions {
   readonly ttlDays: number;
   readonly codeVersion: string;
   readonly weights?: ImplicitWeights;
+  /** Build from exactly these raw transactions / clickstream objects (when they are usable) instead of all. */
+  readonly dataKeys?: readonly string[];
   readonly now?: Date;
   readonly log?: (message: string, details?: Record<string, unknown>) => void;
 }
@@ -77,10 +79,12 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
   // 1. Which raw versions may be used: those whose quality status says usable for the same bytes.
   // A version a re-upload retires while the build runs is skipped as superseded (see lake/listed).
   const skipped: { key: string; reason: string }[] = [];
-  const usable = async (prefix: string): Promise<SourceRef[]> => {
+  const pinned = opts.dataKeys ? new Set(opts.dataKeys.map(manifestKeyFor)) : undefined;
+  const usable = async (prefix: string, selectable = false): Promise<SourceRef[]> => {
     const out: SourceRef[] = [];
     for await (const manifestKey of listKeys(s3, bucket, prefix)) {
       if (!isManifestKey(manifestKey)) continue;
+      if (selectable && pinned && !pinned.has(manifestKey)) continue; // not selected for this build
       const manifest = await getListedManifest(s3, bucket, manifestKey);
       if (!manifest) {
         skipped.push({ key: manifestKey, reason: SUPERSEDED });
@@ -96,8 +100,8 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
     }
     return out;
   };
-  const transactions = await usable('raw/transactions/');
-  const clickstream = await usable('raw/clickstream/');
+  const transactions = await usable('raw/transactions/', true);
+  const clickstream = await usable('raw/clickstream/', true);
   const newest = (refs: SourceRef[]) => [...refs].sort((a, b) => a.key.localeCompare(b.key)).at(-1);
   const catalog = newest((await usable('raw/master/catalog/dt=')).filter((r) => r.key.endsWith('/catalog.csv')));
   const metadata = newest(await usable('raw/external_metadata/'));

@@ -128,6 +128,7 @@ export class TrainingPipeline extends Construct {
     this.checkInputsFunction = checkInputsFn;
     props.lakeBucket.grantRead(checkInputsFn, 'raw/*');
     props.lakeBucket.grantRead(checkInputsFn, 'reports/quality/_status/*');
+    props.lakeBucket.grantRead(checkInputsFn, 'features/_registry/*');
 
     const retry: sfn.RetryProps = {
       errors: ['States.TaskFailed', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException'],
@@ -197,7 +198,7 @@ export class TrainingPipeline extends Construct {
 
     const buildFeatures = new tasks.LambdaInvoke(this, 'BuildFeatures', {
       lambdaFunction: props.featuresFunction,
-      payload: sfn.TaskInput.fromObject({ trigger: 'training-pipeline' }),
+      payload: sfn.TaskInput.fromObject({ trigger: 'training-pipeline', 'dataKeys.$': '$.dataKeys' }),
       resultSelector: { 'version.$': '$.Payload.version', 'interactions.$': '$.Payload.interactions' },
       resultPath: '$.features',
       retryOnServiceExceptions: false,
@@ -344,10 +345,18 @@ export class TrainingPipeline extends Construct {
       .otherwise(rejected);
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    // A run may pin an existing feature version (CheckInputs checked it exists): then nothing is rebuilt.
+    const usePinnedFeatures = new sfn.Pass(this, 'UsePinnedFeatures', {
+      parameters: { 'version.$': '$.featureVersion', pinned: true },
+      resultPath: '$.features',
+    });
+    train.next(evaluateModel).next(gateChoice);
+    const featuresChoice = new sfn.Choice(this, 'FeaturesPinned')
+      .when(sfn.Condition.isString('$.featureVersion'), usePinnedFeatures.next(train))
+      .otherwise(buildFeatures.next(train));
+
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(
-        checkInputs.next(audit).next(buildFeatures).next(train).next(evaluateModel).next(gateChoice),
-      ),
+      definitionBody: sfn.DefinitionBody.fromChainable(checkInputs.next(audit).next(featuresChoice)),
       timeout: Duration.hours(2),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },

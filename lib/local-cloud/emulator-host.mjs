@@ -57,6 +57,10 @@ process.on('message', async (message) => {
     } catch (err) {
       process.send?.({ type: 'error', message: err instanceof Error ? err.stack : String(err) });
     }
+  } else if (message?.type === 'sync') {
+    // A barrier: the IPC channel is ordered, and s3rver emits an object's event before it answers the
+    // request, so every event of a request the parent has seen answered arrives before this reply.
+    process.send?.({ type: 'synced', id: message.id });
   } else if (message?.type === 'stop') {
     await stop();
     process.exit(0);

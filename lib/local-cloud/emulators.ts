@@ -104,6 +104,10 @@ export class Emulators {
           reject(new Error(`emulator host failed: ${message.message}`));
         } else if (message.type === 's3event' && message.record) {
           this.onS3Event(message.record);
+        } else if (message.type === 'synced') {
+          const id = (message as unknown as { id: number }).id;
+          this.syncs.get(id)?.();
+          this.syncs.delete(id);
         }
       });
       host.once('exit', (code) => reject(new Error(`emulator host exited with code ${code}`)));
@@ -118,6 +122,30 @@ export class Emulators {
       kinesis: url(kinesisPort),
     };
     return this.endpoints;
+  }
+
+  private readonly syncs = new Map<number, () => void>();
+  private nextSync = 0;
+
+  /**
+   * Resolves once every S3 event for requests answered before this call has been handed to `onS3Event`
+   * (events travel from the emulator host over IPC, so they can trail the HTTP response).
+   */
+  async sync(timeoutMs = 10_000): Promise<void> {
+    const host = this.host;
+    if (!host?.connected) return;
+    const id = ++this.nextSync;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.syncs.delete(id);
+        reject(new Error(`the emulator host did not answer a sync within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.syncs.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      host.send({ type: 'sync', id });
+    });
   }
 
   private readonly killOnExit = (): void => {

@@ -637,12 +637,15 @@ export class LocalCloud {
     for (;;) {
       const since = Date.now();
       await new Promise((r) => setTimeout(r, 150));
+      // S3 events trail their requests over IPC: the barrier makes every one of them a dispatch in flight.
+      await this.emulators?.sync();
       while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
       const caughtUp = () => this.mappings.every((m) => m.caughtUpSince(since));
       while (!caughtUp()) {
         if (Date.now() > deadline) throw new Error('The local cloud did not settle in time');
         await new Promise((r) => setTimeout(r, 50));
       }
+      await this.emulators?.sync();
       if (this.inflight.size === 0) return;
     }
   }

@@ -190,6 +190,13 @@ describe('RecoMart stack', () => {
       ['RecordFailure', 'arn:aws:states:::lambda:invoke'],
     ]);
     expect(definition.States.PassesGate?.Type).toBe('Choice');
+    // A pinned feature version skips the build: FeaturesPinned → UsePinnedFeatures (Pass) → TrainModel.
+    expect(definition.States.FeaturesPinned).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.featureVersion', IsString: true, Next: 'UsePinnedFeatures' }],
+      Default: 'BuildFeatures',
+    });
+    expect(definition.States.UsePinnedFeatures).toMatchObject({ Type: 'Pass', Next: 'TrainModel' });
     expect(definition.States.ModelRejected?.Type).toBe('Fail');
     // Publishing fans out over user shards: a Map between the plan and the pointer switch.
     const map = definition.States.PublishShards as unknown as {

@@ -1,13 +1,15 @@
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient, kinesisClient, s3Client, sfnClient } from '../../layers/aws/clients';
 import { putAllRecords } from '../../layers/clickstream/producer';
 import { simulateClickstream } from '../../layers/clickstream/simulate';
 import { auditManifest, listKeys } from '../../layers/lake/inventory';
+import { md5Hex } from '../../layers/lake/manifest';
 import { getBytes } from '../../layers/lake/s3-io';
 import { isManifestKey } from '../../layers/lake/zones';
 import { productionVersion, recommendationsFor } from '../../layers/publish/serving';
+import { readStatus } from '../../layers/quality/status';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 import { accountFor } from '../helpers/lake-accounting';
@@ -188,37 +190,45 @@ describe('pipeline slice on the cloud', () => {
     expect(unknown.items).toHaveLength(3);
   }, 180_000);
 
-  it('keeps serving the production model when a new one fails the gate, and records failed runs with their cause', async () => {
+  /** Start an execution and wait for its end; with the names of the states it entered, in order. */
+  const finish = async (input: Record<string, unknown>) => {
     const sfn = sfnClient({ env: cloud.env });
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: cloud.outputs.TrainingStateMachineArn,
+        name: String(input.runId),
+        input: JSON.stringify(input),
+      }),
+    );
+    const done = await eventually(
+      async () => {
+        const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return out.status === 'RUNNING' ? undefined : out;
+      },
+      150_000,
+      'the execution to finish',
+      500,
+    );
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+    const states = (history.events ?? [])
+      .filter((e) => e.type?.endsWith('StateEntered'))
+      .map((e) => e.stateEnteredEventDetails?.name);
+    return { ...done, states };
+  };
+
+  it('keeps serving the production model when a new one fails the gate, and records failed runs with their cause', async () => {
     const doc = dynamoDbDocumentClient({ env: cloud.env });
     const table = cloud.outputs.RecommendationsTableName as string;
     const before = await productionVersion(doc, table);
     expect(before).toBeDefined(); // the previous test published one
 
-    const finish = async (input: Record<string, unknown>) => {
-      const { executionArn } = await sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: cloud.outputs.TrainingStateMachineArn,
-          name: String(input.runId),
-          input: JSON.stringify(input),
-        }),
-      );
-      return eventually(
-        async () => {
-          const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-          return out.status === 'RUNNING' ? undefined : out;
-        },
-        150_000,
-        'the execution to finish',
-        500,
-      );
-    };
     // A run that tightens the gate beyond what any model reaches is rejected, and nothing is published.
     const strict = `it-strict-${Date.now()}`;
     const rejected = await finish({ runId: strict, minPrecisionAt10: 0.99 });
     expect(rejected.status).toBe('FAILED');
     expect(rejected.error).toBe('ModelRejected');
     expect(rejected.cause).toMatch(/precision@10 .* is below the threshold 0.99/);
+    expect(rejected.states.slice(-3)).toEqual(['EvaluateModel', 'PassesGate', 'ModelRejected']);
     expect(await productionVersion(doc, table)).toBe(before);
     const registry = cloud.outputs.ModelRegistryTableName as string;
     const strictRecord = await doc.send(new GetCommand({ TableName: registry, Key: { pk: 'model#als', sk: strict } }));
@@ -237,6 +247,82 @@ describe('pipeline slice on the cloud', () => {
     });
     expect(await productionVersion(doc, table)).toBe(before);
   }, 300_000);
+
+  it('takes the failure path when the training container exits non-zero: nothing published, production still served', async () => {
+    const doc = dynamoDbDocumentClient({ env: cloud.env });
+    const table = cloud.outputs.RecommendationsTableName as string;
+    const registry = cloud.outputs.ModelRegistryTableName as string;
+    const before = await productionVersion(doc, table);
+    expect(before).toBeDefined();
+    // A feature version of its own (an old timestamp, so never the newest) with too few interactions
+    // for ALS: the container trains on it because the run pins it, and exits 1.
+    const version = '20000101T000000Z';
+    const body = `${['x1', 'x2', 'x3'].map((u) => JSON.stringify({ userId: u, itemId: 'p00001', rating: null, confidence: 1 })).join('\n')}\n`;
+    const dataKey = `features/interactions/v=${version}/part-00000.jsonl`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: dataKey, Body: body }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `features/_registry/interactions/v=${version}.json`,
+        Body: JSON.stringify({ name: 'interactions', version, records: 3, data: { key: dataKey, md5: md5Hex(body) } }),
+      }),
+    );
+    const runId = `it-trainfail-${Date.now()}`;
+    const run = await finish({ runId, featureVersion: version });
+    expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'States.TaskFailed' });
+    expect(run.states).toEqual([
+      'CheckInputs',
+      'AuditLake',
+      'FeaturesPinned',
+      'UsePinnedFeatures',
+      'TrainModel',
+      'RecordFailure',
+      'PipelineFailed',
+    ]);
+    const record = await doc.send(new GetCommand({ TableName: registry, Key: { pk: 'model#als', sk: runId } }));
+    expect(record.Item).toMatchObject({
+      status: 'FAILED',
+      error: 'States.TaskFailed',
+      cause: expect.stringMatching(/als-train exited with code 1/),
+    });
+    expect(await productionVersion(doc, table)).toBe(before);
+    expect(await countVersionItems(doc, table, runId)).toBe(0);
+    expect((await recommendationsFor(doc, table, 'nobody-knows-me', 3)).modelVersion).toBe(before);
+  }, 180_000);
+
+  it('refuses a run pinned to a raw version that failed validation, before building anything', async () => {
+    const doc = dynamoDbDocumentClient({ env: cloud.env });
+    const table = cloud.outputs.RecommendationsTableName as string;
+    const before = await productionVersion(doc, table);
+    const day = '2025-02-02';
+    const csv = [
+      'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp',
+      `vb1,u1,p00001,1,9.99,9,${day}T10:00:00Z`,
+      `vb2,u2,p00002,1,5.00,7,${day}T11:00:00Z`,
+    ].join('\n');
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'landing/transactions/it-blocked.csv', Body: csv }));
+    const dataKey = `raw/transactions/dt=${day}/ingested_it-blocked.csv`;
+    const status = await eventually(
+      () => readStatus(s3, bucket, dataKey),
+      90_000,
+      'the blocked file to be validated',
+      1_000,
+    );
+    expect(status.usable).toBe(false);
+
+    const runId = `it-blocked-${Date.now()}`;
+    const run = await finish({ runId, dataKeys: [dataKey] });
+    expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'InputBlockedError' });
+    expect(run.cause).toContain(`${dataKey} failed its critical quality checks (`);
+    expect(run.cause).toContain('rating_1_5');
+    expect(run.cause).toContain(status.report);
+    expect(run.states).toEqual(['CheckInputs', 'RecordFailure', 'PipelineFailed']);
+    const record = await doc.send(
+      new GetCommand({ TableName: cloud.outputs.ModelRegistryTableName, Key: { pk: 'model#als', sk: runId } }),
+    );
+    expect(record.Item).toMatchObject({ status: 'FAILED', error: 'InputBlockedError' });
+    expect(await productionVersion(doc, table)).toBe(before);
+  }, 180_000);
 
   it('fails the execution with a clear cause when the input is invalid', async () => {
     const sfn = sfnClient({ env: cloud.env });

@@ -231,6 +231,8 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         error: execution?.error,
         output: execution?.output ? JSON.parse(execution.output) : undefined,
       },
+      model: model ? { metrics: model, modelCard: path.join(lakeDir, 'models', runId, 'model-card.html') } : undefined,
+      recommendations: served,
       seconds: progress.elapsedSeconds(),
     };
     if (opts.json) {
@@ -250,7 +252,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         `  pipeline: ${status} (audit report: reports/audit/${runId}.json)`,
         ...(model
           ? [
-              `  model: implicit ALS on ${model.ratings} interactions, precision@10 ${model.precisionAt10} vs popularity ${model.baseline.precisionAt10}; passed the dev gate; published for ${summary.execution.output?.published?.users} users in ${summary.execution.output?.published?.shards} parallel shards; artifacts and model card in models/${runId}/`,
+              `  model: implicit ALS on ${model.ratings} interactions, precision@10 ${model.precisionAt10} vs popularity ${model.baseline.precisionAt10}; passed the dev gate; published for ${summary.execution.output?.published?.users} users in ${summary.execution.output?.published?.shards} parallel shards; model card ${path.join(lakeDir, 'models', runId, 'model-card.html')}`,
               ...served.map(
                 (r) => `    ${r.userId}${r.coldStart ? ' (cold start)' : ''} → ${r.recommended.join(', ')}`,
               ),

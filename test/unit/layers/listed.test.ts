@@ -213,3 +213,27 @@ describe('buildFeatures while a re-upload retires a version', () => {
     await expect(build()).rejects.toThrow(LostDataError);
   });
 });
+
+describe('buildFeatures with pinned dataKeys', () => {
+  it('reads only the pinned raw objects (and still skips a pinned one that is not usable)', async () => {
+    const a = landDay('2026-11-18', ['t1,u1,p1,1,1.00,,2026-11-18T09:00:00Z']);
+    landDay('2026-11-19', ['t2,u2,p1,1,1.00,,2026-11-19T09:00:00Z']);
+    const c = landDay('2026-11-20', ['t3,u3,p2,1,1.00,,2026-11-20T09:00:00Z']);
+    objects.set(qualityStatusKey(c), Buffer.from(JSON.stringify({ dataKey: c, md5: 'x', usable: true })));
+    const summary = await buildFeatures({
+      s3: client,
+      doc,
+      bucket: BUCKET,
+      tableName: 'features',
+      ttlDays: 30,
+      codeVersion: 'test',
+      dataKeys: [a, c],
+      now: new Date('2026-11-21T00:00:00Z'),
+    });
+    expect(summary.transactions).toBe(1);
+    expect(summary.sources).toEqual({
+      used: 1,
+      skipped: [{ key: c, reason: 'validated bytes differ from the current version' }],
+    });
+  });
+});

@@ -1,0 +1,42 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Emulators, LOCAL_CREDENTIALS, LOCAL_REGION, type RawS3Record } from '../../lib/local-cloud/emulators';
+
+/**
+ * The local cloud's settle() relies on this barrier: S3 events travel from the emulator host over IPC
+ * and can trail the HTTP response, but after sync() every event of an answered request has arrived.
+ */
+describe('emulator host sync barrier', () => {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-sync-'));
+  const seen: string[] = [];
+  const emulators = new Emulators(stateDir, (record: RawS3Record) => seen.push(record.s3.object.key));
+  let s3: S3Client;
+
+  beforeAll(async () => {
+    const endpoints = await emulators.start();
+    s3 = new S3Client({
+      endpoint: endpoints.s3,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      forcePathStyle: true,
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: 'sync' }));
+  });
+  afterAll(async () => {
+    s3.destroy();
+    await emulators.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('delivers the event of every answered PutObject before sync() resolves', async () => {
+    for (let i = 0; i < 40; i++) {
+      const keys = Array.from({ length: 5 }, (_, j) => `k/${i}-${j}`);
+      await Promise.all(keys.map((Key) => s3.send(new PutObjectCommand({ Bucket: 'sync', Key, Body: Key }))));
+      await emulators.sync();
+      for (const key of keys) expect(seen).toContain(key);
+    }
+    expect(seen).toHaveLength(200);
+  });
+});

@@ -1,0 +1,96 @@
+import { Readable } from 'node:stream';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../../lambdas/check-inputs/index';
+import { buildManifest } from '../../../layers/lake/manifest';
+import { manifestKeyFor } from '../../../layers/lake/zones';
+import { qualityStatusKey } from '../../../layers/quality/status';
+
+const s3 = mockClient(S3Client);
+const dataKey = 'raw/transactions/dt=2026-11-20/ingested_x.csv';
+const body = Buffer.from('transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp\n');
+const manifest = buildManifest({
+  dataset: 'transactions',
+  dataKey,
+  contentType: 'text/csv',
+  body,
+  records: 0,
+  schemaVersion: '1',
+});
+const objects = new Map<string, string>();
+const json = (text: string) => ({
+  Body: Object.assign(Readable.from([Buffer.from(text)]), {
+    transformToByteArray: async () => new Uint8Array(Buffer.from(text)),
+  }) as never,
+});
+
+beforeEach(() => {
+  objects.clear();
+  objects.set(manifestKeyFor(dataKey), JSON.stringify(manifest));
+  s3.on(ListObjectsV2Command).callsFake(async (input: { Prefix: string }) => ({
+    Contents: [...objects.keys()].filter((k) => k.startsWith(input.Prefix)).map((Key) => ({ Key })),
+  }));
+  s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
+    const text = objects.get(input.Key);
+    if (text === undefined) throw new NoSuchKey({ message: 'no', $metadata: {} });
+    return json(text);
+  });
+  s3.on(HeadObjectCommand).callsFake(async (input: { Key: string }) => {
+    if (!objects.has(input.Key)) throw new NotFound({ message: 'no', $metadata: {} });
+    return {};
+  });
+});
+afterEach(() => s3.reset());
+
+const status = (usable: boolean, md5 = manifest.md5) =>
+  objects.set(
+    qualityStatusKey(dataKey),
+    JSON.stringify({ dataKey, md5, usable, failedCritical: usable ? [] : ['rating_1_5'], report: 'reports/x.html' }),
+  );
+
+describe('check-inputs handler', () => {
+  it('passes pins through, null when absent (the state machine reads them with JSONPath)', async () => {
+    status(true);
+    expect(await handler({ runId: 'r1' })).toMatchObject({ runId: 'r1', featureVersion: null, dataKeys: null });
+    expect(await handler({ runId: 'r1', dataKeys: [dataKey] })).toMatchObject({ dataKeys: [dataKey] });
+    objects.set('features/_registry/interactions/v=20261120T000000Z.json', '{}');
+    expect(await handler({ runId: 'r1', featureVersion: '20261120T000000Z' })).toMatchObject({
+      featureVersion: '20261120T000000Z',
+    });
+  });
+
+  it('rejects a pinned raw version that failed validation, or was not validated, naming why', async () => {
+    status(false);
+    await expect(handler({ dataKeys: [dataKey] })).rejects.toMatchObject({
+      name: 'InputBlockedError',
+      message: `${dataKey} failed its critical quality checks (rating_1_5); see reports/x.html.`,
+    });
+    status(true, 'f'.repeat(32)); // validated, but another version of the bytes
+    await expect(handler({ dataKeys: [dataKey] })).rejects.toMatchObject({
+      name: 'InputBlockedError',
+      message: expect.stringContaining('has not been validated yet'),
+    });
+  });
+
+  it('rejects pins that do not exist, are malformed, or are given together', async () => {
+    status(true);
+    await expect(handler({ dataKeys: ['raw/transactions/dt=2026-01-01/nope.csv'] })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringContaining('is not in s3://'),
+    });
+    await expect(handler({ featureVersion: '20261120T000000Z' })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringContaining('Feature version 20261120T000000Z does not exist'),
+    });
+    await expect(handler({ featureVersion: 'latest' })).rejects.toThrow(/featureVersion must look like/);
+    await expect(handler({ dataKeys: ['landing/x.csv'] })).rejects.toThrow(/dataKeys must be raw/);
+    await expect(handler({ featureVersion: '20261120T000000Z', dataKeys: [dataKey] })).rejects.toThrow(/not both/);
+  });
+});
