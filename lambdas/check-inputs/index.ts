@@ -31,6 +31,8 @@ const InputSchema = z
       .optional(),
     /** Gate thresholds can only be tightened per run, never loosened below the stage's. */
     minPrecisionAt10: z.number().min(0).max(1).optional(),
+    /** Recommendations to publish per user for this run (the stage's `gate.topN` otherwise). */
+    k: z.number().int().min(1).max(100).optional(),
     /** Train on this existing interactions feature version instead of building features. */
     featureVersion: z
       .string()
@@ -125,6 +127,7 @@ export const handler = async (event: unknown) => {
     // null when not pinned: the later states read them with JSONPath, which needs them present.
     featureVersion: featureVersion ?? null,
     dataKeys: dataKeys ?? null,
+    k: input.data.k ?? null,
   };
 };
 

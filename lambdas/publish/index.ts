@@ -10,17 +10,25 @@ const Shard = z.object({ shard: z.number().int().min(0), from: z.number().int().
 const Plan = z.object({
   runId: z.string().min(1),
   generatedAt: z.iso.datetime(),
+  topN: z.number().int().min(1).max(100),
   users: z.number().int().min(0),
   shards: z.array(Shard),
 });
 /** The three publishing steps of the state machine: PlanPublish, each PublishShard, CompletePublish. */
 const Input = z.discriminatedUnion('step', [
-  z.object({ step: z.literal('plan'), runId: z.string().min(1), bucket: z.string().min(1) }),
+  z.object({
+    step: z.literal('plan'),
+    runId: z.string().min(1),
+    bucket: z.string().min(1),
+    /** The run's `k` (recommendations per user), or null for the stage's default. */
+    k: z.number().int().min(1).max(100).nullable().optional(),
+  }),
   z.object({
     step: z.literal('shard'),
     runId: z.string().min(1),
     bucket: z.string().min(1),
     generatedAt: z.iso.datetime(),
+    topN: z.number().int().min(1).max(100),
     shard: Shard,
   }),
   z.object({
@@ -48,9 +56,9 @@ export const handler = async (event: unknown) => {
   };
   switch (input.step) {
     case 'plan':
-      return planPublish(ctx, input.runId, requirePositiveIntEnv('USERS_PER_SHARD'));
+      return planPublish(ctx, input.runId, requirePositiveIntEnv('USERS_PER_SHARD'), input.k);
     case 'shard':
-      return publishShard(ctx, input.runId, input.generatedAt, input.shard);
+      return publishShard(ctx, input.runId, input.generatedAt, input.topN, input.shard);
     case 'complete':
       return completePublish(ctx, input.plan, input.results, input.expected);
   }

@@ -32,6 +32,7 @@ export interface PublishContext {
   readonly bucket: string;
   readonly registryTable: string;
   readonly recommendationsTable: string;
+  /** Recommendations per user when the run does not ask for another number (the stage's `gate.topN`). */
   readonly topN: number;
   readonly ttlDays: number;
   readonly codeVersion: string;
@@ -48,6 +49,8 @@ export interface ShardSpec {
 export interface PublishPlan {
   readonly runId: string;
   readonly generatedAt: string;
+  /** Recommendations per user for this publish (the run's `k`, or the stage's default). */
+  readonly topN: number;
   readonly users: number;
   readonly shards: ShardSpec[];
 }
@@ -107,14 +110,19 @@ async function gatePassedModel(ctx: PublishContext, runId: string): Promise<{ ke
   return record.data as { key: string; version: string };
 }
 
-export async function planPublish(ctx: PublishContext, runId: string, usersPerShard: number): Promise<PublishPlan> {
+export async function planPublish(
+  ctx: PublishContext,
+  runId: string,
+  usersPerShard: number,
+  k?: number | null,
+): Promise<PublishPlan> {
   await gatePassedModel(ctx, runId);
   const header = JSON.parse(
     Buffer.from(await getBytes(ctx.s3, ctx.bucket, `${modelPrefix(runId)}model.json`)).toString('utf8'),
   ) as ModelHeader;
   const shards = planShards(header.users, usersPerShard);
   ctx.log?.('publish planned', { runId, users: header.users, shards: shards.length });
-  return { runId, generatedAt: new Date().toISOString(), users: header.users, shards };
+  return { runId, generatedAt: new Date().toISOString(), topN: k ?? ctx.topN, users: header.users, shards };
 }
 
 async function downloadModel(ctx: PublishContext, runId: string): Promise<LoadedModel> {
@@ -136,6 +144,7 @@ export async function publishShard(
   ctx: PublishContext,
   runId: string,
   generatedAt: string,
+  topN: number,
   spec: ShardSpec,
 ): Promise<ShardResult> {
   const data = await gatePassedModel(ctx, runId);
@@ -159,7 +168,7 @@ export async function publishShard(
   const items = userIds.map((userId) => ({
     pk: `user#${userId}`,
     sk: modelSk(runId),
-    items: recommendForKnown(model, userId, ctx.topN, seen.get(userId)),
+    items: recommendForKnown(model, userId, topN, seen.get(userId)),
     modelVersion: runId,
     generatedAt,
     expiresAt,
@@ -203,7 +212,7 @@ export async function completePublish(
   for (const p of popular) {
     for (const list of ['all', ...(p.category ? [`category#${p.category}`] : [])]) {
       const l = cold.get(list) ?? [];
-      if (l.length < ctx.topN) l.push({ itemId: p.itemId, score: p.popularity });
+      if (l.length < plan.topN) l.push({ itemId: p.itemId, score: p.popularity });
       cold.set(list, l);
     }
   }

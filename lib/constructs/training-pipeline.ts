@@ -281,10 +281,11 @@ export class TrainingPipeline extends Construct {
     // production pointer. Until that switch the previous model's recommendations stay served.
     const planPublish = new tasks.LambdaInvoke(this, 'PlanPublish', {
       lambdaFunction: publishFn,
-      payload: sfn.TaskInput.fromObject({ step: 'plan', 'runId.$': '$.runId', 'bucket.$': '$.bucket' }),
+      payload: sfn.TaskInput.fromObject({ step: 'plan', 'runId.$': '$.runId', 'bucket.$': '$.bucket', 'k.$': '$.k' }),
       resultSelector: {
         'runId.$': '$.Payload.runId',
         'generatedAt.$': '$.Payload.generatedAt',
+        'topN.$': '$.Payload.topN',
         'users.$': '$.Payload.users',
         'shards.$': '$.Payload.shards',
       },
@@ -309,6 +310,7 @@ export class TrainingPipeline extends Construct {
         'runId.$': '$.runId',
         'bucket.$': '$.bucket',
         'generatedAt.$': '$.publishPlan.generatedAt',
+        'topN.$': '$.publishPlan.topN',
         'shard.$': '$$.Map.Item.Value',
       },
       resultPath: '$.publishShards',

@@ -96,7 +96,7 @@ describe('pipeline slice on the cloud', () => {
       new StartExecutionCommand({
         stateMachineArn: cloud.outputs.TrainingStateMachineArn,
         name: runId,
-        input: JSON.stringify({ runId }),
+        input: JSON.stringify({ runId, k: 7 }),
       }),
     );
     const done = await eventually(
@@ -149,6 +149,15 @@ describe('pipeline slice on the cloud', () => {
       userIds.length,
     );
     expect(output.published).toMatchObject({ users: userIds.length, shards: output.publishPlan.shards.length });
+    // The run asked for k = 7 recommendations per user (the stage's default is 20).
+    expect(output.publishPlan.topN).toBe(7);
+    const stored = await dynamoDbDocumentClient({ env: cloud.env }).send(
+      new GetCommand({
+        TableName: cloud.outputs.RecommendationsTableName,
+        Key: { pk: `user#${userIds[0]}`, sk: `model#${runId}` },
+      }),
+    );
+    expect(stored.Item?.items).toHaveLength(7);
     const written = await countVersionItems(
       dynamoDbDocumentClient({ env: cloud.env }),
       cloud.outputs.RecommendationsTableName as string,

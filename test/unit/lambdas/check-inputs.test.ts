@@ -58,7 +58,14 @@ const status = (usable: boolean, md5 = manifest.md5) =>
 describe('check-inputs handler', () => {
   it('passes pins through, null when absent (the state machine reads them with JSONPath)', async () => {
     status(true);
-    expect(await handler({ runId: 'r1' })).toMatchObject({ runId: 'r1', featureVersion: null, dataKeys: null });
+    expect(await handler({ runId: 'r1' })).toMatchObject({
+      runId: 'r1',
+      featureVersion: null,
+      dataKeys: null,
+      k: null,
+    });
+    expect(await handler({ runId: 'r1', k: 5 })).toMatchObject({ k: 5 });
+    await expect(handler({ k: 0 })).rejects.toThrow(/Run input is invalid at k/);
     expect(await handler({ runId: 'r1', dataKeys: [dataKey] })).toMatchObject({ dataKeys: [dataKey] });
     objects.set('features/_registry/interactions/v=20261120T000000Z.json', '{}');
     expect(await handler({ runId: 'r1', featureVersion: '20261120T000000Z' })).toMatchObject({

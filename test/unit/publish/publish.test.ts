@@ -77,7 +77,7 @@ describe('completePublish', () => {
     ddb.on(GetCommand).resolves({
       Item: { status: 'GATE_PASSED', data: { key: 'features/interactions/v=1/part-00000.jsonl', version: '1' } },
     });
-    const plan = { runId: 'r2', generatedAt: '2026-11-21T00:00:00.000Z', users: 3, shards: planShards(3, 2) };
+    const plan = { runId: 'r2', generatedAt: '2026-11-21T00:00:00.000Z', topN: 10, users: 3, shards: planShards(3, 2) };
     await expect(completePublish(ctx, plan, [{ shard: 0, users: 2, written: 2 }], 'r1')).rejects.toThrow(
       PublishIncompleteError,
     );
@@ -88,7 +88,7 @@ describe('completePublish', () => {
 
   it('refuses to publish a model that did not pass the gate', async () => {
     ddb.on(GetCommand).resolves({ Item: { status: 'REJECTED', data: { key: 'k', version: '1' } } });
-    const plan = { runId: 'r2', generatedAt: '2026-11-21T00:00:00.000Z', users: 0, shards: [] };
+    const plan = { runId: 'r2', generatedAt: '2026-11-21T00:00:00.000Z', topN: 10, users: 0, shards: [] };
     await expect(completePublish(ctx, plan, [], null)).rejects.toThrow(/is REJECTED, not GATE_PASSED/);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
