@@ -31,6 +31,15 @@ const InputSchema = z
       .optional(),
     /** Gate thresholds can only be tightened per run, never loosened below the stage's. */
     minPrecisionAt10: z.number().min(0).max(1).optional(),
+    /** Implicit-confidence weights of the interaction matrix for this run's feature build (the stage's otherwise). */
+    weights: z
+      .strictObject({
+        view: z.number().min(0),
+        click: z.number().min(0),
+        add_to_cart: z.number().min(0),
+        purchase: z.number().min(0),
+      })
+      .optional(),
     /** Recommendations to publish per user for this run (the stage's `gate.topN` otherwise). */
     k: z.number().int().min(1).max(100).optional(),
     /** Train on this existing interactions feature version instead of building features. */
@@ -128,6 +137,7 @@ export const handler = async (event: unknown) => {
     featureVersion: featureVersion ?? null,
     dataKeys: dataKeys ?? null,
     k: input.data.k ?? null,
+    weights: input.data.weights ?? null,
   };
 };
 

@@ -22,6 +22,7 @@ const InputSchema = z
         add_to_cart: z.number().min(0),
         purchase: z.number().min(0),
       })
+      .nullable()
       .optional(),
     /** Build from exactly these raw objects (the run's pinned dataKeys); null or absent: every usable one. */
     dataKeys: z.array(z.string().min(1)).nullable().optional(),

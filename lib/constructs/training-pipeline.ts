@@ -198,7 +198,11 @@ export class TrainingPipeline extends Construct {
 
     const buildFeatures = new tasks.LambdaInvoke(this, 'BuildFeatures', {
       lambdaFunction: props.featuresFunction,
-      payload: sfn.TaskInput.fromObject({ trigger: 'training-pipeline', 'dataKeys.$': '$.dataKeys' }),
+      payload: sfn.TaskInput.fromObject({
+        trigger: 'training-pipeline',
+        'dataKeys.$': '$.dataKeys',
+        'weights.$': '$.weights',
+      }),
       resultSelector: { 'version.$': '$.Payload.version', 'interactions.$': '$.Payload.interactions' },
       resultPath: '$.features',
       retryOnServiceExceptions: false,

@@ -96,7 +96,7 @@ describe('pipeline slice on the cloud', () => {
       new StartExecutionCommand({
         stateMachineArn: cloud.outputs.TrainingStateMachineArn,
         name: runId,
-        input: JSON.stringify({ runId, k: 7 }),
+        input: JSON.stringify({ runId, k: 7, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 9 } }),
       }),
     );
     const done = await eventually(
@@ -149,7 +149,14 @@ describe('pipeline slice on the cloud', () => {
       userIds.length,
     );
     expect(output.published).toMatchObject({ users: userIds.length, shards: output.publishPlan.shards.length });
-    // The run asked for k = 7 recommendations per user (the stage's default is 20).
+    // The run's weights reached the feature build (the stage's purchase weight is 8)…
+    const featureRegistry = JSON.parse(
+      Buffer.from(
+        await getBytes(s3, bucket, `features/_registry/interactions/v=${output.features.version}.json`),
+      ).toString(),
+    );
+    expect(featureRegistry.weights).toEqual({ view: 1, click: 2, add_to_cart: 4, purchase: 9 });
+    // …and it asked for k = 7 recommendations per user (the stage's default is 20).
     expect(output.publishPlan.topN).toBe(7);
     const stored = await dynamoDbDocumentClient({ env: cloud.env }).send(
       new GetCommand({

@@ -64,7 +64,10 @@ describe('check-inputs handler', () => {
       dataKeys: null,
       k: null,
     });
-    expect(await handler({ runId: 'r1', k: 5 })).toMatchObject({ k: 5 });
+    expect(await handler({ runId: 'r1', k: 5 })).toMatchObject({ k: 5, weights: null });
+    const weights = { view: 1, click: 1, add_to_cart: 3, purchase: 10 };
+    expect(await handler({ runId: 'r1', weights })).toMatchObject({ weights });
+    await expect(handler({ weights: { ...weights, view: -1 } })).rejects.toThrow(/at weights.view/);
     await expect(handler({ k: 0 })).rejects.toThrow(/Run input is invalid at k/);
     expect(await handler({ runId: 'r1', dataKeys: [dataKey] })).toMatchObject({ dataKeys: [dataKey] });
     objects.set('features/_registry/interactions/v=20261120T000000Z.json', '{}');
