@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ImplicitWeightsSchema } from '../layers/features/builders';
 
 /**
  * Stage configuration. Defaults per stage live here; any field can be overridden at synth time with
@@ -53,12 +54,7 @@ export const StageConfigSchema = z.object({
     /** Days batch feature items live in the online store after a build (DynamoDB TTL). */
     ttlDays: z.number().int().min(1).max(365),
     /** Implicit-feedback weights of the interaction matrix. */
-    weights: z.object({
-      view: z.number().min(0),
-      click: z.number().min(0),
-      add_to_cart: z.number().min(0),
-      purchase: z.number().min(0),
-    }),
+    weights: ImplicitWeightsSchema,
   }),
   metadata: z.object({
     /** Base URL of the external product metadata API (`GET <base>/v1/products`). */

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { s3Client } from '../../layers/aws/clients';
+import { ImplicitWeightsSchema } from '../../layers/features/builders';
 import { rawManifestsByDataset } from '../../layers/lake/inventory';
 import { getListedManifest, objectExists } from '../../layers/lake/listed';
 import { manifestKeyFor } from '../../layers/lake/zones';
@@ -32,14 +33,7 @@ const InputSchema = z
     /** Gate thresholds can only be tightened per run, never loosened below the stage's. */
     minPrecisionAt10: z.number().min(0).max(1).optional(),
     /** Implicit-confidence weights of the interaction matrix for this run's feature build (the stage's otherwise). */
-    weights: z
-      .strictObject({
-        view: z.number().min(0),
-        click: z.number().min(0),
-        add_to_cart: z.number().min(0),
-        purchase: z.number().min(0),
-      })
-      .optional(),
+    weights: ImplicitWeightsSchema.optional(),
     /** Recommendations to publish per user for this run (the stage's `gate.topN` otherwise). */
     k: z.number().int().min(1).max(100).optional(),
     /** Train on this existing interactions feature version instead of building features. */

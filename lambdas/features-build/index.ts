@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
 import { buildFeatures } from '../../layers/features/build';
-import { DEFAULT_WEIGHTS, type ImplicitWeights } from '../../layers/features/builders';
+import { DEFAULT_WEIGHTS, type ImplicitWeights, ImplicitWeightsSchema } from '../../layers/features/builders';
 import { codeVersionFromEnv, requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'features-build' });
@@ -15,15 +15,7 @@ const ttlDays = requirePositiveIntEnv('FEATURE_TTL_DAYS');
 const InputSchema = z
   .object({
     /** Implicit-confidence weights for this build (defaults from the stack). */
-    weights: z
-      .object({
-        view: z.number().min(0),
-        click: z.number().min(0),
-        add_to_cart: z.number().min(0),
-        purchase: z.number().min(0),
-      })
-      .nullable()
-      .optional(),
+    weights: ImplicitWeightsSchema.nullable().optional(),
     /** Build from exactly these raw objects (the run's pinned dataKeys); null or absent: every usable one. */
     dataKeys: z.array(z.string().min(1)).nullable().optional(),
   })

@@ -2,14 +2,17 @@
  * Batch feature builders (SPEC C6), pure and streaming: transactions and click events are added one at
  * a time; memory grows with users, items and (user, item) pairs, not with rows.
  */
+import { z } from 'zod';
 import type { ClickEvent, EventType } from '../clickstream/schema';
 
-export interface ImplicitWeights {
-  readonly view: number;
-  readonly click: number;
-  readonly add_to_cart: number;
-  readonly purchase: number;
-}
+/** Implicit-confidence weight of each kind of interaction (stage config, or a run's input document). */
+export const ImplicitWeightsSchema = z.strictObject({
+  view: z.number().min(0),
+  click: z.number().min(0),
+  add_to_cart: z.number().min(0),
+  purchase: z.number().min(0),
+});
+export type ImplicitWeights = Readonly<z.infer<typeof ImplicitWeightsSchema>>;
 
 export const DEFAULT_WEIGHTS: ImplicitWeights = { view: 1, click: 2, add_to_cart: 4, purchase: 8 };
 
