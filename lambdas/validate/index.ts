@@ -8,7 +8,7 @@ import type { S3Event } from 'aws-lambda';
 import { s3Client } from '../../layers/aws/clients';
 import { getListedManifest, readListed } from '../../layers/lake/listed';
 import { buildManifest } from '../../layers/lake/manifest';
-import { putJson, putWithManifest } from '../../layers/lake/s3-io';
+import { getStream, putJson, putWithManifest } from '../../layers/lake/s3-io';
 import { PartitionSpool } from '../../layers/lake/spool';
 import { decodeS3EventKey, isManifestKey } from '../../layers/lake/zones';
 import { runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
@@ -71,14 +71,12 @@ async function validateObject(manifestKey: string): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'validate-'));
   const spool = new PartitionSpool(workDir);
   try {
-    const object = await readListed(s3, bucket, manifest.dataKey, (Key) =>
-      s3.send(new GetObjectCommand({ Bucket: bucket, Key })),
-    );
+    const object = await readListed(s3, bucket, manifest.dataKey, (key) => getStream(s3, bucket, key));
     if (!object) {
       logger.info('version retired while validation started: nothing to validate', { manifestKey });
       return;
     }
-    const result = await validateStream(object.Body as Readable, suite, {
+    const result = await validateStream(object, suite, {
       source: `s3://${bucket}/${manifest.dataKey}`,
       references,
       expectedRows: manifest.records,

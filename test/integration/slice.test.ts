@@ -1,5 +1,5 @@
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient, kinesisClient, s3Client, sfnClient } from '../../layers/aws/clients';
 import { putAllRecords } from '../../layers/clickstream/producer';
@@ -11,6 +11,7 @@ import { isManifestKey } from '../../layers/lake/zones';
 import { productionVersion, recommendationsFor } from '../../layers/publish/serving';
 import { readStatus } from '../../layers/quality/status';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
+import { runPipeline } from '../../lib/cli/commands/run-pipeline';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 import { accountFor } from '../helpers/lake-accounting';
 
@@ -89,24 +90,27 @@ describe('pipeline slice on the cloud', () => {
     for (const row of quarantined) expect(row.reason).toMatch(/timestamp|columns/);
   });
 
-  it('runs the state machine: inputs, audit, features, ALS in the container, gate, publish', async () => {
+  /** Start an execution and follow it to its end (the CLI's runPipeline), with the states it entered in order. */
+  const finish = async (input: Record<string, unknown>) => {
+    const states: string[] = [];
     const sfn = sfnClient({ env: cloud.env });
+    try {
+      const done = await runPipeline(
+        sfn,
+        cloud.outputs.TrainingStateMachineArn as string,
+        input,
+        (name) => states.push(name),
+        500,
+      );
+      return { ...done, states };
+    } finally {
+      sfn.destroy();
+    }
+  };
+
+  it('runs the state machine: inputs, audit, features, ALS in the container, gate, publish', async () => {
     const runId = `it-${Date.now()}`;
-    const { executionArn } = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: cloud.outputs.TrainingStateMachineArn,
-        name: runId,
-        input: JSON.stringify({ runId, k: 7, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 9 } }),
-      }),
-    );
-    const done = await eventually(
-      async () => {
-        const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-        return out.status === 'RUNNING' ? undefined : out;
-      },
-      150_000,
-      'the execution to finish',
-    );
+    const done = await finish({ runId, k: 7, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 9 } });
     expect({ status: done.status, error: done.error, cause: done.cause }).toEqual({
       status: 'SUCCEEDED',
       error: undefined,
@@ -205,32 +209,6 @@ describe('pipeline slice on the cloud', () => {
     expect(unknown.coldStart).toBe(true);
     expect(unknown.items).toHaveLength(3);
   }, 180_000);
-
-  /** Start an execution and wait for its end; with the names of the states it entered, in order. */
-  const finish = async (input: Record<string, unknown>) => {
-    const sfn = sfnClient({ env: cloud.env });
-    const { executionArn } = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: cloud.outputs.TrainingStateMachineArn,
-        name: String(input.runId),
-        input: JSON.stringify(input),
-      }),
-    );
-    const done = await eventually(
-      async () => {
-        const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-        return out.status === 'RUNNING' ? undefined : out;
-      },
-      150_000,
-      'the execution to finish',
-      500,
-    );
-    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
-    const states = (history.events ?? [])
-      .filter((e) => e.type?.endsWith('StateEntered'))
-      .map((e) => e.stateEnteredEventDetails?.name);
-    return { ...done, states };
-  };
 
   it('keeps serving the production model when a new one fails the gate, and records failed runs with their cause', async () => {
     const doc = dynamoDbDocumentClient({ env: cloud.env });
