@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ImplicitWeightsSchema } from '../layers/features/builders';
+import { parseYearRange } from '../layers/util/timestamps';
 
 /**
  * Stage configuration. Defaults per stage live here; any field can be overridden at synth time with
@@ -28,6 +29,15 @@ export const StageConfigSchema = z.object({
     masterPrefix: z.string().regex(/^[a-z0-9_\-/]+\/$/, 'must be a key prefix ending in /'),
     /** Days after which archived source files move to a cheaper storage class. */
     archiveTransitionDays: z.number().int().min(30),
+    /** Years an event or transaction time may fall in (`min-max`); other times are quarantined. */
+    acceptedYears: z.string().refine((v) => {
+      try {
+        parseYearRange(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be written as "1970-2100"'),
   }),
   training: z.object({
     cpu: z.number().int(),
@@ -83,7 +93,12 @@ const DEFAULTS: Record<Stage, StageConfig> = {
       parallelizationFactor: 1,
       sessionTtlHours: 48,
     },
-    lake: { transactionsPrefix: 'landing/transactions/', masterPrefix: 'landing/master/', archiveTransitionDays: 30 },
+    lake: {
+      transactionsPrefix: 'landing/transactions/',
+      masterPrefix: 'landing/master/',
+      archiveTransitionDays: 30,
+      acceptedYears: '1970-2100',
+    },
     training: { cpu: 1024, memoryMiB: 4096 },
     features: { ttlDays: 14, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 8 } },
     gate: { minPrecisionAt10: 0.01, mustBeatBaseline: false, topN: 20 },
@@ -109,7 +124,12 @@ const DEFAULTS: Record<Stage, StageConfig> = {
       parallelizationFactor: 2,
       sessionTtlHours: 168,
     },
-    lake: { transactionsPrefix: 'landing/transactions/', masterPrefix: 'landing/master/', archiveTransitionDays: 90 },
+    lake: {
+      transactionsPrefix: 'landing/transactions/',
+      masterPrefix: 'landing/master/',
+      archiveTransitionDays: 90,
+      acceptedYears: '1970-2100',
+    },
     training: { cpu: 4096, memoryMiB: 16_384 },
     features: { ttlDays: 14, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 8 } },
     gate: { minPrecisionAt10: 0.05, mustBeatBaseline: true, topN: 20 },

@@ -1,6 +1,8 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { ACCEPTED_YEARS_ENV } from '../layers/util/timestamps';
 import type { StageConfig } from './config';
 import { BatchIngestion } from './constructs/batch-ingestion';
 import { ClickstreamIngestion } from './constructs/clickstream-ingestion';
@@ -94,6 +96,10 @@ export class RecoMartStack extends Stack {
     new CfnOutput(this, 'ApiEndpoint', { value: api.api.apiEndpoint });
     new CfnOutput(this, 'RecommendationsTableName', { value: pipeline.recommendations.tableName });
     new CfnOutput(this, 'TrainingStateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
+
+    // One setting for every parser of event times (layers/util/timestamps.ts).
+    for (const child of this.node.findAll())
+      if (child instanceof lambda.Function) child.addEnvironment(ACCEPTED_YEARS_ENV, config.lake.acceptedYears);
 
     NagSuppressions.addStackSuppressions(this, [
       {

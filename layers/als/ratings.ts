@@ -4,7 +4,8 @@
  * MovieLens names) and headerless tab- or `::`-separated `user item rating [timestamp]` lines.
  */
 import * as readline from 'node:readline';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { readCsvRecords } from '../util/csv-records';
 
 export interface Ratings {
   readonly users: Int32Array;
@@ -92,57 +93,182 @@ const ITEM_COLUMNS = ['itemid', 'item_id', 'item', 'movieid', 'movie_id', 'produ
 const RATING_COLUMNS = ['rating', 'value', 'score', 'confidence'];
 const TIME_COLUMNS = ['timestamp', 'time', 'ts'];
 
-/** Read ratings; a bad line throws one RatingsFormatError naming the line. */
-export async function readRatings(input: Readable): Promise<Ratings> {
-  const builder = new RatingsBuilder();
-  await readRatingsInto(builder, input);
-  const ratings = builder.build();
-  if (ratings.length === 0) throw new RatingsFormatError('the input has no ratings');
-  return ratings;
+export interface SkippedLine {
+  readonly line: number;
+  readonly reason: string;
+  readonly raw: string;
 }
 
-/** Append a file's ratings to `builder` (several files share one id space); returns how many were read. */
-export async function readRatingsInto(builder: RatingsBuilder, input: Readable): Promise<number> {
-  let count = 0;
-  const lines = readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let lineNo = 0;
-  let layout: { sep: string | RegExp; user: number; item: number; rating: number; time: number } | undefined;
-  for await (const raw of lines) {
-    lineNo++;
-    const line = raw.trim();
-    if (line === '') continue;
-    if (!layout) {
-      const sep = line.includes('::') ? '::' : line.includes('\t') ? '\t' : line.includes(',') ? ',' : /\s+/;
-      const cols = line.split(sep).map((c) => c.trim().toLowerCase());
-      const find = (names: string[]) => cols.findIndex((c) => names.includes(c));
-      const user = find(USER_COLUMNS);
-      if (user >= 0) {
-        const item = find(ITEM_COLUMNS);
-        const rating = find(RATING_COLUMNS);
-        if (item < 0 || rating < 0) {
-          throw new RatingsFormatError(
-            `line 1: the header "${line.slice(0, 80)}" has no item and rating columns (e.g. userId,itemId,rating)`,
-          );
-        }
-        layout = { sep, user, item, rating, time: find(TIME_COLUMNS) };
+/** What one read took and what it left out, line by line (the first `SKIPPED_DETAILS` of them). */
+export interface RatingsReadReport {
+  readonly read: number;
+  readonly skipped: number;
+  readonly firstSkipped: SkippedLine[];
+}
+
+export interface RatingsReadOptions {
+  /**
+   * Implicit feedback: a blank value is an interaction (weight 1). Explicit: a blank rating is
+   * missing, and the line is skipped and counted. @default false
+   */
+  readonly implicit?: boolean;
+}
+
+const SKIPPED_DETAILS = 20;
+
+/**
+ * Read ratings. Lines that are not ratings are skipped and reported with their line numbers; reading
+ * goes on after them. Throws one RatingsFormatError when the input has no ratings, or when it is
+ * mostly not ratings (more lines skipped than read).
+ */
+export async function readRatings(input: Readable, options: RatingsReadOptions = {}): Promise<Ratings> {
+  const builder = new RatingsBuilder();
+  const report = await readRatingsInto(builder, input, options);
+  checkRatingsReport(report);
+  return builder.build();
+}
+
+/** One sentence when a read found no ratings, or more lines it could not use than ratings. */
+export function checkRatingsReport(report: RatingsReadReport): void {
+  const first = report.firstSkipped[0];
+  const example = first ? ` (line ${first.line}: ${first.reason})` : '';
+  if (report.read === 0)
+    throw new RatingsFormatError(
+      report.skipped > 0 ? `none of its ${report.skipped} lines are ratings${example}` : 'the input has no ratings',
+    );
+  if (report.skipped > report.read)
+    throw new RatingsFormatError(
+      `it is mostly not ratings: ${report.skipped} lines skipped, ${report.read} read${example}; expected "user,item,rating[,timestamp]" lines`,
+    );
+}
+
+interface Layout {
+  readonly sep: string | RegExp;
+  readonly user: number;
+  readonly item: number;
+  readonly rating: number;
+  readonly time: number;
+}
+
+/**
+ * Append a file's ratings to `builder` (several files share one id space). Comma-separated input
+ * goes through the CSV reader (quoted ids, and a broken quote costs only its line); tab, `::` and
+ * whitespace-separated input is read line by line.
+ */
+export async function readRatingsInto(
+  builder: RatingsBuilder,
+  input: Readable,
+  options: RatingsReadOptions = {},
+): Promise<RatingsReadReport> {
+  let read = 0;
+  let skipped = 0;
+  const firstSkipped: SkippedLine[] = [];
+  const skip = (line: number, reason: string, raw: string) => {
+    skipped++;
+    if (firstSkipped.length < SKIPPED_DETAILS) firstSkipped.push({ line, reason, raw: raw.slice(0, 200) });
+  };
+  let layout: Layout | undefined;
+  const take = (fields: readonly string[], line: number, raw: string) => {
+    const l = layout as Layout;
+    const user = fields[l.user]?.trim();
+    const item = fields[l.item]?.trim();
+    const text = fields[l.rating]?.trim();
+    if (!user || !item || text === undefined) {
+      skip(line, 'expected "user item rating [timestamp]"', raw);
+      return;
+    }
+    if (text === '' && !options.implicit) {
+      skip(line, 'the rating is blank (missing, not zero)', raw);
+      return;
+    }
+    const rating = text === '' ? 1 : Number(text);
+    if (!Number.isFinite(rating)) {
+      skip(line, `the rating "${text.slice(0, 20)}" is not a number`, raw);
+      return;
+    }
+    const timeText = l.time >= 0 ? fields[l.time]?.trim() : undefined;
+    builder.add(user, item, rating, timeText ? Number(timeText) : Number.NaN);
+    read++;
+  };
+  /** The first non-empty line decides the layout; true when it was a header. */
+  const detect = (line: string): boolean => {
+    const sep = line.includes('::') ? '::' : line.includes('\t') ? '\t' : line.includes(',') ? ',' : /\s+/;
+    const cols = line.split(sep).map((c) => c.trim().toLowerCase());
+    const find = (names: string[]) => cols.findIndex((c) => names.includes(c));
+    const user = find(USER_COLUMNS);
+    if (user >= 0) {
+      const item = find(ITEM_COLUMNS);
+      const rating = find(RATING_COLUMNS);
+      if (item < 0 || rating < 0) {
+        throw new RatingsFormatError(
+          `line 1: the header "${line.slice(0, 80)}" has no item and rating columns (e.g. userId,itemId,rating)`,
+        );
+      }
+      layout = { sep, user, item, rating, time: find(TIME_COLUMNS) };
+      return true;
+    }
+    layout = { sep, user: 0, item: 1, rating: 2, time: 3 };
+    return false;
+  };
+
+  // Peek at the first non-blank line to choose the reader.
+  const iterator = input[Symbol.asyncIterator]();
+  let buffered = Buffer.alloc(0);
+  let first: string | undefined;
+  for (;;) {
+    const text = buffered.toString('utf8').replace(/^\ufeff/, '');
+    const m = /^(?:[ \t]*(?:\r\n|\r|\n))*([^\r\n]*\S[^\r\n]*)(?:\r\n|\r|\n)/.exec(text);
+    if (m) {
+      first = m[1];
+      break;
+    }
+    const next = await iterator.next();
+    if (next.done) {
+      first = text.split(/\r\n|\r|\n/).find((l) => l.trim() !== '');
+      break;
+    }
+    const chunk = next.value as Buffer | string;
+    buffered = Buffer.concat([buffered, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]);
+  }
+  if (first === undefined) return { read, skipped, firstSkipped };
+  const hasHeader = detect(first.trim());
+  const rest = Readable.from(
+    (async function* () {
+      yield buffered;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value as Buffer;
+      }
+    })(),
+  );
+
+  if ((layout as Layout).sep === ',') {
+    let headerSeen = !hasHeader;
+    await readCsvRecords(rest, (record) => {
+      if (!headerSeen) {
+        headerSeen = true;
+        return undefined;
+      }
+      if (!record.ok) skip(record.line, record.reason, record.raw);
+      else take(record.fields, record.line, record.raw);
+      return undefined;
+    });
+  } else {
+    let lineNo = 0;
+    let headerSeen = !hasHeader;
+    for await (const raw of readline.createInterface({ input: rest, crlfDelay: Number.POSITIVE_INFINITY })) {
+      lineNo++;
+      const line = (lineNo === 1 ? raw.replace(/^\ufeff/, '') : raw).trim();
+      if (line === '') continue;
+      if (!headerSeen) {
+        headerSeen = true;
         continue;
       }
-      layout = { sep, user: 0, item: 1, rating: 2, time: 3 };
+      take(line.split((layout as Layout).sep), lineNo, line);
     }
-    const fields = line.split(layout.sep);
-    const user = fields[layout.user]?.trim();
-    const item = fields[layout.item]?.trim();
-    const rating = Number(fields[layout.rating]);
-    if (!user || !item || fields[layout.rating] === undefined || !Number.isFinite(rating)) {
-      throw new RatingsFormatError(
-        `line ${lineNo}: expected "user item rating [timestamp]", got "${line.slice(0, 80)}"`,
-      );
-    }
-    const time = layout.time >= 0 && fields[layout.time] !== undefined ? Number(fields[layout.time]) : Number.NaN;
-    builder.add(user, item, rating, time);
-    count++;
   }
-  return count;
+  return { read, skipped, firstSkipped };
 }
 
 /**

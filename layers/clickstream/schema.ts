@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
+import { DEFAULT_YEARS, formatYearRange, type YearRange } from '../util/timestamps';
 
 export const CLICKSTREAM_SCHEMA_VERSION = '1';
 export const EVENT_TYPES = ['view', 'click', 'add_to_cart', 'remove_from_cart', 'search', 'purchase'] as const;
@@ -38,11 +39,22 @@ export type ParseResult =
   | { ok: false; reason: string };
 
 /**
- * Parse one record's bytes into a valid event, or say in one sentence why not. Never throws.
- * `line` is the event as one JSON Lines line: the producer's own text when it is already a single
- * line (the raw zone keeps what was sent, byte for byte), else the re-serialised event.
+ * Parse one record's bytes into a valid event, or say in one sentence why not. Never throws, whatever
+ * the bytes (deep nesting, huge numbers, `__proto__` keys). `line` is the event as one JSON Lines
+ * line: the producer's own text, byte for byte, with any line breaks between its tokens turned into
+ * spaces (JSON forbids raw line breaks inside strings, so this changes whitespace only and needs no
+ * re-serialisation, which deeply nested values would overflow).
  */
-export function parseClickEvent(bytes: Uint8Array): ParseResult {
+export function parseClickEvent(bytes: Uint8Array, years: YearRange = DEFAULT_YEARS): ParseResult {
+  try {
+    return parseUnsafe(bytes, years);
+  } catch (err) {
+    // Defence in depth: nothing above should throw, but a record must never crash its batch.
+    return { ok: false, reason: `record could not be read: ${(err as Error).message}` };
+  }
+}
+
+function parseUnsafe(bytes: Uint8Array, years: YearRange): ParseResult {
   if (!isUtf8(bytes)) return { ok: false, reason: 'record is not valid UTF-8' };
   let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -61,7 +73,14 @@ export function parseClickEvent(bytes: Uint8Array): ParseResult {
     const path = issue && issue.path.length > 0 ? issue.path.join('.') : 'event';
     return { ok: false, reason: `schema violation at ${path}: ${issue?.message ?? 'invalid'}` };
   }
-  const multiLine = text.includes('\n') || text.includes('\r');
-  const line = multiLine ? JSON.stringify(parsed.data) : text.trim();
+  const year = Number(parsed.data.timestamp.slice(0, 4));
+  if (year < years.min || year > years.max) {
+    return {
+      ok: false,
+      reason: `schema violation at timestamp: year ${year} is outside the accepted years ${formatYearRange(years)}`,
+    };
+  }
+  const trimmed = text.trim();
+  const line = /[\r\n]/.test(trimmed) ? trimmed.replace(/[\r\n]/g, ' ') : trimmed;
   return { ok: true, event: parsed.data, epochMs: Date.parse(parsed.data.timestamp), line };
 }

@@ -9,7 +9,6 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parse } from 'csv-parse';
 import { parseClickEvent } from '../clickstream/schema';
 import { batchWriteItems, featureItem } from '../feature-store/online';
 import { listKeys } from '../lake/inventory';
@@ -21,6 +20,7 @@ import { isManifestKey, manifestKeyFor } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { readStatus } from '../quality/status';
 import { parseTransactionTime } from '../transactions/schema';
+import { csvTableRows } from '../util/csv-records';
 import { nonEmptyLines } from '../util/lines';
 import { DEFAULT_WEIGHTS, FeatureBuilder, type ImplicitWeights, type ItemContext } from './builders';
 
@@ -124,17 +124,21 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
   });
 
   // 2. Item context from the catalog and the external metadata.
+  let unusableRows = 0;
+  const countUnusable = () => {
+    unusableRows++;
+  };
   const items = new Map<string, ItemContext>();
   const context = (id: string) => items.get(id) ?? {};
   const catalogStream = catalog && (await open(catalog));
   if (catalogStream) {
-    for await (const row of csvRows(catalogStream)) {
+    for await (const row of csvTableRows(catalogStream, countUnusable)) {
       if (row.product_id) items.set(row.product_id, { ...context(row.product_id), category: row.category });
     }
   }
   const metadataStream = metadata && (await open(metadata));
   if (metadataStream) {
-    for await (const row of csvRows(metadataStream)) {
+    for await (const row of csvTableRows(metadataStream, countUnusable)) {
       if (!row.product_id) continue;
       items.set(row.product_id, {
         ...context(row.product_id),
@@ -148,11 +152,10 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
 
   // 3. One streaming pass over every usable transactions and clickstream object.
   const builder = new FeatureBuilder(items, opts.weights ?? DEFAULT_WEIGHTS, now);
-  let unusableRows = 0;
   for (const ref of transactions) {
     const stream = await open(ref);
     if (!stream) continue;
-    for await (const row of csvRows(stream)) {
+    for await (const row of csvTableRows(stream, countUnusable)) {
       const epochMs = parseTransactionTime(row.timestamp ?? '');
       const quantity = Number(row.quantity);
       const unitPrice = Number(row.unit_price);
@@ -288,22 +291,6 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
     lineageKey,
     seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
   };
-}
-
-/** Rows of a CSV with a header, as column → value. */
-async function* csvRows(input: Readable): AsyncGenerator<Record<string, string>> {
-  let header: string[] | undefined;
-  for await (const fields of input.pipe(
-    parse({ relax_column_count: true, skip_records_with_error: true, skip_empty_lines: true, bom: true }),
-  ) as AsyncIterable<string[]>) {
-    if (!header) {
-      header = fields.map((f) => f.trim());
-      continue;
-    }
-    const row: Record<string, string> = {};
-    for (let i = 0; i < header.length; i++) row[header[i] as string] = fields[i] ?? '';
-    yield row;
-  }
 }
 
 /** Field → JSON type of a feature record (the registry's schema). */

@@ -4,8 +4,8 @@
  * the top categories. One streaming pass; memory grows with users and items, not rows.
  */
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import { parseTransactionTime } from '../transactions/schema';
+import { csvTableRows } from '../util/csv-records';
 
 export interface EdaChart {
   readonly id: string;
@@ -18,6 +18,8 @@ export interface EdaChart {
 export interface EdaResult {
   readonly source: string;
   readonly rows: number;
+  /** Records that could not be read as rows of the header's columns (not plotted). */
+  readonly unreadable: number;
   readonly users: number;
   readonly items: number;
   readonly charts: EdaChart[];
@@ -45,26 +47,22 @@ export async function exploreTransactions(
   const perDay = new Map<string, number>();
   const perCategory = new Map<string, number>();
   let rows = 0;
-  let index: Record<string, number> | undefined;
+  let unreadable = 0;
   const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-  for await (const fields of transactions.pipe(
-    parse({ relax_column_count: true, skip_records_with_error: true, bom: true, skip_empty_lines: true }),
-  ) as AsyncIterable<string[]>) {
-    if (!index) {
-      index = Object.fromEntries(fields.map((f, i) => [f.trim(), i]));
+  for await (const row of csvTableRows(transactions, () => unreadable++)) {
+    if (rows === 0) {
       for (const c of ['customer_id', 'product_id', 'rating', 'timestamp']) {
-        if (index[c] === undefined) throw new Error(`transactions file has no ${c} column`);
+        if (row[c] === undefined) throw new Error(`transactions file has no ${c} column`);
       }
-      continue;
     }
     rows++;
-    const user = fields[index.customer_id as number] ?? '';
-    const item = fields[index.product_id as number] ?? '';
+    const user = row.customer_id ?? '';
+    const item = row.product_id ?? '';
     bump(perUser, user);
     bump(perItem, item);
-    const rating = fields[index.rating as number]?.trim();
+    const rating = row.rating?.trim();
     if (rating) bump(ratings, rating);
-    const t = parseTransactionTime(fields[index.timestamp as number] ?? '');
+    const t = parseTransactionTime(row.timestamp ?? '');
     if (Number.isFinite(t)) bump(perDay, new Date(t).toISOString().slice(0, 10));
     const category = categoryOf?.get(item);
     if (category) bump(perCategory, category);
@@ -118,24 +116,21 @@ export async function exploreTransactions(
         .map(([label, count]) => ({ label, count })),
     });
   }
-  return { source, rows, users: perUser.size, items: perItem.size, charts };
+  return { source, rows, unreadable, users: perUser.size, items: perItem.size, charts };
 }
 
 /** product_id → category from a catalog CSV. */
 export async function loadCategories(catalog: Readable): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  let idx: { id: number; category: number } | undefined;
-  for await (const fields of catalog.pipe(
-    parse({ relax_column_count: true, skip_records_with_error: true, bom: true }),
-  ) as AsyncIterable<string[]>) {
-    if (!idx) {
-      const h = fields.map((f) => f.trim());
-      idx = { id: h.indexOf('product_id'), category: h.indexOf('category') };
-      if (idx.id < 0 || idx.category < 0) throw new Error('catalog file needs product_id and category columns');
-      continue;
+  let checked = false;
+  for await (const row of csvTableRows(catalog, () => undefined)) {
+    if (!checked) {
+      checked = true;
+      if (row.product_id === undefined || row.category === undefined)
+        throw new Error('catalog file needs product_id and category columns');
     }
-    const id = fields[idx.id]?.trim();
-    const category = fields[idx.category]?.trim();
+    const id = row.product_id?.trim();
+    const category = row.category?.trim();
     if (id && category) out.set(id, category);
   }
   return out;

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { csvTableRows, readCsvRecords } from '../util/csv-records';
 import { nonEmptyLines } from '../util/lines';
 import { type CheckResult, type Row, type RunContext, SuiteRun, UNREADABLE } from './checks';
 import { type Profile, Profiler } from './profile';
@@ -75,40 +75,28 @@ async function readCsv(
   onHeader: (columns: string[]) => string | undefined,
   onRow: (row: Row) => void,
 ): Promise<string | undefined> {
-  const parser = input.pipe(
-    parse({ relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true, bom: true }),
-  );
   let columns: string[] | undefined;
   let problem: string | undefined;
-  let stopped = false;
-  parser.on('skip', (err: Error) => {
-    if (!stopped) onRow({ [UNREADABLE]: `malformed CSV: ${err.message}` });
-  });
-  await new Promise<void>((resolve, reject) => {
-    input.on('error', reject);
-    parser.on('error', reject);
-    parser.on('end', resolve);
-    parser.on('readable', () => {
-      for (let fields = parser.read() as string[] | null; fields !== null && !stopped; fields = parser.read()) {
-        if (columns === undefined) {
-          columns = fields.map((f) => f.trim());
-          problem = onHeader(columns);
-          if (problem) {
-            stopped = true;
-            input.unpipe(parser);
-            input.resume();
-            resolve();
-            return;
-          }
-          continue;
-        }
-        const row: Record<string, unknown> = {};
-        const cols = columns;
-        for (let i = 0; i < cols.length; i++) row[cols[i] as string] = fields[i];
-        if (fields.length !== cols.length) row[UNREADABLE] = `expected ${cols.length} columns, found ${fields.length}`;
-        onRow(row);
-      }
-    });
+  await readCsvRecords(input, (record, reader) => {
+    if (columns === undefined) {
+      columns = (record.ok ? record.fields : record.raw.split(',')).map((f) => f.trim());
+      problem = onHeader(columns);
+      if (problem) return false;
+      reader.expectedFields = columns.length;
+      return undefined;
+    }
+    const fields = record.fields;
+    const row: Record<string, unknown> = {};
+    if (fields) for (let i = 0; i < columns.length; i++) row[columns[i] as string] = fields[i];
+    if (!record.ok) {
+      // A record that cannot be read keeps its line and exact text, for the quarantine.
+      row[UNREADABLE] = record.reason;
+      row.__line = record.line;
+      row.__raw = record.raw;
+      if (record.rawBase64 !== undefined) row.__rawBase64 = record.rawBase64;
+    }
+    onRow(row);
+    return undefined;
   });
   if (columns === undefined) return 'the file is empty';
   return problem;
@@ -134,16 +122,13 @@ async function readJsonLines(input: Readable, onRow: (row: Row) => void): Promis
 /** The keys in one column of a CSV (for referential checks), streamed. */
 export async function loadKeys(input: Readable, column: string): Promise<Set<string>> {
   const keys = new Set<string>();
-  let index = -1;
-  for await (const fields of input.pipe(
-    parse({ relax_column_count: true, skip_records_with_error: true, bom: true }),
-  ) as AsyncIterable<string[]>) {
-    if (index === -1) {
-      index = fields.map((f) => f.trim()).indexOf(column);
-      if (index === -1) throw new Error(`reference file has no ${column} column`);
-      continue;
+  let checked = false;
+  for await (const row of csvTableRows(input, () => undefined)) {
+    if (!checked) {
+      checked = true;
+      if (row[column] === undefined) throw new Error(`reference file has no ${column} column`);
     }
-    const key = fields[index]?.trim();
+    const key = row[column]?.trim();
     if (key) keys.add(key);
   }
   return keys;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { csvId, csvInt, csvNonNegativeNumber, csvOptional } from '../util/csv-fields';
+import { DEFAULT_YEARS, parseEventTime, type YearRange } from '../util/timestamps';
 
 export const TRANSACTION_COLUMNS = [
   'transaction_id',
@@ -27,31 +28,32 @@ export const TransactionRowSchema = z.object({
   timestamp: z
     .string()
     .trim()
-    .refine((v) => Number.isFinite(parseTransactionTime(v)), 'must be ISO-8601 or epoch seconds'),
+    .refine(
+      (v) => Number.isFinite(parseTransactionTime(v)),
+      'must be ISO-8601 or epoch seconds, on the calendar, in the accepted years',
+    ),
 });
 
 export type RowOutcome = { ok: true; epochMs: number } | { ok: false; reason: string };
 
-/** ISO-8601 with a zone, or epoch seconds (SPEC C2). Returns NaN when neither. */
-export function parseTransactionTime(value: string): number {
-  const trimmed = value.trim();
-  if (/^\d{9,11}(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(trimmed)) return Date.parse(trimmed);
-  return Number.NaN;
+/**
+ * ISO-8601 with a zone, or epoch seconds (SPEC C2), on the calendar and within the accepted years
+ * (layers/util/timestamps.ts). Returns NaN when not.
+ */
+export function parseTransactionTime(value: string, years: YearRange = DEFAULT_YEARS): number {
+  const parsed = parseEventTime(value, years);
+  return parsed.ok ? parsed.epochMs : Number.NaN;
 }
 
 /** Can this row be placed in a date partition? (Value checks beyond that are the validation step's job.) */
-export function classifyRow(fields: readonly string[]): RowOutcome {
+export function classifyRow(fields: readonly string[], years: YearRange = DEFAULT_YEARS): RowOutcome {
   if (fields.length !== TRANSACTION_COLUMNS.length) {
     return { ok: false, reason: `expected ${TRANSACTION_COLUMNS.length} columns, found ${fields.length}` };
   }
   const raw = fields[6] ?? '';
   if (raw.trim() === '') return { ok: false, reason: 'timestamp is missing' };
-  const epochMs = parseTransactionTime(raw);
-  if (!Number.isFinite(epochMs)) {
-    return { ok: false, reason: `timestamp "${raw.slice(0, 40)}" is neither ISO-8601 nor epoch seconds` };
-  }
-  return { ok: true, epochMs };
+  const parsed = parseEventTime(raw, years);
+  return parsed.ok ? parsed : { ok: false, reason: parsed.reason };
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;

@@ -4,7 +4,13 @@ import type { Command } from 'commander';
 import { DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAlsOnAllCores } from '../../../layers/als/als';
 import { writeModel } from '../../../layers/als/artifacts';
 import { evaluate, randomSplit } from '../../../layers/als/evaluate';
-import { RatingsBuilder, RatingsFormatError, readRatingsInto } from '../../../layers/als/ratings';
+import {
+  checkRatingsReport,
+  RatingsBuilder,
+  RatingsFormatError,
+  readRatingsInto,
+  type SkippedLine,
+} from '../../../layers/als/ratings';
 import { modelCard, summarize } from '../../../layers/als/report';
 import { CliError } from '../errors';
 import { Progress, positiveInt } from '../progress';
@@ -70,19 +76,27 @@ export function registerTrain(program: Command): void {
 
 export async function runTraining(opts: TrainOptions, progress = new Progress(false)) {
   const builder = new RatingsBuilder();
-  let trainCount: number;
+  const skippedLines: { file: string; skipped: number; firstSkipped: SkippedLine[] }[] = [];
   const read = async (file: string) => {
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new CliError(`${file} is not a file.`, 2);
     try {
-      return await readRatingsInto(builder, fs.createReadStream(file));
+      const report = await readRatingsInto(builder, fs.createReadStream(file), { implicit: opts.implicit === true });
+      checkRatingsReport(report);
+      if (report.skipped > 0) {
+        skippedLines.push({ file, skipped: report.skipped, firstSkipped: report.firstSkipped });
+        const first = report.firstSkipped[0];
+        progress.step(
+          `${file}: skipped ${report.skipped} lines that are not ratings${first ? ` (first: line ${first.line}, ${first.reason})` : ''}`,
+        );
+      }
+      return report.read;
     } catch (err) {
       if (err instanceof RatingsFormatError) throw new CliError(`${file}: ${err.message}.`, 2);
       throw err;
     }
   };
   progress.step(`reading ${opts.train}`);
-  trainCount = await read(opts.train);
-  if (trainCount === 0) throw new CliError(`${opts.train} has no ratings.`, 2);
+  const trainCount = await read(opts.train);
   if (opts.test) await read(opts.test);
   const ratings = builder.build();
   let mask: Uint8Array;
@@ -115,7 +129,7 @@ export async function runTraining(opts: TrainOptions, progress = new Progress(fa
   }
   progress.step('evaluating against the popularity baseline');
   const evaluation = evaluate(model, ratings, mask, { ratingRange: [lo, hi] });
-  const result = summarize(model, evaluation, ratings.length);
+  const result = { ...summarize(model, evaluation, ratings.length), skippedLines };
   if (opts.out) {
     writeModel(opts.out, model, ratings.userIds, ratings.itemIds);
     fs.writeFileSync(path.join(opts.out, 'metrics.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -13,7 +13,7 @@ import {
 } from '../../../layers/als/als';
 import { loadModel, recommendFor, writeModel } from '../../../layers/als/artifacts';
 import { evaluate, randomSplit, rankMetrics, timeSplit, topK } from '../../../layers/als/evaluate';
-import { RatingsBuilder, readRatings } from '../../../layers/als/ratings';
+import { RatingsBuilder, readRatings, readRatingsInto } from '../../../layers/als/ratings';
 import { Rng } from '../../../layers/util/random';
 
 /** A planted rank-3 matrix with biases, observed at 30 % with Gaussian-ish noise of σ ≈ 0.1. */
@@ -132,10 +132,28 @@ describe('ratings input', () => {
     expect(r.itemIds).toContain(r.itemIds[0]);
   });
 
-  it('names the bad line', async () => {
-    await expect(read('userId,itemId,rating\na,b,4\nc,d,lots\n')).rejects.toThrow(/line 3: expected "user item rating/);
+  it('skips lines that are not ratings, names them, and refuses input that is mostly not ratings', async () => {
+    const builder = new RatingsBuilder();
+    const report = await readRatingsInto(
+      builder,
+      Readable.from(['userId,itemId,rating\na,b,4\nc,d,lots\n"e,1",f,5\ng,"h\n', 'x",3\ni,j,\nk,l,2\n']),
+    );
+    expect(report.read).toBe(4);
+    expect(report.firstSkipped.map((s) => [s.line, s.reason])).toEqual([
+      [3, 'the rating "lots" is not a number'],
+      [7, 'the rating is blank (missing, not zero)'],
+    ]);
+    expect(builder.build().userIds).toEqual(['a', 'e,1', 'g', 'k']);
+    await expect(read('userId,itemId,rating\na,b,4\nc,d,lots\ne,f,x\n')).rejects.toThrow(
+      /mostly not ratings: 2 lines skipped, 1 read/,
+    );
     await expect(read('user,when\n1,2\n')).rejects.toThrow(/header .* has no item and rating columns/);
     await expect(read('\n\n')).rejects.toThrow(/no ratings/);
+  });
+
+  it('reads a blank value as an interaction in implicit mode', async () => {
+    const r = await readRatings(Readable.from(['userId,itemId,rating\na,b,\nc,d,3\n']), { implicit: true });
+    expect([...r.values]).toEqual([1, 3]);
   });
 });
 
@@ -216,7 +234,9 @@ describe('recomart train', () => {
     fs.writeFileSync(bad, 'userId,itemId,rating\na,b,x\n');
     const out = run(['--train', bad]);
     expect(out.status).toBe(2);
-    expect(out.stderr?.trim().split('\n').at(-1)).toMatch(/^recomart: .*bad\.csv: line 2: expected "user item rating/);
+    expect(out.stderr?.trim().split('\n').at(-1)).toMatch(
+      /^recomart: .*bad\.csv: none of its 1 lines are ratings \(line 2: the rating "x" is not a number\)/,
+    );
     expect(run(['--train', path.join(dir, 'missing.csv')]).status).toBe(2);
     expect(run(['--train', bad, '--lambda', '-1']).status).toBe(2);
   });

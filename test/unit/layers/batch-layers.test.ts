@@ -73,11 +73,11 @@ describe('master data', () => {
       ].join('\n'),
     );
     expect(rows).toEqual([CATALOG, 'p1,Lamp,home,Lux,9.5,2025-01-01']);
-    expect(rejects.map((r: { row: number; reason: string }) => [r.row, r.reason])).toEqual([
-      [2, 'duplicate product_id "p1" (first at row 1)'],
-      [3, 'title: must not be empty'],
-      [4, 'price: must be a non-negative number'],
-      [5, 'expected 6 columns, found 5'],
+    expect(rejects.map((r: { line: number; reason: string }) => [r.line, r.reason])).toEqual([
+      [3, 'duplicate product_id "p1" (first on line 2)'],
+      [4, 'title: must not be empty'],
+      [5, 'price: must be a non-negative number'],
+      [6, 'expected 6 columns, found 5'],
     ]);
   });
 
@@ -93,8 +93,11 @@ describe('master data', () => {
         fc.array(fc.array(fc.string({ maxLength: 10 }), { maxLength: 8 }), { maxLength: 25 }),
         async (rows) => {
           const lines = rows.map((fields) => fields.map((f) => `"${f.replace(/"/g, '""')}"`).join(','));
-          const { out, rows: kept, rejects } = await validate(`${CATALOG}\n${lines.join('\n')}\n`);
-          expect(Math.max(0, kept.length - 1) + rejects.length).toBe(out.rowsRead);
+          const { rows: kept, rejects } = await validate(`${CATALOG}\n${lines.join('\n')}\n`);
+          // Oracle: every generated row with at least one field is one record (quoted fields may hold
+          // line breaks); a row without fields is an empty line, which is not a record.
+          const records = rows.filter((fields) => fields.length > 0).length;
+          expect(Math.max(0, kept.length - 1) + rejects.length).toBe(records);
         },
       ),
       { numRuns: 60 },

@@ -39,12 +39,39 @@ describe('parseClickEvent', () => {
     expect(result).toEqual({ ok: false, reason: 'record is not valid UTF-8' });
   });
 
-  it('keeps a single-line record as sent and re-serialises a multi-line one into one line', () => {
+  it('keeps a single-line record as sent, and a multi-line one with its line breaks as spaces', () => {
     const sent = ` ${JSON.stringify({ ...valid, extra: 1.0e2 })} `;
     const single = parseClickEvent(Buffer.from(sent));
     expect(single.ok && single.line).toBe(sent.trim());
-    const pretty = parseClickEvent(Buffer.from(JSON.stringify(valid, null, 2)));
-    expect(pretty.ok && pretty.line).toBe(JSON.stringify(valid));
+    const prettyText = JSON.stringify(valid, null, 2).replace(/\n/g, '\r\n');
+    const pretty = parseClickEvent(Buffer.from(prettyText));
+    expect(pretty.ok && pretty.line).not.toMatch(/[\r\n]/);
+    expect(pretty.ok && JSON.parse(pretty.line)).toEqual(valid);
+  });
+
+  it('never throws on pathological input: deep nesting over two lines, huge numbers, __proto__ keys', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const text = `{"eventId":"${valid.eventId}","eventType":"view","userId":"u1","sessionId":"s1",\n"productId":"p1","timestamp":"${valid.timestamp}","extra":${deep},"big":1e400,"__proto__":{"x":1}}`;
+    const result = parseClickEvent(Buffer.from(text));
+    expect(result.ok).toBe(true);
+    // The raw line is the producer's text with the break as a space: nothing re-serialised, nothing lost.
+    expect(result.ok && result.line).toBe(text.replace('\n', ' '));
+    expect(parseClickEvent(Buffer.from(`[${deep}]`))).toMatchObject({ ok: false });
+  });
+
+  it.each([
+    ['an impossible date', '2026-02-30T10:00:00Z'],
+    ['hour 24', '2026-11-20T24:00:00Z'],
+    ['year 0000', '0000-01-01T00:00:00Z'],
+    ['year 9999', '9999-01-01T00:00:00Z'],
+  ])('rejects %s instead of rolling it over', (_name, timestamp) => {
+    expect(parseClickEvent(bytes({ ...valid, timestamp }))).toMatchObject({ ok: false, reason: /timestamp/ });
+  });
+
+  it('accepts the years it is told to', () => {
+    const old = bytes({ ...valid, timestamp: '1960-01-01T00:00:00Z' });
+    expect(parseClickEvent(old).ok).toBe(false);
+    expect(parseClickEvent(old, { min: 1900, max: 2100 }).ok).toBe(true);
   });
 
   it('accepts a leading byte-order mark', () => {

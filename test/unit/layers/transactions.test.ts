@@ -9,13 +9,41 @@ import { classifyRow, parseTransactionTime } from '../../../layers/transactions/
 
 const HEADER = 'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp';
 
+/** Physical lines (LF, CRLF or a lone CR) as latin-1 strings, so any bytes compare exactly. */
+function splitLines(bytes: Buffer): string[] {
+  const text = bytes.toString('latin1');
+  const lines = text.split(/\r\n|\r|\n/);
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
 describe('parseTransactionTime', () => {
   it('reads ISO-8601 with a zone and epoch seconds', () => {
     expect(parseTransactionTime('2026-11-21T10:00:00Z')).toBe(Date.parse('2026-11-21T10:00:00Z'));
     expect(parseTransactionTime('1795000000')).toBe(1_795_000_000_000);
   });
-  it.each(['', 'yesterday', '2026-11-21', '2026-11-21T10:00:00', '12'])('refuses %p', (value) => {
+  it.each([
+    '',
+    'yesterday',
+    '2026-11-21',
+    '2026-11-21T10:00:00',
+    '12',
+    '2026-02-30T10:00:00Z',
+    '2026-11-20T24:00:00Z',
+    '2026-11-20T10:60:00Z',
+    '2025-02-29T10:00:00Z',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59Z',
+    '99999999999',
+  ])('refuses %p (never rolls an impossible date over)', (value) => {
     expect(Number.isNaN(parseTransactionTime(value))).toBe(true);
+  });
+  it('accepts 29 February of a leap year and honours a configured year range', () => {
+    expect(parseTransactionTime('2024-02-29T23:30:00-01:00')).toBe(Date.parse('2024-03-01T00:30:00Z'));
+    expect(Number.isNaN(parseTransactionTime('1965-06-01T00:00:00Z'))).toBe(true);
+    expect(parseTransactionTime('1965-06-01T00:00:00Z', { min: 1900, max: 2100 })).toBe(
+      Date.parse('1965-06-01T00:00:00Z'),
+    );
   });
 });
 
@@ -39,7 +67,7 @@ async function partition(csv: string) {
           .readFileSync(result.quarantine.path, 'utf8')
           .trimEnd()
           .split('\n')
-          .map((l) => JSON.parse(l) as { row: number; reason: string; fields: string[] })
+          .map((l) => JSON.parse(l) as { line: number; reason: string; raw: string; rawBase64?: string })
       : [];
     return { result, lines, quarantined };
   } finally {
@@ -64,10 +92,10 @@ describe('partitionTransactions', () => {
       't2,u1,p2,2,1.50,,1795262400',
       't5,u3,"p,9",1,9.99,4,2026-11-21T08:00:00+01:00',
     ]);
-    expect(quarantined.map((q) => [q.row, q.reason])).toEqual([
-      [3, 'timestamp is missing'],
-      [4, 'expected 7 columns, found 6'],
-      [6, 'timestamp "soon" is neither ISO-8601 nor epoch seconds'],
+    expect(quarantined.map((q) => [q.line, q.reason, q.raw])).toEqual([
+      [4, 'timestamp is missing', 't3,u2,p1,1,9.99,4,'],
+      [5, 'expected 7 columns, found 6', 't4,u2,p1,1,9.99,4'],
+      [7, 'timestamp "soon" is neither ISO-8601 nor epoch seconds', 't6,u3,p1,1,9.99,3,soon'],
     ]);
     expect(result.partitions.find((p) => p.dt === '2026-11-21')).toMatchObject({
       minMs: Date.parse('2026-11-21T07:00:00Z'),
@@ -81,7 +109,8 @@ describe('partitionTransactions', () => {
     const { lines, quarantined } = await partition(csv);
     expect(lines.get('2026-11-20')).toHaveLength(1);
     expect(quarantined).toHaveLength(1);
-    expect(quarantined[0]?.reason).toMatch(/malformed CSV/);
+    expect(quarantined[0]).toMatchObject({ line: 3, raw: 't2,"u1,p1,1,9.99,5,2026-11-20T23:00:00Z' });
+    expect(quarantined[0]?.reason).toMatch(/quoted field .* never closed/);
   });
 
   it('refuses a file whose header is not the transactions header', async () => {
@@ -103,6 +132,68 @@ describe('partitionTransactions', () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  it('accounts for every line of a hostile file in raw or quarantine, byte for byte (property)', async () => {
+    // The oracle: the input's own non-empty physical lines (LF, CRLF or CR), as bytes. Raw keeps each
+    // row as the source wrote it and quarantine keeps each rejected row's exact bytes, so the two
+    // together must hold exactly the same multiset of lines, whatever the parser decided.
+    const text = (s: string) => s.replace(/[",\r\n]/g, '');
+    const field = fc.oneof(
+      { weight: 6, arbitrary: fc.string({ maxLength: 6 }).map((s) => Buffer.from(text(s))) },
+      { weight: 2, arbitrary: fc.string({ maxLength: 6 }).map((s) => Buffer.from(`"${s.replace(/"/g, '""')}"`)) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.string({ maxLength: 3 }), fc.constantFrom('\n', '\r\n', '\r', ','), fc.string({ maxLength: 3 }))
+          .map(([a, sep, b]) => Buffer.from(`"${text(a)}${sep}${text(b)}"`)),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('"open', '27" TV', '"27" monitor"', '\u0000', 'é').map((s) => Buffer.from(s)),
+      },
+      { weight: 1, arbitrary: fc.constantFrom(Buffer.from([0xe9]), Buffer.from([0xff])) },
+    );
+    const time = fc.constantFrom('2026-11-20T10:00:00Z', '1795000000', '2026-02-30T10:00:00Z', '', 'soon');
+    const row = fc
+      .tuple(fc.array(field, { minLength: 5, maxLength: 7 }), time, fc.constantFrom('\n', '\r\n', '\r', '\n\n'))
+      .map(([fields, t, end]) =>
+        Buffer.concat([...fields.flatMap((f) => [f, Buffer.from(',')]), Buffer.from(t + end)]),
+      );
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 30 }), async (rows) => {
+        const input = Buffer.concat([Buffer.from(`${HEADER}\n`), ...rows]);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-prop-'));
+        try {
+          const result = await partitionTransactions(Readable.from([input]), dir);
+          const out: string[] = [];
+          for (const p of result.partitions) {
+            const body = fs.readFileSync(p.path);
+            out.push(...splitLines(body.subarray(HEADER.length + 1)));
+          }
+          if (result.quarantine) {
+            for (const l of fs.readFileSync(result.quarantine.path, 'utf8').trimEnd().split('\n')) {
+              const q = JSON.parse(l) as { raw: string; rawBase64?: string; reason: string };
+              expect(q.reason.length).toBeGreaterThan(0);
+              out.push(...splitLines(q.rawBase64 ? Buffer.from(q.rawBase64, 'base64') : Buffer.from(q.raw)));
+            }
+          }
+          const expected = splitLines(input).slice(1);
+          expect(out.filter((l) => l !== '').sort()).toEqual(expected.filter((l) => l !== '').sort());
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps the 989 rows after an unescaped quote in row 11 of a 1000-row export', async () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => `t${i},u${i},p${i},1,9.99,,2026-11-20T10:00:00Z`);
+    rows[10] = 't10,u10,"27" monitor",1,9.99,,2026-11-20T10:00:00Z';
+    const { lines, quarantined } = await partition(`${HEADER}\n${rows.join('\n')}\n`);
+    expect(lines.get('2026-11-20')).toHaveLength(999);
+    expect(quarantined).toEqual([expect.objectContaining({ line: 12, raw: rows[10] })]);
   });
 
   it('classifies a well-formed row', () => {
