@@ -1,9 +1,14 @@
-import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { S3Event } from 'aws-lambda';
+import type { Context, S3Event } from 'aws-lambda';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
-import { ingestLandingObject, type StepContext, type StepOutput } from '../../layers/ingest/landing';
+import {
+  ingestLandingObject,
+  landingObjectOf,
+  lockWaitUntil,
+  type StepContext,
+  type StepOutput,
+} from '../../layers/ingest/landing';
 import { Ledger } from '../../layers/ingest/ledger';
 import { buildManifest } from '../../layers/lake/manifest';
 import { putJson, uploadFileWithManifest } from '../../layers/lake/s3-io';
@@ -11,6 +16,7 @@ import { decodeS3EventKey } from '../../layers/lake/zones';
 import type { DatasetRef } from '../../layers/lineage/openlineage';
 import { UnusableMasterFileError, validateMasterFile } from '../../layers/master/ingest';
 import { entityOfKey, MASTER_SCHEMA_VERSION, type MasterEntity } from '../../layers/master/schema';
+import { UnsupportedEncodingError } from '../../layers/util/csv-records';
 import { codeVersionFromEnv, requireEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'master-ingest' });
@@ -23,10 +29,11 @@ const ledger = new Ledger(dynamoDbDocumentClient(), requireEnv('LEDGER_TABLE'));
  * snapshot raw/master/<entity>/dt=<today>/<entity>.csv (each with its manifest); rejected rows to
  * quarantine/master/<entity>/; the source to archive/master/<entity>/<date>/.
  */
-export const handler = async (event: S3Event): Promise<void> => {
+export const handler = async (event: S3Event, context?: Context): Promise<void> => {
   for (const record of event.Records) {
     const key = decodeS3EventKey(record.s3.object.key);
     const entity = entityOfKey(key);
+    const folder = entity ?? 'unknown';
     await ingestLandingObject(
       {
         s3,
@@ -36,31 +43,27 @@ export const handler = async (event: S3Event): Promise<void> => {
         dataset: entity ?? 'master-unknown',
         codeVersion: codeVersionFromEnv(),
         log: (message, details) => logger.info(message, details),
-        archiveKey: (k, today) => `archive/master/${entity ?? 'unknown'}/${today}/${path.posix.basename(k)}`,
+        archiveKey: (name, today) => `archive/master/${folder}/${today}/${name}.csv`,
+        quarantineKey: (name, today) => `quarantine/master/${folder}/dt=${today}/${name}.csv`,
         step: (body, ctx) => masterStep(body, ctx, entity),
       },
-      key,
-      record.s3.object.eTag ?? '',
+      landingObjectOf(record),
+      { waitUntil: lockWaitUntil(context?.getRemainingTimeInMillis()) },
     );
   }
 };
 
 async function masterStep(body: Readable, ctx: StepContext, entity: MasterEntity | undefined): Promise<StepOutput> {
   const today = new Date().toISOString().slice(0, 10);
-  const base = path.posix.basename(ctx.sourceKey).replace(/\.csv$/i, '');
   const namespace = `s3://${bucket}`;
   const sourceInfo = { key: ctx.sourceKey, eTag: ctx.eTag, ledgerVersion: ctx.version, runId: ctx.runId };
   const unusable = async (reason: string): Promise<StepOutput> => {
     body.resume();
-    const dir = `quarantine/master/${entity ?? 'unknown'}/dt=${today}`;
-    const reasonKey = `${dir}/${base}.v${ctx.version}.reason.json`;
+    const reasonKey = `quarantine/master/${entity ?? 'unknown'}/dt=${today}/${ctx.name}.reason.json`;
     await putJson(s3, bucket, reasonKey, { ...sourceInfo, reason });
+    ctx.wrote(reasonKey);
     logger.warn('file quarantined', { key: ctx.sourceKey, reason });
-    return {
-      outputs: [{ namespace, name: reasonKey }],
-      moveSourceTo: `${dir}/${base}.v${ctx.version}.csv`,
-      details: { unusable: reason },
-    };
+    return { outputs: [{ namespace, name: reasonKey }], unusable: reason, details: { unusable: reason } };
   };
   if (!entity)
     return unusable(
@@ -69,9 +72,9 @@ async function masterStep(body: Readable, ctx: StepContext, entity: MasterEntity
 
   let result: Awaited<ReturnType<typeof validateMasterFile>>;
   try {
-    result = await validateMasterFile(body, entity, ctx.workDir);
+    result = await validateMasterFile(body, entity, ctx.workDir, ctx.encoding ? { encoding: ctx.encoding } : {});
   } catch (err) {
-    if (err instanceof UnusableMasterFileError) return unusable(err.message);
+    if (err instanceof UnusableMasterFileError || err instanceof UnsupportedEncodingError) return unusable(err.message);
     throw err;
   }
   const outputs: DatasetRef[] = [];
@@ -91,6 +94,7 @@ async function masterStep(body: Readable, ctx: StepContext, entity: MasterEntity
       source: sourceInfo,
     });
     await uploadFileWithManifest(s3, bucket, file.path, manifest);
+    ctx.wrote(dataKey);
     outputs.push({ namespace, name: dataKey, md5: manifest.md5, records: manifest.records });
   };
   if (result.rows) {
@@ -101,7 +105,7 @@ async function masterStep(body: Readable, ctx: StepContext, entity: MasterEntity
   if (result.quarantine) {
     await upload(
       result.quarantine,
-      `quarantine/master/${entity}/dt=${today}/${base}.v${ctx.version}.jsonl`,
+      `quarantine/master/${entity}/dt=${today}/${ctx.name}.jsonl`,
       `${entity}-quarantine`,
       'application/x-ndjson',
     );

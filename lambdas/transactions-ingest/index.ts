@@ -1,17 +1,22 @@
-import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { S3Event } from 'aws-lambda';
+import type { Context, S3Event } from 'aws-lambda';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
-import { ingestLandingObject, type StepContext, type StepOutput } from '../../layers/ingest/landing';
+import {
+  ingestLandingObject,
+  landingObjectOf,
+  lockWaitUntil,
+  type StepContext,
+  type StepOutput,
+} from '../../layers/ingest/landing';
 import { Ledger } from '../../layers/ingest/ledger';
 import { buildManifest } from '../../layers/lake/manifest';
 import { putJson, uploadFileWithManifest } from '../../layers/lake/s3-io';
-import { decodeS3EventKey } from '../../layers/lake/zones';
 import type { DatasetRef } from '../../layers/lineage/openlineage';
 import { partitionTransactions, UnusableFileError } from '../../layers/transactions/partition';
-import { TRANSACTIONS_SCHEMA_VERSION } from '../../layers/transactions/schema';
+import { TRANSACTIONS_SCHEMA_VERSION, transactionsRawKey } from '../../layers/transactions/schema';
 import { mapSettled } from '../../layers/util/concurrency';
+import { UnsupportedEncodingError } from '../../layers/util/csv-records';
 import { codeVersionFromEnv, requireEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'transactions-ingest' });
@@ -20,10 +25,11 @@ const bucket = requireEnv('LAKE_BUCKET');
 const ledger = new Ledger(dynamoDbDocumentClient(), requireEnv('LEDGER_TABLE'));
 
 /**
- * landing/transactions/*.csv → raw/transactions/dt=/ingested_<source>.csv (+ manifest) per transaction
- * date, unplaceable rows to quarantine/, the source to archive/; exactly once per (key, ETag).
+ * landing/transactions/…csv → raw/transactions/dt=/ingested_<name>.csv (+ manifest) per transaction
+ * date, unplaceable rows to quarantine/, the source to archive/; each version of each landing object
+ * is its own batch, exactly once (docs/decisions/013-landing-versions.md).
  */
-export const handler = async (event: S3Event): Promise<void> => {
+export const handler = async (event: S3Event, context?: Context): Promise<void> => {
   for (const record of event.Records) {
     await ingestLandingObject(
       {
@@ -34,42 +40,38 @@ export const handler = async (event: S3Event): Promise<void> => {
         dataset: 'transactions',
         codeVersion: codeVersionFromEnv(),
         log: (message, details) => logger.info(message, details),
-        archiveKey: (key, today) => `archive/transactions/${today}/${path.posix.basename(key)}`,
+        archiveKey: (name, today) => `archive/transactions/${today}/${name}.csv`,
+        quarantineKey: (name, today) => `quarantine/transactions/dt=${today}/${name}.csv`,
         step: partitionStep,
       },
-      decodeS3EventKey(record.s3.object.key),
-      record.s3.object.eTag ?? '',
+      landingObjectOf(record),
+      { waitUntil: lockWaitUntil(context?.getRemainingTimeInMillis()) },
     );
   }
 };
 
 async function partitionStep(body: Readable, ctx: StepContext): Promise<StepOutput> {
-  const source = path.posix.basename(ctx.sourceKey);
-  const sourceBase = source.replace(/\.csv$/i, '');
   const today = new Date().toISOString().slice(0, 10);
   const namespace = `s3://${bucket}`;
   const sourceInfo = { key: ctx.sourceKey, eTag: ctx.eTag, ledgerVersion: ctx.version, runId: ctx.runId };
   let result: Awaited<ReturnType<typeof partitionTransactions>>;
   try {
-    result = await partitionTransactions(body, ctx.workDir);
+    result = await partitionTransactions(body, ctx.workDir, ctx.encoding ? { encoding: ctx.encoding } : {});
   } catch (err) {
-    if (!(err instanceof UnusableFileError)) throw err;
+    if (!(err instanceof UnusableFileError || err instanceof UnsupportedEncodingError)) throw err;
     // The whole file cannot be read as transactions: it goes to quarantine as it is, with the reason.
-    const reasonKey = `quarantine/transactions/dt=${today}/${sourceBase}.v${ctx.version}.reason.json`;
+    const reasonKey = `quarantine/transactions/dt=${today}/${ctx.name}.reason.json`;
     await putJson(s3, bucket, reasonKey, { ...sourceInfo, reason: err.message });
+    ctx.wrote(reasonKey);
     logger.warn('file quarantined', { key: ctx.sourceKey, reason: err.message });
-    return {
-      outputs: [{ namespace, name: reasonKey }],
-      moveSourceTo: `quarantine/transactions/dt=${today}/${sourceBase}.v${ctx.version}.csv`,
-      details: { unusable: err.message },
-    };
+    return { outputs: [{ namespace, name: reasonKey }], unusable: err.message, details: { unusable: err.message } };
   }
 
-  const outputs: DatasetRef[] = [];
-  const uploads = result.partitions.map((partition) => {
-    const manifest = buildManifest({
+  const uploads = result.partitions.map((partition) => ({
+    file: partition.path,
+    manifest: buildManifest({
       dataset: 'transactions',
-      dataKey: `raw/transactions/dt=${partition.dt}/ingested_${sourceBase}.csv`,
+      dataKey: transactionsRawKey(partition.dt, ctx.name),
       contentType: 'text/csv',
       body: partition,
       records: partition.records,
@@ -77,16 +79,15 @@ async function partitionStep(body: Readable, ctx: StepContext): Promise<StepOutp
       maxEventTime: new Date(partition.maxMs).toISOString(),
       schemaVersion: TRANSACTIONS_SCHEMA_VERSION,
       source: sourceInfo,
-    });
-    return { file: partition.path, manifest };
-  });
+    }),
+  }));
   if (result.quarantine) {
     const q = result.quarantine;
     uploads.push({
       file: q.path,
       manifest: buildManifest({
         dataset: 'transactions-quarantine',
-        dataKey: `quarantine/transactions/dt=${today}/${sourceBase}.v${ctx.version}.jsonl`,
+        dataKey: `quarantine/transactions/dt=${today}/${ctx.name}.jsonl`,
         contentType: 'application/x-ndjson',
         body: q,
         records: q.records,
@@ -95,11 +96,18 @@ async function partitionStep(body: Readable, ctx: StepContext): Promise<StepOutp
       }),
     });
   }
-  const settled = await mapSettled(uploads, 4, (u) => uploadFileWithManifest(s3, bucket, u.file, u.manifest));
+  const settled = await mapSettled(uploads, 4, async (u) => {
+    await uploadFileWithManifest(s3, bucket, u.file, u.manifest);
+    ctx.wrote(u.manifest.dataKey);
+  });
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
-  for (const { manifest } of uploads)
-    outputs.push({ namespace, name: manifest.dataKey, md5: manifest.md5, records: manifest.records });
+  const outputs: DatasetRef[] = uploads.map(({ manifest }) => ({
+    namespace,
+    name: manifest.dataKey,
+    md5: manifest.md5,
+    records: manifest.records,
+  }));
   return {
     outputs,
     details: {

@@ -1,24 +1,28 @@
 /**
- * What every landing-zone ingest shares: claim the (key, ETag) in the ledger, read exactly that
- * version of the object, hand its bytes to the dataset's step, retire the outputs of the version it
- * replaces, archive the source, record lineage, and release the claim on failure.
+ * What every landing-zone ingest shares (docs/decisions/013-landing-versions.md): take the key's lock
+ * and claim the version in the ledger, archive exactly that version (by version id, or only if its
+ * ETag still matches), read the archived copy, hand its bytes to the dataset's step, retire earlier
+ * versions only when this one says `replace`, remove exactly this version from landing, record
+ * lineage, and record a failure with what it had written.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
-import { deleteWithManifest, moveObject } from '../lake/s3-io';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { copySourceOf, copyVersion, deleteVersion, deleteWithManifest, SourceChangedError } from '../lake/s3-io';
+import { decodeS3EventKey } from '../lake/zones';
 import type { DatasetRef } from '../lineage/openlineage';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
-import type { Ledger, LedgerEntry } from './ledger';
+import { charsetOf } from '../util/csv-records';
+import type { IngestMode, Ledger, LedgerEntry } from './ledger';
 
 export interface StepOutput {
   /** Data objects written (raw and quarantine), with MD5 and record counts for lineage. */
   readonly outputs: DatasetRef[];
-  /** Where the source goes afterwards: the archive (default), or quarantine for an unusable file. */
-  readonly moveSourceTo?: string;
+  /** Set when the file cannot be read as the dataset at all: it is copied to quarantine with this reason. */
+  readonly unusable?: string;
   readonly details?: Record<string, unknown>;
 }
 
@@ -28,6 +32,12 @@ export interface StepContext {
   readonly workDir: string;
   readonly sourceKey: string;
   readonly eTag: string;
+  /** Unique per source object and version (`<base>-<digest of the landing key>.v<N>`): name outputs with it. */
+  readonly name: string;
+  /** The source's declared charset, when its Content-Type names one. */
+  readonly encoding?: string;
+  /** Tell the ledger about an object as soon as it is written (kept when the version fails). */
+  readonly wrote: (key: string) => void;
 }
 
 export interface LandingIngest {
@@ -38,52 +48,108 @@ export interface LandingIngest {
   readonly dataset: string;
   readonly codeVersion: string;
   readonly log: (message: string, details: Record<string, unknown>) => void;
-  /** Where a source object goes once ingested (`archive/...`), given today's date. */
-  readonly archiveKey: (sourceKey: string, today: string) => string;
+  /** Where a version's bytes are archived, given its unique name and today's date. */
+  readonly archiveKey: (name: string, today: string) => string;
+  /** Where an unusable version's bytes are put in quarantine. */
+  readonly quarantineKey: (name: string, today: string) => string;
   readonly step: (body: Readable, context: StepContext) => Promise<StepOutput>;
 }
 
+/** One version of a landing object, as its S3 event names it. */
+export interface LandingObject {
+  readonly key: string;
+  readonly eTag: string;
+  /** Present when the bucket is versioned. */
+  readonly versionId?: string;
+  /** S3's order of this key's events. */
+  readonly sequencer?: string;
+}
+
+export interface LandingOptions {
+  /** Wait for another version's run until this time (epoch ms) before giving up (to be retried). */
+  readonly waitUntil?: number;
+}
+
 export type LandingOutcome =
-  | { readonly outcome: 'ingested'; readonly version: number; readonly outputs: string[]; readonly lineageKey: string }
-  | { readonly outcome: 'duplicate' | 'busy' | 'superseded' | 'gone' };
+  | {
+      readonly outcome: 'ingested';
+      readonly version: number;
+      readonly outputs: string[];
+      readonly archiveKey: string;
+      readonly lineageKey: string;
+      readonly retired: number[];
+    }
+  | { readonly outcome: 'duplicate' | 'superseded'; readonly version: number; readonly reason?: string };
+
+/** User metadata that makes a version replace the earlier versions of its key (`x-amz-meta-recomart-mode`). */
+export const MODE_METADATA = 'recomart-mode';
+
+/** `<base name without .csv>-<8 hex of SHA-256 of the whole landing key>`: two folders never collide. */
+export function sourceTag(sourceKey: string): string {
+  const base = path.posix.basename(sourceKey).replace(/\.csv$/i, '');
+  const safe = base.replace(/[^A-Za-z0-9._=-]+/g, '_').slice(0, 100) || 'source';
+  return `${safe}-${createHash('sha256').update(sourceKey).digest('hex').slice(0, 8)}`;
+}
+
+/** The unique name of one version of a landing object: `<sourceTag>.v<N>`. */
+export function versionName(sourceKey: string, version: number): string {
+  return `${sourceTag(sourceKey)}.v${version}`;
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
 
 export async function ingestLandingObject(
   ingest: LandingIngest,
-  sourceKey: string,
-  eTag: string,
+  object: LandingObject,
+  options: LandingOptions = {},
 ): Promise<LandingOutcome> {
   const { s3, bucket, ledger } = ingest;
   const runId = randomUUID();
-  const key = { sourceKey, eTag };
-  const claim = await ledger.claim(key, ingest.dataset, runId);
+  const key = { sourceKey: object.key, eTag: object.eTag };
+  const claim = await ledger.claim({
+    ...key,
+    dataset: ingest.dataset,
+    runId,
+    ...(object.sequencer ? { sequencer: object.sequencer } : {}),
+    ...(options.waitUntil !== undefined ? { waitUntil: options.waitUntil } : {}),
+  });
   if (claim.outcome !== 'claimed') {
-    ingest.log(claim.outcome === 'done' ? 'already ingested: no-op' : 'being ingested by another run', {
-      sourceKey,
-      eTag,
+    // The bytes are archived already (a duplicate event, or the same bytes uploaded again): only
+    // this copy in landing is left to clear, and only if the key still holds it.
+    const cleared = await deleteVersion(s3, bucket, object);
+    ingest.log(claim.outcome === 'done' ? 'already ingested: no-op' : 'superseded earlier: no-op', {
+      sourceKey: object.key,
+      eTag: object.eTag,
       version: claim.entry.version,
-      runId: claim.entry.runId,
+      landing: cleared,
     });
-    if (claim.outcome === 'done') await archiveDuplicate(ingest, sourceKey, eTag);
-    return { outcome: claim.outcome === 'done' ? 'duplicate' : 'busy' };
+    return { outcome: claim.outcome === 'done' ? 'duplicate' : 'superseded', version: claim.entry.version };
   }
 
+  const version = claim.version;
+  const name = versionName(object.key, version);
+  const archiveKey = ingest.archiveKey(name, today());
+  const written: string[] = [];
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `${ingest.job}-`));
   try {
-    let body: Readable;
-    try {
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: sourceKey, IfMatch: eTag }));
-      body = object.Body as Readable;
-    } catch (err) {
-      const name = (err as Error).name;
-      if (name === 'PreconditionFailed' || err instanceof NoSuchKey || name === 'NoSuchKey') {
-        // The object changed or moved since the event: its own event (or run) handles what is there now.
-        const outcome = name === 'PreconditionFailed' ? 'superseded' : 'gone';
-        await ledger.fail(key, runId, `source ${outcome} before it was read`);
-        ingest.log(`source ${outcome}: nothing to do`, { sourceKey, eTag });
-        return { outcome };
-      }
-      throw err;
+    if (!(await snapshot(ingest, object, archiveKey))) {
+      const reason = 'the landing object was replaced or deleted before this version could be archived';
+      await ledger.supersede(key, runId, reason);
+      ingest.log('version gone before it was archived: nothing to ingest', { sourceKey: object.key, version });
+      return { outcome: 'superseded', version, reason };
     }
+    if (claim.replacedBy) {
+      const reason = `version ${claim.replacedBy.version}, uploaded after it with mode=replace, was ingested first`;
+      await ledger.supersede(key, runId, reason, { archiveKey, replacedBy: claim.replacedBy.version });
+      await deleteVersion(s3, bucket, object);
+      ingest.log('version replaced by a later one: archived, not ingested', { sourceKey: object.key, version });
+      return { outcome: 'superseded', version, reason };
+    }
+
+    const archived = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: archiveKey }));
+    const body = archived.Body as Readable;
+    const mode: IngestMode = archived.Metadata?.[MODE_METADATA]?.toLowerCase() === 'replace' ? 'replace' : 'append';
+    const encoding = charsetOf(archived.ContentType);
     const sourceHash = createHash('md5');
     let sourceBytes = 0;
     body.on('data', (chunk: Buffer) => {
@@ -95,14 +161,29 @@ export async function ingestLandingObject(
       body.once('close', () => resolve(body.readableEnded));
       body.once('error', () => resolve(false));
     });
-    const result = await ingest.step(body, { runId, version: claim.version, workDir, sourceKey, eTag });
-    // A step may stop reading early (an unusable header): read the rest so the source MD5 is whole.
+    const result = await ingest.step(body, {
+      runId,
+      version,
+      workDir,
+      sourceKey: object.key,
+      eTag: object.eTag,
+      name,
+      ...(encoding ? { encoding } : {}),
+      wrote: (k) => written.push(k),
+    });
     if (!body.readableEnded && !body.destroyed) body.resume();
     const complete = await drained;
     const outputs = result.outputs.map((o) => o.name);
-    await retirePrevious(ingest, claim.previous, outputs);
-    const moveTo = result.moveSourceTo ?? ingest.archiveKey(sourceKey, new Date().toISOString().slice(0, 10));
-    await moveObject(s3, bucket, sourceKey, moveTo);
+    const extra: DatasetRef[] = [];
+    if (result.unusable) {
+      const quarantined = ingest.quarantineKey(name, today());
+      await s3.send(
+        new CopyObjectCommand({ Bucket: bucket, Key: quarantined, CopySource: copySourceOf(bucket, archiveKey) }),
+      );
+      written.push(quarantined);
+      extra.push({ namespace: `s3://${bucket}`, name: quarantined });
+    }
+    const retired = mode === 'replace' ? await retireEarlier(ingest, claim.others, version, outputs) : [];
     const sourceMd5 = complete ? sourceHash.digest('hex') : undefined;
     const namespace = `s3://${bucket}`;
     const lineageKey = await writeRunEvent(
@@ -112,49 +193,106 @@ export async function ingestLandingObject(
         job: ingest.job,
         runId,
         codeVersion: ingest.codeVersion,
-        inputs: [{ namespace, name: sourceKey, ...(sourceMd5 ? { md5: sourceMd5 } : {}) }],
-        outputs: [...result.outputs, { namespace, name: moveTo, ...(sourceMd5 ? { md5: sourceMd5 } : {}) }],
-        details: { eTag, ledgerVersion: claim.version, sourceBytes, ...result.details },
+        inputs: [{ namespace, name: object.key, ...(sourceMd5 ? { md5: sourceMd5 } : {}) }],
+        outputs: [
+          ...result.outputs,
+          ...extra,
+          { namespace, name: archiveKey, ...(sourceMd5 ? { md5: sourceMd5 } : {}) },
+        ],
+        details: {
+          eTag: object.eTag,
+          ...(object.versionId ? { versionId: object.versionId } : {}),
+          ledgerVersion: version,
+          mode,
+          ...(retired.length > 0 ? { retiredVersions: retired } : {}),
+          sourceBytes,
+          ...result.details,
+        },
       }),
     );
-    await ledger.complete(key, runId, outputs);
+    await ledger.complete(key, runId, { outputs: [...outputs, ...extra.map((e) => e.name)], archiveKey, mode });
+    // Done in the ledger first: a crash now leaves only this landing copy, which a retry clears.
+    const landing = await deleteVersion(s3, bucket, object);
     ingest.log('ingested', {
-      sourceKey,
-      eTag,
-      version: claim.version,
+      sourceKey: object.key,
+      eTag: object.eTag,
+      version,
+      mode,
       outputs: outputs.length,
+      archiveKey,
       lineageKey,
+      landing,
+      ...(retired.length > 0 ? { retiredVersions: retired } : {}),
       ...result.details,
     });
-    return { outcome: 'ingested', version: claim.version, outputs, lineageKey };
+    return { outcome: 'ingested', version, outputs, archiveKey, lineageKey, retired };
   } catch (err) {
-    await ledger.fail(key, runId, (err as Error).message).catch(() => undefined);
+    await ledger.fail(key, runId, (err as Error).message, written).catch(() => undefined);
     throw err;
   } finally {
+    await ledger.release(object.key, runId).catch(() => undefined);
     fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
 
-/** A changed re-upload replaces the previous version: its raw objects the new one did not rewrite go. */
-async function retirePrevious(ingest: LandingIngest, previous: LedgerEntry | undefined, written: readonly string[]) {
-  if (!previous?.outputs) return;
-  const keep = new Set(written);
-  const stale = previous.outputs.filter((k) => k.startsWith('raw/') && !keep.has(k));
-  for (const dataKey of stale) await deleteWithManifest(ingest.s3, ingest.bucket, dataKey);
-  if (stale.length > 0) ingest.log('retired objects of the previous version', { version: previous.version, stale });
+/**
+ * Archive exactly the notified version. False when it is no longer in landing and no earlier attempt
+ * archived it (a retry after a crash finds its own archive copy).
+ */
+async function snapshot(ingest: LandingIngest, object: LandingObject, archiveKey: string): Promise<boolean> {
+  try {
+    await copyVersion(ingest.s3, ingest.bucket, object, archiveKey);
+    return true;
+  } catch (err) {
+    if (!(err instanceof SourceChangedError)) throw err;
+  }
+  try {
+    await ingest.s3.send(new HeadObjectCommand({ Bucket: ingest.bucket, Key: archiveKey }));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** A re-upload of bytes already ingested: nothing to ingest, but it should not linger in landing/. */
-async function archiveDuplicate(ingest: LandingIngest, sourceKey: string, eTag: string): Promise<void> {
-  try {
-    await ingest.s3.send(new HeadObjectCommand({ Bucket: ingest.bucket, Key: sourceKey, IfMatch: eTag }));
-  } catch {
-    return; // already moved (a duplicate event) or replaced by other bytes (they have their own event)
+/**
+ * `replace`: take out the raw outputs of every earlier version of the key that this version did not
+ * rewrite itself (quarantine is history).
+ */
+async function retireEarlier(
+  ingest: LandingIngest,
+  others: readonly LedgerEntry[],
+  version: number,
+  rewritten: readonly string[],
+) {
+  const keep = new Set(rewritten);
+  const retired: number[] = [];
+  for (const other of others) {
+    if (other.version >= version || (other.status !== 'DONE' && other.status !== 'FAILED')) continue;
+    const keys = [...(other.outputs ?? []), ...(other.partialOutputs ?? [])].filter(
+      (k) => k.startsWith('raw/') && !keep.has(k),
+    );
+    for (const dataKey of keys) await deleteWithManifest(ingest.s3, ingest.bucket, dataKey);
+    await ingest.ledger.retire({ sourceKey: other.sourceKey, eTag: other.eTag }, version);
+    retired.push(other.version);
   }
-  await moveObject(
-    ingest.s3,
-    ingest.bucket,
-    sourceKey,
-    ingest.archiveKey(sourceKey, new Date().toISOString().slice(0, 10)),
-  );
+  if (retired.length > 0) ingest.log('retired earlier versions (mode=replace)', { version, retired });
+  return retired;
+}
+
+/** The landing object an S3 event record names (key decoded; version id and sequencer when present). */
+export function landingObjectOf(record: {
+  s3: { object: { key: string; eTag?: string; versionId?: string; sequencer?: string } };
+}): LandingObject {
+  const o = record.s3.object;
+  return {
+    key: decodeS3EventKey(o.key),
+    eTag: o.eTag ?? '',
+    ...(o.versionId ? { versionId: o.versionId } : {}),
+    ...(o.sequencer ? { sequencer: o.sequencer } : {}),
+  };
+}
+
+/** How long a run may wait for another version of its key: half its remaining time, at most 5 minutes. */
+export function lockWaitUntil(remainingMs: number | undefined, now = Date.now()): number {
+  return now + Math.min(300_000, Math.max(0, (remainingMs ?? 60_000) / 2));
 }

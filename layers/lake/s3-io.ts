@@ -102,16 +102,77 @@ export async function uploadFileWithManifest(
   await putJson(s3, bucket, manifestKeyFor(manifest.dataKey), manifest);
 }
 
-/** Move an object within the bucket (copy, then delete the source). */
-export async function moveObject(s3: S3Client, bucket: string, from: string, to: string): Promise<void> {
-  await s3.send(
-    new CopyObjectCommand({
-      Bucket: bucket,
-      Key: to,
-      CopySource: `${bucket}/${from.split('/').map(encodeURIComponent).join('/')}`,
-    }),
-  );
-  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: from }));
+/** The `CopySource` of an object: bucket and URL-encoded key, and the version when one is named. */
+export function copySourceOf(bucket: string, key: string, versionId?: string): string {
+  const encoded = `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  return versionId ? `${encoded}?versionId=${encodeURIComponent(versionId)}` : encoded;
+}
+
+export class SourceChangedError extends Error {
+  override readonly name = 'SourceChangedError';
+}
+
+/**
+ * Copy exactly one version of an object: the one with `versionId` when the bucket is versioned and
+ * the event named it, else whatever the key holds only if its ETag is still `eTag`
+ * (`CopySourceIfMatch`). Throws SourceChangedError when that version is no longer there.
+ */
+export async function copyVersion(
+  s3: S3Client,
+  bucket: string,
+  from: { key: string; eTag: string; versionId?: string },
+  to: string,
+): Promise<void> {
+  try {
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: to,
+        CopySource: copySourceOf(bucket, from.key, from.versionId),
+        ...(from.versionId ? {} : { CopySourceIfMatch: quoted(from.eTag) }),
+      }),
+    );
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'PreconditionFailed' || name === 'NoSuchKey' || name === 'NoSuchVersion' || httpStatus(err) === 412)
+      throw new SourceChangedError(`${from.key} no longer holds the version ${from.versionId ?? from.eTag}`);
+    throw err;
+  }
+}
+
+/**
+ * Delete one version of an object and nothing newer: by `versionId` when known (a versioned bucket
+ * keeps every other version), else with `If-Match: <eTag>` (S3's conditional delete). Returns
+ * `changed` when the key now holds other bytes (they stay), `gone` when it holds nothing.
+ */
+export async function deleteVersion(
+  s3: S3Client,
+  bucket: string,
+  object: { key: string; eTag: string; versionId?: string },
+): Promise<'deleted' | 'changed' | 'gone'> {
+  try {
+    await s3.send(
+      new DeleteObjectCommand({
+        Bucket: bucket,
+        Key: object.key,
+        ...(object.versionId ? { VersionId: object.versionId } : { IfMatch: quoted(object.eTag) }),
+      }),
+    );
+    return 'deleted';
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'PreconditionFailed' || httpStatus(err) === 412) return 'changed';
+    if (name === 'NoSuchKey' || httpStatus(err) === 404) return 'gone';
+    throw err;
+  }
+}
+
+function quoted(eTag: string): string {
+  return eTag.startsWith('"') ? eTag : `"${eTag}"`;
+}
+
+function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 /** Delete a data object and its manifest (manifest first: readers never see a manifest without data). */

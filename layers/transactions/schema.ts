@@ -13,6 +13,11 @@ export const TRANSACTION_COLUMNS = [
 ] as const;
 export const TRANSACTIONS_SCHEMA_VERSION = '1';
 
+/** Where one version of a landing file puts its rows of one transaction date (`name` from versionName). */
+export function transactionsRawKey(dt: string, name: string): string {
+  return `raw/transactions/dt=${dt}/ingested_${name}.csv`;
+}
+
 /**
  * The typed transactions row (SPEC C2): what the Glue table declares and what the validation suite
  * checks. Ingestion itself only needs a placeable timestamp and the column count (classifyRow).

@@ -120,6 +120,8 @@ function grantLandingIngest(
     bucket.grantDelete(fn, `raw/${dataset}/*`);
     bucket.grantPut(fn, `quarantine/${dataset}/*`);
     bucket.grantPut(fn, `archive/${dataset}/*`);
+    // The run reads its own archived copy of the version it ingests.
+    bucket.grantRead(fn, `archive/${dataset}/*`);
   }
   bucket.grantPut(fn, `lineage/${job}/*`);
   ledger.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');

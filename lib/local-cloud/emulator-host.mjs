@@ -12,6 +12,8 @@ const require = createRequire(import.meta.url);
 let servers = [];
 
 async function start(stateDir) {
+  // Conditional requests and S3's copy-source decoding (see s3rver-conditions.cjs).
+  require('./s3rver-conditions.cjs').install();
   const S3rver = require('s3rver');
   const dynalite = require('dynalite');
   const { startFauxqs } = await import('fauxqs');

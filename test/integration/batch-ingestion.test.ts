@@ -2,6 +2,7 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
 import { lambdaClient } from '../../layers/aws/control-plane-clients';
+import { sourceTag } from '../../layers/ingest/landing';
 import { Ledger } from '../../layers/ingest/ledger';
 import { auditManifest, listKeys } from '../../layers/lake/inventory';
 import { getBytes, getManifest } from '../../layers/lake/s3-io';
@@ -35,6 +36,24 @@ describe('batch ingestion on the cloud', () => {
         : Buffer.from(await getBytes(s3, bucket, key)).toString('base64');
     }
     return out;
+  }
+
+  /** Does landing still hold the key? */
+  async function landingHolds(key: string): Promise<boolean> {
+    try {
+      await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function doneVersion(key: string, version: number, timeoutMs = 60_000) {
+    return eventually(
+      async () => (await ledger.versions(key)).find((v) => v.version === version && v.status === 'DONE'),
+      timeoutMs,
+      `version ${version} of ${key} to be ingested`,
+    );
   }
 
   async function rowsIn(prefix: string, marker: string): Promise<{ raw: string[]; quarantined: string[] }> {
@@ -94,69 +113,75 @@ describe('batch ingestion on the cloud', () => {
     expect(quarantined).toHaveLength(bad.length);
     const reasons = quarantined.map((l) => (JSON.parse(l) as { reason: string }).reason);
     expect(reasons.join('\n')).toMatch(/timestamp is missing/);
-    expect(reasons.join('\n')).toMatch(/malformed CSV/);
+    expect(reasons.join('\n')).toMatch(/quoted field opened on this line is never closed/);
+    // Each rejected row keeps its line number and exact text.
+    expect(quarantined.map((l) => (JSON.parse(l) as { line: number; raw: string }).raw).sort()).toEqual(
+      [...bad].sort(),
+    );
     await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: sourceKey }))).rejects.toMatchObject({
       name: 'NotFound',
     });
-    const archived = entry.outputs ?? [];
-    expect(archived.filter((k) => k.startsWith('raw/transactions/dt=')).sort()).toEqual([
-      'raw/transactions/dt=2026-11-18/ingested_bi-orders.csv',
-      'raw/transactions/dt=2026-11-19/ingested_bi-orders.csv',
-      'raw/transactions/dt=2026-11-20/ingested_bi-orders.csv', // 1795176000 is 2026-11-20T09:20Z
+    const name = `${sourceTag(sourceKey)}.v1`;
+    expect((entry.outputs ?? []).filter((k) => k.startsWith('raw/transactions/dt=')).sort()).toEqual([
+      `raw/transactions/dt=2026-11-18/ingested_${name}.csv`,
+      `raw/transactions/dt=2026-11-19/ingested_${name}.csv`,
+      `raw/transactions/dt=2026-11-20/ingested_${name}.csv`, // 1795176000 is 2026-11-20T09:20Z
     ]);
+    expect(entry.archiveKey).toMatch(new RegExp(`^archive/transactions/.+/${name}\\.csv$`));
+    expect(Buffer.from(await getBytes(s3, bucket, entry.archiveKey as string)).toString()).toBe(csv);
 
     // Lineage: the raw partition came from the landing file; the landing file produced raw, quarantine, archive.
     const events = await readRunEvents(s3, bucket);
-    const rawKey = 'raw/transactions/dt=2026-11-19/ingested_bi-orders.csv';
+    const rawKey = `raw/transactions/dt=2026-11-19/ingested_${name}.csv`;
     const { upstream } = traceLineage(events, rawKey);
     expect(upstream.children.map((c) => c.dataset)).toEqual([sourceKey]);
     const { downstream } = traceLineage(events, sourceKey);
     const built = downstream.children.map((c) => c.dataset);
-    expect(built).toEqual(
-      expect.arrayContaining([rawKey, expect.stringMatching(/^archive\/transactions\/.+\/bi-orders\.csv$/)]),
-    );
+    expect(built).toEqual(expect.arrayContaining([rawKey, entry.archiveKey]));
   });
 
-  it('treats a duplicate drop of the same bytes as a no-op, and a changed file as a new version', async () => {
+  it('treats a duplicate drop of the same bytes as a no-op, appends a changed file, and replaces only when told', async () => {
     const before = await snapshot('raw/transactions/', 'bi-orders');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: sourceKey, Body: csv }));
     await eventually(
-      async () => {
-        try {
-          await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: sourceKey }));
-          return undefined;
-        } catch {
-          return true; // moved away again
-        }
-      },
+      async () => ((await landingHolds(sourceKey)) ? undefined : true),
       60_000,
       'the duplicate to leave landing/',
     );
     expect(await snapshot('raw/transactions/', 'bi-orders')).toEqual(before);
     expect(await ledger.versions(sourceKey)).toHaveLength(1);
 
-    // Version 2 drops the 2026-11-18 row: that partition's object is retired, the other rewritten.
-    const changed = `${[HEADER, ...good.slice(1)].join('\n')}\n`;
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: sourceKey, Body: changed }));
-    await eventually(
-      async () =>
-        (await ledger.versions(sourceKey)).find((v) => v.version === 2 && v.status === 'DONE') ? true : undefined,
-      60_000,
-      'version 2 to be ingested',
+    // Version 2 (new bytes under the same name, as a daily export does) is a new batch: appended.
+    const day2 = `${[HEADER, 'bi9,u9,p9,1,2.50,,2026-11-21T09:00:00Z'].join('\n')}\n`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: sourceKey, Body: day2 }));
+    await doneVersion(sourceKey, 2);
+    const appended = await rowsIn('raw/transactions/', 'bi-orders');
+    expect(appended.raw.sort()).toEqual([...good, 'bi9,u9,p9,1,2.50,,2026-11-21T09:00:00Z'].sort());
+
+    // Version 3 says it replaces: the earlier versions' raw data is retired, their ledger entries say so.
+    const corrected = `${[HEADER, ...good.slice(1)].join('\n')}\n`;
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: sourceKey,
+        Body: corrected,
+        Metadata: { 'recomart-mode': 'replace' },
+      }),
     );
-    const after = await snapshot('raw/transactions/', 'bi-orders');
-    expect(Object.keys(after).sort()).toEqual([
-      'raw/transactions/dt=2026-11-19/_ingested_bi-orders.csv.manifest.json',
-      'raw/transactions/dt=2026-11-19/ingested_bi-orders.csv',
-      'raw/transactions/dt=2026-11-20/_ingested_bi-orders.csv.manifest.json',
-      'raw/transactions/dt=2026-11-20/ingested_bi-orders.csv',
+    await doneVersion(sourceKey, 3);
+    const replaced = await rowsIn('raw/transactions/', 'bi-orders');
+    expect(replaced.raw.sort()).toEqual([...good.slice(1)].sort());
+    const versions = await ledger.versions(sourceKey);
+    expect(versions.map((v) => [v.version, v.status, v.mode]).sort()).toEqual([
+      [1, 'RETIRED', 'append'],
+      [2, 'RETIRED', 'append'],
+      [3, 'DONE', 'replace'],
     ]);
-    const manifest = await getManifest(
-      s3,
-      bucket,
-      'raw/transactions/dt=2026-11-19/_ingested_bi-orders.csv.manifest.json',
-    );
-    expect(manifest.source).toMatchObject({ key: sourceKey, ledgerVersion: 2 });
+    const manifestKey = Object.keys(await snapshot('raw/transactions/dt=2026-11-19/', 'bi-orders')).find(isManifestKey);
+    expect((await getManifest(s3, bucket, manifestKey as string)).source).toMatchObject({
+      key: sourceKey,
+      ledgerVersion: 3,
+    });
   });
 
   it('never re-triggers on objects written outside the landing prefixes', async () => {
@@ -235,8 +260,8 @@ describe('batch ingestion on the cloud', () => {
             .split('\n'),
         );
     }
-    expect(q.map((l) => (JSON.parse(l) as { reason: string }).reason)).toEqual([
-      'duplicate product_id "p00002" (first at row 2)',
+    expect(q.map((l) => (JSON.parse(l) as { line: number; reason: string }).reason)).toEqual([
+      'duplicate product_id "p00002" (first on line 3)',
       'price: must be a non-negative number',
     ]);
   });

@@ -2,9 +2,11 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3Client } from '../../layers/aws/clients';
 import { lambdaClient } from '../../layers/aws/control-plane-clients';
+import { versionName } from '../../layers/ingest/landing';
 import { listKeys } from '../../layers/lake/inventory';
 import { getBytes } from '../../layers/lake/s3-io';
 import { type QualityStatus, qualityStatusKey } from '../../layers/quality/status';
+import { transactionsRawKey } from '../../layers/transactions/schema';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 
 const HEADER = 'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp';
@@ -25,7 +27,7 @@ describe('data quality on the cloud', () => {
     eventually(
       async () => {
         try {
-          const key = qualityStatusKey(`raw/transactions/dt=${day}/ingested_${name}.csv`);
+          const key = qualityStatusKey(transactionsRawKey(day, versionName(`landing/transactions/${name}.csv`, 1)));
           return JSON.parse(Buffer.from(await getBytes(s3, bucket, key)).toString()) as QualityStatus;
         } catch {
           return undefined;
@@ -70,7 +72,7 @@ describe('data quality on the cloud', () => {
 
     const quarantined: string[] = [];
     for await (const key of listKeys(s3, bucket, `quarantine/quality/transactions/dt=${day}/`)) {
-      if (key.endsWith('ingested_q-bad.jsonl'))
+      if (key.endsWith(`ingested_${versionName('landing/transactions/q-bad.csv', 1)}.jsonl`))
         quarantined.push(
           ...Buffer.from(await getBytes(s3, bucket, key))
             .toString()
@@ -84,7 +86,10 @@ describe('data quality on the cloud', () => {
     const checkInputs = Object.entries(cloud.outputs).length > 0 ? await invokeCheckInputs() : undefined;
     expect(checkInputs?.blocked).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ dataKey: `raw/transactions/dt=${day}/ingested_q-bad.csv`, report: blocked.report }),
+        expect.objectContaining({
+          dataKey: transactionsRawKey(day, versionName('landing/transactions/q-bad.csv', 1)),
+          report: blocked.report,
+        }),
       ]),
     );
     expect(checkInputs?.blocked.some((b: { dataKey: string }) => b.dataKey.includes('q-good'))).toBe(false);

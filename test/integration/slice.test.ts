@@ -4,6 +4,7 @@ import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/l
 import { dynamoDbDocumentClient, kinesisClient, s3Client, sfnClient } from '../../layers/aws/clients';
 import { putAllRecords } from '../../layers/clickstream/producer';
 import { simulateClickstream } from '../../layers/clickstream/simulate';
+import { versionName } from '../../layers/ingest/landing';
 import { auditManifest, listKeys } from '../../layers/lake/inventory';
 import { md5Hex } from '../../layers/lake/manifest';
 import { getBytes } from '../../layers/lake/s3-io';
@@ -11,6 +12,7 @@ import { isManifestKey } from '../../layers/lake/zones';
 import { productionVersion, recommendationsFor } from '../../layers/publish/serving';
 import { readStatus } from '../../layers/quality/status';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
+import { transactionsRawKey } from '../../layers/transactions/schema';
 import { runPipeline } from '../../lib/cli/commands/run-pipeline';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 import { accountFor } from '../helpers/lake-accounting';
@@ -60,7 +62,7 @@ describe('pipeline slice on the cloud', () => {
     const archived = await eventually(
       async () => {
         const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'archive/transactions/' }));
-        return out.Contents?.find((o) => o.Key?.endsWith('/it-orders.csv'))?.Key;
+        return out.Contents?.find((o) => o.Key?.endsWith(`/${versionName(key, 1)}.csv`))?.Key;
       },
       60_000,
       'the source to be archived',
@@ -72,14 +74,14 @@ describe('pipeline slice on the cloud', () => {
 
     let raw = 0;
     for await (const k of listKeys(s3, bucket, 'raw/transactions/')) {
-      if (!k.endsWith('_ingested_it-orders.csv.manifest.json')) continue;
+      if (!k.endsWith(`_ingested_${versionName(key, 1)}.csv.manifest.json`)) continue;
       const audit = await auditManifest(s3, bucket, k);
       expect(audit.ok).toBe(true);
       raw += audit.records;
     }
     const quarantineKey = (
       await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'quarantine/transactions/' }))
-    ).Contents?.find((o) => /\/it-orders\.v\d+\.jsonl$/.test(o.Key ?? ''))?.Key as string;
+    ).Contents?.find((o) => o.Key?.endsWith(`/${versionName(key, 1)}.jsonl`))?.Key as string;
     const quarantined = Buffer.from(await getBytes(s3, bucket, quarantineKey))
       .toString()
       .trim()
@@ -295,7 +297,7 @@ describe('pipeline slice on the cloud', () => {
       `vb2,u2,p00002,1,5.00,7,${day}T11:00:00Z`,
     ].join('\n');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'landing/transactions/it-blocked.csv', Body: csv }));
-    const dataKey = `raw/transactions/dt=${day}/ingested_it-blocked.csv`;
+    const dataKey = transactionsRawKey(day, versionName('landing/transactions/it-blocked.csv', 1));
     const status = await eventually(
       () => readStatus(s3, bucket, dataKey),
       90_000,

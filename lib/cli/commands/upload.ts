@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { type Command, Option } from 'commander';
 import { s3Client } from '../../../layers/aws/clients';
+import { MODE_METADATA } from '../../../layers/ingest/landing';
 import { Progress } from '../progress';
 import { resolveTarget } from '../target';
 
@@ -23,11 +24,19 @@ export async function uploadToLanding(
   file: string,
   dataset: UploadDataset,
   onProgress?: (loadedBytes: number) => void,
+  options: { replace?: boolean } = {},
 ): Promise<string> {
   const key = landingKeyFor(dataset, file);
   const upload = new Upload({
     client: s3,
-    params: { Bucket: bucket, Key: key, Body: fs.createReadStream(file), ContentType: 'text/csv' },
+    params: {
+      Bucket: bucket,
+      Key: key,
+      Body: fs.createReadStream(file),
+      ContentType: 'text/csv',
+      // A new upload is appended to what earlier ones of this key brought; replacing them is explicit.
+      ...(options.replace ? { Metadata: { [MODE_METADATA]: 'replace' } } : {}),
+    },
     partSize: 8 * 1024 * 1024,
     queueSize: 2,
   });
@@ -47,24 +56,42 @@ export function registerUpload(program: Command): void {
     .option('--bucket <name>', 'lake bucket (default: the stack output LakeBucketName)')
     .option('--state <dir>', 'state directory of a running local cloud', '.recomart')
     .option('--stage <stage>', 'stage whose stack outputs name the bucket', 'dev')
-    .action(async (file: string, opts: { dataset: UploadDataset; bucket?: string; state: string; stage: string }) => {
-      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new Error(`${file} is not a file.`);
-      if (!file.toLowerCase().endsWith('.csv'))
-        throw new Error(`${file} is not a .csv file; ingestion only picks up .csv drops.`);
-      const progress = new Progress();
-      const target = resolveTarget({ state: opts.state, stage: opts.stage });
-      const bucket = opts.bucket ?? (await target.output('LakeBucketName'));
-      const key = landingKeyFor(opts.dataset, file);
-      const bytes = fs.statSync(file).size;
-      progress.step(`uploading ${file} (${bytes} B) to s3://${bucket}/${key} via ${target.description}`);
-      const s3 = s3Client({ env: target.env });
-      try {
-        await uploadToLanding(s3, bucket, file, opts.dataset, (loaded) => {
-          if (bytes > 16 * 1024 * 1024) progress.step(`  ${Math.round((100 * loaded) / bytes)}%`);
-        });
-      } finally {
-        s3.destroy();
-      }
-      progress.step(`done: s3://${bucket}/${key} (ingestion starts on its own)`);
-    });
+    .option(
+      '--replace',
+      'retire the raw data of earlier uploads under the same name (default: this upload is appended)',
+    )
+    .action(
+      async (
+        file: string,
+        opts: { dataset: UploadDataset; bucket?: string; state: string; stage: string; replace?: boolean },
+      ) => {
+        if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new Error(`${file} is not a file.`);
+        if (!file.toLowerCase().endsWith('.csv'))
+          throw new Error(`${file} is not a .csv file; ingestion only picks up .csv drops.`);
+        const progress = new Progress();
+        const target = resolveTarget({ state: opts.state, stage: opts.stage });
+        const bucket = opts.bucket ?? (await target.output('LakeBucketName'));
+        const key = landingKeyFor(opts.dataset, file);
+        const bytes = fs.statSync(file).size;
+        progress.step(`uploading ${file} (${bytes} B) to s3://${bucket}/${key} via ${target.description}`);
+        const s3 = s3Client({ env: target.env });
+        try {
+          await uploadToLanding(
+            s3,
+            bucket,
+            file,
+            opts.dataset,
+            (loaded) => {
+              if (bytes > 16 * 1024 * 1024) progress.step(`  ${Math.round((100 * loaded) / bytes)}%`);
+            },
+            { replace: opts.replace === true },
+          );
+        } finally {
+          s3.destroy();
+        }
+        progress.step(
+          `done: s3://${bucket}/${key} (ingestion starts on its own${opts.replace ? '; it replaces earlier uploads of this name' : ''})`,
+        );
+      },
+    );
 }

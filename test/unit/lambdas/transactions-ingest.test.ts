@@ -6,10 +6,11 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/transactions-ingest/index';
+import { sourceTag } from '../../../layers/ingest/landing';
 
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -43,6 +44,7 @@ beforeEach(() => {
   ddb.on(QueryCommand).resolves({ Items: [] });
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
+  ddb.on(DeleteCommand).resolves({});
   s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from(csv)]) }));
   s3.on(CopyObjectCommand).resolves({});
   s3.on(DeleteObjectCommand).resolves({});
@@ -53,36 +55,44 @@ afterEach(() => {
 });
 
 describe('transactions-ingest handler', () => {
-  it('writes a CSV and its manifest per date, the quarantine, then archives and completes the ledger entry', async () => {
+  it('archives the version, writes a CSV and its manifest per date and the quarantine, then completes the ledger entry', async () => {
     s3.on(PutObjectCommand).resolves({});
     await handler(s3Event('landing/transactions/orders+2026.csv'));
+    const name = `${sourceTag('landing/transactions/orders 2026.csv')}.v1`;
+    expect(name).toMatch(/^orders_2026-[0-9a-f]{8}\.v1$/);
     const keys = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key as string);
     expect(keys.filter((k) => k.startsWith('raw/')).sort()).toEqual([
-      'raw/transactions/dt=2026-11-20/_ingested_orders 2026.csv.manifest.json',
-      'raw/transactions/dt=2026-11-20/ingested_orders 2026.csv',
-      'raw/transactions/dt=2026-11-21/_ingested_orders 2026.csv.manifest.json',
-      'raw/transactions/dt=2026-11-21/ingested_orders 2026.csv',
+      `raw/transactions/dt=2026-11-20/_ingested_${name}.csv.manifest.json`,
+      `raw/transactions/dt=2026-11-20/ingested_${name}.csv`,
+      `raw/transactions/dt=2026-11-21/_ingested_${name}.csv.manifest.json`,
+      `raw/transactions/dt=2026-11-21/ingested_${name}.csv`,
     ]);
-    expect(keys.some((k) => /^quarantine\/transactions\/dt=.+\/orders 2026\.v1\.jsonl$/.test(k))).toBe(true);
+    expect(keys.some((k) => k.endsWith(`/${name}.jsonl`) && k.startsWith('quarantine/transactions/dt='))).toBe(true);
     expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input).toMatchObject({
       CopySource: 'test-lake/landing/transactions/orders%202026.csv',
-      Key: expect.stringMatching(/^archive\/transactions\/\d{4}-\d{2}-\d{2}\/orders 2026\.csv$/),
+      CopySourceIfMatch: '"abc"',
+      Key: expect.stringMatching(new RegExp(`^archive/transactions/\\d{4}-\\d{2}-\\d{2}/${name}\\.csv$`)),
     });
     const done = ddb.commandCalls(UpdateCommand).at(-1)?.args[0].input.ExpressionAttributeValues;
     expect(done).toMatchObject({ ':done': 'DONE' });
+    expect(s3.commandCalls(DeleteObjectCommand)[0]?.args[0].input).toMatchObject({
+      Key: 'landing/transactions/orders 2026.csv',
+      IfMatch: '"abc"',
+    });
   });
 
-  it('fails (for the asynchronous retry) and releases the claim when S3 rejects a write; the source stays', async () => {
+  it('fails (for the asynchronous retry) with what it wrote recorded; the source stays in landing', async () => {
     s3.on(PutObjectCommand).callsFake((input: { Key: string }) => {
       if (input.Key.includes('dt=2026-11-21')) throw new Error('SlowDown');
       return {};
     });
     await expect(handler(s3Event('landing/transactions/orders.csv'))).rejects.toThrow('SlowDown');
-    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(UpdateCommand).at(-1)?.args[0].input.ExpressionAttributeValues).toMatchObject({
-      ':failed': 'FAILED',
-      ':error': 'SlowDown',
-    });
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+    const failed = ddb.commandCalls(UpdateCommand).at(-1)?.args[0].input.ExpressionAttributeValues;
+    expect(failed).toMatchObject({ ':failed': 'FAILED', ':error': 'SlowDown' });
+    expect(failed?.[':partial']).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^raw\/transactions\/dt=2026-11-20\//)]),
+    );
   });
 
   it('quarantines a file without the transactions header as a whole, with the reason', async () => {
@@ -91,8 +101,8 @@ describe('transactions-ingest handler', () => {
     await handler(s3Event('landing/transactions/wrong.csv'));
     const reason = s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.endsWith('.reason.json'));
     expect(JSON.parse(String(reason?.args[0].input.Body)).reason).toMatch(/header is "a,b"/);
-    expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input.Key).toMatch(
-      /^quarantine\/transactions\/dt=.+\/wrong\.v1\.csv$/,
+    expect(s3.commandCalls(CopyObjectCommand)[1]?.args[0].input.Key).toMatch(
+      /^quarantine\/transactions\/dt=.+\/wrong-[0-9a-f]{8}\.v1\.csv$/,
     );
   });
 });
