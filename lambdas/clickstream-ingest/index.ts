@@ -2,18 +2,21 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
 import {
+  afterCutback,
   compareSequenceNumbers,
   type PlannedFile,
   planBatch,
+  planCutback,
   planPartialFailure,
   type StreamRecord,
 } from '../../layers/clickstream/batch';
 import { eventsByUser, type SequencedEvent } from '../../layers/clickstream/session-features';
 import { applySessionEvents } from '../../layers/feature-store/realtime-session';
-import { putWithManifest } from '../../layers/lake/s3-io';
+import { deleteWithManifest, putWithManifest } from '../../layers/lake/s3-io';
 import { type DatasetRef, runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
 import { mapSettled } from '../../layers/util/concurrency';
 import { codeVersionFromEnv, requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
+import { DEFAULT_YEARS } from '../../layers/util/timestamps';
 
 const logger = new Logger({ serviceName: 'clickstream-ingest' });
 const s3 = s3Client();
@@ -21,10 +24,14 @@ const dynamo = dynamoDbDocumentClient();
 const bucket = requireEnv('LAKE_BUCKET');
 const featureTable = requireEnv('FEATURE_TABLE');
 const sessionTtlSeconds = requirePositiveIntEnv('SESSION_TTL_SECONDS');
+const years = DEFAULT_YEARS;
 
 /**
  * Kinesis → raw/clickstream (JSON Lines + manifest per event-time partition) and quarantine/, then
- * the real-time session features of every event that landed in raw/ (speed layer).
+ * the real-time session features of every event that landed in raw/ (speed layer). Every record ends
+ * in exactly one place (docs/decisions/014-clickstream-raw-or-dlq.md): when a write, a session-feature
+ * update or the lineage record fails, the lake is cut back to the records before the first one
+ * affected, and those from it on are reported for redelivery (and, if Lambda gives up, the DLQ).
  */
 export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
   const byShard = new Map<string, StreamRecord[]>();
@@ -36,35 +43,40 @@ export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamB
   }
 
   const batchItemFailures: { itemIdentifier: string }[] = [];
-  const landed: SequencedEvent[] = [];
-  const written: PlannedFile[] = [];
-  const inputs: DatasetRef[] = [];
   for (const [shardId, records] of byShard) {
-    const files = planBatch(records, shardId);
-    const failed = await writeAll(files);
-    inputs.push(streamInput(event, shardId, records));
-    if (failed.size === 0) {
-      logger.info('batch written', { shardId, records: records.length, files: files.length, ...countZones(files) });
-      landed.push(...landedEvents(files, shardId, undefined));
-      written.push(...files);
-      continue;
-    }
-    const { rewrites, notPersisted } = planPartialFailure(files, failed, shardId);
-    const rewriteFailures = await writeAll(rewrites);
-    if (rewriteFailures.size > 0) {
-      // Cannot make the partial result consistent: fail the whole batch; its retry overwrites every file.
-      throw new Error(`${failed.size} object writes and ${rewriteFailures.size} rollbacks failed on ${shardId}`);
-    }
-    logger.warn('partial batch failure', { shardId, failedFiles: [...failed], notPersisted: notPersisted.length });
-    for (const seq of notPersisted) batchItemFailures.push({ itemIdentifier: seq });
-    const rewritten = new Map(rewrites.map((f) => [f.key, f]));
-    written.push(...files.filter((f) => !failed.has(f.key)).map((f) => rewritten.get(f.key) ?? f));
-    // Lambda redelivers everything from the lowest reported record on: features wait for that redelivery.
-    landed.push(...landedEvents(files, shardId, notPersisted[0]));
+    const cut = await landShard(event, shardId, records);
+    if (cut === undefined) continue;
+    const failed = records
+      .map((r) => r.sequenceNumber)
+      .filter((seq) => compareSequenceNumbers(seq, cut) >= 0)
+      .sort(compareSequenceNumbers);
+    for (const seq of failed) batchItemFailures.push({ itemIdentifier: seq });
+  }
+  return { batchItemFailures };
+};
+
+/** Land one shard's records; returns the sequence number from which they must be redelivered, if any. */
+async function landShard(
+  event: KinesisStreamEvent,
+  shardId: string,
+  records: readonly StreamRecord[],
+): Promise<string | undefined> {
+  const files = planBatch(records, shardId, new Date(), years);
+  const failedWrites = await writeAll(files);
+  let persisted = files.filter((f) => !failedWrites.has(f.key));
+  let cut: string | undefined;
+  const cutTo = async (at: string, why: string) => {
+    cut = cut === undefined || compareSequenceNumbers(at, cut) < 0 ? at : cut;
+    persisted = await cutBack(persisted, at, shardId, why);
+  };
+  if (failedWrites.size > 0) {
+    const plan = planPartialFailure(files, failedWrites, shardId);
+    logger.warn('partial batch failure', { shardId, failedFiles: [...failedWrites], cut: plan.cut });
+    await cutTo(plan.cut as string, 'object writes failed');
   }
 
+  const landed = landedEvents(persisted, shardId);
   if (landed.length > 0) {
-    landed.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
     const summary = await applySessionEvents(dynamo, eventsByUser(landed), {
       tableName: featureTable,
       ttlSeconds: sessionTtlSeconds,
@@ -73,14 +85,64 @@ export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamB
     if (failed.length > 0) {
       for (const f of failed.slice(0, 5))
         logger.error('session feature update failed', { userId: f.userId, error: f.error });
-      // Updates are idempotent (per-shard watermarks), so the whole-batch retry re-applies only what is missing.
-      throw new Error(`session features of ${failed.length} of ${summary.users} users could not be updated`);
+      // Their events (and every later one) go back for redelivery; updates are idempotent per shard
+      // watermark, so what did apply is not applied twice.
+      const users = new Set(failed.map((f) => f.userId));
+      const first = landed.find((e) => users.has(e.event.userId));
+      if (first) await cutTo(first.sequenceNumber, 'session features failed');
+    } else {
+      logger.info('session features updated', counts);
     }
-    logger.info('session features updated', counts);
   }
-  if (written.length > 0) await recordLineage(inputs, written);
-  return { batchItemFailures };
-};
+
+  if (persisted.length > 0) {
+    try {
+      await recordLineage([streamInput(event, shardId, records)], persisted);
+    } catch (err) {
+      logger.error('lineage record failed: the batch goes back for redelivery', { shardId, error: err as Error });
+      const first = [...records].sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber))[0];
+      if (first) await cutTo(first.sequenceNumber, 'lineage record failed');
+    }
+  }
+  const { raw, quarantined } = countZones(persisted);
+  logger.info('batch landed', {
+    shardId,
+    records: records.length,
+    raw,
+    quarantined,
+    ...(cut ? { redeliverFrom: cut } : {}),
+  });
+  return cut;
+}
+
+/**
+ * Take every record from `cut` on out of the written files (rewrite or remove them). If that fails,
+ * the lake cannot be made consistent: fail the whole invocation, whose retry rewrites the same keys.
+ */
+async function cutBack(
+  written: readonly PlannedFile[],
+  cut: string,
+  shardId: string,
+  why: string,
+): Promise<PlannedFile[]> {
+  const plan = planCutback(written, cut, shardId);
+  const rewriteFailures = await writeAll(plan.rewrites);
+  const removals = await mapSettled(plan.removals, 8, (f) => deleteWithManifest(s3, bucket, f.key));
+  const removalFailures = removals.filter((r) => r.status === 'rejected').length;
+  if (rewriteFailures.size > 0 || removalFailures > 0) {
+    throw new Error(
+      `${why} on ${shardId}, and ${rewriteFailures.size} rewrites and ${removalFailures} removals of the cut-back failed`,
+    );
+  }
+  logger.warn('lake cut back for redelivery', {
+    shardId,
+    why,
+    cut,
+    rewritten: plan.rewrites.length,
+    removed: plan.removals.length,
+  });
+  return afterCutback(written, plan);
+}
 
 /** The batch as a lineage input: the stream, the shard and the sequence-number range read. */
 function streamInput(event: KinesisStreamEvent, shardId: string, records: readonly StreamRecord[]): DatasetRef {
@@ -113,23 +175,16 @@ async function recordLineage(inputs: DatasetRef[], files: readonly PlannedFile[]
   );
 }
 
-/** The validated events of the raw files that were written, below the redelivery point if there is one. */
-function landedEvents(
-  files: readonly PlannedFile[],
-  shardId: string,
-  redeliverFrom: string | undefined,
-): SequencedEvent[] {
+/** The validated events of the raw files that were written, in sequence order. */
+function landedEvents(files: readonly PlannedFile[], shardId: string): SequencedEvent[] {
   const out: SequencedEvent[] = [];
   for (const file of files) {
     if (file.zone !== 'raw') continue;
     file.events.forEach((event, i) => {
-      const sequenceNumber = file.sequenceNumbers[i] as string;
-      if (redeliverFrom === undefined || compareSequenceNumbers(sequenceNumber, redeliverFrom) < 0) {
-        out.push({ shardId, sequenceNumber, event });
-      }
+      out.push({ shardId, sequenceNumber: file.sequenceNumbers[i] as string, event });
     });
   }
-  return out;
+  return out.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
 }
 
 async function writeAll(files: readonly PlannedFile[]): Promise<Set<string>> {

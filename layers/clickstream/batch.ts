@@ -8,6 +8,7 @@
  */
 import { buildManifest, type Manifest } from '../lake/manifest';
 import { partitionOf } from '../lake/zones';
+import { DEFAULT_YEARS, type YearRange } from '../util/timestamps';
 import { CLICKSTREAM_SCHEMA_VERSION, type ClickEvent, parseClickEvent } from './schema';
 
 export interface StreamRecord {
@@ -46,7 +47,12 @@ interface Group {
   maxMs: number;
 }
 
-export function planBatch(records: readonly StreamRecord[], shardId: string, now: Date = new Date()): PlannedFile[] {
+export function planBatch(
+  records: readonly StreamRecord[],
+  shardId: string,
+  now: Date = new Date(),
+  years: YearRange = DEFAULT_YEARS,
+): PlannedFile[] {
   const sorted = [...records].sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
   const groups = new Map<string, Group>();
   const groupFor = (zone: Group['zone'], prefix: string): Group => {
@@ -70,7 +76,7 @@ export function planBatch(records: readonly StreamRecord[], shardId: string, now
   const prefixOfHour = new Map<number, string>();
   for (const record of sorted) {
     const bytes = Buffer.from(record.data, 'base64');
-    const parsed = parseClickEvent(bytes);
+    const parsed = parseClickEvent(bytes, years);
     if (parsed.ok) {
       const hourIndex = Math.floor(parsed.epochMs / 3_600_000);
       let prefix = prefixOfHour.get(hourIndex);
@@ -134,46 +140,76 @@ function toFile(group: Group, shardId: string, now: Date): PlannedFile {
 
 /**
  * After some files failed to write: Lambda will redeliver every record from the lowest failed
- * sequence number on. A file that was written but holds records on both sides of that point would
- * be duplicated by the redelivery (its redelivered part gets a new key), so it is rewritten with
- * only its earlier records. Returns those rewrites and the sequence numbers that are not persisted
- * once they are done (to report as batch item failures).
+ * sequence number on, so that is the cut (see planCutback). Returns the cut and what to do with the
+ * files that were written.
  */
 export function planPartialFailure(
   files: readonly PlannedFile[],
   failed: ReadonlySet<string>,
   shardId: string,
   now: Date = new Date(),
-): { rewrites: PlannedFile[]; notPersisted: string[] } {
-  const notPersisted: string[] = [];
-  let lowest: string | undefined;
+): { cut: string | undefined } & Cutback {
+  let cut: string | undefined;
   for (const file of files) {
     if (!failed.has(file.key)) continue;
-    notPersisted.push(...file.sequenceNumbers);
     const first = file.sequenceNumbers[0];
-    if (first !== undefined && (lowest === undefined || compareSequenceNumbers(first, lowest) < 0)) lowest = first;
+    if (first !== undefined && (cut === undefined || compareSequenceNumbers(first, cut) < 0)) cut = first;
   }
-  if (lowest === undefined) return { rewrites: [], notPersisted: [] };
+  if (cut === undefined) return { cut, rewrites: [], removals: [] };
+  return {
+    cut,
+    ...planCutback(
+      files.filter((f) => !failed.has(f.key)),
+      cut,
+      shardId,
+      now,
+    ),
+  };
+}
+
+export interface Cutback {
+  /** Written files that hold records on both sides of the cut: rewrite them with the earlier records only. */
+  readonly rewrites: PlannedFile[];
+  /** Written files whose records are all at or after the cut: remove them (data and manifest). */
+  readonly removals: PlannedFile[];
+}
+
+/**
+ * Make the lake hold exactly the records before `cut` (docs/decisions/014-clickstream-raw-or-dlq.md):
+ * the records from the cut on will be redelivered (and, if Lambda gives up on them, described on the
+ * DLQ), so no written file may keep any of them. A redelivery writes them again under the same or new
+ * keys; nothing is duplicated and nothing is both in the lake and on the DLQ.
+ */
+export function planCutback(
+  written: readonly PlannedFile[],
+  cut: string,
+  shardId: string,
+  now: Date = new Date(),
+): Cutback {
   const rewrites: PlannedFile[] = [];
-  for (const file of files) {
-    if (failed.has(file.key)) continue;
-    const first = file.sequenceNumbers[0];
-    if (first === undefined || compareSequenceNumbers(first, lowest) >= 0) continue; // redelivery overwrites it
-    const keepCount = file.sequenceNumbers.findIndex((seq) => compareSequenceNumbers(seq, lowest) >= 0);
-    if (keepCount === -1) continue; // entirely before the redelivery point
-    notPersisted.push(...file.sequenceNumbers.slice(keepCount));
-    rewrites.push(truncate(file, keepCount, shardId, now));
+  const removals: PlannedFile[] = [];
+  for (const file of written) {
+    const keepCount = file.sequenceNumbers.findIndex((seq) => compareSequenceNumbers(seq, cut) >= 0);
+    if (keepCount === -1) continue; // entirely before the cut
+    if (keepCount === 0) removals.push(file);
+    else rewrites.push(truncate(file, keepCount, shardId, now));
   }
-  notPersisted.sort(compareSequenceNumbers);
-  return { rewrites, notPersisted };
+  return { rewrites, removals };
+}
+
+/** What stays in the lake after a cutback. */
+export function afterCutback(written: readonly PlannedFile[], cutback: Cutback): PlannedFile[] {
+  const removed = new Set(cutback.removals.map((f) => f.key));
+  const rewritten = new Map(cutback.rewrites.map((f) => [f.key, f]));
+  return written.filter((f) => !removed.has(f.key)).map((f) => rewritten.get(f.key) ?? f);
 }
 
 function truncate(file: PlannedFile, keepCount: number, shardId: string, now: Date): PlannedFile {
   const lines = file.body.toString('utf8').split('\n').slice(0, keepCount);
   const body = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-  const times = file.events.slice(0, keepCount).map((event) => Date.parse(event.timestamp));
   const sequenceNumbers = file.sequenceNumbers.slice(0, keepCount);
   const events = file.events.slice(0, keepCount);
+  const times = file.zone === 'raw' ? events.map((event) => Date.parse(event.timestamp)) : [];
   const manifest = buildManifest({
     dataset: file.manifest.dataset,
     dataKey: file.key,

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -91,6 +92,11 @@ export class ClickstreamIngestion extends Construct {
     this.function = fn;
     props.lakeBucket.grantPut(fn, 'raw/clickstream/*');
     props.lakeBucket.grantPut(fn, 'quarantine/clickstream/*');
+    // A failed batch takes its own objects back out before it is redelivered (never raw and DLQ both).
+    for (const prefix of ['raw/clickstream/*', 'quarantine/clickstream/*'])
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [props.lakeBucket.arnForObjects(prefix)] }),
+      );
     props.lakeBucket.grantPut(fn, 'lineage/clickstream-ingest/*');
     props.featureStore.grantConditionalWrite(fn);
 

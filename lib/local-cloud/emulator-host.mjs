@@ -3,13 +3,15 @@
 // --openssl-legacy-provider, which s3rver needs to page ListObjectsV2 (see shared notes/emulators.md).
 // Protocol (IPC): parent sends {type:'start', stateDir}; child answers {type:'ready', ports} or
 // {type:'error', message}; S3 notifications arrive as {type:'s3event', record}; {type:'stop'} ends it.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
 let servers = [];
+let sqsServer;
+let dataDir;
 
 async function start(stateDir) {
   // Conditional requests and S3's copy-source decoding (see s3rver-conditions.cjs).
@@ -41,8 +43,36 @@ async function start(stateDir) {
 
   const sqs = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
   servers.push(() => sqs.stop());
+  sqsServer = sqs;
+  dataDir = stateDir;
 
   return { s3: s3Address.port, dynamodb: ddb.address().port, sqs: sqs.port };
+}
+
+/**
+ * fauxqs keeps messages in memory only: write every message of the named queues (ready, delayed and
+ * in flight, which a restart makes visible again) where the next start restores them from.
+ */
+function saveQueues(names) {
+  if (!sqsServer || !dataDir || names.length === 0) return;
+  const saved = {};
+  for (const name of names) {
+    const queue = sqsServer.inspectQueue(name);
+    if (!queue) continue;
+    const all = [...queue.messages.ready, ...queue.messages.delayed, ...queue.messages.inflight.map((e) => e.message)];
+    saved[name] = all
+      .sort((a, b) => a.sentTimestamp - b.sentTimestamp)
+      .map((m) => ({
+        body: m.body,
+        messageAttributes: m.messageAttributes,
+        ...(m.messageGroupId ? { messageGroupId: m.messageGroupId } : {}),
+        ...(m.messageDeduplicationId ? { messageDeduplicationId: m.messageDeduplicationId } : {}),
+        sentTimestamp: m.sentTimestamp,
+        receiveCount: m.approximateReceiveCount,
+      }));
+  }
+  mkdirSync(join(dataDir, 'sqs'), { recursive: true });
+  writeFileSync(join(dataDir, 'sqs', 'messages.json'), `${JSON.stringify(saved)}\n`);
 }
 
 async function stop() {
@@ -64,9 +94,20 @@ process.on('message', async (message) => {
     // request, so every event of a request the parent has seen answered arrives before this reply.
     process.send?.({ type: 'synced', id: message.id });
   } else if (message?.type === 'stop') {
+    try {
+      saveQueues(message.queues ?? []);
+    } catch (err) {
+      console.error(`saving the SQS messages failed: ${err instanceof Error ? err.stack : err}`);
+    }
     await stop();
     process.exit(0);
   }
+});
+
+// The parent stops this process (it runs in a process group of its own, so a terminal's Ctrl-C does
+// not reach it first). SIGTERM from elsewhere stops it cleanly too.
+process.on('SIGTERM', () => {
+  stop().finally(() => process.exit(0));
 });
 
 // The parent going away (even by SIGKILL) closes the IPC channel: never outlive it.

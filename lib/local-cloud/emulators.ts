@@ -52,22 +52,40 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number,
   throw new Error(`${name} did not open port ${port} within ${timeoutMs} ms`);
 }
 
+/** Why an emulator process went away while the local cloud was running. */
+export interface EmulatorExit {
+  readonly name: string;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 /**
  * The emulator processes of the local cloud: one child hosting S3, DynamoDB and SQS, and
- * kinesis-local (kinesis-mock) as another. Data lives under `stateDir`.
+ * kinesis-local (kinesis-mock) as another. Data lives under `stateDir`. The children run in process
+ * groups of their own, so a Ctrl-C in the terminal reaches only the parent, which stops them in order;
+ * if the parent dies, they follow it (parent-watchdog.cjs, and the IPC channel closing).
  */
 export class Emulators {
   private host?: ChildProcess;
   private kinesis?: ChildProcess;
+  private stopping = false;
   public endpoints?: EmulatorEndpoints;
 
   constructor(
     private readonly stateDir: string,
     private readonly onS3Event: (record: RawS3Record) => void,
+    /** Called when an emulator exits while the cloud runs (not during stop()). */
+    private readonly onUnexpectedExit: (exit: EmulatorExit) => void = () => undefined,
   ) {}
+
+  /** Process ids of the emulator children (for status output and tests). */
+  get pids(): { host?: number; kinesis?: number } {
+    return { host: this.host?.pid, kinesis: this.kinesis?.pid };
+  }
 
   async start(): Promise<EmulatorEndpoints> {
     fs.mkdirSync(path.join(this.stateDir, 'logs'), { recursive: true });
+    fs.mkdirSync(path.join(this.stateDir, 'kinesis'), { recursive: true });
     const kinesisPort = await freePort();
     const kinesisTlsPort = await freePort();
     const kinesisMain = require.resolve('kinesis-local/main.js');
@@ -81,8 +99,15 @@ export class Emulators {
         CREATE_STREAM_DURATION: '50ms',
         DELETE_STREAM_DURATION: '50ms',
         LOG_LEVEL: 'WARN',
+        // Streams and their records survive a restart (written every few seconds and on shutdown).
+        SHOULD_PERSIST_DATA: 'true',
+        LOAD_DATA_IF_EXISTS: 'true',
+        PERSIST_PATH: path.join(this.stateDir, 'kinesis'),
+        PERSIST_FILE_NAME: 'kinesis-data.json',
+        PERSIST_INTERVAL: '5s',
       },
       stdio: ['ignore', kinesisLog, kinesisLog],
+      detached: true,
     });
     fs.closeSync(kinesisLog);
     // If this process exits without stop() (a crash, a closed stdout pipe), take the emulators with it.
@@ -91,6 +116,7 @@ export class Emulators {
     this.host = fork(path.join(__dirname, 'emulator-host.mjs'), [], {
       execArgv: ['--openssl-legacy-provider'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      detached: true,
     });
     const ports = await new Promise<{ s3: number; dynamodb: number; sqs: number }>((resolve, reject) => {
       const host = this.host as ChildProcess;
@@ -114,6 +140,12 @@ export class Emulators {
       host.send({ type: 'start', stateDir: this.stateDir });
     });
     await waitForPort(kinesisPort, this.kinesis, 20_000, 'kinesis-local');
+    const watch = (child: ChildProcess, name: string) =>
+      child.once('exit', (code, signal) => {
+        if (!this.stopping) this.onUnexpectedExit({ name, code, signal });
+      });
+    watch(this.host, 'the S3, DynamoDB and SQS emulator host');
+    watch(this.kinesis, 'the Kinesis emulator (kinesis-local)');
     const url = (port: number) => `http://127.0.0.1:${port}`;
     this.endpoints = {
       s3: url(ports.s3),
@@ -153,31 +185,38 @@ export class Emulators {
     this.host?.kill('SIGKILL');
   };
 
-  async stop(): Promise<void> {
+  /**
+   * Stop both emulators. `queues` are the SQS queues whose messages (ready, delayed and in flight) the
+   * host saves to the state directory first, for the next start to restore.
+   */
+  async stop(queues: readonly string[] = []): Promise<void> {
+    this.stopping = true;
     process.removeListener('exit', this.killOnExit);
     const host = this.host;
     const kinesis = this.kinesis;
     this.host = undefined;
     this.kinesis = undefined;
     await Promise.all([
-      host && host.exitCode === null
+      host && host.exitCode === null && host.signalCode === null
         ? new Promise<void>((resolve) => {
             const timer = setTimeout(() => {
               host.kill('SIGKILL');
               resolve();
-            }, 5_000);
+            }, 10_000);
             host.once('exit', () => {
               clearTimeout(timer);
               resolve();
             });
-            host.send({ type: 'stop' });
+            if (host.connected) host.send({ type: 'stop', queues });
+            else host.kill('SIGTERM');
           })
         : undefined,
-      kinesis && kinesis.exitCode === null
+      kinesis && kinesis.exitCode === null && kinesis.signalCode === null
         ? new Promise<void>((resolve) => {
             kinesis.once('exit', () => resolve());
+            // SIGTERM lets kinesis-mock write its data file before it exits.
             kinesis.kill('SIGTERM');
-            setTimeout(() => kinesis.kill('SIGKILL'), 3_000).unref();
+            setTimeout(() => kinesis.kill('SIGKILL'), 5_000).unref();
           })
         : undefined,
     ]);

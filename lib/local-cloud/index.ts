@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { CreateTableCommand, type CreateTableCommandInput, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { dynamoDbClient, type Env, kinesisClient, s3Client, sqsClient } from '../../layers/aws/clients';
-import { createApp } from '../app';
 import { PROJECT_ROOT } from '../constructs/lambda-function';
 import { MockMetadataApi, type MockMetadataApiOptions } from '../mock-metadata-api';
+import { synthesizeCached } from './assembly-cache';
 import {
   type EmulatorEndpoints,
   Emulators,
@@ -23,8 +24,12 @@ import { KinesisEventSourceMapping } from './kinesis-esm';
 import { type InvokeResult, LocalFunction } from './lambda-runtime';
 import { type NotificationRule, ruleMatches, rulesFromNotificationResource, toAwsS3Record } from './s3-notifications';
 import { LocalSecrets } from './secrets';
+import { acquireStateLock } from './state-lock';
 import { LocalStepFunctions, type StateMachineSpec, type TaskDefinitionSpec } from './step-functions';
 import { type CfnTemplate, TemplateResolver } from './template';
+
+/** The metadata API base URL the local cloud synthesizes with; the running mock's URL replaces it. */
+const MOCK_METADATA_PLACEHOLDER = 'http://mock-metadata-api.recomart.invalid';
 
 /** Resource types the local cloud creates or wires. */
 const HANDLED = new Set([
@@ -108,6 +113,8 @@ export interface LocalCloudInfo {
   readonly startedAt: string;
   /** Base URL of the mock metadata API (POST /_control to inject failures), when one runs. */
   readonly metadataApi?: string;
+  /** Process ids of the emulator children. */
+  readonly emulatorPids?: { host?: number; kinesis?: number };
   /** EventBridge schedules (not fired on their own locally: see fireSchedule). */
   readonly schedules?: { logicalId: string; name: string; expression: string; targets: string[] }[];
 }
@@ -145,6 +152,15 @@ export class LocalCloud {
   constructor(private readonly options: LocalCloudOptions = {}) {
     this.stateDir = path.resolve(options.stateDir ?? '.recomart');
     this.log = options.log ?? (() => undefined);
+    this.failure = new Promise<Error>((resolve) => {
+      let failed = false;
+      this.fail = (err) => {
+        if (failed) return;
+        failed = true;
+        this.log(`FATAL: ${err.message}`);
+        resolve(err);
+      };
+    });
   }
 
   /** Environment that points the SDK (via layers/aws/clients) at this cloud's emulators. */
@@ -168,15 +184,53 @@ export class LocalCloud {
     return this.info;
   }
 
+  /** Resolves with the reason when the cloud can no longer work (an emulator died); never rejects. */
+  readonly failure: Promise<Error>;
+  private fail: (err: Error) => void = () => undefined;
+  private releaseLock?: () => void;
+  private queueNames: string[] = [];
+
   async start(): Promise<LocalCloudInfo> {
+    // One cloud per state directory, and a bad port refused before any work (docs/decisions/015-local-cloud-lifecycle.md).
+    if (this.options.port) await checkPortFree(this.options.port);
+    this.releaseLock = acquireStateLock(this.stateDir);
+    try {
+      return await this.startLocked();
+    } catch (err) {
+      await this.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async startLocked(): Promise<LocalCloudInfo> {
     const t0 = Date.now();
     fs.mkdirSync(this.stateDir, { recursive: true });
     if (this.options.fresh) {
-      for (const dir of ['s3', 'dynamodb', 'stepfunctions', 'logs', 'reports', 'dataset']) {
+      for (const dir of [
+        's3',
+        'dynamodb',
+        'kinesis',
+        'kinesis-esm',
+        'sqs',
+        'stepfunctions',
+        'logs',
+        'reports',
+        'dataset',
+      ]) {
         fs.rmSync(path.join(this.stateDir, dir), { recursive: true, force: true });
       }
     }
-    this.emulators = new Emulators(this.stateDir, (record) => this.onS3Event(record));
+    this.emulators = new Emulators(
+      this.stateDir,
+      (record) => this.onS3Event(record),
+      (exit) =>
+        this.fail(
+          new Error(
+            `${exit.name} exited unexpectedly (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}); ` +
+              `the local cloud cannot go on (logs in ${path.join(this.stateDir, 'logs')})`,
+          ),
+        ),
+    );
     const emulatorsUp = this.emulators.start();
     emulatorsUp.catch(() => undefined);
 
@@ -184,25 +238,26 @@ export class LocalCloud {
     if (this.options.metadataApi !== false) {
       this.metadataApi = new MockMetadataApi(this.options.metadataApi ?? {});
       const url = await this.metadataApi.start();
-      context = withConfigOverride(context, { metadata: { baseUrl: url } });
+      // A fixed placeholder goes into the synth, so the assembly does not change with the mock's port.
+      context = withConfigOverride(context, { metadata: { baseUrl: MOCK_METADATA_PLACEHOLDER } });
       this.log(`mock metadata API at ${url}`);
     }
 
-    this.log('synthesizing the CDK app');
-    const assemblyDir = path.join(this.stateDir, 'cdk.out');
-    fs.rmSync(assemblyDir, { recursive: true, force: true });
-    const { app, stack } = createApp({
-      context,
-      outdir: assemblyDir,
-      nag: false,
-    });
-    const assembly = app.synth();
-    const artifact = assembly.getStackByName(stack.stackName);
-    const template = artifact.template as CfnTemplate;
+    const synth = synthesizeCached(context, this.log);
+    const assemblyDir = synth.dir;
+    this.log(
+      synth.reused
+        ? `reusing the cloud assembly ${synth.key} (sources unchanged) in ${Date.now() - t0} ms`
+        : `synthesized the CDK app in ${Date.now() - t0} ms`,
+    );
+    let templateText = fs.readFileSync(path.join(assemblyDir, `${synth.stackName}.template.json`), 'utf8');
+    if (this.metadataApi) templateText = templateText.split(MOCK_METADATA_PLACEHOLDER).join(this.metadataApi.url);
+    const template = JSON.parse(templateText) as CfnTemplate;
+    const stack = { stackName: synth.stackName };
     const assets = JSON.parse(fs.readFileSync(path.join(assemblyDir, `${stack.stackName}.assets.json`), 'utf8')) as {
       dockerImages?: Record<string, { source: { directory: string } }>;
     };
-    this.log(`synthesized ${Object.keys(template.Resources).length} resources in ${Date.now() - t0} ms`);
+    this.log(`${Object.keys(template.Resources).length} resources in the template`);
 
     const unknown = Object.entries(template.Resources).filter(([, r]) => !HANDLED.has(r.Type) && !(r.Type in IGNORED));
     if (unknown.length > 0) {
@@ -236,6 +291,7 @@ export class LocalCloud {
         .filter(([, r]) => HANDLED.has(r.Type))
         .map(([logicalId, r]) => ({ logicalId, type: r.Type, physicalName: resolver.physicalName(logicalId) })),
       pid: process.pid,
+      emulatorPids: this.emulators.pids,
       startedAt: new Date().toISOString(),
       ...(this.metadataApi ? { metadataApi: this.metadataApi.url } : {}),
     };
@@ -339,6 +395,7 @@ export class LocalCloud {
           if (props[key] !== undefined) attributes[key] = String(props[key]);
         }
         if (props.RedrivePolicy) attributes.RedrivePolicy = JSON.stringify(props.RedrivePolicy);
+        this.queueNames.push(name);
         work.push(
           sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })).then((out) => {
             if (out.QueueUrl) resolver.queueUrls.set(id, out.QueueUrl);
@@ -347,6 +404,42 @@ export class LocalCloud {
       }
     }
     await Promise.all(work);
+    await this.restoreQueueMessages(resolver);
+  }
+
+  /** Put back the SQS messages the last clean stop saved (the SQS emulator keeps them in memory only). */
+  private async restoreQueueMessages(resolver: TemplateResolver): Promise<void> {
+    const file = path.join(this.stateDir, 'sqs', 'messages.json');
+    if (!fs.existsSync(file)) return;
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, SavedMessage[]>;
+    const { sqs } = this.clients as NonNullable<typeof this.clients>;
+    let restored = 0;
+    for (const [queue, messages] of Object.entries(saved)) {
+      const id = resolver.resourcesOfType('AWS::SQS::Queue').find(([lid]) => resolver.physicalName(lid) === queue)?.[0];
+      const url = id ? resolver.queueUrls.get(id) : undefined;
+      if (!url) {
+        this.log(
+          `${messages.length} saved messages of queue ${queue}, which the template no longer has, were left in ${file}`,
+        );
+        continue;
+      }
+      for (const m of messages) {
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: url,
+            MessageBody: m.body,
+            ...(m.messageAttributes && Object.keys(m.messageAttributes).length > 0
+              ? { MessageAttributes: m.messageAttributes as never }
+              : {}),
+            ...(m.messageGroupId ? { MessageGroupId: m.messageGroupId } : {}),
+            ...(m.messageDeduplicationId ? { MessageDeduplicationId: m.messageDeduplicationId } : {}),
+          }),
+        );
+        restored++;
+      }
+    }
+    fs.rmSync(file, { force: true });
+    if (restored > 0) this.log(`restored ${restored} SQS messages saved at the last stop`);
   }
 
   private async waitForStream(kinesis: KinesisClient, name: string): Promise<void> {
@@ -506,6 +599,7 @@ export class LocalCloud {
           maxRecordAgeSeconds: Number(props.MaximumRecordAgeInSeconds ?? -1),
           onFailureQueueUrl,
           region: LOCAL_REGION,
+          checkpointFile: path.join(this.stateDir, 'kinesis-esm', `${id}.json`),
         },
         kinesis,
         sqs,
@@ -661,11 +755,40 @@ export class LocalCloud {
     await Promise.allSettled([...this.functions.values()].map((f) => f.stop()));
     await this.gateway?.stop();
     await this.metadataApi?.stop();
-    await this.emulators?.stop();
+    // Close our keep-alive connections first: kinesis-mock waits for open connections before it exits.
     for (const client of Object.values(this.clients ?? {})) client.destroy();
+    await this.emulators?.stop(this.queueNames);
     fs.rmSync(path.join(this.stateDir, 'endpoint.json'), { force: true });
     this.info = undefined;
+    this.releaseLock?.();
+    this.releaseLock = undefined;
   }
+}
+
+interface SavedMessage {
+  readonly body: string;
+  readonly messageAttributes?: Record<string, unknown>;
+  readonly messageGroupId?: string;
+  readonly messageDeduplicationId?: string;
+}
+
+/** One clear sentence for a port that is out of range or taken, before any work starts. */
+export async function checkPortFree(port: number): Promise<void> {
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new Error(`Port ${port} is not a TCP port (1-65535).`);
+  await new Promise<void>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `Port ${port} on 127.0.0.1 is already in use; stop what holds it or choose another with --port.`
+            : `Port ${port} on 127.0.0.1 cannot be used: ${err.message}`,
+        ),
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
 }
 
 /** The endpoint file a running `recomart local up` leaves in its state directory, if any. */

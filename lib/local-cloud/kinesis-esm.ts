@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   GetRecordsCommand,
   type GetRecordsCommandOutput,
@@ -27,6 +29,11 @@ export interface KinesisMappingConfig {
   /** Queue URL of the on-failure destination. */
   readonly onFailureQueueUrl?: string;
   readonly region: string;
+  /**
+   * Where the mapping keeps each shard's position (the last sequence number it finished with), so a
+   * restarted local cloud goes on where it stopped, as Lambda's mapping does. @default - not kept
+   */
+  readonly checkpointFile?: string;
 }
 
 export interface MappingStats {
@@ -122,6 +129,7 @@ export class KinesisEventSourceMapping {
   private readonly busy = new Set<string>();
   private readonly lastEmptyPoll = new Map<string, number>();
   private refresher?: NodeJS.Timeout;
+  private readonly checkpoints: Record<string, string>;
 
   constructor(
     readonly config: KinesisMappingConfig,
@@ -131,7 +139,50 @@ export class KinesisEventSourceMapping {
     private readonly log: (message: string) => void,
     /** Base delay between retries of a failing batch. */
     private readonly retryDelayMs = 200,
-  ) {}
+  ) {
+    this.checkpoints = readCheckpoints(config.checkpointFile);
+  }
+
+  /** Record that every record of `shardId` up to `sequenceNumber` is done with. */
+  private checkpoint(shardId: string, sequenceNumber: string | undefined): void {
+    if (!sequenceNumber || !this.config.checkpointFile) return;
+    this.checkpoints[shardId] = sequenceNumber;
+    fs.mkdirSync(path.dirname(this.config.checkpointFile), { recursive: true });
+    const tmp = `${this.config.checkpointFile}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(this.checkpoints));
+    fs.renameSync(tmp, this.config.checkpointFile);
+  }
+
+  /** An iterator at the shard's checkpoint, or at the configured starting position. */
+  private async firstIterator(shardId: string): Promise<string | undefined> {
+    const { config } = this;
+    const after = this.checkpoints[shardId];
+    if (after) {
+      try {
+        const out = await this.kinesis.send(
+          new GetShardIteratorCommand({
+            StreamName: config.streamName,
+            ShardId: shardId,
+            ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+            StartingSequenceNumber: after,
+          }),
+        );
+        return out.ShardIterator;
+      } catch (err) {
+        this.log(
+          `${config.logicalId}: checkpoint ${after} of ${shardId} is not on the stream (${err}); starting at ${config.startingPosition}`,
+        );
+      }
+    }
+    const out = await this.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: config.streamName,
+        ShardId: shardId,
+        ShardIteratorType: config.startingPosition,
+      }),
+    );
+    return out.ShardIterator;
+  }
 
   async start(): Promise<void> {
     await this.discoverShards();
@@ -173,15 +224,7 @@ export class KinesisEventSourceMapping {
 
   private async pollShard(shardId: string): Promise<void> {
     const { config } = this;
-    let iterator = (
-      await this.kinesis.send(
-        new GetShardIteratorCommand({
-          StreamName: config.streamName,
-          ShardId: shardId,
-          ShardIteratorType: config.startingPosition,
-        }),
-      )
-    ).ShardIterator;
+    let iterator = await this.firstIterator(shardId);
     let buffer: KinesisRecord[] = [];
     let firstBufferedAt = 0;
     while (!this.stopped && iterator) {
@@ -232,25 +275,30 @@ export class KinesisEventSourceMapping {
       if (buffer.length > 0) firstBufferedAt = Date.now();
       this.busy.add(shardId);
       try {
-        await this.deliver(
+        const done = await this.deliver(
           batch.map((r) => toEventRecord(r, shardId, config)),
           shardId,
         );
+        if (done) this.checkpoint(shardId, batch.at(-1)?.SequenceNumber);
       } finally {
         this.busy.delete(shardId);
       }
     }
   }
 
-  /** Deliver one batch until it succeeds or is given up on (then to the on-failure destination). */
-  private async deliver(initial: EventRecordShape[], shardId: string): Promise<void> {
+  /**
+   * Deliver one batch until it succeeds or is given up on (then to the on-failure destination).
+   * Returns false when the mapping stopped first (the batch is delivered again after a restart).
+   */
+  private async deliver(initial: EventRecordShape[], shardId: string): Promise<boolean> {
     const { config } = this;
     const queue: { records: EventRecordShape[]; attempts: number }[] = [{ records: initial, attempts: 0 }];
-    while (queue.length > 0 && !this.stopped) {
+    while (queue.length > 0) {
+      if (this.stopped) return false;
       const item = queue.shift() as { records: EventRecordShape[]; attempts: number };
       let { records, attempts } = item;
       for (;;) {
-        if (this.stopped) return;
+        if (this.stopped) return false;
         const oldest = records[0]?.kinesis.approximateArrivalTimestamp ?? Date.now() / 1000;
         if (config.maxRecordAgeSeconds >= 0 && Date.now() / 1000 - oldest > config.maxRecordAgeSeconds) {
           await this.toDestination(records, shardId, 'RecordAgeExceeded', attempts);
@@ -286,6 +334,7 @@ export class KinesisEventSourceMapping {
         await sleep(Math.min(5_000, this.retryDelayMs * 2 ** Math.min(attempts - 1, 5)));
       }
     }
+    return !this.stopped;
   }
 
   /** Send the batch's description to the on-failure destination, in the shape Lambda uses. */
@@ -335,5 +384,14 @@ export class KinesisEventSourceMapping {
       }
     }
     this.log(`${this.config.logicalId}: ${records.length} records sent to the on-failure destination (${condition})`);
+  }
+}
+
+function readCheckpoints(file: string | undefined): Record<string, string> {
+  if (!file || !fs.existsSync(file)) return {};
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
   }
 }

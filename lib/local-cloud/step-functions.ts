@@ -110,6 +110,26 @@ export class LocalStepFunctions {
       this.machines.set(machine.arn, machine);
       for (const [name, state] of taskStates(machine.definition)) this.checkSupported(machine, name, state);
     }
+    this.restore();
+  }
+
+  /**
+   * Executions finished before the last stop (a clean stop aborts running ones and records them as
+   * ABORTED): listed and described again after a restart. Running executions cannot be resumed.
+   */
+  private restore(): void {
+    const dir = path.join(this.deps.stateDir, 'stepfunctions');
+    if (!fs.existsSync(dir)) return;
+    for (const file of fs.readdirSync(dir)) {
+      if (!file.endsWith('.json')) continue;
+      try {
+        const execution = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Execution;
+        if (execution.executionArn && execution.status !== 'RUNNING')
+          this.executions.set(execution.executionArn, execution);
+      } catch {
+        this.deps.log?.(`skipped the unreadable execution record ${path.join(dir, file)}`);
+      }
+    }
   }
 
   list(): StateMachineSpec[] {

@@ -68,9 +68,16 @@ describe('pipeline slice on the cloud', () => {
       'the source to be archived',
     );
     expect(Buffer.from(await getBytes(s3, bucket, archived)).toString()).toBe(tx.csv);
-    await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).rejects.toMatchObject({
-      name: 'NotFound',
-    });
+    // The version is archived first and cleared from landing once it is ingested.
+    await eventually(
+      () =>
+        s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+          () => undefined,
+          (err: Error) => (err.name === 'NotFound' ? true : undefined),
+        ),
+      60_000,
+      'the source to leave landing/',
+    );
 
     let raw = 0;
     for await (const k of listKeys(s3, bucket, 'raw/transactions/')) {

@@ -1,7 +1,9 @@
 import * as fc from 'fast-check';
 import {
+  afterCutback,
   compareSequenceNumbers,
   planBatch,
+  planCutback,
   planPartialFailure,
   type StreamRecord,
 } from '../../../layers/clickstream/batch';
@@ -94,17 +96,16 @@ describe('planBatch', () => {
   });
 });
 
-describe('planPartialFailure', () => {
-  it('reports exactly the failed file when no written file straddles the redelivery point', () => {
+describe('planPartialFailure and planCutback', () => {
+  it('cuts at the failed file when no written file straddles the redelivery point', () => {
     const records = [record(event('2026-11-21T01:00:00Z')), record(event('2026-11-21T02:00:00Z'))];
     const files = planBatch(records, SHARD);
     const failedKey = files[1]?.key as string;
-    const { rewrites, notPersisted } = planPartialFailure(files, new Set([failedKey]), SHARD);
-    expect(rewrites).toEqual([]);
-    expect(notPersisted).toEqual([records[1]?.sequenceNumber]);
+    const plan = planPartialFailure(files, new Set([failedKey]), SHARD);
+    expect(plan).toEqual({ cut: records[1]?.sequenceNumber, rewrites: [], removals: [] });
   });
 
-  it('trims a written file that holds records after the lowest failed one, and reports those too', () => {
+  it('trims a written file that holds records after the cut', () => {
     // hour 01: records 0 and 2; hour 02: record 1 (fails). Redelivery starts at record 1.
     const records = [
       record(event('2026-11-21T01:00:00Z')),
@@ -113,12 +114,31 @@ describe('planPartialFailure', () => {
     ];
     const files = planBatch(records, SHARD);
     const hour02 = files.find((f) => f.key.includes('hour=02'))?.key as string;
-    const { rewrites, notPersisted } = planPartialFailure(files, new Set([hour02]), SHARD);
-    expect(notPersisted).toEqual([records[1]?.sequenceNumber, records[2]?.sequenceNumber]);
+    const { cut, rewrites, removals } = planPartialFailure(files, new Set([hour02]), SHARD);
+    expect(cut).toBe(records[1]?.sequenceNumber);
+    expect(removals).toEqual([]);
     expect(rewrites).toHaveLength(1);
     expect(rewrites[0]?.sequenceNumbers).toEqual([records[0]?.sequenceNumber]);
     expect(rewrites[0]?.manifest).toMatchObject({ records: 1, maxEventTime: '2026-11-21T01:00:00.000Z' });
     expect(rewrites[0]?.manifest.md5).toBe(md5Hex(rewrites[0]?.body as Buffer));
+  });
+
+  it('removes written files that hold only records at or after the cut, so the DLQ never describes landed data', () => {
+    const records = [
+      record(event('2026-11-21T01:00:00Z')),
+      record(event('2026-11-21T02:00:00Z')),
+      record(event('2026-11-21T03:00:00Z')),
+    ];
+    const files = planBatch(records, SHARD);
+    const plan = planCutback(files, records[1]?.sequenceNumber as string, SHARD);
+    expect(plan.rewrites).toEqual([]);
+    expect(plan.removals.map((f) => f.key).sort()).toEqual(
+      files
+        .filter((f) => !f.key.includes('hour=01'))
+        .map((f) => f.key)
+        .sort(),
+    );
+    expect(afterCutback(files, plan).map((f) => f.key)).toEqual([files[0]?.key]);
   });
 });
 

@@ -1,0 +1,116 @@
+import { createHash, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createApp } from '../app';
+import { codeVersion } from '../code-version';
+import { resolveStageConfig } from '../config';
+import { PROJECT_ROOT } from '../constructs/lambda-function';
+import { stackIdFor } from '../recomart-stack';
+
+/** Everything that feeds synth and bundling, relative to the project root. */
+const SOURCES = ['bin', 'lib', 'lambdas', 'layers', 'containers', 'types'];
+const SOURCE_FILES = ['package-lock.json', 'cdk.json', 'tsconfig.json', 'package.json'];
+/** Cached assemblies kept (most recently used first). */
+const KEEP = 4;
+
+export interface SynthesizedApp {
+  /** The cloud assembly directory (shared: never write into it). */
+  readonly dir: string;
+  readonly stackName: string;
+  /** True when an earlier synth of the same sources and context was reused. */
+  readonly reused: boolean;
+  readonly key: string;
+}
+
+/**
+ * Synthesize the CDK app once per distinct input: the assembly is cached under
+ * `node_modules/.cache/recomart-assembly/<key>`, keyed by a hash of every source file that feeds synth
+ * and bundling, the lock file, the context and the code version. An unchanged project starts from
+ * the cached assembly instead of synthesizing again (docs/decisions/015-local-cloud-lifecycle.md).
+ */
+export function synthesizeCached(context: Record<string, unknown>, log: (line: string) => void): SynthesizedApp {
+  const config = resolveStageConfig(context.stage, context['recomart:config']);
+  const stackName = stackIdFor(config.stage);
+  const key = assemblyKey(context);
+  const root = cacheRoot();
+  const dir = path.join(root, key);
+  if (fs.existsSync(path.join(dir, 'manifest.json'))) {
+    const now = new Date();
+    fs.utimesSync(dir, now, now);
+    return { dir, stackName, reused: true, key };
+  }
+  const staging = path.join(root, `.staging-${process.pid}-${randomUUID()}`);
+  fs.mkdirSync(staging, { recursive: true });
+  try {
+    const { app, stack } = createApp({ context, outdir: staging, nag: false });
+    if (stack.stackName !== stackName) throw new Error(`expected stack ${stackName}, synthesized ${stack.stackName}`);
+    app.synth();
+    try {
+      fs.renameSync(staging, dir);
+    } catch (err) {
+      // Another process finished the same synth first: use its assembly.
+      if (!fs.existsSync(path.join(dir, 'manifest.json'))) throw err;
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+  prune(root, log);
+  return { dir, stackName, reused: false, key };
+}
+
+export function assemblyKey(context: Record<string, unknown>): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ context, codeVersion: codeVersion(), node: process.version, env: cdkEnv() }));
+  for (const file of sourceFiles()) {
+    hash.update(`\0${path.relative(PROJECT_ROOT, file)}\0`);
+    hash.update(fs.readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 24);
+}
+
+function cdkEnv(): Record<string, string | undefined> {
+  return { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+}
+
+function sourceFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules') walk(full);
+      } else out.push(full);
+    }
+  };
+  for (const dir of SOURCES) walk(path.join(PROJECT_ROOT, dir));
+  for (const file of SOURCE_FILES)
+    if (fs.existsSync(path.join(PROJECT_ROOT, file))) out.push(path.join(PROJECT_ROOT, file));
+  return out;
+}
+
+function cacheRoot(): string {
+  const root =
+    process.env.RECOMART_ASSEMBLY_CACHE ?? path.join(PROJECT_ROOT, 'node_modules', '.cache', 'recomart-assembly');
+  fs.mkdirSync(root, { recursive: true });
+  return root;
+}
+
+/** Drop all but the most recently used assemblies (and staging dirs of crashed synths older than an hour). */
+function prune(root: string, log: (line: string) => void): void {
+  const entries = fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => ({ name: e.name, mtime: fs.statSync(path.join(root, e.name)).mtimeMs }));
+  const assemblies = entries.filter((e) => !e.name.startsWith('.staging-')).sort((a, b) => b.mtime - a.mtime);
+  const stale = [
+    ...assemblies.slice(KEEP),
+    ...entries.filter((e) => e.name.startsWith('.staging-') && Date.now() - e.mtime > 3_600_000),
+  ];
+  for (const e of stale) {
+    fs.rmSync(path.join(root, e.name), { recursive: true, force: true });
+    log(`dropped the cached cloud assembly ${e.name}`);
+  }
+}
