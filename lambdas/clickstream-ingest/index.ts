@@ -77,10 +77,25 @@ async function landShard(
 
   const landed = landedEvents(persisted, shardId);
   if (landed.length > 0) {
-    const summary = await applySessionEvents(dynamo, eventsByUser(landed), {
-      tableName: featureTable,
-      ttlSeconds: sessionTtlSeconds,
-    });
+    let summary: Awaited<ReturnType<typeof applySessionEvents>>;
+    try {
+      summary = await applySessionEvents(dynamo, eventsByUser(landed), {
+        tableName: featureTable,
+        ttlSeconds: sessionTtlSeconds,
+      });
+    } catch (err) {
+      // The table could not be read at all: every landed event's features are missing.
+      const users = eventsByUser(landed);
+      summary = {
+        users: users.size,
+        written: 0,
+        applied: 0,
+        redelivered: 0,
+        duplicates: 0,
+        conflicts: 0,
+        failed: [...users.keys()].map((userId) => ({ userId, error: err as Error })),
+      };
+    }
     const { failed, ...counts } = summary;
     if (failed.length > 0) {
       for (const f of failed.slice(0, 5))

@@ -101,12 +101,17 @@ export function sessionFromItem(item: Record<string, unknown>): StoredSession {
   };
 }
 
-/** Consistent BatchGet of many users' session items (100 keys per call, unprocessed keys retried). */
+/**
+ * Consistent BatchGet of many users' session items (100 keys per call, unprocessed keys retried). An
+ * item that is not a session item we wrote goes to `unreadable` (when given) instead of failing the
+ * whole read: one user's bad item must not stop everyone else's features.
+ */
 export async function readSessions(
   doc: DynamoDBDocumentClient,
   tableName: string,
   userIds: readonly string[],
   maxUnprocessedRetries = 8,
+  unreadable?: Map<string, Error>,
 ): Promise<Map<string, StoredSession>> {
   const found = new Map<string, StoredSession>();
   for (let i = 0; i < userIds.length; i += 100) {
@@ -122,7 +127,14 @@ export async function readSessions(
         new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
       );
       for (const item of out.Responses?.[tableName] ?? []) {
-        const stored = sessionFromItem(item);
+        let stored: StoredSession;
+        try {
+          stored = sessionFromItem(item);
+        } catch (err) {
+          if (!unreadable) throw err;
+          unreadable.set(String(item.pk).replace(/^user#/, ''), err as Error);
+          continue;
+        }
         found.set(stored.state.userId, stored);
       }
       keys = (out.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
@@ -139,7 +151,8 @@ export async function applySessionEvents(
 ): Promise<SessionUpdateSummary> {
   const now = options.now ?? (() => new Date());
   const userIds = [...byUser.keys()];
-  const stored = await readSessions(doc, options.tableName, userIds, options.maxUnprocessedRetries);
+  const unreadable = new Map<string, Error>();
+  const stored = await readSessions(doc, options.tableName, userIds, options.maxUnprocessedRetries, unreadable);
   let written = 0;
   let applied = 0;
   let redelivered = 0;
@@ -148,6 +161,8 @@ export async function applySessionEvents(
 
   const results = await mapSettled(userIds, options.concurrency ?? 16, async (userId) => {
     const events = byUser.get(userId) ?? [];
+    const broken = unreadable.get(userId);
+    if (broken) throw broken;
     let current = stored.get(userId);
     for (let attempt = 0; ; attempt++) {
       const fold = foldSessionEvents(userId, current?.state, events);

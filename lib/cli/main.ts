@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench';
 import { registerDemo } from './commands/demo';
+import { registerDlq } from './commands/dlq';
 import { registerEda } from './commands/eda';
 import { registerFeatures } from './commands/features';
 import { registerGenerate } from './commands/generate';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerFeatures(program);
   registerTrain(program);
   registerRunPipeline(program);
+  registerDlq(program);
   registerRecommend(program);
   registerBench(program);
   return program;

@@ -15,10 +15,12 @@ export function registerLocal(program: Command): void {
     .description('Run the local cloud until Ctrl-C and print its endpoint and resource names.')
     .option('--state <dir>', 'state directory', '.recomart')
     .option('--port <p>', 'gateway port (one endpoint for every service)', port, 4566)
-    .action(async (opts: { state: string; port: number }) => {
+    .option('--config <json>', 'stage configuration overrides, as for cdk -c recomart:config=...', configJson)
+    .action(async (opts: { state: string; port: number; config?: Record<string, unknown> }) => {
       const cloud = new LocalCloud({
         stateDir: opts.state,
         port: opts.port,
+        ...(opts.config ? { context: { 'recomart:config': opts.config } } : {}),
         log: (l) => process.stderr.write(`${l}\n`),
       });
       // Handle the signals from the start: a Ctrl-C while starting stops cleanly too.
@@ -133,6 +135,16 @@ export function registerLocal(program: Command): void {
       fs.rmSync(path.join(opts.state, 'endpoint.json'), { force: true });
       process.stdout.write(`reset ${path.resolve(opts.state)}\n`);
     });
+}
+
+function configJson(value: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new CliError(`--config must be a JSON object, got "${value.slice(0, 80)}".`, 2);
 }
 
 function port(value: string): number {
