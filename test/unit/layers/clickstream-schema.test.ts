@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { parseClickEvent } from '../../../layers/clickstream/schema';
 
 const valid = {
@@ -77,5 +78,29 @@ describe('parseClickEvent', () => {
   it('accepts a leading byte-order mark', () => {
     const result = parseClickEvent(Buffer.from(`\ufeff${JSON.stringify(valid)}`));
     expect(result.ok && result.line).toBe(JSON.stringify(valid));
+  });
+});
+
+describe('parseClickEvent on anything (property)', () => {
+  it('accepts or gives a reason for arbitrary bytes and JSON, and never throws', () => {
+    const deep = fc.integer({ min: 1, max: 50_000 }).map((n) => `{"a":${'['.repeat(n)}${']'.repeat(n)}}`);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          fc.json().map((j) => Buffer.from(j)),
+          deep.map((d) => Buffer.from(d)),
+          fc
+            .constantFrom('{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '1e99999', '{"a":1e400}')
+            .map((s) => Buffer.from(s)),
+        ),
+        (bytes) => {
+          const result = parseClickEvent(bytes);
+          if (!result.ok) expect(result.reason.length).toBeGreaterThan(0);
+          else expect(result.line).not.toMatch(/[\r\n]/);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
