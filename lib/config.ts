@@ -66,9 +66,19 @@ export const StageConfigSchema = z.object({
     /** Implicit-feedback weights of the interaction matrix. */
     weights: ImplicitWeightsSchema,
   }),
+  api: z.object({
+    /**
+     * How callers of the recommendations API authenticate: `iam` (SigV4, `execute-api:Invoke`), or
+     * `none` (a stage that puts its own gateway in front may opt out explicitly).
+     */
+    auth: z.enum(['iam', 'none']),
+  }),
   metadata: z.object({
-    /** Base URL of the external product metadata API (`GET <base>/v1/products`). */
-    baseUrl: z.url(),
+    /**
+     * Base URL of the external product metadata API (`GET <base>/v1/products`). Null until you set it:
+     * then the pull is deployed but not scheduled (a daily run against no API would only fail).
+     */
+    baseUrl: z.url().nullable(),
     /** EventBridge schedule expression of the pull. */
     schedule: z.string().regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge rate(...) or cron(...) expression'),
     timeoutSeconds: z.number().int().min(1).max(120),
@@ -104,8 +114,9 @@ const DEFAULTS: Record<Stage, StageConfig> = {
     gate: { minPrecisionAt10: 0.01, mustBeatBaseline: false, topN: 20 },
     publish: { usersPerShard: 200, maxConcurrency: 4 },
     pipelineSchedule: 'cron(0 5 * * ? *)',
+    api: { auth: 'iam' },
     metadata: {
-      baseUrl: 'https://metadata.example.com/api',
+      baseUrl: null,
       schedule: 'cron(0 3 * * ? *)',
       timeoutSeconds: 10,
       attempts: 3,
@@ -135,8 +146,9 @@ const DEFAULTS: Record<Stage, StageConfig> = {
     gate: { minPrecisionAt10: 0.05, mustBeatBaseline: true, topN: 20 },
     publish: { usersPerShard: 20_000, maxConcurrency: 10 },
     pipelineSchedule: 'cron(0 4 * * ? *)',
+    api: { auth: 'iam' },
     metadata: {
-      baseUrl: 'https://metadata.example.com/api',
+      baseUrl: null,
       schedule: 'cron(0 3 * * ? *)',
       timeoutSeconds: 10,
       attempts: 3,

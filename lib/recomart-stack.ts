@@ -1,5 +1,6 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { ACCEPTED_YEARS_ENV } from '../layers/util/timestamps';
@@ -84,6 +85,11 @@ export class RecoMartStack extends Stack {
     new CfnOutput(this, 'LedgerTableName', { value: batch.ledger.tableName });
     new CfnOutput(this, 'MetadataPullFunctionName', { value: metadata.function.functionName });
     new CfnOutput(this, 'MetadataApiKeySecretArn', { value: metadata.apiKeySecret.secretArn });
+    new CfnOutput(this, 'MetadataPullSchedule', {
+      value: metadata.rule
+        ? config.metadata.schedule
+        : 'not scheduled: set metadata.baseUrl (-c recomart:config=...) and the API key secret, then deploy again',
+    });
     new CfnOutput(this, 'GlueDatabaseName', { value: catalog.database.ref });
     new CfnOutput(this, 'AthenaWorkGroup', { value: catalog.workGroup.ref });
     new CfnOutput(this, 'CheckInputsFunctionName', { value: pipeline.checkInputsFunction.functionName });
@@ -91,15 +97,24 @@ export class RecoMartStack extends Stack {
     const api = new RecommendationsApi(this, 'RecommendationsApi', {
       recommendations: pipeline.recommendations,
       featureTable: featureStore.table,
+      auth: config.api.auth,
       logRetentionDays: config.logRetentionDays,
     });
     new CfnOutput(this, 'ApiEndpoint', { value: api.api.apiEndpoint });
+    if (api.invokePolicy)
+      new CfnOutput(this, 'ApiInvokePolicyArn', {
+        value: api.invokePolicy.managedPolicyArn,
+        description: 'Attach to the role or user that calls the recommendations API (requests are SigV4-signed).',
+      });
     new CfnOutput(this, 'RecommendationsTableName', { value: pipeline.recommendations.tableName });
     new CfnOutput(this, 'TrainingStateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
 
-    // One setting for every parser of event times (layers/util/timestamps.ts).
-    for (const child of this.node.findAll())
+    for (const child of this.node.findAll()) {
+      // One setting for every parser of event times (layers/util/timestamps.ts).
       if (child instanceof lambda.Function) child.addEnvironment(ACCEPTED_YEARS_ENV, config.lake.acceptedYears);
+      // Logs are evidence: a stage that keeps its data keeps its logs when the stack goes.
+      if (config.retainData && child instanceof logs.LogGroup) child.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    }
 
     NagSuppressions.addStackSuppressions(this, [
       {

@@ -4,8 +4,10 @@ import { s3Client } from '../../layers/aws/clients';
 import { ImplicitWeightsSchema } from '../../layers/features/builders';
 import { rawManifestsByDataset } from '../../layers/lake/inventory';
 import { getListedManifest, objectExists } from '../../layers/lake/listed';
+import { putJson } from '../../layers/lake/s3-io';
 import { manifestKeyFor } from '../../layers/lake/zones';
 import { readStatus } from '../../layers/quality/status';
+import { mapSettled } from '../../layers/util/concurrency';
 import { requireEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'check-inputs' });
@@ -13,6 +15,8 @@ const s3 = s3Client();
 const bucket = requireEnv('LAKE_BUCKET');
 
 /** The execution input document (console or `recomart run-pipeline --input`), validated here first. */
+const RUN_ID = /^[A-Za-z0-9_.-]{1,80}$/;
+
 const InputSchema = z
   .object({
     runId: z
@@ -71,16 +75,30 @@ export class InputBlockedError extends Error {
   override readonly name = 'InputBlockedError';
 }
 
+/** Blocked versions named in the state's data (the rest are counted and listed in a report on S3). */
+export const MAX_BLOCKED_LISTED = 25;
+
+/**
+ * The state machine passes `{ document, executionName }`; a direct invocation may pass the document
+ * alone. The run id is the document's runId, else the execution name (RecordFailure uses the same rule).
+ */
+const EnvelopeSchema = z.object({ document: z.unknown(), executionName: z.string().min(1) });
+
 /** First step of the training pipeline: validate the run input and find the raw datasets to use. */
 export const handler = async (event: unknown) => {
-  const input = InputSchema.safeParse(event ?? {});
+  const envelope = EnvelopeSchema.safeParse(event);
+  const document = envelope.success ? envelope.data.document : event;
+  const input = InputSchema.safeParse(document ?? {});
   if (!input.success) {
     const issue = input.error.issues[0];
     throw new InvalidInputError(
       `Run input is invalid at ${issue?.path.join('.') || 'the root'}: ${issue?.message ?? 'unknown problem'}`,
     );
   }
-  const runId = input.data.runId ?? `run-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
+  const runId =
+    input.data.runId ??
+    (envelope.success && RUN_ID.test(envelope.data.executionName) ? envelope.data.executionName : undefined) ??
+    `run-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
   const { featureVersion, dataKeys } = input.data;
   if (featureVersion) {
     const registryKey = `features/_registry/interactions/v=${featureVersion}.json`;
@@ -100,8 +118,11 @@ export const handler = async (event: unknown) => {
   for (const [name, keys] of manifests) {
     let usable = 0;
     let blockedHere = 0;
-    for (const manifestKey of keys) {
-      const verdict = await blockedVersion(manifestKey);
+    // Two reads per version (manifest, status): a day of clickstream is thousands of them, read in parallel.
+    const verdicts = await mapSettled(keys, 32, (manifestKey) => blockedVersion(manifestKey));
+    for (const settled of verdicts) {
+      if (settled.status === 'rejected') throw settled.reason;
+      const verdict = settled.value;
       if (verdict === 'superseded') continue; // retired by a re-upload since the listing
       if (verdict) {
         blocked.push(verdict);
@@ -110,8 +131,15 @@ export const handler = async (event: unknown) => {
     }
     datasets[name] = { manifests: usable, blocked: blockedHere };
   }
-  for (const b of blocked) {
+  for (const b of blocked.slice(0, MAX_BLOCKED_LISTED)) {
     logger.warn('dataset version blocked for training by failed quality checks', b);
+  }
+  // The state's data must stay far below Step Functions' 256 KB: name the first blocked versions, and
+  // put the whole list in a report when there are more.
+  let blockedReport: string | undefined;
+  if (blocked.length > MAX_BLOCKED_LISTED) {
+    blockedReport = `reports/pipeline/${runId}/blocked.json`;
+    await putJson(s3, bucket, blockedReport, blocked);
   }
   if (Object.values(datasets).every((d) => d.manifests === 0)) {
     throw new NoInputDataError(
@@ -123,7 +151,9 @@ export const handler = async (event: unknown) => {
     runId,
     bucket,
     datasets,
-    blocked,
+    blocked: blocked.slice(0, MAX_BLOCKED_LISTED),
+    blockedCount: blocked.length,
+    ...(blockedReport ? { blockedReport } : {}),
     // Strings, so the later steps can pass them on as container overrides and Lambda input unchanged.
     alsParams: JSON.stringify(input.data.params ?? {}),
     minPrecisionAt10: input.data.minPrecisionAt10 ?? 0,

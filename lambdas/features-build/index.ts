@@ -12,6 +12,9 @@ const bucket = requireEnv('LAKE_BUCKET');
 const tableName = requireEnv('FEATURE_TABLE');
 const ttlDays = requirePositiveIntEnv('FEATURE_TTL_DAYS');
 
+/** Skipped sources named in the result (all of them are in the registry entry and the log). */
+const MAX_SKIPPED_LISTED = 25;
+
 const InputSchema = z
   .object({
     /** Implicit-confidence weights for this build (defaults from the stack). */
@@ -40,9 +43,12 @@ export const handler = async (event: unknown) => {
     codeVersion: codeVersionFromEnv(),
     log: (message, details) => logger.info(message, details ?? {}),
   });
-  logger.info('features built', {
-    ...summary,
-    sources: { used: summary.sources.used, skipped: summary.sources.skipped.length },
-  });
-  return summary;
+  const sources = {
+    used: summary.sources.used,
+    // The result travels through Step Functions (256 KB): the first skipped sources, and how many.
+    skipped: summary.sources.skipped.slice(0, MAX_SKIPPED_LISTED),
+    skippedCount: summary.sources.skipped.length,
+  };
+  logger.info('features built', { ...summary, sources: { used: sources.used, skipped: sources.skippedCount } });
+  return { ...summary, sources };
 };

@@ -13,7 +13,7 @@ const logger = new Logger({ serviceName: 'metadata-pull' });
 const s3 = s3Client();
 const secrets = secretsManagerClient();
 const bucket = requireEnv('LAKE_BUCKET');
-const baseUrl = requireEnv('METADATA_BASE_URL');
+const baseUrl = process.env.METADATA_BASE_URL;
 const secretArn = requireEnv('METADATA_API_KEY_SECRET_ARN');
 const timeoutMs = requirePositiveIntEnv('METADATA_TIMEOUT_MS');
 const attempts = requirePositiveIntEnv('METADATA_ATTEMPTS');
@@ -24,6 +24,10 @@ let apiKey: string | undefined;
  * raw/external_metadata/dt=<today>/external_metadata.csv (+ manifest, + lineage). All pages or nothing.
  */
 export const handler = async (): Promise<{ key: string; products: number; pages: number; attempts: number }> => {
+  if (!baseUrl)
+    throw new Error(
+      'The metadata API is not configured: deploy with -c recomart:config=\'{"metadata":{"baseUrl":"https://…"}}\' (the pull is scheduled once it is set).',
+    );
   apiKey ??= (await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString;
   if (!apiKey) throw new Error(`Secret ${secretArn} has no string value: set the API key with put-secret-value.`);
   let pulled: Awaited<ReturnType<typeof pullAllProducts>>;

@@ -3,15 +3,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { s3Client } from '../../layers/aws/clients';
 import { getListedManifest, readListed } from '../../layers/lake/listed';
 import { buildManifest } from '../../layers/lake/manifest';
-import { getStream, putJson, putWithManifest } from '../../layers/lake/s3-io';
+import { getStream, isMissing, putJson, putWithManifest } from '../../layers/lake/s3-io';
 import { PartitionSpool } from '../../layers/lake/spool';
 import { decodeS3EventKey, isManifestKey } from '../../layers/lake/zones';
 import { runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
+import { criticalFailureEmf } from '../../layers/quality/metrics';
 import type * as Report from '../../layers/quality/report';
 import { type QualityStatus, qualityStatusKey } from '../../layers/quality/status';
 import { QUALITY_DATASETS, type QualityDataset, SUITES } from '../../layers/quality/suites';
@@ -63,7 +64,7 @@ async function validateObject(manifestKey: string): Promise<void> {
       const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: ref.key }));
       references[name] = await loadKeys(out.Body as Readable, ref.column);
     } catch (err) {
-      if (!(err instanceof NoSuchKey || (err as Error).name === 'NoSuchKey')) throw err;
+      if (!(await isMissing(s3, bucket, ref.key, err))) throw err;
       logger.warn('reference dataset not in the lake yet: its referential checks are skipped', { reference: ref.key });
     }
   }
@@ -140,23 +141,8 @@ async function validateObject(manifestKey: string): Promise<void> {
         details: { passed: result.passed, failedCritical: result.failedCritical },
       }),
     );
-    // One metric per version: CloudWatch embedded metric format (the alarm watches it).
-    process.stdout.write(
-      `${JSON.stringify({
-        _aws: {
-          Timestamp: Date.now(),
-          CloudWatchMetrics: [
-            {
-              Namespace: 'RecoMart',
-              Dimensions: [['Dataset']],
-              Metrics: [{ Name: 'CriticalQualityFailures', Unit: 'Count' }],
-            },
-          ],
-        },
-        Dataset: dataset,
-        CriticalQualityFailures: result.passed ? 0 : 1,
-      })}\n`,
-    );
+    // One metric per version, in CloudWatch embedded metric format (the alarm watches it).
+    process.stdout.write(`${JSON.stringify(criticalFailureEmf(dataset, !result.passed))}\n`);
     const log = result.passed ? logger.info.bind(logger) : logger.warn.bind(logger);
     log('validated', {
       dataKey: manifest.dataKey,

@@ -62,7 +62,25 @@ export function glueTypeOf(schema: z.ZodType): string {
   }
 }
 
-/** Columns of an object schema, in declaration order. */
-export function glueColumnsOf(schema: z.ZodObject): GlueColumn[] {
-  return Object.entries(schema.shape).map(([name, field]) => ({ name, type: glueTypeOf(field as z.ZodType) }));
+/** Is the field's typed end optional (an empty CSV field means absent)? */
+function isOptional(schema: z.ZodType): boolean {
+  const def = defOf(schema);
+  if (def.type === 'optional') return true;
+  if (def.type === 'pipe') return isOptional(def.out as z.ZodType);
+  if (def.type === 'nullable' || def.type === 'default') return isOptional(def.innerType as z.ZodType);
+  return false;
+}
+
+/**
+ * Columns of an object schema, in declaration order. For CSV tables (Athena's OpenCSVSerDe), a column
+ * that may be empty is a string whatever its type: that SerDe fails a query (HIVE_BAD_DATA) on an empty
+ * value in a numeric column. Queries cast it: `TRY_CAST(NULLIF(rating, '') AS bigint)`.
+ */
+export function glueColumnsOf(schema: z.ZodObject, options: { csv?: boolean } = {}): GlueColumn[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const type = glueTypeOf(field as z.ZodType);
+    if (options.csv && type !== 'string' && isOptional(field as z.ZodType))
+      return { name, type: 'string', comment: `${type}, empty when absent: TRY_CAST(NULLIF(${name}, '') AS ${type})` };
+    return { name, type };
+  });
 }

@@ -251,6 +251,8 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
         records: file.records,
         data: { key: dataKey, md5: manifest.md5 },
         sources: used,
+        // What was left out, and why (not validated, failed checks, retired by a re-upload): all of it here.
+        skipped,
         weights: opts.weights ?? DEFAULT_WEIGHTS,
         online:
           file.partition === FEATURE_SETS.interactions

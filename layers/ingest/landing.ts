@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { objectExists } from '../lake/listed';
 import { copySourceOf, copyVersion, deleteVersion, deleteWithManifest, SourceChangedError } from '../lake/s3-io';
 import { decodeS3EventKey } from '../lake/zones';
 import type { DatasetRef } from '../lineage/openlineage';
@@ -246,12 +247,7 @@ async function snapshot(ingest: LandingIngest, object: LandingObject, archiveKey
   } catch (err) {
     if (!(err instanceof SourceChangedError)) throw err;
   }
-  try {
-    await ingest.s3.send(new HeadObjectCommand({ Bucket: ingest.bucket, Key: archiveKey }));
-    return true;
-  } catch {
-    return false;
-  }
+  return objectExists(ingest.s3, ingest.bucket, archiveKey);
 }
 
 /**

@@ -9,30 +9,19 @@
  */
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Manifest } from './manifest';
-import { getManifest } from './s3-io';
+import { getManifest, readOrMissing } from './s3-io';
 import { manifestKeyFor } from './zones';
 
 /** Why a reader skipped a version it had listed. */
 export const SUPERSEDED = 'superseded: a newer version retired it after the listing';
-
-/** S3 says the key is not there (GetObject: NoSuchKey; HeadObject: NotFound). A missing bucket is not this. */
-export function isMissingObject(err: unknown): boolean {
-  const name = (err as { name?: unknown } | null)?.name;
-  return name === 'NoSuchKey' || name === 'NotFound';
-}
 
 export class LostDataError extends Error {
   override readonly name = 'LostDataError';
 }
 
 export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
-  } catch (err) {
-    if (isMissingObject(err)) return false;
-    throw err;
-  }
+  const head = await readOrMissing(s3, bucket, key, (k) => s3.send(new HeadObjectCommand({ Bucket: bucket, Key: k })));
+  return head !== undefined;
 }
 
 /** A listed manifest, or undefined when it was retired after the listing. */
@@ -41,12 +30,7 @@ export async function getListedManifest(
   bucket: string,
   manifestKey: string,
 ): Promise<Manifest | undefined> {
-  try {
-    return await getManifest(s3, bucket, manifestKey);
-  } catch (err) {
-    if (isMissingObject(err)) return undefined;
-    throw err;
-  }
+  return readOrMissing(s3, bucket, manifestKey, (key) => getManifest(s3, bucket, key));
 }
 
 /**
@@ -59,16 +43,13 @@ export async function readListed<T>(
   dataKey: string,
   read: (key: string) => Promise<T>,
 ): Promise<T | undefined> {
-  try {
-    return await read(dataKey);
-  } catch (err) {
-    if (!isMissingObject(err)) throw err;
-    const manifestKey = manifestKeyFor(dataKey);
-    if (await objectExists(s3, bucket, manifestKey)) {
-      throw new LostDataError(
-        `s3://${bucket}/${dataKey} is missing but its manifest ${manifestKey} is still there: the data was lost, not superseded.`,
-      );
-    }
-    return undefined;
+  const found = await readOrMissing(s3, bucket, dataKey, async (key) => ({ value: await read(key) }));
+  if (found) return found.value;
+  const manifestKey = manifestKeyFor(dataKey);
+  if (await objectExists(s3, bucket, manifestKey)) {
+    throw new LostDataError(
+      `s3://${bucket}/${dataKey} is missing but its manifest ${manifestKey} is still there: the data was lost, not superseded.`,
+    );
   }
+  return undefined;
 }

@@ -4,6 +4,7 @@ import {
   CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -134,7 +135,12 @@ export async function copyVersion(
     );
   } catch (err) {
     const name = (err as Error).name;
-    if (name === 'PreconditionFailed' || name === 'NoSuchKey' || name === 'NoSuchVersion' || httpStatus(err) === 412)
+    if (
+      name === 'PreconditionFailed' ||
+      name === 'NoSuchVersion' ||
+      httpStatus(err) === 412 ||
+      (await isMissing(s3, bucket, from.key, err))
+    )
       throw new SourceChangedError(`${from.key} no longer holds the version ${from.versionId ?? from.eTag}`);
     throw err;
   }
@@ -162,7 +168,7 @@ export async function deleteVersion(
   } catch (err) {
     const name = (err as Error).name;
     if (name === 'PreconditionFailed' || httpStatus(err) === 412) return 'changed';
-    if (name === 'NoSuchKey' || httpStatus(err) === 404) return 'gone';
+    if (httpStatus(err) === 404 || (await isMissing(s3, bucket, object.key, err))) return 'gone';
     throw err;
   }
 }
@@ -179,4 +185,55 @@ function httpStatus(err: unknown): number | undefined {
 export async function deleteWithManifest(s3: S3Client, bucket: string, dataKey: string): Promise<void> {
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: manifestKeyFor(dataKey) }));
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: dataKey }));
+}
+
+/** S3 says the key is not there (GetObject: NoSuchKey; HeadObject: NotFound). A missing bucket is not this. */
+export function isMissingObject(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === 'NoSuchKey' || name === 'NotFound';
+}
+
+function isAccessDenied(err: unknown): boolean {
+  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: number } } | null;
+  return e?.name === 'AccessDenied' || e?.name === 'Forbidden' || e?.$metadata?.httpStatusCode === 403;
+}
+
+/**
+ * Does this error of a read (or delete) of `key` mean the key is not there? S3 says 404 only to a
+ * caller allowed `s3:ListBucket` on the whole bucket; our roles may list only their prefixes, so a
+ * missing key can come back as 403. Then a listing of the key itself (which their grant allows) tells
+ * a missing key from a real denial, which stays an error.
+ */
+export async function isMissing(s3: S3Client, bucket: string, key: string, err: unknown): Promise<boolean> {
+  if (isMissingObject(err)) return true;
+  if (!isAccessDenied(err)) return false;
+  try {
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+    return out.Contents?.[0]?.Key !== key;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `read(key)`, or undefined when the key is not there (see isMissing). A 403 for a key that a listing
+ * then shows was written in between (a status or manifest landing while we read) is not a denial: the
+ * read is tried once more.
+ */
+export async function readOrMissing<T>(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  read: (key: string) => Promise<T>,
+): Promise<T | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read(key);
+    } catch (err) {
+      if (await isMissing(s3, bucket, key, err)) return undefined;
+      const denied =
+        (err as { name?: string }).name === 'AccessDenied' || (err as { name?: string }).name === 'Forbidden';
+      if (!denied || attempt > 0) throw err;
+    }
+  }
 }

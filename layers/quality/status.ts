@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { getBytes } from '../lake/s3-io';
+import { getBytes, readOrMissing } from '../lake/s3-io';
 
 /**
  * The verdict of the quality suite on one raw object version, where the training pipeline looks before
@@ -25,12 +25,6 @@ export function qualityStatusKey(dataKey: string): string {
 
 /** The status of a data object version, or undefined when it has not been validated. */
 export async function readStatus(s3: S3Client, bucket: string, dataKey: string): Promise<QualityStatus | undefined> {
-  try {
-    return JSON.parse(
-      Buffer.from(await getBytes(s3, bucket, qualityStatusKey(dataKey))).toString('utf8'),
-    ) as QualityStatus;
-  } catch (err) {
-    if ((err as Error).name === 'NoSuchKey') return undefined;
-    throw err;
-  }
+  const bytes = await readOrMissing(s3, bucket, qualityStatusKey(dataKey), (key) => getBytes(s3, bucket, key));
+  return bytes ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as QualityStatus) : undefined;
 }

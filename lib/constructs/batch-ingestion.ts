@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
+import { grantDeleteUnder, grantReadUnder } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 import { recomartTable } from './table';
 
@@ -113,16 +114,26 @@ function grantLandingIngest(
   datasets: readonly string[],
   job: string,
 ): void {
-  bucket.grantRead(fn, `${landingPrefix}*`);
-  bucket.grantDelete(fn, `${landingPrefix}*`);
+  grantReadUnder(bucket, fn, landingPrefix);
+  // A version is removed from landing by its version id: only landing/ versions may really go.
+  grantDeleteUnder(bucket, fn, landingPrefix, { versions: true });
   for (const dataset of datasets) {
     bucket.grantPut(fn, `raw/${dataset}/*`);
-    bucket.grantDelete(fn, `raw/${dataset}/*`);
+    // Raw is the system of record: a replace retires objects with a delete marker, never a version.
+    grantDeleteUnder(bucket, fn, `raw/${dataset}/`);
     bucket.grantPut(fn, `quarantine/${dataset}/*`);
     bucket.grantPut(fn, `archive/${dataset}/*`);
     // The run reads its own archived copy of the version it ingests.
-    bucket.grantRead(fn, `archive/${dataset}/*`);
+    grantReadUnder(bucket, fn, `archive/${dataset}/`);
   }
   bucket.grantPut(fn, `lineage/${job}/*`);
-  ledger.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
+  // DeleteItem releases the per-key lock (layers/ingest/ledger.ts).
+  ledger.grant(
+    fn,
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:Query',
+  );
 }

@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -9,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { FeatureStore } from './feature-store';
+import { grantDeleteUnder } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 
 export interface ClickstreamIngestionProps {
@@ -93,10 +93,8 @@ export class ClickstreamIngestion extends Construct {
     props.lakeBucket.grantPut(fn, 'raw/clickstream/*');
     props.lakeBucket.grantPut(fn, 'quarantine/clickstream/*');
     // A failed batch takes its own objects back out before it is redelivered (never raw and DLQ both).
-    for (const prefix of ['raw/clickstream/*', 'quarantine/clickstream/*'])
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [props.lakeBucket.arnForObjects(prefix)] }),
-      );
+    for (const prefix of ['raw/clickstream/', 'quarantine/clickstream/'])
+      grantDeleteUnder(props.lakeBucket, fn, prefix);
     props.lakeBucket.grantPut(fn, 'lineage/clickstream-ingest/*');
     props.featureStore.grantConditionalWrite(fn);
 

@@ -97,7 +97,11 @@ export function tableInputFor(dataset: RawDataset, bucketName: string): glue.Cfn
       location,
       inputFormat: TEXT_INPUT,
       outputFormat: TEXT_OUTPUT,
-      columns: glueColumnsOf(dataset.schema).map((c) => ({ name: c.name.toLowerCase(), type: c.type })),
+      columns: glueColumnsOf(dataset.schema, { csv: dataset.format === 'csv' }).map((c) => ({
+        name: c.name.toLowerCase(),
+        type: c.type,
+        ...(c.comment ? { comment: c.comment } : {}),
+      })),
       serdeInfo:
         dataset.format === 'csv'
           ? { serializationLibrary: CSV_SERDE, parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' } }

@@ -32,7 +32,8 @@ export class DataLake extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy: removal,
-      autoDeleteObjects: false,
+      // A stage that does not keep its data must be destroyable: a bucket with objects cannot be deleted.
+      autoDeleteObjects: !props.retainData,
     });
     NagSuppressions.addResourceSuppressions(this.accessLogs, [
       { id: 'AwsSolutions-S1', reason: 'This is the access-log bucket itself; logging it to itself would loop.' },
@@ -51,6 +52,7 @@ export class DataLake extends Construct {
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'lake/',
       removalPolicy: removal,
+      autoDeleteObjects: !props.retainData,
       lifecycleRules: [
         {
           id: 'archive-to-glacier-ir',

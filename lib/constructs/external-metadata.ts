@@ -11,7 +11,8 @@ import { RecoMartFunction } from './lambda-function';
 
 export interface ExternalMetadataProps {
   readonly lakeBucket: s3.IBucket;
-  readonly baseUrl: string;
+  /** The API's base URL. @default - none: the pull is deployed but not scheduled until one is set */
+  readonly baseUrl?: string | null;
   /** EventBridge schedule expression, e.g. `cron(0 3 * * ? *)`. */
   readonly schedule: string;
   /** @default 10 */
@@ -29,7 +30,8 @@ export interface ExternalMetadataProps {
 export class ExternalMetadata extends Construct {
   public readonly function: lambda.IFunction;
   public readonly apiKeySecret: secretsmanager.Secret;
-  public readonly rule: events.Rule;
+  /** The daily schedule; undefined while no base URL is configured. */
+  public readonly rule?: events.Rule;
   public readonly failureAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ExternalMetadataProps) {
@@ -52,7 +54,7 @@ export class ExternalMetadata extends Construct {
       functionDir: 'metadata-pull',
       environment: {
         LAKE_BUCKET: props.lakeBucket.bucketName,
-        METADATA_BASE_URL: props.baseUrl,
+        ...(props.baseUrl ? { METADATA_BASE_URL: props.baseUrl } : {}),
         METADATA_API_KEY_SECRET_ARN: this.apiKeySecret.secretArn,
         METADATA_TIMEOUT_MS: String(timeoutSeconds * 1000),
         METADATA_ATTEMPTS: String(attempts),
@@ -67,12 +69,14 @@ export class ExternalMetadata extends Construct {
     props.lakeBucket.grantPut(fn, 'raw/external_metadata/*');
     props.lakeBucket.grantPut(fn, 'lineage/metadata-pull/*');
 
-    this.rule = new events.Rule(this, 'Schedule', {
-      description: 'Pull external product metadata into the raw zone.',
-      schedule: events.Schedule.expression(props.schedule),
-      // The function retries the API itself; a failed run alarms instead of re-running the whole pull.
-      targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
-    });
+    if (props.baseUrl) {
+      this.rule = new events.Rule(this, 'Schedule', {
+        description: 'Pull external product metadata into the raw zone.',
+        schedule: events.Schedule.expression(props.schedule),
+        // The function retries the API itself; a failed run alarms instead of re-running the whole pull.
+        targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
+      });
+    }
 
     this.failureAlarm = new cloudwatch.Alarm(this, 'PullFailedAlarm', {
       alarmDescription: 'The external metadata pull gave up after its retries; nothing was written for that run.',

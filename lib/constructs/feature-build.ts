@@ -4,6 +4,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ImplicitWeights } from '../../layers/features/builders';
 import type { FeatureStore } from './feature-store';
+import { grantReadUnder } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 
 export interface FeatureBuildProps {
@@ -38,8 +39,8 @@ export class FeatureBuild extends Construct {
       logRetentionDays: props.logRetentionDays,
     });
     this.function = fn;
-    props.lakeBucket.grantRead(fn, 'raw/*');
-    props.lakeBucket.grantRead(fn, 'reports/quality/_status/*');
+    grantReadUnder(props.lakeBucket, fn, 'raw/');
+    grantReadUnder(props.lakeBucket, fn, 'reports/quality/_status/');
     props.lakeBucket.grantPut(fn, 'features/*');
     props.lakeBucket.grantPut(fn, 'lineage/features-build/*');
     props.featureStore.table.grant(fn, 'dynamodb:BatchWriteItem');

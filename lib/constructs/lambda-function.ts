@@ -30,25 +30,11 @@ export interface RecoMartFunctionProps {
 }
 
 /**
- * Modules the Node.js Lambda runtime provides (AWS SDK v3 clients and their core), left out of the
- * bundles. Higher-level helpers the runtime may not carry at our version (lib-storage) are bundled.
- */
-export const LAMBDA_RUNTIME_MODULES = [
-  '@aws-sdk/client-*',
-  '@aws-sdk/lib-dynamodb',
-  '@aws-sdk/util-dynamodb',
-  '@aws-sdk/core',
-  '@aws-sdk/types',
-  '@aws-sdk/credential-provider-*',
-  '@aws-sdk/middleware-*',
-  '@aws-sdk/util-*',
-  '@smithy/*',
-];
-
-/**
  * Our NodejsFunction defaults, in one place: ARM64, Node 22, JSON logs into an explicit log group with
- * retention, X-Ray tracing, source maps, bundled by the local esbuild (never Docker). AWS SDK v3 is
- * provided by the runtime and left out of the bundle to keep each bundle under 1 MB.
+ * retention, X-Ray tracing, source maps, bundled by the local esbuild (never Docker). Everything is
+ * bundled, the AWS SDK included: the SDK the Lambda runtime ships is older than ours (our lib-storage
+ * needs `@smithy/core/endpoints`, which it lacks), so a bundle must load with nothing beside it. Only the
+ * modules of the function's own layers stay out.
  */
 export class RecoMartFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: RecoMartFunctionProps) {
@@ -77,7 +63,8 @@ export class RecoMartFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         target: 'node22',
-        externalModules: [...LAMBDA_RUNTIME_MODULES, ...(props.layerModules ?? [])],
+        // An explicit list: NodejsFunction would otherwise leave `@aws-sdk/*` out for Node 18+ runtimes.
+        externalModules: [...(props.layerModules ?? [])],
       },
     });
   }

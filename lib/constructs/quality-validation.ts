@@ -4,6 +4,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
+import { CRITICAL_FAILURES_METRIC, QUALITY_NAMESPACE } from '../../layers/quality/metrics';
+import { grantReadUnder } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 import { QUALITY_REPORT_MODULE, qualityReportLayer } from './quality-report-layer';
 
@@ -36,7 +38,7 @@ export class QualityValidation extends Construct {
       layerModules: [QUALITY_REPORT_MODULE, 'pdfkit', 'svg-to-pdfkit'],
     });
     this.function = fn;
-    props.lakeBucket.grantRead(fn, 'raw/*');
+    grantReadUnder(props.lakeBucket, fn, 'raw/');
     props.lakeBucket.grantPut(fn, 'reports/quality/*');
     props.lakeBucket.grantPut(fn, 'quarantine/quality/*');
     props.lakeBucket.grantPut(fn, 'lineage/validate/*');
@@ -47,9 +49,10 @@ export class QualityValidation extends Construct {
 
     this.criticalFailureAlarm = new cloudwatch.Alarm(this, 'CriticalFailureAlarm', {
       alarmDescription: 'A raw dataset version failed a critical quality check and is blocked for training.',
+      // The dimensionless series the function publishes besides the per-dataset one (layers/quality/metrics.ts).
       metric: new cloudwatch.Metric({
-        namespace: 'RecoMart',
-        metricName: 'CriticalQualityFailures',
+        namespace: QUALITY_NAMESPACE,
+        metricName: CRITICAL_FAILURES_METRIC,
         statistic: 'Sum',
         period: Duration.minutes(5),
       }),

@@ -1,7 +1,9 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -13,6 +15,11 @@ export interface RecommendationsApiProps {
   /** Steady-state requests per second, and burst. @default 100 / 200 */
   readonly rateLimit?: number;
   readonly burstLimit?: number;
+  /**
+   * `iam`: callers sign requests (SigV4) and need `execute-api:Invoke`; `none`: open, for a stage that
+   * puts its own authenticating gateway in front. @default 'iam'
+   */
+  readonly auth?: 'iam' | 'none';
   /** @default 7 */
   readonly logRetentionDays?: number;
 }
@@ -20,6 +27,8 @@ export interface RecommendationsApiProps {
 /** HTTP API: `GET /users/{userId}/recommendations?k=10`, throttled, with access logs. */
 export class RecommendationsApi extends Construct {
   public readonly api: apigw.HttpApi;
+  /** Grants `execute-api:Invoke` on the route; attach it to callers. Undefined when auth is `none`. */
+  public readonly invokePolicy?: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: RecommendationsApiProps) {
     super(scope, id);
@@ -36,11 +45,25 @@ export class RecommendationsApi extends Construct {
     props.featureTable.grant(fn, 'dynamodb:Query');
 
     this.api = new apigw.HttpApi(this, 'Api', { description: 'RecoMart recommendations', createDefaultStage: false });
+    const auth = props.auth ?? 'iam';
     this.api.addRoutes({
       path: '/users/{userId}/recommendations',
       methods: [apigw.HttpMethod.GET],
       integration: new HttpLambdaIntegration('Recommend', fn),
+      // Recommendations reveal what a user recently viewed: never open to anyone by default.
+      ...(auth === 'iam' ? { authorizer: new HttpIamAuthorizer() } : {}),
     });
+    if (auth === 'iam') {
+      this.invokePolicy = new iam.ManagedPolicy(this, 'InvokePolicy', {
+        description: 'Call the RecoMart recommendations API (GET /users/{userId}/recommendations).',
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['execute-api:Invoke'],
+            resources: [this.api.arnForExecuteApi('GET', '/users/*/recommendations', '$default')],
+          }),
+        ],
+      });
+    }
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: retentionFor(props.logRetentionDays ?? 7),
       removalPolicy: RemovalPolicy.DESTROY,
@@ -63,16 +86,16 @@ export class RecommendationsApi extends Construct {
         }),
       },
     });
-    NagSuppressions.addResourceSuppressions(
-      this.api,
-      [
-        {
-          id: 'AwsSolutions-APIG4',
-          reason:
-            'Served to the storefront backend; deployments exposing it publicly put a JWT or IAM authorizer in front.',
-        },
-      ],
-      true,
-    );
+    if (auth === 'none')
+      NagSuppressions.addResourceSuppressions(
+        this.api,
+        [
+          {
+            id: 'AwsSolutions-APIG4',
+            reason: 'This stage opted out of IAM authorization explicitly (api.auth = none) behind its own gateway.',
+          },
+        ],
+        true,
+      );
   }
 }

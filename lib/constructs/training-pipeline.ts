@@ -12,7 +12,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { codeVersion } from '../code-version';
 import { bundledContainerImage } from './bundled-container';
+import { grantReadUnder } from './lake-grants';
 import { RecoMartFunction, retentionFor } from './lambda-function';
 import { recomartTable } from './table';
 
@@ -80,9 +82,9 @@ export class TrainingPipeline extends Construct {
         streamPrefix: 'lake-audit',
         logGroup: new logs.LogGroup(this, 'AuditLogs', { retention, removalPolicy: RemovalPolicy.DESTROY }),
       }),
-      environment: { AUDIT_PREFIX: 'raw/' },
+      environment: { AUDIT_PREFIX: 'raw/', CODE_VERSION: codeVersion() },
     });
-    props.lakeBucket.grantRead(this.taskDefinition.taskRole, 'raw/*');
+    grantReadUnder(props.lakeBucket, this.taskDefinition.taskRole, 'raw/');
     props.lakeBucket.grantPut(this.taskDefinition.taskRole, 'reports/audit/*');
     NagSuppressions.addResourceSuppressions(this.taskDefinition, [
       { id: 'AwsSolutions-ECS2', reason: 'The only environment variable is a non-secret key prefix.' },
@@ -110,9 +112,9 @@ export class TrainingPipeline extends Construct {
         streamPrefix: 'als-train',
         logGroup: new logs.LogGroup(this, 'TrainLogs', { retention, removalPolicy: RemovalPolicy.DESTROY }),
       }),
-      environment: { MODEL_REGISTRY_TABLE: this.modelRegistry.tableName },
+      environment: { MODEL_REGISTRY_TABLE: this.modelRegistry.tableName, CODE_VERSION: codeVersion() },
     });
-    props.lakeBucket.grantRead(this.trainTaskDefinition.taskRole, 'features/*');
+    grantReadUnder(props.lakeBucket, this.trainTaskDefinition.taskRole, 'features/');
     props.lakeBucket.grantPut(this.trainTaskDefinition.taskRole, 'models/*');
     props.lakeBucket.grantPut(this.trainTaskDefinition.taskRole, 'lineage/train/*');
     this.modelRegistry.grant(this.trainTaskDefinition.taskRole, 'dynamodb:PutItem');
@@ -123,19 +125,43 @@ export class TrainingPipeline extends Construct {
     const checkInputsFn = new RecoMartFunction(this, 'CheckInputsFunction', {
       functionDir: 'check-inputs',
       environment: { LAKE_BUCKET: props.lakeBucket.bucketName },
+      // It reads two small objects per raw version (thousands a day for clickstream), 32 at a time.
+      timeout: Duration.minutes(5),
+      memorySize: 512,
       logRetentionDays: props.logRetentionDays,
     });
     this.checkInputsFunction = checkInputsFn;
-    props.lakeBucket.grantRead(checkInputsFn, 'raw/*');
-    props.lakeBucket.grantRead(checkInputsFn, 'reports/quality/_status/*');
-    props.lakeBucket.grantRead(checkInputsFn, 'features/_registry/*');
+    grantReadUnder(props.lakeBucket, checkInputsFn, 'raw/');
+    grantReadUnder(props.lakeBucket, checkInputsFn, 'reports/quality/_status/');
+    grantReadUnder(props.lakeBucket, checkInputsFn, 'features/_registry/');
+    props.lakeBucket.grantPut(checkInputsFn, 'reports/pipeline/*');
 
     const retry: sfn.RetryProps = {
-      errors: ['States.TaskFailed', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException'],
+      errors: ['States.TaskFailed'],
       interval: Duration.seconds(2),
       maxAttempts: 2,
       backoffRate: 2,
       jitterStrategy: sfn.JitterType.FULL,
+    };
+    // Failures of the Lambda service itself (not of our code): every kind Step Functions names.
+    const lambdaRetry: sfn.RetryProps = {
+      ...retry,
+      errors: [
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+        'Lambda.ClientExecutionTimeoutException',
+        'Lambda.TooManyRequestsException',
+      ],
+      maxAttempts: 3,
+    };
+    // A task ECS could not start (capacity, throttling, an image pull): started again. A task that ran
+    // and exited non-zero is not retried; the exit-code check below fails the run.
+    const ecsRetry: sfn.RetryProps = {
+      ...retry,
+      errors: ['ECS.AmazonECSException', 'ECS.ServerException', 'ECS.ThrottlingException', 'States.TaskFailed'],
+      interval: Duration.seconds(10),
+      maxAttempts: 3,
     };
     const pipelineFailed = new sfn.Fail(this, 'PipelineFailed', {
       comment: 'A step failed; its error and cause are in $.error.',
@@ -149,9 +175,15 @@ export class TrainingPipeline extends Construct {
     });
     this.modelRegistry.grant(recordFailureFn, 'dynamodb:UpdateItem');
     // Every step's Catch comes here: the run is recorded as FAILED with its cause, then the execution fails.
+    // The run id is the input's runId or else the execution name (CheckInputs applies the same rule), so
+    // a failure is recorded under the run's key even before CheckInputs ran, and for scheduled runs.
     const failed = new tasks.LambdaInvoke(this, 'RecordFailure', {
       lambdaFunction: recordFailureFn,
-      payload: sfn.TaskInput.fromObject({ 'executionName.$': '$$.Execution.Name', 'error.$': '$.error' }),
+      payload: sfn.TaskInput.fromObject({
+        'executionName.$': '$$.Execution.Name',
+        'executionInput.$': '$$.Execution.Input',
+        'error.$': '$.error',
+      }),
       resultPath: sfn.JsonPath.DISCARD,
       retryOnServiceExceptions: false,
     });
@@ -167,12 +199,33 @@ export class TrainingPipeline extends Construct {
 
     const checkInputs = new tasks.LambdaInvoke(this, 'CheckInputs', {
       lambdaFunction: checkInputsFn,
+      payload: sfn.TaskInput.fromObject({ 'document.$': '$', 'executionName.$': '$$.Execution.Name' }),
       payloadResponseOnly: false,
       outputPath: '$.Payload',
       retryOnServiceExceptions: false,
     })
-      .addRetry({ ...retry, errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] })
+      .addRetry(lambdaRetry)
       .addCatch(failed, { resultPath: '$.error' });
+
+    /**
+     * `ecs:runTask.sync` succeeds once the task stops, whatever its container's exit code, and a task that
+     * never started has no exit code at all. Only fields every stopped task has are selected; this Choice
+     * lets the run go on only when the container ran and exited 0, else the task goes to RecordFailure.
+     */
+    const exitedZero = (name: string, resultPath: string, next: sfn.IChainable) => {
+      const containerFailed = new sfn.Pass(this, `${name}ContainerFailed`, {
+        parameters: {
+          Error: 'ContainerFailed',
+          'Cause.$': `States.JsonToString(${resultPath})`,
+        },
+        resultPath: '$.error',
+      }).next(failed);
+      const exit = `${resultPath}.Containers[0].ExitCode`;
+      return new sfn.Choice(this, `${name}Exited0`)
+        .when(sfn.Condition.and(sfn.Condition.isPresent(exit), sfn.Condition.numberEquals(exit, 0)), next)
+        .otherwise(containerFailed);
+    };
+    const ecsResult = { 'TaskArn.$': '$.TaskArn', 'Containers.$': '$.Containers' };
 
     const audit = new tasks.EcsRunTask(this, 'AuditLake', {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
@@ -191,9 +244,9 @@ export class TrainingPipeline extends Construct {
         },
       ],
       resultPath: '$.audit',
-      resultSelector: { 'taskArn.$': '$.TaskArn', 'exitCode.$': '$.Containers[0].ExitCode' },
+      resultSelector: ecsResult,
     })
-      .addRetry({ ...retry, errors: ['ECS.AmazonECSException'] })
+      .addRetry(ecsRetry)
       .addCatch(failed, { resultPath: '$.error' });
 
     const buildFeatures = new tasks.LambdaInvoke(this, 'BuildFeatures', {
@@ -207,7 +260,7 @@ export class TrainingPipeline extends Construct {
       resultPath: '$.features',
       retryOnServiceExceptions: false,
     })
-      .addRetry({ ...retry, errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] })
+      .addRetry(lambdaRetry)
       .addCatch(failed, { resultPath: '$.error' });
 
     const train = new tasks.EcsRunTask(this, 'TrainModel', {
@@ -229,9 +282,9 @@ export class TrainingPipeline extends Construct {
         },
       ],
       resultPath: '$.training',
-      resultSelector: { 'taskArn.$': '$.TaskArn', 'exitCode.$': '$.Containers[0].ExitCode' },
+      resultSelector: ecsResult,
     })
-      .addRetry({ ...retry, errors: ['ECS.AmazonECSException'] })
+      .addRetry(ecsRetry)
       .addCatch(failed, { resultPath: '$.error' });
 
     const tables = {
@@ -262,8 +315,8 @@ export class TrainingPipeline extends Construct {
       ephemeralStorageMiB: 2048,
       logRetentionDays: props.logRetentionDays,
     });
-    props.lakeBucket.grantRead(publishFn, 'models/*');
-    props.lakeBucket.grantRead(publishFn, 'features/*');
+    grantReadUnder(props.lakeBucket, publishFn, 'models/');
+    grantReadUnder(props.lakeBucket, publishFn, 'features/');
     props.lakeBucket.grantPut(publishFn, 'lineage/publish/*');
     this.modelRegistry.grant(publishFn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     this.recommendations.grant(publishFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
@@ -279,7 +332,7 @@ export class TrainingPipeline extends Construct {
       resultPath: '$.gate',
       retryOnServiceExceptions: false,
     })
-      .addRetry({ ...retry, errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] })
+      .addRetry(lambdaRetry)
       .addCatch(failed, { resultPath: '$.error' });
     // Publishing: plan the user shards, write them in parallel (Map), then check them all and switch the
     // production pointer. Until that switch the previous model's recommendations stay served.
@@ -296,7 +349,7 @@ export class TrainingPipeline extends Construct {
       resultPath: '$.publishPlan',
       retryOnServiceExceptions: false,
     })
-      .addRetry({ ...retry, errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] })
+      .addRetry(lambdaRetry)
       .addCatch(failed, { resultPath: '$.error' });
     const publishShard = new tasks.LambdaInvoke(this, 'PublishShard', {
       lambdaFunction: publishFn,
@@ -304,7 +357,7 @@ export class TrainingPipeline extends Construct {
       retryOnServiceExceptions: false,
     })
       // A shard rewrites the same keys, so any failure of one may be retried on its own.
-      .addRetry(retry);
+      .addRetry({ ...lambdaRetry, errors: [...(lambdaRetry.errors ?? []), 'States.TaskFailed'] });
     const publishShards = new sfn.Map(this, 'PublishShards', {
       comment: 'Top-N for each shard of users, written under the new model version; not served yet.',
       itemsPath: '$.publishPlan.shards',
@@ -338,7 +391,7 @@ export class TrainingPipeline extends Construct {
       resultPath: '$.published',
       retryOnServiceExceptions: false,
     })
-      .addRetry({ ...retry, errors: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'] })
+      .addRetry(lambdaRetry)
       .addCatch(failed, { resultPath: '$.error' });
     const publish = planPublish.next(publishShards).next(completePublish);
     const rejected = new sfn.Fail(this, 'ModelRejected', {
@@ -356,13 +409,15 @@ export class TrainingPipeline extends Construct {
       parameters: { 'version.$': '$.featureVersion', pinned: true },
       resultPath: '$.features',
     });
-    train.next(evaluateModel).next(gateChoice);
+    train.next(exitedZero('TrainModel', '$.training', evaluateModel.next(gateChoice)));
     const featuresChoice = new sfn.Choice(this, 'FeaturesPinned')
       .when(sfn.Condition.isString('$.featureVersion'), usePinnedFeatures.next(train))
       .otherwise(buildFeatures.next(train));
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(checkInputs.next(audit).next(featuresChoice)),
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        checkInputs.next(audit).next(exitedZero('AuditLake', '$.audit', featuresChoice)),
+      ),
       timeout: Duration.hours(2),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },

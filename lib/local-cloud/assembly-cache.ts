@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createApp } from '../app';
 import { codeVersion } from '../code-version';
@@ -24,7 +25,7 @@ export interface SynthesizedApp {
 
 /**
  * Synthesize the CDK app once per distinct input: the assembly is cached under
- * `node_modules/.cache/recomart-assembly/<key>`, keyed by a hash of every source file that feeds synth
+ * `<tmp>/recomart-assemblies/<checkout>/<key>`, keyed by a hash of every source file that feeds synth
  * and bundling, the lock file, the context and the code version. An unchanged project starts from
  * the cached assembly instead of synthesizing again (docs/decisions/015-local-cloud-lifecycle.md).
  */
@@ -91,9 +92,13 @@ function sourceFiles(): string[] {
   return out;
 }
 
+/**
+ * Outside the project on purpose: a bundle under the project would find the project's node_modules by
+ * walking up from its folder, which the Lambda runtime never offers. One folder per checkout.
+ */
 function cacheRoot(): string {
-  const root =
-    process.env.RECOMART_ASSEMBLY_CACHE ?? path.join(PROJECT_ROOT, 'node_modules', '.cache', 'recomart-assembly');
+  const checkout = createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 8);
+  const root = process.env.RECOMART_ASSEMBLY_CACHE ?? path.join(os.tmpdir(), 'recomart-assemblies', checkout);
   fs.mkdirSync(root, { recursive: true });
   return root;
 }

@@ -2,6 +2,8 @@ import * as http from 'node:http';
 import { LoopbackServer } from '../loopback-server';
 import type { EmulatorEndpoints } from './emulators';
 import type { HttpRequest, HttpResponse } from './http-api';
+import type { AuthzRequest, Denial, Principal } from './iam';
+import { type ArnContext, jsonRequests, lambdaRequests, s3Requests } from './iam-requests';
 import type { InvokeResult } from './lambda-runtime';
 import { type LocalSecrets, SecretsApiError } from './secrets';
 import type { Execution, LocalStepFunctions } from './step-functions';
@@ -126,6 +128,22 @@ function readBody(req: http.IncomingMessage, then: (body: Buffer) => void): void
   req.on('end', () => then(Buffer.concat(chunks)));
 }
 
+/** The access key a SigV4-signed request was signed with. */
+export function accessKeyOf(req: { headers: http.IncomingHttpHeaders; url?: string }): string | undefined {
+  const auth = String(req.headers.authorization ?? '');
+  const fromHeader = /Credential=([^/]+)\//.exec(auth)?.[1];
+  if (fromHeader) return fromHeader;
+  const fromQuery = /X-Amz-Credential=([^&%]+)(?:%2F|\/)/i.exec(req.url ?? '')?.[1];
+  return fromQuery;
+}
+
+/** IAM on the gateway: who a request comes from, and whether they may make it. */
+export interface GatewayIam {
+  principalFor(accessKeyId: string | undefined): Principal | undefined;
+  check(principal: Principal, requests: readonly AuthzRequest[]): Promise<Denial | undefined>;
+  readonly arns: ArnContext;
+}
+
 export interface LocalServices {
   /** The Step Functions runner, once it is up. */
   stepFunctions(): LocalStepFunctions | undefined;
@@ -134,7 +152,11 @@ export interface LocalServices {
   secrets(): LocalSecrets | undefined;
   /** An HTTP API request (`/_api/<apiId>/<path>` on the gateway). */
   httpApi(request: HttpRequest): Promise<HttpResponse>;
+  /** IAM for calls made with a local role's credentials (functions, tasks). */
+  iam(): GatewayIam | undefined;
 }
+
+const JSON_SERVICES = new Set(['dynamodb', 'kinesis', 'sqs', 'states', 'secretsmanager', 'lambda']);
 
 export class Gateway {
   private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
@@ -160,22 +182,110 @@ export class Gateway {
       return;
     }
     const service = serviceOf(req);
+    const iam = this.local.iam();
+    const principal = iam?.principalFor(accessKeyOf(req));
+    if (!JSON_SERVICES.has(service)) {
+      if (!iam || !principal) {
+        this.forward(service, req, res);
+        return;
+      }
+      const facts = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
+      iam.check(principal, s3Requests(facts)).then(
+        (denial) => {
+          if (denial) return this.deny(service, res, denial);
+          this.forward(service, req, res, (status) => this.missingOrDenied(iam, principal, facts, status));
+        },
+        (err: Error) => this.deny(service, res, { action: '?', resource: '?', message: err.message }),
+      );
+      return;
+    }
+    readBody(req, (raw) => {
+      if (!iam || !principal) {
+        this.dispatch(service, req, res, raw);
+        return;
+      }
+      let body: Record<string, unknown> = {};
+      try {
+        body = raw.length && service !== 'lambda' ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
+      } catch {
+        // the service answers a malformed body itself
+      }
+      const facts = { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body };
+      const requests = service === 'lambda' ? lambdaRequests(facts, iam.arns) : jsonRequests(service, facts, iam.arns);
+      iam.check(principal, requests).then(
+        (denial) => (denial ? this.deny(service, res, denial) : this.dispatch(service, req, res, raw)),
+        (err: Error) => this.deny(service, res, { action: '?', resource: '?', message: err.message }),
+      );
+    });
+  }
+
+  /**
+   * S3 answers 404 for a missing object only to a caller allowed s3:ListBucket on the bucket (whatever
+   * its prefix conditions cannot match here); anyone else gets 403 AccessDenied. Returns the status to
+   * answer with.
+   */
+  private async missingOrDenied(
+    iam: GatewayIam,
+    principal: Principal,
+    facts: { method: string; url: string; headers: http.IncomingHttpHeaders },
+    status: number,
+  ): Promise<number> {
+    if (status !== 404) return status;
+    const [, bucket = '', ...rest] = new URL(facts.url, 'http://local').pathname.split('/');
+    if (rest.length === 0) return status;
+    const denial = await iam.check(principal, [
+      { action: 's3:ListBucket', resource: `arn:aws:s3:::${decodeURIComponent(bucket)}` },
+    ]);
+    return denial ? 403 : status;
+  }
+
+  /** Answer a denied request the way the service reports AccessDenied. */
+  private deny(service: string, res: http.ServerResponse, denial: Denial): void {
+    if (service === 's3') {
+      res.writeHead(403, { 'content-type': 'application/xml' });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${escapeXml(denial.message)}</Message><RequestId>LOCAL</RequestId></Error>`,
+      );
+      return;
+    }
+    const type =
+      service === 'dynamodb' ? 'com.amazonaws.dynamodb.v20120810#AccessDeniedException' : 'AccessDeniedException';
+    res.writeHead(service === 'lambda' ? 403 : 400, {
+      'content-type': service === 'lambda' ? 'application/json' : 'application/x-amz-json-1.0',
+      'x-amzn-errortype': 'AccessDeniedException',
+    });
+    res.end(JSON.stringify({ __type: type, Type: 'User', message: denial.message, Message: denial.message }));
+  }
+
+  /** A request whose body was read (JSON protocols), to its service. */
+  private dispatch(service: string, req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void {
     if (service === 'states') {
-      this.handleStates(req, res);
+      this.handleStates(req, res, raw);
       return;
     }
     if (service === 'lambda') {
-      this.handleLambda(req, res);
+      this.handleLambda(req, res, raw);
       return;
     }
     if (service === 'secretsmanager') {
-      this.handleJsonApi(req, res, 'secretsmanager.', '1.1', (action, body) => {
+      this.handleJsonApi(req, res, raw, 'secretsmanager.', '1.1', (action, body) => {
         const secrets = this.local.secrets();
         if (!secrets) throw new SecretsApiError('ServiceUnavailable', 'Secrets Manager is not up yet');
         return secrets.api(action, body);
       });
       return;
     }
+    this.forward(service, req, res, undefined, raw);
+  }
+
+  /** Pass a request on to its emulator (the body streamed, or already read). */
+  private forward(
+    service: string,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    mapStatus?: (status: number) => Promise<number>,
+    raw?: Buffer,
+  ): void {
     const targets: Record<string, string> = {
       s3: this.endpoints.s3,
       kinesis: this.endpoints.kinesis,
@@ -192,19 +302,41 @@ export class Gateway {
     const upstream = http.request(
       { host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
+        const status = up.statusCode ?? 502;
+        if (!mapStatus || status !== 404) {
+          res.writeHead(status, up.headers);
+          up.pipe(res);
+          return;
+        }
+        // A 404 body is a few hundred bytes of XML: keep it, to send it on unless the answer becomes 403.
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => {
+          const passOn = () => {
+            res.writeHead(status, up.headers);
+            res.end(Buffer.concat(chunks));
+          };
+          mapStatus(status).then((mapped) => {
+            if (mapped !== 403) return passOn();
+            this.deny(service, res, {
+              action: 's3:GetObject',
+              resource: req.url ?? '',
+              message: 'Access Denied (the object does not exist, and the caller may not s3:ListBucket the bucket)',
+            });
+          }, passOn);
+        });
       },
     );
     upstream.on('error', (err) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`local cloud gateway: ${service} emulator unreachable: ${err.message}`);
     });
-    req.pipe(upstream);
+    if (raw) upstream.end(raw);
+    else req.pipe(upstream);
   }
 
-  private handleStates(req: http.IncomingMessage, res: http.ServerResponse): void {
-    this.handleJsonApi(req, res, 'AWSStepFunctions.', '1.0', (action, body) => {
+  private handleStates(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void {
+    this.handleJsonApi(req, res, raw, 'AWSStepFunctions.', '1.0', (action, body) => {
       const sfn = this.local.stepFunctions();
       if (!sfn) throw new ApiError('UnknownOperationException', 'Step Functions is not up yet');
       return stepFunctionsApi(sfn, action, body);
@@ -244,11 +376,12 @@ export class Gateway {
   private handleJsonApi(
     req: http.IncomingMessage,
     res: http.ServerResponse,
+    raw: Buffer,
     prefix: string,
     version: '1.0' | '1.1',
     handler: (action: string, body: Record<string, unknown>) => unknown,
   ): void {
-    readBody(req, (raw) => {
+    {
       const action = String(req.headers['x-amz-target'] ?? '').replace(prefix, '');
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': `application/x-amz-json-${version}` });
@@ -261,12 +394,12 @@ export class Gateway {
         const type = err instanceof ApiError || err instanceof SecretsApiError ? err.type : 'InternalFailure';
         reply(400, { __type: type, message: (err as Error).message });
       }
-    });
+    }
   }
 
   /** Lambda `Invoke` (RequestResponse, Event, DryRun) on the local functions, in the REST shape the SDK expects. */
-  private handleLambda(req: http.IncomingMessage, res: http.ServerResponse): void {
-    readBody(req, (raw) => {
+  private handleLambda(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void {
+    {
       const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(body === undefined ? '' : JSON.stringify(body));
@@ -275,21 +408,27 @@ export class Gateway {
         reply(status, { __type: type, Type: 'User', message }, { 'x-amzn-errortype': type });
       const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations(?:\?.*)?$/.exec(req.url ?? '');
       if (req.method !== 'POST' || !match?.[1]) {
-        return fail(400, 'InvalidRequestContentException', 'The local cloud serves Lambda Invoke only');
+        fail(400, 'InvalidRequestContentException', 'The local cloud serves Lambda Invoke only');
+        return;
       }
       const name = decodeURIComponent(match[1]);
       let payload: unknown = {};
       try {
         payload = raw.length ? JSON.parse(raw.toString('utf8')) : {};
       } catch {
-        return fail(400, 'InvalidRequestContentException', 'Could not parse request body into json');
+        fail(400, 'InvalidRequestContentException', 'Could not parse request body into json');
+        return;
       }
       const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
-      if (type === 'DryRun') return reply(204, undefined);
+      if (type === 'DryRun') {
+        reply(204, undefined);
+        return;
+      }
       const invocation = this.local.invoke(name, payload);
       if (type === 'Event') {
         invocation.catch(() => undefined);
-        return reply(202, undefined);
+        reply(202, undefined);
+        return;
       }
       invocation.then(
         (result) =>
@@ -298,6 +437,10 @@ export class Gateway {
             : reply(200, result.error, { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' }),
         (err: Error) => fail(404, 'ResourceNotFoundException', `Function not found: ${name} (${err.message})`),
       );
-    });
+    }
   }
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

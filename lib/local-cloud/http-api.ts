@@ -14,13 +14,25 @@ export interface HttpRoute {
   readonly pattern: RegExp;
   readonly params: string[];
   readonly functionArn: string;
+  /** `AWS_IAM` when callers must sign (SigV4), else `NONE`. */
+  readonly authorizationType: string;
 }
 
 /** Routes of every HTTP API in the template. */
 export function httpRoutes(resolver: TemplateResolver): HttpRoute[] {
   const routes: HttpRoute[] = [];
   for (const [, r] of resolver.resourcesOfType('AWS::ApiGatewayV2::Route')) {
-    const props = resolver.resolve(r.Properties ?? {}) as { ApiId: string; RouteKey: string; Target?: string };
+    const props = resolver.resolve(r.Properties ?? {}) as {
+      ApiId: string;
+      RouteKey: string;
+      Target?: string;
+      AuthorizationType?: string;
+    };
+    const authorizationType = props.AuthorizationType ?? 'NONE';
+    if (authorizationType !== 'NONE' && authorizationType !== 'AWS_IAM')
+      throw new Error(
+        `HTTP API route ${props.RouteKey} uses ${authorizationType} authorization, which the local cloud does not emulate`,
+      );
     const [method = 'ANY', routePath = '/'] = props.RouteKey.split(' ');
     const integrationRef = (r.Properties?.Target as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.[
       'Fn::Join'
@@ -37,7 +49,15 @@ export function httpRoutes(resolver: TemplateResolver): HttpRoute[] {
         return '([^/]+)';
       })}$`,
     );
-    routes.push({ apiId: props.ApiId, method, routeKey: props.RouteKey, pattern, params, functionArn: uri });
+    routes.push({
+      apiId: props.ApiId,
+      method,
+      routeKey: props.RouteKey,
+      pattern,
+      params,
+      functionArn: uri,
+      authorizationType,
+    });
   }
   return routes;
 }
@@ -67,6 +87,8 @@ export async function serveHttpApi(
     if (route.apiId !== request.apiId || (route.method !== 'ANY' && route.method !== request.method)) continue;
     const match = route.pattern.exec(request.path);
     if (!match) continue;
+    if (route.authorizationType === 'AWS_IAM' && !isSigV4Signed(request.headers))
+      return { statusCode: 403, headers: { 'content-type': 'application/json' }, body: '{"message":"Forbidden"}' };
     const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(match[i + 1] ?? '')]));
     const queryStringParameters = Object.fromEntries(new URLSearchParams(request.query));
     const now = new Date();
@@ -119,4 +141,30 @@ export async function serveHttpApi(
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ message: 'Not Found' }),
   };
+}
+
+/**
+ * IAM authorization, as far as the local cloud can check it: the request carries a SigV4
+ * `Authorization` for `execute-api` and an `X-Amz-Date` within 15 minutes. Any credentials are accepted
+ * (there are no IAM users locally), so the signature itself is not verified.
+ */
+export function isSigV4Signed(headers: Record<string, string>, now = Date.now()): boolean {
+  const auth = headers.authorization ?? headers.Authorization ?? '';
+  if (
+    !/^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/[^/]+\/execute-api\/aws4_request, ?SignedHeaders=[^,]+, ?Signature=[0-9a-f]{64}$/.test(
+      auth,
+    )
+  )
+    return false;
+  const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(headers['x-amz-date'] ?? '');
+  if (!date) return false;
+  const at = Date.UTC(
+    Number(date[1]),
+    Number(date[2]) - 1,
+    Number(date[3]),
+    Number(date[4]),
+    Number(date[5]),
+    Number(date[6]),
+  );
+  return Math.abs(now - at) <= 15 * 60_000;
 }

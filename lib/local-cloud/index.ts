@@ -7,7 +7,6 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient }
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { dynamoDbClient, type Env, kinesisClient, s3Client, sqsClient } from '../../layers/aws/clients';
-import { PROJECT_ROOT } from '../constructs/lambda-function';
 import { MockMetadataApi, type MockMetadataApiOptions } from '../mock-metadata-api';
 import { synthesizeCached } from './assembly-cache';
 import {
@@ -20,6 +19,7 @@ import {
 } from './emulators';
 import { Gateway } from './gateway';
 import { type HttpRoute, httpRoutes, serveHttpApi } from './http-api';
+import { LocalIam } from './iam';
 import { KinesisEventSourceMapping } from './kinesis-esm';
 import { type InvokeResult, LocalFunction } from './lambda-runtime';
 import { type NotificationRule, ruleMatches, rulesFromNotificationResource, toAwsS3Record } from './s3-notifications';
@@ -74,6 +74,8 @@ export const IGNORED: Record<string, string> = {
   'AWS::EC2::FlowLog': 'no network isolation locally',
   'AWS::ECS::Cluster': 'tasks run as local child processes',
   'AWS::CDK::Metadata': 'CDK bookkeeping',
+  'Custom::S3AutoDeleteObjects':
+    'empties a bucket when the stack is deleted; the local state is reset with recomart local reset',
   'AWS::Glue::Database':
     'the Glue catalog is query metadata for Athena; locally the lake is read directly (<state>/s3)',
   'AWS::Glue::Table': 'the Glue catalog is query metadata for Athena; locally the lake is read directly (<state>/s3)',
@@ -99,6 +101,13 @@ export interface LocalCloudOptions {
   readonly fresh?: boolean;
   /** Step Functions retry waits, in ms, instead of the definition's. @default 100 */
   readonly retryIntervalMs?: number;
+  /**
+   * Evaluate every AWS call a function or task makes against its role's policies in the template, and
+   * deny what AWS would deny. @default true
+   */
+  readonly enforceIam?: boolean;
+  /** Change the template after synth (tests: take a grant away and watch the function fail). @default - none */
+  readonly templateTransform?: (template: CfnTemplate) => CfnTemplate;
 }
 
 export interface LocalCloudInfo {
@@ -130,6 +139,7 @@ export class LocalCloud {
   private gateway?: Gateway;
   private resolver?: TemplateResolver;
   private readonly functions = new Map<string, LocalFunction>();
+  private iamPolicies?: LocalIam;
   private readonly mappings: KinesisEventSourceMapping[] = [];
   private rules: NotificationRule[] = [];
   private stepFunctions?: LocalStepFunctions;
@@ -252,7 +262,8 @@ export class LocalCloud {
     );
     let templateText = fs.readFileSync(path.join(assemblyDir, `${synth.stackName}.template.json`), 'utf8');
     if (this.metadataApi) templateText = templateText.split(MOCK_METADATA_PLACEHOLDER).join(this.metadataApi.url);
-    const template = JSON.parse(templateText) as CfnTemplate;
+    const synthesized = JSON.parse(templateText) as CfnTemplate;
+    const template = this.options.templateTransform ? this.options.templateTransform(synthesized) : synthesized;
     const stack = { stackName: synth.stackName };
     const assets = JSON.parse(fs.readFileSync(path.join(assemblyDir, `${stack.stackName}.assets.json`), 'utf8')) as {
       dockerImages?: Record<string, { source: { directory: string } }>;
@@ -271,12 +282,33 @@ export class LocalCloud {
     const resolver = new TemplateResolver(stack.stackName, template);
     resolver.sqsEndpoint = endpoints.sqs;
     this.resolver = resolver;
+    this.iamPolicies = new LocalIam(resolver, this.options.enforceIam ?? true);
     this.secrets = new LocalSecrets(path.join(this.stateDir, 'secrets.json'));
     this.gateway = new Gateway(endpoints, {
       stepFunctions: () => this.stepFunctions,
       invoke: async (ref, payload) => this.functionByRef(ref).invoke(payload),
       secrets: () => this.secrets,
       httpApi: (request) => serveHttpApi(this.routes, (arn, event) => this.functionByRef(arn).invoke(event), request),
+      iam: () => {
+        const iam = this.iamPolicies;
+        if (!iam?.enforce) return undefined;
+        return {
+          principalFor: (key) => iam.principalForAccessKey(key),
+          check: (principal, requests) => iam.check(principal, requests),
+          arns: {
+            region: LOCAL_REGION,
+            account: LOCAL_ACCOUNT,
+            functionArn: (ref) => {
+              try {
+                return this.functionByRef(ref).spec.arn;
+              } catch {
+                return ref.startsWith('arn:') ? ref : `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${ref}`;
+              }
+            },
+            secretArn: (id) => this.secrets?.find(id)?.arn ?? id,
+          },
+        };
+      },
     });
     const endpoint = await this.gateway.start(this.options.port ?? 0);
     resolver.gatewayUrl = endpoint;
@@ -318,7 +350,8 @@ export class LocalCloud {
       invokeFunction: (ref, payload) => this.functionByRef(ref).invoke(payload),
       taskDefinitions: this.taskDefinitions(resolver, assemblyDir, assets.dockerImages ?? {}),
       // Local only: the SDK's Node 22 notice would drown the container's own log lines.
-      containerEnv: { ...this.sdkEnv(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      // Credentials and endpoints come with each task definition (its role's: see roleEnv).
+      containerEnv: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stateDir: this.stateDir,
       retryIntervalMs: this.options.retryIntervalMs ?? 100,
       log: this.log,
@@ -452,7 +485,6 @@ export class LocalCloud {
   }
 
   private loadFunctions(resolver: TemplateResolver, assemblyDir: string): void {
-    const nodeModules = path.join(PROJECT_ROOT, 'node_modules');
     for (const [id, r] of resolver.resourcesOfType('AWS::Lambda::Function')) {
       const props = resolver.resolve(r.Properties ?? {}) as Record<string, unknown>;
       const assetPath = r.Metadata?.['aws:asset:path'];
@@ -485,12 +517,32 @@ export class LocalCloud {
           memoryMb: Number(props.MemorySize ?? 128),
           concurrency: Number(props.ReservedConcurrentExecutions ?? 4),
         },
-        { ...this.sdkEnv(), AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? 128), TZ: 'UTC' },
+        {
+          ...this.roleEnv(LocalIam.roleOf(r.Properties?.Role), resolver.physicalName(id)),
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? 128),
+          TZ: 'UTC',
+        },
         path.join(this.stateDir, 'logs', 'lambda'),
-        [...layerPaths, nodeModules].join(path.delimiter),
+        layerPaths.join(path.delimiter),
       );
       this.functions.set(id, fn);
     }
+  }
+
+  /**
+   * The SDK environment of code running as a role: the role's own credentials and every service through
+   * the gateway, where IAM checks each call. Without a role (or with IAM off), the cloud's own access.
+   */
+  private roleEnv(roleLogicalId: string | undefined, session: string): Record<string, string> {
+    const iam = this.iamPolicies;
+    if (!roleLogicalId || !iam?.enforce) return this.sdkEnv();
+    const principal = iam.principalOfRole(roleLogicalId, session);
+    return {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: principal.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: principal.secretAccessKey,
+      AWS_ENDPOINT_URL: this.requireInfo().endpoint,
+    };
   }
 
   /** A function by logical id, name or ARN (with or without a qualifier). */
@@ -648,7 +700,13 @@ export class LocalCloud {
           essential: c.Essential !== false,
         };
       });
-      const spec: TaskDefinitionSpec = { family: resolver.physicalName(id), arn: resolver.arn(id), containers };
+      const family = resolver.physicalName(id);
+      const spec: TaskDefinitionSpec = {
+        family,
+        arn: resolver.arn(id),
+        containers,
+        env: this.roleEnv(LocalIam.roleOf(r.Properties?.TaskRoleArn), family),
+      };
       out.set(spec.arn, spec);
       out.set(id, spec);
     }

@@ -3,10 +3,9 @@
 const { parentPort, workerData } = require('node:worker_threads');
 const Module = require('node:module');
 
-// The AWS SDK is provided by the Lambda runtime and left out of bundles: resolve it from the project.
-process.env.NODE_PATH = [workerData.nodeModules, process.env.NODE_PATH]
-  .filter(Boolean)
-  .join(require('node:path').delimiter);
+// As in the Lambda runtime, a bundle finds only itself and its layers (/opt/nodejs/node_modules): never
+// the project's node_modules. `nodeModules` holds the function's layer folders only.
+process.env.NODE_PATH = workerData.nodeModules ?? '';
 Module._initPaths();
 
 let handler;

@@ -7,9 +7,11 @@
 //   interleave with an upload of new bytes to the same key;
 // - `x-amz-copy-source` is decoded the way S3 decodes it (percent-decoding of the whole value, so
 //   `+ & : ; = @ , $ ? # %`, spaces and non-ASCII keys copy correctly; s3rver uses decodeURI);
-// - a `versionId` is refused: the local bucket is not versioned (the pipeline then uses ETags).
+// - a `versionId` is refused: the local bucket is not versioned (the pipeline then uses ETags);
+// - any access key is accepted (IAM is checked by the gateway, see iam.ts).
 // The controllers are wrapped after s3rver's own authentication, so request signatures still verify.
 const objectCtrl = require('s3rver/lib/controllers/object');
+const AWSAccount = require('s3rver/lib/models/account');
 const S3Error = require('s3rver/lib/models/error');
 
 const queues = new Map();
@@ -101,6 +103,12 @@ function noVersions(versionId) {
 function install() {
   if (objectCtrl.__recomartConditions) return;
   objectCtrl.__recomartConditions = true;
+
+  // Any access key is accepted, as on the rest of the local cloud (s3rver knows only S3RVER, and does
+  // not verify SigV4 signatures anyway). Who may do what is the gateway's IAM check, not s3rver's.
+  const registry = AWSAccount.registry;
+  const get = registry.get.bind(registry);
+  registry.get = (key) => get(key) ?? AWSAccount.DUMMY_ACCOUNT;
   const { getObject, putObject, putObjectCopy, deleteObject } = objectCtrl;
 
   objectCtrl.getObject = async function conditionalGet(ctx) {

@@ -20,6 +20,8 @@ export interface TaskDefinitionSpec {
   readonly family: string;
   readonly arn: string;
   readonly containers: readonly ContainerSpec[];
+  /** The task role's SDK environment (credentials, endpoint), over `containerEnv`. */
+  readonly env?: Record<string, string>;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -56,6 +58,24 @@ export interface StepFunctionsDeps {
   readonly retryIntervalMs?: number;
   readonly log?: (line: string) => void;
 }
+
+/** Step Functions' limit on a state's input or output, and on an execution's input. */
+export const PAYLOAD_LIMIT_BYTES = 262_144;
+/** A task result over the payload limit fails the execution; no Retry or Catch applies (as on AWS). */
+function limited(stateName: string, result: unknown): unknown {
+  const size = Buffer.byteLength(JSON.stringify(result ?? null));
+  if (size <= PAYLOAD_LIMIT_BYTES) return result;
+  const err = new TaskError(
+    'States.DataLimitExceeded',
+    `The result of ${stateName} is ${size} bytes; Step Functions allows ${PAYLOAD_LIMIT_BYTES}.`,
+  ) as TaskError & { isCatchable: boolean; isRetryable: boolean };
+  err.isCatchable = false;
+  err.isRetryable = false;
+  return Promise.reject(err);
+}
+
+/** Step Functions' limit on the events of one (standard) execution's history. */
+export const HISTORY_LIMIT_EVENTS = 25_000;
 
 /** A Task state failure, named the way Step Functions names it so Retry/Catch match. */
 class TaskError extends Error {
@@ -178,6 +198,8 @@ export class LocalStepFunctions {
       } else {
         handlers[name] = (input) => this.runTask(name, input as EcsRunTaskInput, resource.endsWith('.sync'));
       }
+      const run = handlers[name] as (input: unknown) => Promise<unknown>;
+      handlers[name] = async (input) => limited(name, await run(input));
     }
     return handlers;
   }
@@ -198,10 +220,11 @@ export class LocalStepFunctions {
       return { ...c, environment: env, command: o?.Command ?? c.command };
     });
     this.deps.log?.(`${stateName}: running task ${def.family} locally`);
+    const startedAt = new Date();
     const run = runContainers(
       def.family,
       containers,
-      this.deps.containerEnv,
+      { ...this.deps.containerEnv, ...def.env },
       path.join(this.deps.stateDir, 'logs', 'ecs'),
       (line) => this.deps.log?.(line),
     );
@@ -230,16 +253,36 @@ export class LocalStepFunctions {
       run.catch(() => undefined);
       return { Tasks: [{ TaskArn: 'pending', LastStatus: 'PROVISIONING' }], Failures: [] };
     }
-    const result = await run;
-    const task = toTask(result);
-    const failed = containers.some((c) => c.essential && result.exitCodes[c.name] !== 0);
-    if (failed) throw new TaskError('States.TaskFailed', JSON.stringify(task));
-    return task;
+    let result: Awaited<typeof run>;
+    try {
+      result = await run;
+    } catch (err) {
+      // The task could not start (no entrypoint, say): it stops without exit codes, as on ECS.
+      return {
+        TaskArn: `arn:aws:ecs:us-east-1:000000000000:task/local/failed-${randomUUID().replace(/-/g, '')}`,
+        TaskDefinitionArn: def.arn,
+        LastStatus: 'STOPPED',
+        StopCode: 'TaskFailedToStart',
+        StoppedReason: (err as Error).message,
+        CreatedAt: startedAt.getTime(),
+        StoppedAt: Date.now(),
+        Containers: containers.map((c) => ({ Name: c.name, LastStatus: 'STOPPED', Reason: (err as Error).message })),
+      };
+    }
+    // As on AWS, the .sync integration succeeds once the task stopped, whatever the exit codes: the
+    // definition checks them (docs/decisions/016-aws-faithful-local-cloud.md).
+    return toTask(result);
   }
 
   start(stateMachineArn: string, input: unknown, name?: string): Execution {
     const machine = this.machines.get(stateMachineArn);
     if (!machine) throw new TaskError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    const inputBytes = Buffer.byteLength(JSON.stringify(input ?? {}));
+    if (inputBytes > PAYLOAD_LIMIT_BYTES)
+      throw new TaskError(
+        'InvalidExecutionInput',
+        `The execution input is ${inputBytes} bytes; Step Functions accepts at most ${PAYLOAD_LIMIT_BYTES}.`,
+      );
     const execName = name ?? randomUUID();
     const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${execName}`;
     if (this.executions.has(executionArn))
@@ -268,7 +311,22 @@ export class LocalStepFunctions {
       },
     });
     this.aborts.set(executionArn, run.abort);
+    // What AWS stops an execution for, and a Catch cannot handle: a state's data over 256 KB, and a
+    // history over 25,000 events. The run is aborted and recorded as failed with that error.
+    let terminal: { error: string; cause: string } | undefined;
+    const terminate = (error: string, cause: string) => {
+      if (terminal) return;
+      terminal = { error, cause };
+      run.abort();
+    };
     const push = (type: string, stateName?: string, details?: Record<string, unknown>, at = Date.now()) => {
+      if (execution.events.length >= HISTORY_LIMIT_EVENTS) {
+        terminate(
+          'States.Runtime',
+          `The execution history reached ${HISTORY_LIMIT_EVENTS} events, the Step Functions limit.`,
+        );
+        return;
+      }
       execution.events.push({
         id: execution.events.length + 1,
         timestamp: new Date(at).toISOString(),
@@ -290,9 +348,15 @@ export class LocalStepFunctions {
         if (e.type === 'ExecutionStarted') push('ExecutionStarted', undefined, { input: execution.input }, e.timestamp);
         else if (e.type === 'StateEntered')
           push(`${prefix}StateEntered`, e.state?.name, { input: e.state?.input }, e.timestamp);
-        else if (e.type === 'StateExited')
+        else if (e.type === 'StateExited') {
+          const size = Buffer.byteLength(JSON.stringify(e.state?.output ?? null));
+          if (size > PAYLOAD_LIMIT_BYTES)
+            terminate(
+              'States.DataLimitExceeded',
+              `The state ${e.state?.name} produced ${size} bytes of output; Step Functions allows ${PAYLOAD_LIMIT_BYTES}.`,
+            );
           push(`${prefix}StateExited`, e.state?.name, { output: e.state?.output }, e.timestamp);
-        else if (e.type === 'StateFailed')
+        } else if (e.type === 'StateFailed')
           push(`${prefix}Failed`, e.state?.name, { error: e.Error, cause: e.Cause }, e.timestamp);
         else if (e.type === 'StateRetried') push(`${prefix}Retried`, e.state?.name, {}, e.timestamp);
         else if (e.type === 'StateCaught') push(`${prefix}Caught`, e.state?.name, {}, e.timestamp);
@@ -306,6 +370,12 @@ export class LocalStepFunctions {
       },
       (err: unknown) => {
         const name = (err as Error).name;
+        if (terminal) {
+          execution.status = 'FAILED';
+          execution.error = terminal.error;
+          execution.cause = terminal.cause;
+          return;
+        }
         execution.status =
           name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
         const cause =

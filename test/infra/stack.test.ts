@@ -179,16 +179,37 @@ describe('RecoMart stack', () => {
     };
     expect(definition.StartAt).toBe('CheckInputs');
     const tasks = Object.entries(definition.States).filter(([, st]) => st.Type === 'Task');
-    expect(tasks.map(([name, st]) => [name, st.Resource])).toEqual([
-      ['CheckInputs', 'arn:aws:states:::lambda:invoke'],
-      ['AuditLake', 'arn:aws:states:::ecs:runTask.sync'],
-      ['BuildFeatures', 'arn:aws:states:::lambda:invoke'],
-      ['TrainModel', 'arn:aws:states:::ecs:runTask.sync'],
-      ['EvaluateModel', 'arn:aws:states:::lambda:invoke'],
-      ['PlanPublish', 'arn:aws:states:::lambda:invoke'],
-      ['CompletePublish', 'arn:aws:states:::lambda:invoke'],
-      ['RecordFailure', 'arn:aws:states:::lambda:invoke'],
-    ]);
+    expect(Object.fromEntries(tasks.map(([name, st]) => [name, st.Resource]))).toEqual({
+      CheckInputs: 'arn:aws:states:::lambda:invoke',
+      AuditLake: 'arn:aws:states:::ecs:runTask.sync',
+      BuildFeatures: 'arn:aws:states:::lambda:invoke',
+      TrainModel: 'arn:aws:states:::ecs:runTask.sync',
+      EvaluateModel: 'arn:aws:states:::lambda:invoke',
+      PlanPublish: 'arn:aws:states:::lambda:invoke',
+      CompletePublish: 'arn:aws:states:::lambda:invoke',
+      RecordFailure: 'arn:aws:states:::lambda:invoke',
+    });
+    // runTask.sync succeeds when the task stops, whatever the exit code: each ECS task is followed by a
+    // Choice that lets the run go on only on exit code 0, and sends anything else to RecordFailure.
+    for (const ecsTask of ['AuditLake', 'TrainModel']) {
+      const state = definition.States[ecsTask] as unknown as { Next: string; ResultSelector: Record<string, string> };
+      expect(state.ResultSelector).toEqual({ 'TaskArn.$': '$.TaskArn', 'Containers.$': '$.Containers' });
+      const check = definition.States[state.Next] as unknown as {
+        Type: string;
+        Choices: { And: unknown[] }[];
+        Default: string;
+      };
+      expect(check.Type).toBe('Choice');
+      expect(JSON.stringify(check.Choices[0]?.And)).toMatch(/IsPresent.*NumericEquals":0/);
+      expect((definition.States[check.Default] as unknown as { Next: string }).Next).toBe('RecordFailure');
+      expect(JSON.stringify(definition.States[ecsTask])).toMatch(/ECS\.AmazonECSException/);
+    }
+    // Every Lambda task retries the Lambda service's own failures, all of them.
+    expect(JSON.stringify(definition.States.CheckInputs)).toMatch(
+      /Lambda\.SdkClientException.*Lambda\.ClientExecutionTimeoutException/,
+    );
+    // RecordFailure keys the run by its runId or execution name, never by a generated one alone.
+    expect(JSON.stringify(definition.States.RecordFailure)).toMatch(/executionInput\.\$":"\$\$\.Execution\.Input/);
     expect(definition.States.PassesGate?.Type).toBe('Choice');
     // A pinned feature version skips the build: FeaturesPinned → UsePinnedFeatures (Pass) → TrainModel.
     expect(definition.States.FeaturesPinned).toMatchObject({
@@ -293,11 +314,40 @@ describe('RecoMart stack', () => {
     const actions = policyStatementsOf('TransactionsFunction')
       .flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]))
       .filter((a) => String(a).startsWith('dynamodb:'));
-    expect(actions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(actions.sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+  });
+
+  it('does not schedule the metadata pull until its API is configured, and says so', () => {
+    expect(
+      template.findResources('AWS::Events::Rule', {
+        Properties: {
+          Targets: Match.arrayWith([
+            Match.objectLike({
+              Arn: Match.objectLike({ 'Fn::GetAtt': Match.arrayWith([Match.stringLikeRegexp('PullFunction')]) }),
+            }),
+          ]),
+        },
+      }),
+    ).toEqual({});
+    template.hasOutput('MetadataPullSchedule', {
+      Value: Match.stringLikeRegexp('^not scheduled: set metadata.baseUrl'),
+    });
   });
 
   it('pulls metadata on a schedule with the API key in Secrets Manager, never in the environment', () => {
-    const resolver = new TemplateResolver('RecoMart-dev', template.toJSON() as CfnTemplate);
+    const configured = Template.fromStack(
+      createApp({
+        context: { stage: 'dev', 'recomart:config': { metadata: { baseUrl: 'https://api.example.net' } } },
+        nag: false,
+      }).stack,
+    );
+    const resolver = new TemplateResolver('RecoMart-dev', configured.toJSON() as CfnTemplate);
     const [[ruleId, rule] = []] = resolver.resourcesOfType('AWS::Events::Rule');
     expect(ruleId).toBeDefined();
     const props = resolver.resolve(rule?.Properties) as {
@@ -307,7 +357,7 @@ describe('RecoMart stack', () => {
     expect(props.ScheduleExpression).toBe('cron(0 3 * * ? *)');
     expect(props.Targets[0]?.Arn).toMatch(/function:RecoMart-dev-ExternalMetadataPullFunction/);
     expect(props.Targets[0]?.RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.anyValue() });
+    configured.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.anyValue() });
     const [[, fn] = []] = resolver
       .resourcesOfType('AWS::Lambda::Function')
       .filter(([id]) => id.includes('PullFunction'));
@@ -336,7 +386,11 @@ describe('RecoMart stack', () => {
     for (const dataset of RAW_DATASETS) {
       const input = tables.find((t) => t.Properties.TableInput.Name === dataset.table)?.Properties.TableInput;
       expect(input?.StorageDescriptor.Columns).toEqual(
-        glueColumnsOf(dataset.schema).map((c) => ({ Name: c.name.toLowerCase(), Type: c.type })),
+        glueColumnsOf(dataset.schema, { csv: dataset.format === 'csv' }).map((c) => ({
+          Name: c.name.toLowerCase(),
+          Type: c.type,
+          ...(c.comment ? { Comment: c.comment } : {}),
+        })),
       );
       expect(input?.PartitionKeys.map((k) => k.Name)).toEqual([...dataset.partitions]);
       if (dataset.partitions.includes('dt')) {
@@ -405,7 +459,10 @@ describe('RecoMart stack', () => {
       RuntimePlatform: { CpuArchitecture: 'ARM64' },
     });
     expect(train.Properties.ContainerDefinitions[0]?.Name).toBe('als-train');
-    expect(train.Properties.ContainerDefinitions[0]?.Environment.map((e) => e.Name)).toEqual(['MODEL_REGISTRY_TABLE']);
+    expect(train.Properties.ContainerDefinitions[0]?.Environment.map((e) => e.Name)).toEqual([
+      'MODEL_REGISTRY_TABLE',
+      'CODE_VERSION',
+    ]);
     const policies = template.findResources('AWS::IAM::Policy', {
       Properties: { PolicyName: Match.stringLikeRegexp('TrainTaskTaskRole') },
     });

@@ -2,6 +2,7 @@ import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Clien
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient, kinesisClient, s3Client, sfnClient } from '../../layers/aws/clients';
+import { signedFetch } from '../../layers/aws/signed-fetch';
 import { putAllRecords } from '../../layers/clickstream/producer';
 import { simulateClickstream } from '../../layers/clickstream/simulate';
 import { versionName } from '../../layers/ingest/landing';
@@ -125,13 +126,13 @@ describe('pipeline slice on the cloud', () => {
       error: undefined,
       cause: undefined,
     });
-    expect(JSON.parse(done.output ?? '{}').audit.exitCode).toBe(0);
+    expect(JSON.parse(done.output ?? '{}').audit.Containers[0].ExitCode).toBe(0);
     const report = JSON.parse(Buffer.from(await getBytes(s3, bucket, `reports/audit/${runId}.json`)).toString());
     expect(report.failures).toEqual([]);
     expect(report.objects).toBeGreaterThan(0);
 
     const output = JSON.parse(done.output ?? '{}');
-    expect(output.training.exitCode).toBe(0);
+    expect(output.training.Containers[0].ExitCode).toBe(0);
     const metrics = JSON.parse(Buffer.from(await getBytes(s3, bucket, `models/${runId}/metrics.json`)).toString());
     expect(metrics).toMatchObject({
       implicit: true,
@@ -200,7 +201,9 @@ describe('pipeline slice on the cloud', () => {
 
     // …and the same through the HTTP API.
     const api = cloud.outputs.ApiEndpoint as string;
-    const known = await fetch(`${api}/users/${encodeURIComponent(user)}/recommendations?k=5`);
+    const known = await signedFetch(`${api}/users/${encodeURIComponent(user)}/recommendations?k=5`, {
+      env: cloud.env,
+    });
     expect(known.status).toBe(200);
     const knownBody = (await known.json()) as {
       modelVersion: string;
@@ -211,7 +214,9 @@ describe('pipeline slice on the cloud', () => {
     expect(knownBody.items.filter((i) => i.source === 'model').map((i) => i.itemId)).toEqual(
       mine.items.map((i) => i.itemId).slice(0, knownBody.items.filter((i) => i.source === 'model').length),
     );
-    const unknown = (await (await fetch(`${api}/users/nobody-knows-me/recommendations?k=3`)).json()) as {
+    const unknown = (await (
+      await signedFetch(`${api}/users/nobody-knows-me/recommendations?k=3`, { env: cloud.env })
+    ).json()) as {
       coldStart: boolean;
       items: unknown[];
     };
@@ -272,20 +277,24 @@ describe('pipeline slice on the cloud', () => {
     );
     const runId = `it-trainfail-${Date.now()}`;
     const run = await finish({ runId, featureVersion: version });
-    expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'States.TaskFailed' });
+    // As on AWS, the task itself succeeds when it stops: the definition checks the exit code.
+    expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'ContainerFailed' });
     expect(run.states).toEqual([
       'CheckInputs',
       'AuditLake',
+      'AuditLakeExited0',
       'FeaturesPinned',
       'UsePinnedFeatures',
       'TrainModel',
+      'TrainModelExited0',
+      'TrainModelContainerFailed',
       'RecordFailure',
       'PipelineFailed',
     ]);
     const record = await doc.send(new GetCommand({ TableName: registry, Key: { pk: 'model#als', sk: runId } }));
     expect(record.Item).toMatchObject({
       status: 'FAILED',
-      error: 'States.TaskFailed',
+      error: 'ContainerFailed',
       cause: expect.stringMatching(/als-train exited with code 1/),
     });
     expect(await productionVersion(doc, table)).toBe(before);

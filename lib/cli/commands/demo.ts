@@ -188,7 +188,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         .map(([u]) => u);
       progress.step(`asking the recommendations API (${info.outputs.ApiEndpoint})`);
       for (const userId of [...users, 'new-visitor']) {
-        const recs = await fetchRecommendations(info.outputs.ApiEndpoint as string, userId, 5);
+        const recs = await fetchRecommendations(info.outputs.ApiEndpoint as string, userId, 5, env);
         const items = recs.items.map((r) => r.itemId);
         served.push({
           userId,

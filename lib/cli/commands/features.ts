@@ -37,7 +37,7 @@ export function registerFeatures(program: Command): void {
           process.stdout.write(
             `features v=${payload.version}: ${payload.users} users, ${payload.items} items, ${payload.interactions} interactions ` +
               `from ${payload.transactions} transactions and ${payload.events} events (${payload.sources.used} sources, ` +
-              `${payload.sources.skipped.length} skipped) in ${payload.seconds} s\n`,
+              `${payload.sources.skippedCount} skipped) in ${payload.seconds} s\n`,
           );
         }
       } finally {

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import type { Env } from '../../../layers/aws/clients';
+import { signedFetch } from '../../../layers/aws/signed-fetch';
 import { CliError } from '../errors';
 import { positiveInt } from '../progress';
 import { resolveTarget } from '../target';
@@ -10,14 +12,22 @@ export interface ApiRecommendations {
   readonly items: { itemId: string; score: number; source: string }[];
 }
 
-/** GET the recommendations API; a non-2xx answer becomes one clear error. */
-export async function fetchRecommendations(endpoint: string, userId: string, k: number): Promise<ApiRecommendations> {
+/**
+ * GET the recommendations API, signed with SigV4 (the API requires IAM authorization unless the stage
+ * opted out); a non-2xx answer becomes one clear error.
+ */
+export async function fetchRecommendations(
+  endpoint: string,
+  userId: string,
+  k: number,
+  env: Env = process.env,
+): Promise<ApiRecommendations> {
   const url = `${endpoint.replace(/\/$/, '')}/users/${encodeURIComponent(userId)}/recommendations?k=${k}`;
-  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const res = await signedFetch(url, { env });
   const body = (await res.json().catch(() => ({}))) as { message?: string };
   if (!res.ok)
     throw new CliError(
-      `The recommendations API answered ${res.status}: ${body.message ?? 'no message'}.`,
+      `The recommendations API answered ${res.status}: ${body.message ?? 'no message'}${res.status === 403 ? ' (it requires SigV4-signed requests from a principal allowed execute-api:Invoke)' : ''}.`,
       res.status === 400 ? 2 : 1,
     );
   return body as ApiRecommendations;
@@ -35,7 +45,7 @@ export function registerRecommend(program: Command): void {
     .action(async (userId: string, opts: { k: number; state: string; stage: string; json?: boolean }) => {
       const target = resolveTarget(opts);
       const endpoint = await target.output('ApiEndpoint');
-      const out = await fetchRecommendations(endpoint, userId, opts.k);
+      const out = await fetchRecommendations(endpoint, userId, opts.k, target.env);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(out)}\n`);
         return;

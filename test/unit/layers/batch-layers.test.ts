@@ -122,6 +122,14 @@ describe('row schemas and Glue columns', () => {
       { name: 'rating', type: 'bigint' },
       { name: 'timestamp', type: 'string' },
     ]);
+    // In a CSV table a column that may be empty must be a string: OpenCSVSerDe fails a query on an empty
+    // value in a numeric column (HIVE_BAD_DATA), and an empty rating is valid data.
+    expect(glueColumnsOf(TransactionRowSchema, { csv: true }).find((c) => c.name === 'rating')).toEqual({
+      name: 'rating',
+      type: 'string',
+      comment: "bigint, empty when absent: TRY_CAST(NULLIF(rating, '') AS bigint)",
+    });
+    expect(glueColumnsOf(TransactionRowSchema, { csv: true }).find((c) => c.name === 'quantity')?.type).toBe('bigint');
     expect(glueTypeOf(z.array(z.object({ a: z.number() })))).toBe('array<struct<a:double>>');
     expect(() => glueTypeOf(z.map(z.string(), z.string()))).toThrow(/no Glue type for a zod map/);
   });

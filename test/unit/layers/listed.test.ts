@@ -131,9 +131,20 @@ describe('readListed', () => {
     await expect(attempt).rejects.toThrow(/is missing but its manifest .* is still there/);
   });
 
-  it('passes other errors through', async () => {
+  it('passes a real denial through: the key is there, but this role may not read it', async () => {
+    const dataKey = landDay('2026-11-18', ['t1,u1,p1,1,1.00,,2026-11-18T10:00:00Z']);
     const boom = Object.assign(new Error('denied'), { name: 'AccessDenied' });
-    await expect(readListed(client, BUCKET, 'raw/x.csv', () => Promise.reject(boom))).rejects.toBe(boom);
+    await expect(readListed(client, BUCKET, dataKey, () => Promise.reject(boom))).rejects.toBe(boom);
+  });
+
+  it('reads a 403 for a key that is not there as missing (S3 says 404 only to roles that may list the bucket)', async () => {
+    const denied = Object.assign(new Error('Access Denied'), {
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(
+      readListed(client, BUCKET, 'raw/never-written.csv', () => Promise.reject(denied)),
+    ).resolves.toBeUndefined();
   });
 });
 
