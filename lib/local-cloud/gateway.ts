@@ -4,7 +4,7 @@ import type { EmulatorEndpoints } from './emulators';
 import type { HttpRequest, HttpResponse } from './http-api';
 import type { AuthzRequest, Denial, Principal } from './iam';
 import { type ArnContext, jsonRequests, lambdaRequests, s3Requests } from './iam-requests';
-import type { InvokeResult } from './lambda-runtime';
+import type { InvokeResult, LocalFunctionSpec } from './lambda-runtime';
 import { type LocalSecrets, SecretsApiError } from './secrets';
 import type { Execution, LocalStepFunctions } from './step-functions';
 
@@ -97,9 +97,16 @@ export function stepFunctionsApi(sfn: LocalStepFunctions, action: string, body: 
       return { stopDate: Date.now() / 1000 };
     case 'ListExecutions':
       return { executions: sfn.executionsOf(String(body.stateMachineArn)).map(toSdk).reverse() };
-    case 'GetExecutionHistory':
+    case 'GetExecutionHistory': {
+      // Paged as Step Functions pages it: 100 events unless maxResults (at most 1,000) says otherwise.
+      const size = Math.min(1000, Math.max(1, Number(body.maxResults ?? 0) || 100));
+      const from = body.nextToken ? Number(Buffer.from(String(body.nextToken), 'base64url').toString()) : 0;
+      if (!Number.isInteger(from) || from < 0) throw new ApiError('InvalidToken', 'Invalid Token');
+      const all = execution().events;
+      const page = all.slice(from, from + size);
       return {
-        events: execution().events.map((ev) => ({
+        ...(from + size < all.length ? { nextToken: Buffer.from(String(from + size)).toString('base64url') } : {}),
+        events: page.map((ev) => ({
           id: ev.id,
           previousEventId: ev.id - 1,
           timestamp: Date.parse(ev.timestamp) / 1000,
@@ -112,6 +119,7 @@ export function stepFunctionsApi(sfn: LocalStepFunctions, action: string, body: 
             : {}),
         })),
       };
+    }
     default:
       throw new ApiError('UnknownOperationException', `${action} is not supported by the local cloud`);
   }
@@ -154,9 +162,13 @@ export interface LocalServices {
   httpApi(request: HttpRequest): Promise<HttpResponse>;
   /** IAM for calls made with a local role's credentials (functions, tasks). */
   iam(): GatewayIam | undefined;
+  /** The stack, for CloudFormation `DescribeStacks` (so tools find resources by the stack's outputs). */
+  stack(): { name: string; outputs: Record<string, string>; createdAt: string } | undefined;
+  /** The functions, for Lambda `ListFunctions` / `GetFunction`. */
+  functions(): LocalFunctionSpec[];
 }
 
-const JSON_SERVICES = new Set(['dynamodb', 'kinesis', 'sqs', 'states', 'secretsmanager', 'lambda']);
+const JSON_SERVICES = new Set(['dynamodb', 'kinesis', 'sqs', 'states', 'secretsmanager', 'lambda', 'cloudformation']);
 
 export class Gateway {
   private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
@@ -259,6 +271,10 @@ export class Gateway {
 
   /** A request whose body was read (JSON protocols), to its service. */
   private dispatch(service: string, req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void {
+    if (service === 'cloudformation') {
+      this.handleCloudFormation(res, raw);
+      return;
+    }
     if (service === 'states') {
       this.handleStates(req, res, raw);
       return;
@@ -343,6 +359,41 @@ export class Gateway {
     });
   }
 
+  /** CloudFormation (query protocol): `DescribeStacks` with the stack's outputs, as deployed tools read them. */
+  private handleCloudFormation(res: http.ServerResponse, raw: Buffer): void {
+    const form = new URLSearchParams(raw.toString('utf8'));
+    const action = form.get('Action') ?? '';
+    const ns = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+    const xml = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/xml' });
+      res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
+    };
+    const error = (code: string, message: string) =>
+      xml(
+        400,
+        `<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>LOCAL</RequestId></ErrorResponse>`,
+      );
+    const stack = this.local.stack();
+    if (action !== 'DescribeStacks') {
+      error('InvalidAction', `The local cloud serves DescribeStacks only, not ${action}`);
+      return;
+    }
+    const wanted = form.get('StackName');
+    if (!stack || (wanted && wanted !== stack.name && !wanted.endsWith(`/${stack.name}/local`))) {
+      error('ValidationError', `Stack with id ${wanted ?? '(none)'} does not exist`);
+      return;
+    }
+    const outputs = Object.entries(stack.outputs)
+      .map(
+        ([k, v]) => `<member><OutputKey>${escapeXml(k)}</OutputKey><OutputValue>${escapeXml(v)}</OutputValue></member>`,
+      )
+      .join('');
+    xml(
+      200,
+      `<DescribeStacksResponse xmlns="${ns}"><DescribeStacksResult><Stacks><member><StackName>${stack.name}</StackName><StackId>arn:aws:cloudformation:us-east-1:000000000000:stack/${stack.name}/local</StackId><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>${stack.createdAt}</CreationTime><Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>LOCAL</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+    );
+  }
+
   /** HTTP API requests, routed to the template's Lambda integrations. */
   private handleHttpApi(req: http.IncomingMessage, res: http.ServerResponse): void {
     readBody(req, (raw) => {
@@ -406,6 +457,23 @@ export class Gateway {
       };
       const fail = (status: number, type: string, message: string) =>
         reply(status, { __type: type, Type: 'User', message }, { 'x-amzn-errortype': type });
+      const listing = /^\/2015-03-31\/functions\/?(?:\?.*)?$/.test(req.url ?? '');
+      const getting = /^\/2015-03-31\/functions\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? '');
+      if (req.method === 'GET' && (listing || getting?.[1])) {
+        const configs = this.local.functions().map(functionConfiguration);
+        if (listing) {
+          reply(200, { Functions: configs });
+          return;
+        }
+        const ref = decodeURIComponent(getting?.[1] ?? '');
+        const config = configs.find((c) => c.FunctionName === ref || c.FunctionArn === ref);
+        if (!config) {
+          fail(404, 'ResourceNotFoundException', `Function not found: ${ref}`);
+          return;
+        }
+        reply(200, { Configuration: config, Code: { RepositoryType: 'S3', Location: 'local' } });
+        return;
+      }
       const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations(?:\?.*)?$/.exec(req.url ?? '');
       if (req.method !== 'POST' || !match?.[1]) {
         fail(400, 'InvalidRequestContentException', 'The local cloud serves Lambda Invoke only');
@@ -439,6 +507,22 @@ export class Gateway {
       );
     }
   }
+}
+
+/** A function's configuration, in the shape of Lambda's `FunctionConfiguration`. */
+function functionConfiguration(spec: LocalFunctionSpec) {
+  return {
+    FunctionName: spec.name,
+    FunctionArn: spec.arn,
+    Runtime: spec.runtime,
+    Handler: spec.handler,
+    Timeout: spec.timeoutSeconds,
+    MemorySize: spec.memoryMb,
+    Architectures: spec.architectures,
+    PackageType: 'Zip',
+    State: 'Active',
+    Environment: { Variables: spec.environment },
+  };
 }
 
 function escapeXml(text: string): string {

@@ -289,6 +289,11 @@ export class LocalCloud {
       invoke: async (ref, payload) => this.functionByRef(ref).invoke(payload),
       secrets: () => this.secrets,
       httpApi: (request) => serveHttpApi(this.routes, (arn, event) => this.functionByRef(arn).invoke(event), request),
+      stack: () =>
+        this.info
+          ? { name: this.info.stackName, outputs: this.info.outputs, createdAt: this.info.startedAt }
+          : undefined,
+      functions: () => [...this.functions.values()].map((f) => f.spec),
       iam: () => {
         const iam = this.iamPolicies;
         if (!iam?.enforce) return undefined;
@@ -512,6 +517,8 @@ export class LocalCloud {
           arn: resolver.arn(id),
           entry,
           handler,
+          runtime,
+          architectures: (props.Architectures as string[] | undefined) ?? ['x86_64'],
           environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
           timeoutSeconds: Number(props.Timeout ?? 3),
           memoryMb: Number(props.MemorySize ?? 128),

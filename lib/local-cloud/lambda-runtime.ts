@@ -18,6 +18,9 @@ export interface LocalFunctionSpec {
   /** Absolute path of the bundled `index.js`, or undefined for code the local cloud cannot run (inline Python). */
   readonly entry?: string;
   readonly handler: string;
+  /** As the template declares them (`Runtime`, `Architectures`). */
+  readonly runtime: string;
+  readonly architectures: readonly string[];
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;

@@ -6,6 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CRITICAL_FAILURES_METRIC, criticalFailureEmf, QUALITY_NAMESPACE } from '../../layers/quality/metrics';
 import { createApp } from '../../lib/app';
 import { type CfnTemplate, TemplateResolver } from '../../lib/local-cloud/template';
+import { appWithoutBundling } from '../helpers/synth';
 
 /**
  * What only AWS would show, checked on the synthesized assembly: bundles that load with nothing beside
@@ -108,7 +109,7 @@ describe('the synthesized app, as AWS will run it', () => {
   it('lets the dev stack be destroyed with data in it, and keeps data and logs in prod', () => {
     const dev = Template.fromJSON(template as never);
     expect(Object.keys(dev.findResources('Custom::S3AutoDeleteObjects'))).toHaveLength(2);
-    const prod = Template.fromStack(createApp({ context: { stage: 'prod' }, nag: false }).stack);
+    const prod = Template.fromStack(appWithoutBundling({ stage: 'prod' }).stack);
     expect(prod.findResources('Custom::S3AutoDeleteObjects')).toEqual({});
     for (const group of Object.values(prod.findResources('AWS::Logs::LogGroup')))
       expect(group).toMatchObject({ DeletionPolicy: 'Retain' });
@@ -121,7 +122,7 @@ describe('the synthesized app, as AWS will run it', () => {
       PolicyDocument: { Statement: [Match.objectLike({ Action: 'execute-api:Invoke' })] },
     });
     const open = Template.fromStack(
-      createApp({ context: { stage: 'dev', 'recomart:config': { api: { auth: 'none' } } }, nag: false }).stack,
+      appWithoutBundling({ stage: 'dev', 'recomart:config': { api: { auth: 'none' } } }).stack,
     );
     open.hasResourceProperties('AWS::ApiGatewayV2::Route', { AuthorizationType: 'NONE' });
   });

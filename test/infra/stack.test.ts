@@ -6,16 +6,16 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RAW_DATASETS } from '../../layers/catalog/datasets';
 import { glueColumnsOf } from '../../layers/catalog/glue-columns';
-import { createApp } from '../../lib/app';
 import { rulesFromNotificationResource } from '../../lib/local-cloud/s3-notifications';
 import { type CfnTemplate, TemplateResolver } from '../../lib/local-cloud/template';
+import { appWithoutBundling } from '../helpers/synth';
 
 describe('RecoMart stack', () => {
   let template: Template;
   let annotations: Annotations;
 
   beforeAll(() => {
-    const { stack } = createApp({ context: { stage: 'dev' } });
+    const { stack } = appWithoutBundling({ stage: 'dev' }, true);
     template = Template.fromStack(stack);
     annotations = Annotations.fromStack(stack);
   });
@@ -266,7 +266,7 @@ describe('RecoMart stack', () => {
   });
 
   it('follows stage configuration from context', () => {
-    const { stack } = createApp({ context: { stage: 'prod' }, nag: false });
+    const { stack } = appWithoutBundling({ stage: 'prod' });
     const prod = Template.fromStack(stack);
     prod.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 1000, MaximumRetryAttempts: 10 });
     prod.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
@@ -342,10 +342,8 @@ describe('RecoMart stack', () => {
 
   it('pulls metadata on a schedule with the API key in Secrets Manager, never in the environment', () => {
     const configured = Template.fromStack(
-      createApp({
-        context: { stage: 'dev', 'recomart:config': { metadata: { baseUrl: 'https://api.example.net' } } },
-        nag: false,
-      }).stack,
+      appWithoutBundling({ stage: 'dev', 'recomart:config': { metadata: { baseUrl: 'https://api.example.net' } } })
+        .stack,
     );
     const resolver = new TemplateResolver('RecoMart-dev', configured.toJSON() as CfnTemplate);
     const [[ruleId, rule] = []] = resolver.resourcesOfType('AWS::Events::Rule');
@@ -405,18 +403,12 @@ describe('RecoMart stack', () => {
 
   it('refuses landing prefixes that would let ingestion trigger itself', () => {
     expect(() =>
-      createApp({
-        context: { stage: 'dev', 'recomart:config': { lake: { masterPrefix: 'raw/master/' } } },
-        nag: false,
-      }),
+      appWithoutBundling({ stage: 'dev', 'recomart:config': { lake: { masterPrefix: 'raw/master/' } } }),
     ).toThrow(/masterPrefix must not be under a zone the pipeline writes to/);
     expect(() =>
-      createApp({
-        context: {
-          stage: 'dev',
-          'recomart:config': { lake: { masterPrefix: 'landing/', transactionsPrefix: 'landing/tx/' } },
-        },
-        nag: false,
+      appWithoutBundling({
+        stage: 'dev',
+        'recomart:config': { lake: { masterPrefix: 'landing/', transactionsPrefix: 'landing/tx/' } },
       }),
     ).toThrow(/must not overlap/);
   });

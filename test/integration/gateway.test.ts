@@ -1,11 +1,18 @@
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { InvokeCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionCommand,
+  InvokeCommand,
+  ListFunctionsCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-lambda';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { dynamoDbClient, kinesisClient, s3Client, sfnClient, sqsClient } from '../../layers/aws/clients';
-import { lambdaClient } from '../../layers/aws/control-plane-clients';
+import { cloudFormationClient, lambdaClient } from '../../layers/aws/control-plane-clients';
+import { resolveTarget } from '../../lib/cli/target';
 import { testCloud } from '../helpers/cloud';
 
 /** What `recomart local up` prints: one AWS_ENDPOINT_URL for every service, as with LocalStack. */
@@ -52,6 +59,39 @@ describe('single endpoint', () => {
     );
     expect(JSON.parse(Buffer.from(empty.Payload ?? []).toString())).toEqual({ batchItemFailures: [] });
     await expect(lambda.send(new InvokeCommand({ FunctionName: 'no-such-function' }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
+  });
+});
+
+/** Tools that find a deployed stack by its outputs (the CLI, the AWS CLI) find the local one the same way. */
+describe('control plane', () => {
+  it('answers CloudFormation DescribeStacks and Lambda ListFunctions/GetFunction from the template', async () => {
+    const cloud = await testCloud();
+    const { AWS_ENDPOINT_URL_S3: _s3, AWS_ENDPOINT_URL_KINESIS: _k, ...rest } = cloud.env as Record<string, string>;
+    const env = { ...rest, AWS_ACCESS_KEY_ID: 'any-key', AWS_SECRET_ACCESS_KEY: 'any-secret' };
+    const cfn = cloudFormationClient({ env });
+    const described = await cfn.send(new DescribeStacksCommand({ StackName: 'RecoMart-dev' }));
+    const outputs = Object.fromEntries(
+      (described.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
+    );
+    expect(outputs.LakeBucketName).toBe(cloud.outputs.LakeBucketName);
+    await expect(cfn.send(new DescribeStacksCommand({ StackName: 'RecoMart-nope' }))).rejects.toThrow(/does not exist/);
+
+    // The CLI's target, pointed at the endpoint alone, reads names from those outputs.
+    const target = resolveTarget({ state: '/nonexistent', stage: 'dev' }, env);
+    expect(await target.output('TrainingStateMachineArn')).toBe(cloud.outputs.TrainingStateMachineArn);
+
+    const lambda = lambdaClient({ env });
+    const listed = await lambda.send(new ListFunctionsCommand({}));
+    const names = listed.Functions?.map((f) => f.FunctionName) ?? [];
+    expect(names).toContain(cloud.outputs.ClickstreamFunctionName);
+    const one = listed.Functions?.find((f) => f.FunctionName === cloud.outputs.ClickstreamFunctionName);
+    expect(one?.Runtime).toMatch(/^nodejs\d+\.x$/);
+    expect(one?.Architectures).toEqual(['arm64']);
+    const got = await lambda.send(new GetFunctionCommand({ FunctionName: cloud.outputs.ClickstreamFunctionName }));
+    expect(got.Configuration?.Environment?.Variables?.ACCEPTED_YEARS).toMatch(/^\d{4}-\d{4}$/);
+    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'no-such-function' }))).rejects.toBeInstanceOf(
       ResourceNotFoundException,
     );
   });

@@ -29,19 +29,35 @@ export async function runPipeline(
   const { executionArn } = await sfn.send(
     new StartExecutionCommand({ stateMachineArn, name: runId, input: JSON.stringify({ ...input, runId }) }),
   );
-  let seen = 0;
   let last: string | undefined;
+  let lastId = 0;
+  // The token of the page the newest events were on: each poll reads on from there (the history API
+  // pages at 100 events by default, 1,000 at most; a run's history can hold thousands).
+  let pageToken: string | undefined;
   for (;;) {
     await new Promise((r) => setTimeout(r, pollMs));
-    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
-    for (const ev of (history.events ?? []).slice(seen)) {
-      const name = ev.type?.endsWith('StateEntered') ? ev.stateEnteredEventDetails?.name : undefined;
-      // A Map enters its item state once per item: say it once.
-      if (name && name !== last) onState(name);
-      if (name) last = name;
-    }
-    seen = history.events?.length ?? seen;
+    // Status first, history second: an execution that ends between the two reads still has every one
+    // of its states read before this returns.
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    for (;;) {
+      const page = await sfn.send(
+        new GetExecutionHistoryCommand({
+          executionArn,
+          maxResults: 1000,
+          ...(pageToken ? { nextToken: pageToken } : {}),
+        }),
+      );
+      for (const ev of page.events ?? []) {
+        if ((ev.id ?? 0) <= lastId) continue;
+        lastId = ev.id ?? lastId;
+        const name = ev.type?.endsWith('StateEntered') ? ev.stateEnteredEventDetails?.name : undefined;
+        // A Map enters its item state once per item: say it once.
+        if (name && name !== last) onState(name);
+        if (name) last = name;
+      }
+      if (!page.nextToken) break;
+      pageToken = page.nextToken;
+    }
     if (execution.status !== 'RUNNING') return execution;
   }
 }
