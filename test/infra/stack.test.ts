@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { StateMachine } from 'aws-local-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RAW_DATASETS } from '../../layers/catalog/datasets';
 import { glueColumnsOf } from '../../layers/catalog/glue-columns';
@@ -254,6 +255,14 @@ describe('RecoMart stack', () => {
     const current = `${JSON.stringify(definition, null, 2)}\n`;
     if (process.env.UPDATE_GOLDEN === '1') fs.writeFileSync(golden, current);
     expect(current).toBe(fs.readFileSync(golden, 'utf8'));
+
+    // The Amazon States Language schema (asl-validator, through aws-local-stepfunctions), with ARNs and
+    // paths checked as Step Functions checks them at CreateStateMachine; a dangling Next fails it.
+    const strict = { validationOptions: { checkArn: true, checkPaths: true } };
+    expect(() => new StateMachine(definition as never, strict)).not.toThrow();
+    const dangling = structuredClone(definition) as unknown as { States: Record<string, { Next?: string }> };
+    (dangling.States.PlanPublish as { Next: string }).Next = 'NoSuchState';
+    expect(() => new StateMachine(dangling as never, strict)).toThrow(/NoSuchState|Next|invalid/i);
   });
 
   it('runs the task on Fargate ARM64 with CPU and memory from the stage config', () => {

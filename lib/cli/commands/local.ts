@@ -42,7 +42,7 @@ export function registerLocal(program: Command): void {
           `RecoMart local cloud is up (state: ${cloud.stateDir}, pid ${process.pid})`,
           '',
           `  endpoint: ${info.endpoint}   (AWS_ENDPOINT_URL; routes S3, Kinesis, DynamoDB, SQS and Step Functions)`,
-          `  export AWS_ENDPOINT_URL=${info.endpoint} AWS_REGION=${info.region} AWS_ACCESS_KEY_ID=${info.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${info.credentials.secretAccessKey}`,
+          `  export AWS_ENDPOINT_URL=${info.endpoint} AWS_REGION=${info.region} AWS_DEFAULT_REGION=${info.region} AWS_ACCESS_KEY_ID=${info.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${info.credentials.secretAccessKey}`,
           '',
           '  stack outputs:',
           ...Object.entries(info.outputs).map(([k, v]) => `    ${k.padEnd(26)} ${v}`),
