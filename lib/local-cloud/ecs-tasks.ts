@@ -95,7 +95,8 @@ export async function runContainers(
   const log = fs.createWriteStream(logFile);
   const startedAt = new Date();
   const exitCodes: Record<string, number> = {};
-  await Promise.all(
+  // A task that cannot start still leaves its log (with the reason), closed before the result is known.
+  const started = Promise.all(
     containers.map(async (container) => {
       const dockerfile = parseDockerfile(fs.readFileSync(path.join(container.assetDir, 'Dockerfile'), 'utf8'));
       const argv = [...(container.entryPoint ?? dockerfile.entrypoint), ...(container.command ?? dockerfile.cmd)];
@@ -134,6 +135,13 @@ export async function runContainers(
       });
     }),
   );
-  await new Promise<void>((resolve) => log.end(resolve));
+  try {
+    await started;
+  } catch (err) {
+    log.write(`failed to start: ${(err as Error).message}\n`);
+    throw err;
+  } finally {
+    await new Promise<void>((resolve) => log.end(resolve));
+  }
   return { taskArn, exitCodes, startedAt, stoppedAt: new Date(), logFile };
 }

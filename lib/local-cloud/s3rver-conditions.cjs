@@ -8,11 +8,65 @@
 // - `x-amz-copy-source` is decoded the way S3 decodes it (percent-decoding of the whole value, so
 //   `+ & : ; = @ , $ ? # %`, spaces and non-ASCII keys copy correctly; s3rver uses decodeURI);
 // - a `versionId` is refused: the local bucket is not versioned (the pipeline then uses ETags);
-// - any access key is accepted (IAM is checked by the gateway, see iam.ts).
+// - any access key is accepted (IAM is checked by the gateway, see iam.ts);
+// - a listing with a delimiter reports every common prefix: s3rver skips a directory that lies beneath
+//   one before it has seen an object in it, so `reports/` was missing when its objects sit deeper
+//   (`aws s3 ls s3://bucket/` printed nothing).
 // The controllers are wrapped after s3rver's own authentication, so request signatures still verify.
 const objectCtrl = require('s3rver/lib/controllers/object');
 const AWSAccount = require('s3rver/lib/models/account');
 const S3Error = require('s3rver/lib/models/error');
+const FilesystemStore = require('s3rver/lib/stores/filesystem');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const OBJECT_SUFFIX = '._S3rver_object';
+
+/** Whether a directory of the store holds at least one object, at any depth (stops at the first). */
+function holdsObject(dir) {
+  let entries;
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  for (const e of entries) if (!e.isDirectory() && e.name.endsWith(OBJECT_SUFFIX)) return true;
+  for (const e of entries) if (e.isDirectory() && holdsObject(path.join(dir, e.name))) return true;
+  return false;
+}
+
+/**
+ * The common prefixes of a delimited listing that s3rver's walk misses: for each directory whose path
+ * after the prefix contains the delimiter, the key prefix up to that delimiter, if it holds an object.
+ * Keys map to directories by '/', so only directories that intersect the prefix are visited.
+ */
+function commonPrefixesFromDirectories(bucketPath, prefix, delimiter) {
+  const found = new Set();
+  const visit = (dir, keyPath) => {
+    let entries;
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const key = `${keyPath}${e.name}/`;
+      if (!(key.startsWith(prefix) || prefix.startsWith(key))) continue;
+      if (key.length > prefix.length) {
+        const idx = key.slice(prefix.length).indexOf(delimiter);
+        if (idx !== -1) {
+          const common = key.slice(0, prefix.length + idx + delimiter.length);
+          if (!found.has(common) && holdsObject(path.join(dir, e.name))) found.add(common);
+          continue;
+        }
+      }
+      visit(path.join(dir, e.name), key);
+    }
+  };
+  visit(bucketPath, '');
+  return found;
+}
 
 const queues = new Map();
 
@@ -110,6 +164,22 @@ function install() {
   const get = registry.get.bind(registry);
   registry.get = (key) => get(key) ?? AWSAccount.DUMMY_ACCOUNT;
   const { getObject, putObject, putObjectCopy, deleteObject } = objectCtrl;
+
+  const listObjects = FilesystemStore.prototype.listObjects;
+  FilesystemStore.prototype.listObjects = async function completeCommonPrefixes(bucket, options) {
+    const result = await listObjects.call(this, bucket, options);
+    const delimiter = options.delimiter ?? '';
+    if (!delimiter || process.platform === 'win32') return result;
+    const prefix = options.prefix ?? '';
+    const after = options.startAfter ?? '';
+    const last = result.isTruncated ? result.objects[result.objects.length - 1]?.key : undefined;
+    const all = new Set(result.commonPrefixes);
+    for (const common of commonPrefixesFromDirectories(this.getBucketPath(bucket), prefix, delimiter)) {
+      // As the walk does: after startAfter, and within this page when the page is truncated.
+      if (common > after && (last === undefined || common < last)) all.add(common);
+    }
+    return { ...result, commonPrefixes: [...all].sort() };
+  };
 
   objectCtrl.getObject = async function conditionalGet(ctx) {
     noVersions(ctx.query.versionId);

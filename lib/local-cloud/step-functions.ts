@@ -9,6 +9,14 @@ type Asl = typeof import('aws-local-stepfunctions', { with: { 'resolution-mode':
 // The package is "type": "module" but ships a CommonJS build under its "require" export.
 const { ExecutionError, StateMachine } = require('aws-local-stepfunctions') as Asl;
 
+/**
+ * Check a definition against the Amazon States Language schema (asl-validator), with resource ARNs and
+ * JSONPaths checked as CreateStateMachine checks them; throws with the validator's findings.
+ */
+export function validateDefinition(definition: Record<string, unknown>): void {
+  new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+}
+
 export interface StateMachineSpec {
   readonly logicalId: string;
   readonly name: string;

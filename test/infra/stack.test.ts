@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { StateMachine } from 'aws-local-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RAW_DATASETS } from '../../layers/catalog/datasets';
 import { glueColumnsOf } from '../../layers/catalog/glue-columns';
 import { rulesFromNotificationResource } from '../../lib/local-cloud/s3-notifications';
+import { validateDefinition } from '../../lib/local-cloud/step-functions';
 import { type CfnTemplate, TemplateResolver } from '../../lib/local-cloud/template';
 import { appWithoutBundling } from '../helpers/synth';
 
@@ -258,11 +258,10 @@ describe('RecoMart stack', () => {
 
     // The Amazon States Language schema (asl-validator, through aws-local-stepfunctions), with ARNs and
     // paths checked as Step Functions checks them at CreateStateMachine; a dangling Next fails it.
-    const strict = { validationOptions: { checkArn: true, checkPaths: true } };
-    expect(() => new StateMachine(definition as never, strict)).not.toThrow();
+    expect(() => validateDefinition(definition)).not.toThrow();
     const dangling = structuredClone(definition) as unknown as { States: Record<string, { Next?: string }> };
     (dangling.States.PlanPublish as { Next: string }).Next = 'NoSuchState';
-    expect(() => new StateMachine(dangling as never, strict)).toThrow(/NoSuchState|Next|invalid/i);
+    expect(() => validateDefinition(dangling)).toThrow(/NoSuchState|Next|invalid/i);
   });
 
   it('runs the task on Fargate ARM64 with CPU and memory from the stage config', () => {

@@ -66,7 +66,7 @@ describe('single endpoint', () => {
 
 /** Tools that find a deployed stack by its outputs (the CLI, the AWS CLI) find the local one the same way. */
 describe('control plane', () => {
-  it('answers CloudFormation DescribeStacks and Lambda ListFunctions/GetFunction from the template', async () => {
+  it('answers DescribeStacks, delimited S3 listings and Lambda ListFunctions/GetFunction, with any credentials', async () => {
     const cloud = await testCloud();
     const { AWS_ENDPOINT_URL_S3: _s3, AWS_ENDPOINT_URL_KINESIS: _k, ...rest } = cloud.env as Record<string, string>;
     const env = { ...rest, AWS_ACCESS_KEY_ID: 'any-key', AWS_SECRET_ACCESS_KEY: 'any-secret' };
@@ -81,6 +81,22 @@ describe('control plane', () => {
     // The CLI's target, pointed at the endpoint alone, reads names from those outputs.
     const target = resolveTarget({ state: '/nonexistent', stage: 'dev' }, env);
     expect(await target.output('TrainingStateMachineArn')).toBe(cloud.outputs.TrainingStateMachineArn);
+
+    // `aws s3 ls s3://bucket/`: a delimited listing of the top level, with credentials of the caller's own.
+    const s3 = s3Client({ env });
+    await s3.send(
+      new PutObjectCommand({ Bucket: cloud.outputs.LakeBucketName, Key: 'reports/gateway/ls.txt', Body: 'x' }),
+    );
+    const top = await s3.send(new ListObjectsV2Command({ Bucket: cloud.outputs.LakeBucketName, Delimiter: '/' }));
+    expect(top.CommonPrefixes?.map((p) => p.Prefix)).toContain('reports/');
+    expect(top.Contents ?? []).toEqual([]);
+    await s3.send(
+      new PutObjectCommand({ Bucket: cloud.outputs.LakeBucketName, Key: 'reports/gateway-deep/a/b/c.txt', Body: 'x' }),
+    );
+    const under = await s3.send(
+      new ListObjectsV2Command({ Bucket: cloud.outputs.LakeBucketName, Prefix: 'reports/gateway', Delimiter: '/' }),
+    );
+    expect(under.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['reports/gateway-deep/', 'reports/gateway/']);
 
     const lambda = lambdaClient({ env });
     const listed = await lambda.send(new ListFunctionsCommand({}));

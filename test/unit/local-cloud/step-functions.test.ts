@@ -86,4 +86,60 @@ describe('LocalStepFunctions as strict as AWS', () => {
     expect({ status: done.status, error: done.error }).toEqual({ status: 'FAILED', error: 'States.Runtime' });
     expect(done.events.length).toBeLessThanOrEqual(HISTORY_LIMIT_EVENTS + 1);
   }, 60_000);
+
+  // Our own definition (the golden file) under ECS's runTask.sync semantics: a container that exits
+  // non-zero, and a task that never starts (no ExitCode at all), both end in RecordFailure with the
+  // run's id, never in an uncaught States.Runtime.
+  describe.each([
+    ['exits with code 3', 'FROM node:22\nENTRYPOINT ["sh", "-c", "exit 3"]\n', /"ExitCode":3/],
+    ['never starts', 'FROM node:22\n', /TaskFailedToStart|no ENTRYPOINT/],
+  ])('the training pipeline when the audit container %s', (_what, dockerfile, cause) => {
+    it('records the failure under the run id and fails the execution', async () => {
+      const definition = JSON.parse(
+        fs.readFileSync(path.join(__dirname, '..', '..', 'golden', 'training-pipeline.asl.json'), 'utf8'),
+      ) as { States: { AuditLake: { Parameters: { TaskDefinition: string } } } };
+      const family = definition.States.AuditLake.Parameters.TaskDefinition;
+      const assetDir = fs.mkdtempSync(path.join(stateDir, 'asset-'));
+      fs.writeFileSync(path.join(assetDir, 'Dockerfile'), dockerfile);
+      const calls: { ref: string; input: Record<string, unknown> }[] = [];
+      const sfn = new LocalStepFunctions([{ logicalId: 'M', name: 'm', arn, definition }], {
+        invokeFunction: async (ref, input) => {
+          calls.push({ ref, input: input as Record<string, unknown> });
+          const payload = /CheckInputs/.test(ref) ? (input as { document: unknown }).document : {};
+          return { ok: true, payload };
+        },
+        taskDefinitions: new Map([
+          [
+            family,
+            {
+              family,
+              arn: `arn:aws:ecs:us-east-1:000000000000:task-definition/${family}:1`,
+              containers: [{ name: 'lake-audit', assetDir, environment: {}, essential: true }],
+            },
+          ],
+        ]),
+        containerEnv: {},
+        stateDir,
+        retryIntervalMs: 1,
+      });
+      const done = await sfn.waitFor(sfn.start(arn, { runId: 'r-42', bucket: 'lake' }).executionArn);
+      expect({ status: done.status, error: done.error }).toEqual({ status: 'FAILED', error: 'ContainerFailed' });
+      const states = done.events.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateName);
+      expect(states).toEqual([
+        'CheckInputs',
+        'AuditLake',
+        'AuditLakeExited0',
+        'AuditLakeContainerFailed',
+        'RecordFailure',
+        'PipelineFailed',
+      ]);
+      const record = calls.find((c) => /RecordFailure/.test(c.ref))?.input as {
+        executionInput: { runId: string };
+        error: { Error: string; Cause: string };
+      };
+      expect(record.executionInput.runId).toBe('r-42');
+      expect(record.error.Error).toBe('ContainerFailed');
+      expect(record.error.Cause).toMatch(cause);
+    });
+  });
 });
