@@ -78,6 +78,14 @@ describe('the synthesized app, as AWS will run it', () => {
       expect(hash).toBeDefined();
       const platform = assets.dockerImages[hash as string]?.source.platform;
       expect(platform).toBe(arch === 'ARM64' ? 'linux/arm64' : 'linux/amd64');
+      // What the image copies: bundles without source maps nothing reads (neither files nor inline).
+      const dir = path.join(outdir, assets.dockerImages[hash as string]?.source.directory ?? '');
+      for (const file of fs.readdirSync(dir).filter((f) => /\.(c?js|map)$/.test(f))) {
+        expect(file).not.toMatch(/\.map$/);
+        expect(fs.readFileSync(path.join(dir, file), 'utf8')).not.toMatch(/sourceMappingURL=data:/);
+      }
+      const env = (def.Properties?.ContainerDefinitions as { Environment?: { Name: string }[] }[])[0]?.Environment;
+      expect(env?.map((e) => e.Name)).toContain('CODE_VERSION');
     }
   });
 
@@ -125,6 +133,13 @@ describe('the synthesized app, as AWS will run it', () => {
       appWithoutBundling({ stage: 'dev', 'recomart:config': { api: { auth: 'none' } } }).stack,
     );
     open.hasResourceProperties('AWS::ApiGatewayV2::Route', { AuthorizationType: 'NONE' });
+  });
+
+  it('gives CheckInputs, which reads two objects per raw version, minutes rather than the default seconds', () => {
+    const [fn] = Object.entries(template.Resources).filter(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('TrainingPipelineCheckInputsFunction'),
+    );
+    expect(Number(fn?.[1].Properties?.Timeout)).toBeGreaterThanOrEqual(300);
   });
 
   it('never lets a role delete object versions of raw/, nor list the lake beyond its prefixes', () => {

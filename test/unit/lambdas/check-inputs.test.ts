@@ -5,10 +5,11 @@ import {
   ListObjectsV2Command,
   NoSuchKey,
   NotFound,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../../lambdas/check-inputs/index';
+import { handler, MAX_BLOCKED_LISTED } from '../../../lambdas/check-inputs/index';
 import { buildManifest } from '../../../layers/lake/manifest';
 import { manifestKeyFor } from '../../../layers/lake/zones';
 import { qualityStatusKey } from '../../../layers/quality/status';
@@ -102,5 +103,69 @@ describe('check-inputs handler', () => {
     await expect(handler({ featureVersion: 'latest' })).rejects.toThrow(/featureVersion must look like/);
     await expect(handler({ dataKeys: ['landing/x.csv'] })).rejects.toThrow(/dataKeys must be raw/);
     await expect(handler({ featureVersion: '20261120T000000Z', dataKeys: [dataKey] })).rejects.toThrow(/not both/);
+  });
+
+  it('keys the run by the execution name when the input names no runId (scheduled runs)', async () => {
+    status(true);
+    const scheduled = { document: {}, executionName: 'a1b2c3d4-e5f6-47a8-99b0-c1d2e3f4a5b6' };
+    expect(await handler(scheduled)).toMatchObject({ runId: scheduled.executionName });
+    expect(await handler({ ...scheduled, document: { runId: 'mine' } })).toMatchObject({ runId: 'mine' });
+  });
+
+  it('reads thousands of versions in parallel and keeps its result small, the full blocked list on S3', async () => {
+    // 2,000 versions (a day of clickstream micro-batches), 1,500 of them blocked.
+    objects.clear();
+    const total = 2000;
+    for (let i = 0; i < total; i++) {
+      const key = `raw/clickstream/dt=2026-11-20/hour=${String(i % 24).padStart(2, '0')}/batch-${i}.jsonl`;
+      const m = buildManifest({
+        dataset: 'clickstream',
+        dataKey: key,
+        contentType: 'application/x-ndjson',
+        body: Buffer.from(`${i}\n`),
+        records: 1,
+        schemaVersion: '1',
+      });
+      objects.set(manifestKeyFor(key), JSON.stringify(m));
+      const usable = i % 4 === 0;
+      objects.set(
+        qualityStatusKey(key),
+        JSON.stringify({
+          dataKey: key,
+          md5: m.md5,
+          usable,
+          failedCritical: usable ? [] : ['event_time_valid'],
+          report: `reports/${i}.html`,
+        }),
+      );
+    }
+    let inFlight = 0;
+    let most = 0;
+    s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 1));
+      inFlight--;
+      const text = objects.get(input.Key);
+      if (text === undefined) throw new NoSuchKey({ message: 'no', $metadata: {} });
+      return json(text);
+    });
+    const written = new Map<string, string>();
+    s3.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: string }) => {
+      written.set(input.Key, input.Body);
+      return {};
+    });
+    const result = await handler({ document: {}, executionName: 'sched-1' });
+    expect(result).toMatchObject({
+      runId: 'sched-1',
+      blockedCount: 1500,
+      blockedReport: 'reports/pipeline/sched-1/blocked.json',
+    });
+    expect(result.blocked).toHaveLength(MAX_BLOCKED_LISTED);
+    expect(result.datasets).toEqual({ clickstream: { manifests: 500, blocked: 1500 } });
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(16 * 1024);
+    const report = JSON.parse(written.get('reports/pipeline/sched-1/blocked.json') ?? '[]') as unknown[];
+    expect(report).toHaveLength(1500);
+    expect(most).toBeGreaterThan(1);
   });
 });
