@@ -21,7 +21,7 @@ import { Gateway } from './gateway';
 import { type HttpRoute, httpRoutes, serveHttpApi } from './http-api';
 import { LocalIam } from './iam';
 import { KinesisEventSourceMapping } from './kinesis-esm';
-import { type InvokeResult, LocalFunction } from './lambda-runtime';
+import { type InvokeResult, LocalFunction, STOPPED_ERROR } from './lambda-runtime';
 import { type NotificationRule, ruleMatches, rulesFromNotificationResource, toAwsS3Record } from './s3-notifications';
 import { LocalSecrets } from './secrets';
 import { acquireStateLock } from './state-lock';
@@ -607,17 +607,22 @@ export class LocalCloud {
       this.log(
         `${fn.spec.name} failed (attempt ${attempt + 1}/3): ${result.error.errorType}: ${result.error.errorMessage}`,
       );
-      if (attempt === 2) {
+      // A stop between retries ends them: the event is recorded as failed, not retried into a stopped cloud.
+      if (attempt === 2 || result.error.errorType === STOPPED_ERROR) {
         const failure = {
           functionName: fn.spec.name,
           error: `${result.error.errorType}: ${result.error.errorMessage}`,
           event,
         };
         this.asyncFailures.push(failure);
-        fs.appendFileSync(
-          path.join(this.stateDir, 'logs', 'async-invoke-failures.jsonl'),
-          `${JSON.stringify(failure)}\n`,
-        );
+        try {
+          fs.appendFileSync(
+            path.join(this.stateDir, 'logs', 'async-invoke-failures.jsonl'),
+            `${JSON.stringify(failure)}\n`,
+          );
+        } catch (err) {
+          this.log(`could not record the failed event of ${fn.spec.name}: ${(err as Error).message}`);
+        }
         return;
       }
       await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));

@@ -11,6 +11,9 @@ export interface FunctionError {
 
 export type InvokeResult = { ok: true; payload: unknown } | { ok: false; error: FunctionError };
 
+/** The error of an invocation that arrives after the local cloud stopped. */
+export const STOPPED_ERROR = 'Runtime.LocalCloudStopped';
+
 export interface LocalFunctionSpec {
   readonly logicalId: string;
   readonly name: string;
@@ -122,12 +125,22 @@ export class LocalFunction {
     this.log = fs.createWriteStream(path.join(logDir, `${spec.logicalId}.log`), { flags: 'a' });
   }
 
+  private stopped = false;
+
   get runnable(): boolean {
     return this.spec.entry !== undefined;
   }
 
   async invoke(event: unknown): Promise<InvokeResult> {
     this.invocations++;
+    if (this.stopped) {
+      // A retry or a late event after the cloud stopped: no new execution environment outlives the cloud.
+      this.errors++;
+      return {
+        ok: false,
+        error: { errorType: STOPPED_ERROR, errorMessage: `${this.spec.name}: the local cloud has stopped` },
+      };
+    }
     if (!this.spec.entry) {
       this.errors++;
       return {
@@ -190,6 +203,7 @@ export class LocalFunction {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     const envs = [...this.all];
     this.all.clear();
     this.idle.length = 0;
