@@ -11,7 +11,7 @@ import {
 } from '../../layers/ingest/landing';
 import { Ledger } from '../../layers/ingest/ledger';
 import { buildManifest } from '../../layers/lake/manifest';
-import { putJson, uploadFileWithManifest } from '../../layers/lake/s3-io';
+import { uploadFileWithManifest } from '../../layers/lake/s3-io';
 import { decodeS3EventKey } from '../../layers/lake/zones';
 import type { DatasetRef } from '../../layers/lineage/openlineage';
 import { UnusableMasterFileError, validateMasterFile } from '../../layers/master/ingest';
@@ -44,7 +44,7 @@ export const handler = async (event: S3Event, context?: Context): Promise<void> 
         codeVersion: codeVersionFromEnv(),
         log: (message, details) => logger.info(message, details),
         archiveKey: (name, today) => `archive/master/${folder}/${today}/${name}.csv`,
-        quarantineKey: (name, today) => `quarantine/master/${folder}/dt=${today}/${name}.csv`,
+        quarantineDir: (today) => `quarantine/master/${folder}/dt=${today}`,
         step: (body, ctx) => masterStep(body, ctx, entity),
       },
       landingObjectOf(record),
@@ -57,14 +57,8 @@ async function masterStep(body: Readable, ctx: StepContext, entity: MasterEntity
   const today = new Date().toISOString().slice(0, 10);
   const namespace = `s3://${bucket}`;
   const sourceInfo = { key: ctx.sourceKey, eTag: ctx.eTag, ledgerVersion: ctx.version, runId: ctx.runId };
-  const unusable = async (reason: string): Promise<StepOutput> => {
-    body.resume();
-    const reasonKey = `quarantine/master/${entity ?? 'unknown'}/dt=${today}/${ctx.name}.reason.json`;
-    await putJson(s3, bucket, reasonKey, { ...sourceInfo, reason });
-    ctx.wrote(reasonKey);
-    logger.warn('file quarantined', { key: ctx.sourceKey, reason });
-    return { outputs: [{ namespace, name: reasonKey }], unusable: reason, details: { unusable: reason } };
-  };
+  // The whole file cannot be read as this entity: it goes to quarantine as it is, with the reason.
+  const unusable = (reason: string): StepOutput => ({ outputs: [], unusable: reason, details: { unusable: reason } });
   if (!entity)
     return unusable(
       'cannot tell the entity: put catalog files under landing/master/catalog/ and customer files under landing/master/customers/',
@@ -105,7 +99,7 @@ async function masterStep(body: Readable, ctx: StepContext, entity: MasterEntity
   if (result.quarantine) {
     await upload(
       result.quarantine,
-      `quarantine/master/${entity}/dt=${today}/${ctx.name}.jsonl`,
+      `${ctx.quarantineDir}/${ctx.name}.jsonl`,
       `${entity}-quarantine`,
       'application/x-ndjson',
     );

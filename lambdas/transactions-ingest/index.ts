@@ -11,7 +11,7 @@ import {
 } from '../../layers/ingest/landing';
 import { Ledger } from '../../layers/ingest/ledger';
 import { buildManifest } from '../../layers/lake/manifest';
-import { putJson, uploadFileWithManifest } from '../../layers/lake/s3-io';
+import { uploadFileWithManifest } from '../../layers/lake/s3-io';
 import type { DatasetRef } from '../../layers/lineage/openlineage';
 import { partitionTransactions, UnusableFileError } from '../../layers/transactions/partition';
 import { TRANSACTIONS_SCHEMA_VERSION, transactionsRawKey } from '../../layers/transactions/schema';
@@ -41,7 +41,7 @@ export const handler = async (event: S3Event, context?: Context): Promise<void> 
         codeVersion: codeVersionFromEnv(),
         log: (message, details) => logger.info(message, details),
         archiveKey: (name, today) => `archive/transactions/${today}/${name}.csv`,
-        quarantineKey: (name, today) => `quarantine/transactions/dt=${today}/${name}.csv`,
+        quarantineDir: (today) => `quarantine/transactions/dt=${today}`,
         step: partitionStep,
       },
       landingObjectOf(record),
@@ -51,7 +51,6 @@ export const handler = async (event: S3Event, context?: Context): Promise<void> 
 };
 
 async function partitionStep(body: Readable, ctx: StepContext): Promise<StepOutput> {
-  const today = new Date().toISOString().slice(0, 10);
   const namespace = `s3://${bucket}`;
   const sourceInfo = { key: ctx.sourceKey, eTag: ctx.eTag, ledgerVersion: ctx.version, runId: ctx.runId };
   let result: Awaited<ReturnType<typeof partitionTransactions>>;
@@ -60,11 +59,7 @@ async function partitionStep(body: Readable, ctx: StepContext): Promise<StepOutp
   } catch (err) {
     if (!(err instanceof UnusableFileError || err instanceof UnsupportedEncodingError)) throw err;
     // The whole file cannot be read as transactions: it goes to quarantine as it is, with the reason.
-    const reasonKey = `quarantine/transactions/dt=${today}/${ctx.name}.reason.json`;
-    await putJson(s3, bucket, reasonKey, { ...sourceInfo, reason: err.message });
-    ctx.wrote(reasonKey);
-    logger.warn('file quarantined', { key: ctx.sourceKey, reason: err.message });
-    return { outputs: [{ namespace, name: reasonKey }], unusable: err.message, details: { unusable: err.message } };
+    return { outputs: [], unusable: err.message, details: { unusable: err.message } };
   }
 
   const uploads = result.partitions.map((partition) => ({
@@ -87,7 +82,7 @@ async function partitionStep(body: Readable, ctx: StepContext): Promise<StepOutp
       file: q.path,
       manifest: buildManifest({
         dataset: 'transactions-quarantine',
-        dataKey: `quarantine/transactions/dt=${today}/${ctx.name}.jsonl`,
+        dataKey: `${ctx.quarantineDir}/${ctx.name}.jsonl`,
         contentType: 'application/x-ndjson',
         body: q,
         records: q.records,

@@ -12,7 +12,14 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { CopyObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { objectExists } from '../lake/listed';
-import { copySourceOf, copyVersion, deleteVersion, deleteWithManifest, SourceChangedError } from '../lake/s3-io';
+import {
+  copySourceOf,
+  copyVersion,
+  deleteVersion,
+  deleteWithManifest,
+  putJson,
+  SourceChangedError,
+} from '../lake/s3-io';
 import { decodeS3EventKey } from '../lake/zones';
 import type { DatasetRef } from '../lineage/openlineage';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
@@ -22,7 +29,10 @@ import type { IngestMode, Ledger, LedgerEntry } from './ledger';
 export interface StepOutput {
   /** Data objects written (raw and quarantine), with MD5 and record counts for lineage. */
   readonly outputs: DatasetRef[];
-  /** Set when the file cannot be read as the dataset at all: it is copied to quarantine with this reason. */
+  /**
+   * Set when the file cannot be read as the dataset at all: it is copied to quarantine as
+   * `<quarantineDir>/<name>.csv`, with the reason in `<name>.reason.json` beside it.
+   */
   readonly unusable?: string;
   readonly details?: Record<string, unknown>;
 }
@@ -37,6 +47,8 @@ export interface StepContext {
   readonly name: string;
   /** The source's declared charset, when its Content-Type names one. */
   readonly encoding?: string;
+  /** Today's quarantine folder of this dataset: rows the step rejects go under it. */
+  readonly quarantineDir: string;
   /** Tell the ledger about an object as soon as it is written (kept when the version fails). */
   readonly wrote: (key: string) => void;
 }
@@ -51,8 +63,8 @@ export interface LandingIngest {
   readonly log: (message: string, details: Record<string, unknown>) => void;
   /** Where a version's bytes are archived, given its unique name and today's date. */
   readonly archiveKey: (name: string, today: string) => string;
-  /** Where an unusable version's bytes are put in quarantine. */
-  readonly quarantineKey: (name: string, today: string) => string;
+  /** The dataset's quarantine folder for a date (no trailing slash). */
+  readonly quarantineDir: (today: string) => string;
   readonly step: (body: Readable, context: StepContext) => Promise<StepOutput>;
 }
 
@@ -162,6 +174,7 @@ export async function ingestLandingObject(
       body.once('close', () => resolve(body.readableEnded));
       body.once('error', () => resolve(false));
     });
+    const quarantineDir = ingest.quarantineDir(today());
     const result = await ingest.step(body, {
       runId,
       version,
@@ -170,6 +183,7 @@ export async function ingestLandingObject(
       eTag: object.eTag,
       name,
       ...(encoding ? { encoding } : {}),
+      quarantineDir,
       wrote: (k) => written.push(k),
     });
     if (!body.readableEnded && !body.destroyed) body.resume();
@@ -177,7 +191,18 @@ export async function ingestLandingObject(
     const outputs = result.outputs.map((o) => o.name);
     const extra: DatasetRef[] = [];
     if (result.unusable) {
-      const quarantined = ingest.quarantineKey(name, today());
+      ingest.log('file quarantined', { key: object.key, reason: result.unusable });
+      const reasonKey = `${quarantineDir}/${name}.reason.json`;
+      await putJson(s3, bucket, reasonKey, {
+        key: object.key,
+        eTag: object.eTag,
+        ledgerVersion: version,
+        runId,
+        reason: result.unusable,
+      });
+      written.push(reasonKey);
+      extra.push({ namespace: `s3://${bucket}`, name: reasonKey });
+      const quarantined = `${quarantineDir}/${name}.csv`;
       await s3.send(
         new CopyObjectCommand({ Bucket: bucket, Key: quarantined, CopySource: copySourceOf(bucket, archiveKey) }),
       );

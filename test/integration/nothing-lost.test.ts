@@ -237,7 +237,7 @@ describe('nothing lost: versions of one key, in either order (local S3, unversio
       codeVersion: 'test',
       log: () => undefined,
       archiveKey: (name) => `archive/nl-order/${name}.csv`,
-      quarantineKey: (name) => `quarantine/nl-order/${name}.csv`,
+      quarantineDir: () => 'quarantine/nl-order',
       step: async (body) => {
         let text = '';
         for await (const chunk of body) text += chunk.toString();

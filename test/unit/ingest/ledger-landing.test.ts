@@ -143,7 +143,7 @@ describe('ingestLandingObject', () => {
     codeVersion: '0.0.0+test',
     log: () => undefined,
     archiveKey: (name, today) => `archive/t/${today}/${name}.csv`,
-    quarantineKey: (name, today) => `quarantine/t/dt=${today}/${name}.csv`,
+    quarantineDir: (today) => `quarantine/t/dt=${today}`,
     step,
   });
   const object = { key: 'landing/t/x.csv', eTag: '"e1"' };
