@@ -231,9 +231,7 @@ export async function readOrMissing<T>(
       return await read(key);
     } catch (err) {
       if (await isMissing(s3, bucket, key, err)) return undefined;
-      const denied =
-        (err as { name?: string }).name === 'AccessDenied' || (err as { name?: string }).name === 'Forbidden';
-      if (!denied || attempt > 0) throw err;
+      if (!isAccessDenied(err) || attempt > 0) throw err;
     }
   }
 }

@@ -432,80 +432,76 @@ export class Gateway {
     version: '1.0' | '1.1',
     handler: (action: string, body: Record<string, unknown>) => unknown,
   ): void {
-    {
-      const action = String(req.headers['x-amz-target'] ?? '').replace(prefix, '');
-      const reply = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': `application/x-amz-json-${version}` });
-        res.end(JSON.stringify(body));
-      };
-      try {
-        const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
-        reply(200, handler(action, body));
-      } catch (err) {
-        const type = err instanceof ApiError || err instanceof SecretsApiError ? err.type : 'InternalFailure';
-        reply(400, { __type: type, message: (err as Error).message });
-      }
+    const action = String(req.headers['x-amz-target'] ?? '').replace(prefix, '');
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': `application/x-amz-json-${version}` });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
+      reply(200, handler(action, body));
+    } catch (err) {
+      const type = err instanceof ApiError || err instanceof SecretsApiError ? err.type : 'InternalFailure';
+      reply(400, { __type: type, message: (err as Error).message });
     }
   }
 
   /** Lambda `Invoke` (RequestResponse, Event, DryRun) on the local functions, in the REST shape the SDK expects. */
   private handleLambda(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void {
-    {
-      const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(body === undefined ? '' : JSON.stringify(body));
-      };
-      const fail = (status: number, type: string, message: string) =>
-        reply(status, { __type: type, Type: 'User', message }, { 'x-amzn-errortype': type });
-      const listing = /^\/2015-03-31\/functions\/?(?:\?.*)?$/.test(req.url ?? '');
-      const getting = /^\/2015-03-31\/functions\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? '');
-      if (req.method === 'GET' && (listing || getting?.[1])) {
-        const configs = this.local.functions().map(functionConfiguration);
-        if (listing) {
-          reply(200, { Functions: configs });
-          return;
-        }
-        const ref = decodeURIComponent(getting?.[1] ?? '');
-        const config = configs.find((c) => c.FunctionName === ref || c.FunctionArn === ref);
-        if (!config) {
-          fail(404, 'ResourceNotFoundException', `Function not found: ${ref}`);
-          return;
-        }
-        reply(200, { Configuration: config, Code: { RepositoryType: 'S3', Location: 'local' } });
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(body === undefined ? '' : JSON.stringify(body));
+    };
+    const fail = (status: number, type: string, message: string) =>
+      reply(status, { __type: type, Type: 'User', message }, { 'x-amzn-errortype': type });
+    const listing = /^\/2015-03-31\/functions\/?(?:\?.*)?$/.test(req.url ?? '');
+    const getting = /^\/2015-03-31\/functions\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? '');
+    if (req.method === 'GET' && (listing || getting?.[1])) {
+      const configs = this.local.functions().map(functionConfiguration);
+      if (listing) {
+        reply(200, { Functions: configs });
         return;
       }
-      const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations(?:\?.*)?$/.exec(req.url ?? '');
-      if (req.method !== 'POST' || !match?.[1]) {
-        fail(400, 'InvalidRequestContentException', 'The local cloud serves Lambda Invoke only');
+      const ref = decodeURIComponent(getting?.[1] ?? '');
+      const config = configs.find((c) => c.FunctionName === ref || c.FunctionArn === ref);
+      if (!config) {
+        fail(404, 'ResourceNotFoundException', `Function not found: ${ref}`);
         return;
       }
-      const name = decodeURIComponent(match[1]);
-      let payload: unknown = {};
-      try {
-        payload = raw.length ? JSON.parse(raw.toString('utf8')) : {};
-      } catch {
-        fail(400, 'InvalidRequestContentException', 'Could not parse request body into json');
-        return;
-      }
-      const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
-      if (type === 'DryRun') {
-        reply(204, undefined);
-        return;
-      }
-      const invocation = this.local.invoke(name, payload);
-      if (type === 'Event') {
-        invocation.catch(() => undefined);
-        reply(202, undefined);
-        return;
-      }
-      invocation.then(
-        (result) =>
-          result.ok
-            ? reply(200, result.payload ?? null, { 'x-amz-executed-version': '$LATEST' })
-            : reply(200, result.error, { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' }),
-        (err: Error) => fail(404, 'ResourceNotFoundException', `Function not found: ${name} (${err.message})`),
-      );
+      reply(200, { Configuration: config, Code: { RepositoryType: 'S3', Location: 'local' } });
+      return;
     }
+    const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations(?:\?.*)?$/.exec(req.url ?? '');
+    if (req.method !== 'POST' || !match?.[1]) {
+      fail(400, 'InvalidRequestContentException', 'The local cloud serves Lambda Invoke only');
+      return;
+    }
+    const name = decodeURIComponent(match[1]);
+    let payload: unknown = {};
+    try {
+      payload = raw.length ? JSON.parse(raw.toString('utf8')) : {};
+    } catch {
+      fail(400, 'InvalidRequestContentException', 'Could not parse request body into json');
+      return;
+    }
+    const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    if (type === 'DryRun') {
+      reply(204, undefined);
+      return;
+    }
+    const invocation = this.local.invoke(name, payload);
+    if (type === 'Event') {
+      invocation.catch(() => undefined);
+      reply(202, undefined);
+      return;
+    }
+    invocation.then(
+      (result) =>
+        result.ok
+          ? reply(200, result.payload ?? null, { 'x-amz-executed-version': '$LATEST' })
+          : reply(200, result.error, { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' }),
+      (err: Error) => fail(404, 'ResourceNotFoundException', `Function not found: ${name} (${err.message})`),
+    );
   }
 }
 
