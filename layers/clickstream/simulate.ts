@@ -13,6 +13,11 @@ export interface SimulationOptions {
   /** Sessions start within this many hours before `now`. @default 24 */
   readonly hours?: number;
   readonly now?: Date;
+  /**
+   * A product sampler for one session of user `user` (0-based; product indexes 0-based). Default:
+   * every product by store-wide popularity, whoever the user.
+   */
+  readonly sessionProducts?: (user: number, rng: Rng) => () => number;
 }
 
 export interface SimulatedRecord {
@@ -26,8 +31,8 @@ const DEVICES = ['web', 'ios', 'android'];
 const TERMS = ['shoes', 'headphones', 'coffee', 'lamp', 'backpack', 'kettle', 'jacket', 'charger'];
 
 /**
- * Realistic shopping sessions: a user browses popular-skewed products, sometimes searches, adds to
- * cart, and sometimes buys. A configurable share of records is malformed in varied ways.
+ * Realistic shopping sessions: a user browses popular-skewed products (following the user's tastes
+ * when `sessionProducts` knows them), sometimes searches, adds to cart, and sometimes buys. A configurable share of records is malformed in varied ways.
  */
 export function* simulateClickstream(options: SimulationOptions): Generator<SimulatedRecord> {
   const rng = new Rng(options.seed ?? 42);
@@ -40,7 +45,9 @@ export function* simulateClickstream(options: SimulationOptions): Generator<Simu
   const activeUser = zipfSampler(rng, users, 0.8);
   let emitted = 0;
   while (emitted < options.count) {
-    const userId = `${options.userPrefix ?? 'u'}${String(activeUser() + 1).padStart(5, '0')}`;
+    const user = activeUser();
+    const userId = `${options.userPrefix ?? 'u'}${String(user + 1).padStart(5, '0')}`;
+    const nextProduct = options.sessionProducts ? options.sessionProducts(user, rng) : popularProduct;
     const sessionId = rng.uuid();
     const device = rng.pick(DEVICES);
     // Sessions start in stream order across the span (a user's sessions follow one another, as in
@@ -52,7 +59,7 @@ export function* simulateClickstream(options: SimulationOptions): Generator<Simu
       t += 3_000 + rng.int(90_000);
       let event: ClickEvent;
       const roll = rng.next();
-      const productId = `p${String(popularProduct() + 1).padStart(5, '0')}`;
+      const productId = `p${String(nextProduct() + 1).padStart(5, '0')}`;
       const base = {
         eventId: rng.uuid(),
         userId,

@@ -76,6 +76,8 @@ export class SyntheticDataset {
   private readonly seed: number;
   private readonly now: number;
   private readonly catalog: Product[];
+  /** Each customer's two favourite categories: purchases and browsing sessions both lean on them. */
+  private readonly taste: number[][];
 
   constructor(private readonly options: DatasetOptions = {}) {
     this.users = options.users ?? 500;
@@ -89,6 +91,32 @@ export class SyntheticDataset {
       const price = Math.round(Math.exp(2 + rng.next() * 3.2) * 100) / 100; // ~7 to ~180
       return { id: productId(i + 1), category, price, quality: rng.next() * 2 - 1 };
     });
+    const tasteRng = new Rng(this.seed * 7 + 5);
+    this.taste = Array.from({ length: this.users }, () => [
+      tasteRng.int(CATEGORIES.length),
+      tasteRng.int(CATEGORIES.length),
+    ]);
+  }
+
+  /**
+   * Products for the clickstream simulator (layers/clickstream/simulate.ts), one sampler per session:
+   * a session mostly browses one category (a favourite of the customer three times in four), its
+   * products skewed to the popular ones, with an occasional detour to the store's bestsellers.
+   */
+  sessionProducts(): (user: number, rng: Rng) => () => number {
+    const byCategory: number[][] = CATEGORIES.map(() => []);
+    // Catalog order is popularity order (the transactions' Zipf sampler ranks by index).
+    this.catalog.forEach((p, i) => {
+      byCategory[p.category]?.push(i);
+    });
+    return (user, rng) => {
+      const liked = this.taste[user % this.users] as number[];
+      const category = rng.chance(0.75) ? (rng.pick(liked) as number) : rng.int(CATEGORIES.length);
+      const list = byCategory[category] as number[];
+      const inCategory = zipfSampler(rng, Math.max(1, list.length));
+      const bestseller = zipfSampler(rng, this.products);
+      return () => (list.length > 0 && rng.chance(0.85) ? (list[inCategory()] as number) : bestseller());
+    };
   }
 
   *catalogLines(): Generator<string> {
@@ -117,7 +145,7 @@ export class SyntheticDataset {
     const popular = zipfSampler(rng, this.products);
     const active = zipfSampler(rng, this.users, 0.6);
     // Each customer prefers two categories: a recommender should learn that.
-    const taste = Array.from({ length: this.users }, () => [rng.int(CATEGORIES.length), rng.int(CATEGORIES.length)]);
+    const taste = this.taste;
     const spanMs = this.days * 86_400_000;
     const count = this.options.transactions ?? this.users * 8;
     yield TRANSACTION_COLUMNS.join(',');

@@ -66,6 +66,7 @@ export async function generateDataset(
       products: opts.products,
       seed: opts.seed,
       hours: 24,
+      sessionProducts: dataset.sessionProducts(),
     })) {
       if (!r.valid) malformed++;
       yield r.data.toString('utf8').replace(/\r?\n/g, ' ');
