@@ -49,8 +49,11 @@ export const StageConfigSchema = z.object({
   gate: z.object({
     /** Minimum precision@10 on the held-out split. */
     minPrecisionAt10: z.number().min(0).max(1),
-    /** Must the new model also beat the popularity baseline of the same run? */
-    mustBeatBaseline: z.boolean(),
+    /**
+     * The new model's precision@10 must be at least this multiple of the popularity baseline's on the
+     * same hold-out (1 = never worse than popularity; a published popularity model passes).
+     */
+    minLiftOverBaseline: z.number().min(0).max(100),
     /** Recommendations written per user. */
     topN: z.number().int().min(1).max(100),
   }),
@@ -111,7 +114,7 @@ const DEFAULTS: Record<Stage, StageConfig> = {
     },
     training: { cpu: 1024, memoryMiB: 4096 },
     features: { ttlDays: 14, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 8 } },
-    gate: { minPrecisionAt10: 0.01, mustBeatBaseline: false, topN: 20 },
+    gate: { minPrecisionAt10: 0.01, minLiftOverBaseline: 1, topN: 20 },
     publish: { usersPerShard: 200, maxConcurrency: 4 },
     pipelineSchedule: 'cron(0 5 * * ? *)',
     api: { auth: 'iam' },
@@ -143,7 +146,7 @@ const DEFAULTS: Record<Stage, StageConfig> = {
     },
     training: { cpu: 4096, memoryMiB: 16_384 },
     features: { ttlDays: 14, weights: { view: 1, click: 2, add_to_cart: 4, purchase: 8 } },
-    gate: { minPrecisionAt10: 0.05, mustBeatBaseline: true, topN: 20 },
+    gate: { minPrecisionAt10: 0.05, minLiftOverBaseline: 1, topN: 20 },
     publish: { usersPerShard: 20_000, maxConcurrency: 10 },
     pipelineSchedule: 'cron(0 4 * * ? *)',
     api: { auth: 'iam' },

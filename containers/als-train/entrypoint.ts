@@ -34,6 +34,16 @@ async function main(): Promise<number> {
     codeVersion: codeVersionFromEnv(),
     ...(process.env.FEATURE_VERSION ? { featureVersion: process.env.FEATURE_VERSION } : {}),
     ...(params ? { params } : {}),
+    ...(typeof params?.budgetSeconds === 'number' ? { budgetSeconds: params.budgetSeconds } : {}),
+    ...(process.env.RECOMMENDATIONS_TABLE ? { recommendationsTable: process.env.RECOMMENDATIONS_TABLE } : {}),
+    ...(process.env.GATE_MIN_PRECISION_AT_10 && process.env.GATE_MIN_LIFT_OVER_BASELINE
+      ? {
+          gate: {
+            minPrecisionAt10: Number(process.env.GATE_MIN_PRECISION_AT_10),
+            minLiftOverBaseline: Number(process.env.GATE_MIN_LIFT_OVER_BASELINE),
+          },
+        }
+      : {}),
     log,
   });
   return 0;

@@ -32,6 +32,8 @@ const InputSchema = z
         lambda: z.number().positive().optional(),
         alpha: z.number().positive().optional(),
         seed: z.number().int().min(0).optional(),
+        /** Seconds the hyper-parameter search may spend (the trainer's default otherwise). */
+        budgetSeconds: z.number().positive().max(3600).optional(),
       })
       .optional(),
     /** Gate thresholds can only be tightened per run, never loosened below the stage's. */

@@ -12,7 +12,7 @@ const registryTable = requireEnv('MODEL_REGISTRY_TABLE');
 const recommendationsTable = requireEnv('RECOMMENDATIONS_TABLE');
 const stageGate = {
   minPrecisionAt10: Number(requireEnv('GATE_MIN_PRECISION_AT_10')),
-  mustBeatBaseline: requireEnv('GATE_MUST_BEAT_BASELINE') === 'true',
+  minLiftOverBaseline: Number(requireEnv('GATE_MIN_LIFT_OVER_BASELINE')),
 };
 
 const Input = z.object({ runId: z.string().min(1), minPrecisionAt10: z.number().min(0).max(1).optional() }).loose();

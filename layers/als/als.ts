@@ -1,10 +1,10 @@
 /**
- * Alternating least squares on typed arrays (SPEC C7).
+ * Alternating least squares on typed arrays.
  * - Explicit: ALS-WR with user and item biases. A user's row is solved as [p_u, b_u] against item
  *   rows [q_i, 1] (and the other way round), with weighted-λ regularisation λ·n_u.
  * - Implicit: Hu–Koren–Volinsky confidence weighting c = 1 + α·r, solved per row with a few
  *   conjugate-gradient steps warm-started from the previous factors (as the `implicit` library does).
- * Deterministic for a seed. Single-threaded: the dense inner loops dominate and fit one core's cache.
+ * Deterministic for a seed, and the same on one thread or on worker threads (layers/als/parallel.ts).
  */
 import { Rng } from '../util/random';
 import { defaultThreads, WorkerSweeper, workersAvailable } from './parallel';
@@ -124,8 +124,122 @@ export const inlineSweeper: Sweeper = {
 };
 
 /**
- * Train ALS. `sweeper` decides where the half-sweeps run (default: this thread); the result is the
- * same either way, since every row's solve reads only the other side's factors.
+ * ALS training that can be advanced one iteration at a time and stopped whenever: the tuner
+ * (layers/als/tuning.ts) warm-starts a configuration by training it further, and stops it early when
+ * the validation metric stops improving. `trainAls` is this with a fixed number of iterations.
+ */
+export class AlsTrainer {
+  readonly state: TrainingState;
+  readonly loss: number[] = [];
+  private flops = 0;
+  private seconds = 0;
+
+  /**
+   * `warm`: start from another trainer's factors and biases on the same ratings and selection (a
+   * neighbouring λ or α, or another rank: the common columns are copied, extra ones start small and
+   * random), and share its CSR arrays.
+   */
+  constructor(
+    readonly ratings: Ratings,
+    readonly params: AlsParams,
+    select?: Uint8Array,
+    shared = false,
+    warm?: AlsTrainer,
+  ) {
+    const t0 = performance.now();
+    const nU = ratings.userIds.length;
+    const nI = ratings.itemIds.length;
+    const k = params.rank;
+    // Factors and CSR arrays live on SharedArrayBuffers when worker threads share them.
+    const f32 = (n: number) => (shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n));
+    const byUser = warm?.state.byUser ?? toCsr(ratings, false, nU, select, shared);
+    const byItem = warm?.state.byItem ?? toCsr(ratings, true, nI, select, shared);
+    const rng = new Rng(params.seed);
+    const init = (n: number) => {
+      const a = f32(n * k);
+      for (let j = 0; j < a.length; j++) a[j] = (rng.next() - 0.5) * (params.implicit ? 0.02 : 0.2);
+      return a;
+    };
+    const P = init(nU);
+    const Q = init(nI);
+    const bu = f32(nU);
+    const bi = f32(nI);
+    if (warm) {
+      const kw = warm.state.k;
+      const copy = (to: Float32Array, from: Float32Array, rows: number) => {
+        for (let r = 0; r < rows; r++)
+          for (let a = 0; a < Math.min(k, kw); a++) to[r * k + a] = from[r * kw + a] as number;
+      };
+      copy(P, warm.state.P, nU);
+      copy(Q, warm.state.Q, nI);
+      bu.set(warm.state.bu);
+      bi.set(warm.state.bi);
+    }
+    let mean = 0;
+    for (let j = 0; j < byUser.values.length; j++) mean += byUser.values[j] as number;
+    mean = params.implicit ? 0 : mean / Math.max(1, byUser.values.length);
+    this.state = { params, k, mean, byUser, byItem, P, Q, bu, bi };
+    this.seconds = (performance.now() - t0) / 1000;
+  }
+
+  get iterations(): number {
+    return this.loss.length;
+  }
+
+  /** One iteration (users, then items); returns the training objective after it. */
+  async step(sweeper: Sweeper = inlineSweeper): Promise<number> {
+    const t0 = performance.now();
+    const { params, k, P, Q, byUser, byItem } = this.state;
+    const nU = byUser.indptr.length - 1;
+    const nI = byItem.indptr.length - 1;
+    const kind = params.implicit ? 'implicit' : 'explicit';
+    for (const side of ['users', 'items'] as const) {
+      const YtY = params.implicit
+        ? gramWithRidge(side === 'users' ? Q : P, side === 'users' ? nI : nU, k, params.lambda)
+        : undefined;
+      if (YtY) this.flops += (side === 'users' ? nI : nU) * k * k;
+      this.flops += await sweeper.run({ side, kind }, this.state, YtY);
+    }
+    const s = this.state;
+    const loss = params.implicit
+      ? implicitLoss(byUser, P, Q, nU, nI, k, params)
+      : explicitObjective(byUser, byItem, P, s.bu, Q, s.bi, s.mean, k, params.lambda);
+    this.loss.push(loss);
+    this.seconds += (performance.now() - t0) / 1000;
+    return loss;
+  }
+
+  /**
+   * The model as it stands, on its own arrays (training may go on). Users and items without training
+   * ratings keep no (random) factors: they fall back to the biases.
+   */
+  model(): AlsModel {
+    const { k, P, Q, bu, bi, byUser, byItem, mean } = this.state;
+    const userFactors = Float32Array.from(P);
+    const itemFactors = Float32Array.from(Q);
+    for (let u = 0; u < byUser.indptr.length - 1; u++)
+      if (byUser.indptr[u] === byUser.indptr[u + 1]) userFactors.fill(0, u * k, (u + 1) * k);
+    for (let i = 0; i < byItem.indptr.length - 1; i++)
+      if (byItem.indptr[i] === byItem.indptr[i + 1]) itemFactors.fill(0, i * k, (i + 1) * k);
+    return {
+      params: { ...this.params, iterations: this.iterations },
+      users: byUser.indptr.length - 1,
+      items: byItem.indptr.length - 1,
+      userFactors,
+      itemFactors,
+      userBias: Float32Array.from(bu),
+      itemBias: Float32Array.from(bi),
+      globalMean: mean,
+      loss: [...this.loss],
+      trainSeconds: this.seconds,
+      flops: this.flops,
+    };
+  }
+}
+
+/**
+ * Train ALS for `params.iterations`. `sweeper` decides where the half-sweeps run (default: this
+ * thread); the result is the same either way, since every row's solve reads only the other side's factors.
  */
 export async function trainAls(
   ratings: Ratings,
@@ -135,62 +249,12 @@ export async function trainAls(
   sweeper: Sweeper = inlineSweeper,
   shared = false,
 ): Promise<AlsModel> {
-  const t0 = performance.now();
-  const nU = ratings.userIds.length;
-  const nI = ratings.itemIds.length;
-  const k = params.rank;
-  // Factors and CSR arrays live on SharedArrayBuffers when worker threads share them.
-  const f32 = (n: number) => (shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n));
-  const byUser = toCsr(ratings, false, nU, select, shared);
-  const byItem = toCsr(ratings, true, nI, select, shared);
-  const rng = new Rng(params.seed);
-  const init = (n: number) => {
-    const a = f32(n * k);
-    for (let j = 0; j < a.length; j++) a[j] = (rng.next() - 0.5) * (params.implicit ? 0.02 : 0.2);
-    return a;
-  };
-  const P = init(nU);
-  const Q = init(nI);
-  const bu = f32(nU);
-  const bi = f32(nI);
-  let mean = 0;
-  for (let j = 0; j < byUser.values.length; j++) mean += byUser.values[j] as number;
-  mean = params.implicit ? 0 : mean / Math.max(1, byUser.values.length);
-  const state: TrainingState = { params, k, mean, byUser, byItem, P, Q, bu, bi };
-  const loss: number[] = [];
-  let flops = 0;
-  const kind = params.implicit ? 'implicit' : 'explicit';
+  const trainer = new AlsTrainer(ratings, params, select, shared);
   for (let it = 0; it < params.iterations; it++) {
-    for (const side of ['users', 'items'] as const) {
-      const YtY = params.implicit
-        ? gramWithRidge(side === 'users' ? Q : P, side === 'users' ? nI : nU, k, params.lambda)
-        : undefined;
-      if (YtY) flops += (side === 'users' ? nI : nU) * k * k;
-      flops += await sweeper.run({ side, kind }, state, YtY);
-    }
-    loss.push(
-      params.implicit
-        ? implicitLoss(byUser, P, Q, nU, nI, k, params)
-        : explicitObjective(byUser, byItem, P, bu, Q, bi, mean, k, params.lambda),
-    );
-    onIteration?.(it + 1, loss[loss.length - 1] as number);
+    const loss = await trainer.step(sweeper);
+    onIteration?.(it + 1, loss);
   }
-  // Users and items without training ratings keep no (random) factors: they fall back to the biases.
-  for (let u = 0; u < nU; u++) if (byUser.indptr[u] === byUser.indptr[u + 1]) P.fill(0, u * k, (u + 1) * k);
-  for (let i = 0; i < nI; i++) if (byItem.indptr[i] === byItem.indptr[i + 1]) Q.fill(0, i * k, (i + 1) * k);
-  return {
-    params,
-    users: nU,
-    items: nI,
-    userFactors: P,
-    itemFactors: Q,
-    userBias: bu,
-    itemBias: bi,
-    globalMean: mean,
-    loss,
-    trainSeconds: (performance.now() - t0) / 1000,
-    flops,
-  };
+  return trainer.model();
 }
 
 /** Solve every row of `X` (with bias `bx`) against the fixed `Y` (with bias `by`). */
@@ -343,7 +407,6 @@ function explicitObjective(
   return (se + lambda * (reg(byUser, P, bu) + reg(byItem, Q, bi))) / Math.max(1, byUser.values.length);
 }
 
-/** One CG-based sweep of implicit ALS over the rows of X. */
 /** YᵀY + λI (k×k, full), the part of every row's system that does not depend on the row. */
 export function gramWithRidge(Y: Float32Array, nY: number, k: number, lambda: number): Float64Array {
   const YtY = new Float64Array(k * k);

@@ -1,11 +1,12 @@
 /**
- * Splits and metrics for recommender evaluation (SPEC C7): RMSE and MAE on held-out ratings, and
+ * Splits and metrics for recommender evaluation: RMSE and MAE on held-out ratings, and
  * precision@k, recall@k, NDCG@k, MAP@k and catalog coverage of the top-k lists (excluding items seen in
  * training), for the model and for a popularity baseline on the same split.
  */
 import { Rng } from '../util/random';
 import { type AlsModel, predict } from './als';
 import type { Ratings } from './ratings';
+import { alsRecommender, popularityRecommender, type Recommender } from './recommenders';
 
 /** 1 = train, 0 = test. */
 export function randomSplit(r: Ratings, testShare: number, seed: number): Uint8Array {
@@ -79,6 +80,154 @@ export interface EvaluateOptions {
   /** Users scored for ranking metrics, at most (a seeded sample beyond that). @default 2000 */
   readonly maxUsers?: number;
   readonly ratingRange?: [number, number];
+  /** The test entries (1 = test); default every entry the train mask leaves out. */
+  readonly testMask?: Uint8Array;
+  /** What the ranking metrics score; default the ALS model itself. */
+  readonly recommender?: Recommender;
+}
+
+/** What a ranking evaluation needs from a split: who saw what in training, and what is relevant in test. */
+export interface HoldOut {
+  /** Each user's training items, sorted. */
+  readonly seen: Map<number, Int32Array>;
+  /** Each evaluated user's relevant test items (unseen in training). */
+  readonly relevant: Map<number, Set<number>>;
+  /** The users scored: those with training items and relevant test items (a seeded sample of at most maxUsers). */
+  readonly users: number[];
+  /** Training users per item. */
+  readonly popularity: Float64Array;
+  readonly items: number;
+}
+
+export function holdOut(
+  r: Ratings,
+  trainMask: Uint8Array,
+  items: number,
+  options: { testMask?: Uint8Array; relevantAtLeast?: number; maxUsers?: number } = {},
+): HoldOut {
+  const threshold = options.relevantAtLeast ?? Number.NEGATIVE_INFINITY;
+  const lists = new Map<number, number[]>();
+  const popularity = new Float64Array(items);
+  const pairs = new Set<number>();
+  for (let j = 0; j < r.length; j++) {
+    if (!trainMask[j]) continue;
+    const u = r.users[j] as number;
+    const i = r.items[j] as number;
+    const key = u * items + i;
+    if (pairs.has(key)) continue;
+    pairs.add(key);
+    const list = lists.get(u);
+    if (list) list.push(i);
+    else lists.set(u, [i]);
+    popularity[i] = (popularity[i] as number) + 1;
+  }
+  const seen = new Map<number, Int32Array>();
+  for (const [u, list] of lists) seen.set(u, Int32Array.from(list).sort());
+  const relevant = new Map<number, Set<number>>();
+  for (let j = 0; j < r.length; j++) {
+    if (options.testMask ? !options.testMask[j] : trainMask[j]) continue;
+    const u = r.users[j] as number;
+    const i = r.items[j] as number;
+    if ((r.values[j] as number) < threshold || pairs.has(u * items + i) || !seen.has(u)) continue;
+    let set = relevant.get(u);
+    if (!set) {
+      set = new Set();
+      relevant.set(u, set);
+    }
+    set.add(i);
+  }
+  let users = [...relevant.keys()].sort((a, b) => a - b);
+  const max = options.maxUsers ?? 2000;
+  if (users.length > max) {
+    const rng = new Rng(7);
+    users = users
+      .map((u) => [rng.next(), u] as const)
+      .sort((a, b) => a[0] - b[0])
+      .slice(0, max)
+      .map(([, u]) => u)
+      .sort((a, b) => a - b);
+  }
+  return { seen, relevant, users, popularity, items };
+}
+
+/** Mean precision, recall, NDCG and MAP at k over the hold-out's users, and catalog coverage. */
+export function rankingMetrics(rec: Recommender, h: HoldOut, k = 10, perUser?: Float64Array): RankingMetrics {
+  const scores = new Float64Array(h.items);
+  const sum = { p: 0, r: 0, n: 0, ap: 0 };
+  const covered = new Set<number>();
+  for (let n = 0; n < h.users.length; n++) {
+    const u = h.users[n] as number;
+    const history = h.seen.get(u) as Int32Array;
+    rec.scores(u, history, scores);
+    for (const i of history) scores[i] = Number.NEGATIVE_INFINITY;
+    const top = topK(scores, k);
+    const m = rankMetrics(top, h.relevant.get(u) as Set<number>, k);
+    sum.p += m.precision;
+    sum.r += m.recall;
+    sum.n += m.ndcg;
+    sum.ap += m.ap;
+    if (perUser) perUser[n] = m.precision;
+    for (const i of top) covered.add(i);
+  }
+  const n = Math.max(1, h.users.length);
+  return {
+    precision: round(sum.p / n),
+    recall: round(sum.r / n),
+    ndcg: round(sum.n / n),
+    map: round(sum.ap / n),
+    coverage: round(covered.size / Math.max(1, h.items)),
+    usersEvaluated: h.users.length,
+  };
+}
+
+/** RMSE of the ALS model and of the damped item-mean baseline on the test entries (explicit ratings). */
+export function ratingErrors(
+  model: AlsModel,
+  r: Ratings,
+  trainMask: Uint8Array,
+  options: { testMask?: Uint8Array; ratingRange?: [number, number] } = {},
+) {
+  const nI = model.items;
+  const itemSum = new Float64Array(nI);
+  const itemCount = new Float64Array(nI);
+  let total = 0;
+  let n = 0;
+  for (let j = 0; j < r.length; j++) {
+    if (!trainMask[j]) continue;
+    const i = r.items[j] as number;
+    itemSum[i] = (itemSum[i] as number) + (r.values[j] as number);
+    itemCount[i] = (itemCount[i] as number) + 1;
+    total += r.values[j] as number;
+    n++;
+  }
+  const mu = n === 0 ? 0 : total / n;
+  const damp = 5;
+  const [lo, hi] = options.ratingRange ?? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+  let se = 0;
+  let ae = 0;
+  let bse = 0;
+  let bae = 0;
+  let tests = 0;
+  for (let j = 0; j < r.length; j++) {
+    if (options.testMask ? !options.testMask[j] : trainMask[j]) continue;
+    tests++;
+    const u = r.users[j] as number;
+    const i = r.items[j] as number;
+    const truth = r.values[j] as number;
+    const p = Math.min(hi, Math.max(lo, predict(model, u, i)));
+    se += (truth - p) ** 2;
+    ae += Math.abs(truth - p);
+    const b = ((itemSum[i] as number) + damp * mu) / ((itemCount[i] as number) + damp);
+    bse += (truth - b) ** 2;
+    bae += Math.abs(truth - b);
+  }
+  const t = Math.max(1, tests);
+  return {
+    tests,
+    rmse: Math.sqrt(se / t),
+    mae: ae / t,
+    baseline: { rmse: Math.sqrt(bse / t), mae: bae / t },
+  };
 }
 
 export function evaluate(
@@ -88,128 +237,30 @@ export function evaluate(
   options: EvaluateOptions = {},
 ): Evaluation {
   const k = options.k ?? 10;
-  const threshold = model.params.implicit ? Number.NEGATIVE_INFINITY : (options.relevantAtLeast ?? 4);
-  const nI = model.items;
-  // Training sets, popularity, item means (damped) for the baseline.
-  const seen = new Map<number, Set<number>>();
-  const popularity = new Float64Array(nI);
-  const itemSum = new Float64Array(nI);
-  const itemCount = new Float64Array(nI);
-  let total = 0;
-  let n = 0;
-  const [lo, hi] = options.ratingRange ?? [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
-  for (let j = 0; j < r.length; j++) {
-    if (!trainMask[j]) continue;
-    const u = r.users[j] as number;
-    const i = r.items[j] as number;
-    let set = seen.get(u);
-    if (!set) {
-      set = new Set();
-      seen.set(u, set);
-    }
-    set.add(i);
-    popularity[i] = (popularity[i] as number) + 1;
-    itemSum[i] = (itemSum[i] as number) + (r.values[j] as number);
-    itemCount[i] = (itemCount[i] as number) + 1;
-    total += r.values[j] as number;
-    n++;
-  }
-  const mu = n === 0 ? 0 : total / n;
-  const damp = 5;
-  const baselinePredict = (i: number) => ((itemSum[i] as number) + damp * mu) / ((itemCount[i] as number) + damp);
-
-  // Rating errors on the test entries.
-  let se = 0;
-  let ae = 0;
-  let bse = 0;
-  let bae = 0;
-  let tests = 0;
-  const relevantOf = new Map<number, Set<number>>();
-  for (let j = 0; j < r.length; j++) {
-    if (trainMask[j]) continue;
-    tests++;
-    const u = r.users[j] as number;
-    const i = r.items[j] as number;
-    const truth = r.values[j] as number;
-    if (!model.params.implicit) {
-      const p = Math.min(hi, Math.max(lo, predict(model, u, i)));
-      se += (truth - p) ** 2;
-      ae += Math.abs(truth - p);
-      const b = baselinePredict(i);
-      bse += (truth - b) ** 2;
-      bae += Math.abs(truth - b);
-    }
-    if (truth >= threshold && !seen.get(u)?.has(i)) {
-      let set = relevantOf.get(u);
-      if (!set) {
-        set = new Set();
-        relevantOf.set(u, set);
-      }
-      set.add(i);
-    }
-  }
-
-  // Ranking: top-k of unseen items for (a sample of) the users with relevant test items.
-  let users = [...relevantOf.keys()].filter((u) => seen.has(u));
-  const max = options.maxUsers ?? 2000;
-  if (users.length > max) {
-    const rng = new Rng(7);
-    users = users
-      .map((u) => [rng.next(), u] as const)
-      .sort((a, b) => a[0] - b[0])
-      .slice(0, max)
-      .map(([, u]) => u);
-  }
-  const popularOrder = [...popularity.keys()].sort((a, b) => (popularity[b] as number) - (popularity[a] as number));
-  const sum = { m: { p: 0, r: 0, n: 0, ap: 0 }, b: { p: 0, r: 0, n: 0, ap: 0 } };
-  const covered = { m: new Set<number>(), b: new Set<number>() };
-  const scores = new Float64Array(nI);
-  const kk = model.params.rank;
-  for (const u of users) {
-    const exclude = seen.get(u) ?? new Set<number>();
-    const relevant = relevantOf.get(u) as Set<number>;
-    for (let i = 0; i < nI; i++) {
-      let s = model.params.implicit ? 0 : (model.itemBias[i] as number);
-      for (let a = 0; a < kk; a++)
-        s += (model.userFactors[u * kk + a] as number) * (model.itemFactors[i * kk + a] as number);
-      scores[i] = exclude.has(i) ? Number.NEGATIVE_INFINITY : s;
-    }
-    const top = topK(scores, k);
-    const m = rankMetrics(top, relevant, k);
-    sum.m.p += m.precision;
-    sum.m.r += m.recall;
-    sum.m.n += m.ndcg;
-    sum.m.ap += m.ap;
-    for (const i of top) covered.m.add(i);
-    const baseTop: number[] = [];
-    for (const i of popularOrder) {
-      if (baseTop.length === k) break;
-      if (!exclude.has(i)) baseTop.push(i);
-    }
-    const b = rankMetrics(baseTop, relevant, k);
-    sum.b.p += b.precision;
-    sum.b.r += b.recall;
-    sum.b.n += b.ndcg;
-    sum.b.ap += b.ap;
-    for (const i of baseTop) covered.b.add(i);
-  }
-  const avg = (s: { p: number; r: number; n: number; ap: number }, cov: Set<number>): RankingMetrics => ({
-    precision: round(s.p / Math.max(1, users.length)),
-    recall: round(s.r / Math.max(1, users.length)),
-    ndcg: round(s.n / Math.max(1, users.length)),
-    map: round(s.ap / Math.max(1, users.length)),
-    coverage: round(cov.size / Math.max(1, nI)),
-    usersEvaluated: users.length,
+  const h = holdOut(r, trainMask, model.items, {
+    ...(options.testMask ? { testMask: options.testMask } : {}),
+    relevantAtLeast: model.params.implicit ? Number.NEGATIVE_INFINITY : (options.relevantAtLeast ?? 4),
+    ...(options.maxUsers !== undefined ? { maxUsers: options.maxUsers } : {}),
   });
-  const explicit = !model.params.implicit && tests > 0;
+  const ranking = rankingMetrics(options.recommender ?? alsRecommender(model), h, k);
+  const baseline = rankingMetrics(popularityRecommender(h.popularity), h, k);
+  let tests = 0;
+  for (let j = 0; j < r.length; j++) if (options.testMask ? options.testMask[j] : !trainMask[j]) tests++;
+  const errors =
+    !model.params.implicit && tests > 0
+      ? ratingErrors(model, r, trainMask, {
+          ...(options.testMask ? { testMask: options.testMask } : {}),
+          ...(options.ratingRange ? { ratingRange: options.ratingRange } : {}),
+        })
+      : undefined;
   return {
-    rmse: explicit ? round(Math.sqrt(se / tests)) : null,
-    mae: explicit ? round(ae / tests) : null,
-    ranking: avg(sum.m, covered.m),
+    rmse: errors ? round(errors.rmse) : null,
+    mae: errors ? round(errors.mae) : null,
+    ranking,
     baseline: {
-      rmse: explicit ? round(Math.sqrt(bse / tests)) : null,
-      mae: explicit ? round(bae / tests) : null,
-      ranking: avg(sum.b, covered.b),
+      rmse: errors ? round(errors.baseline.rmse) : null,
+      mae: errors ? round(errors.baseline.mae) : null,
+      ranking: baseline,
     },
     testRatings: tests,
     k,

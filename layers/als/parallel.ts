@@ -33,7 +33,8 @@ export class WorkerSweeper implements Sweeper {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  private stateSent = new WeakSet<TrainingState>();
+  /** The training state the workers hold now (the tuner alternates between several). */
+  private current: TrainingState | undefined;
 
   constructor(readonly threads: number) {
     const module = fs.existsSync(path.join(__dirname, 'worker.ts'))
@@ -59,8 +60,8 @@ export class WorkerSweeper implements Sweeper {
   async run(sweep: HalfSweep, state: TrainingState, YtY?: Float64Array): Promise<number> {
     const rows = sweep.side === 'users' ? state.byUser : state.byItem;
     const blocks = balancedBlocks(rows, this.workers.length);
-    const sendState = !this.stateSent.has(state);
-    this.stateSent.add(state);
+    const sendState = this.current !== state;
+    this.current = state;
     const runs = blocks.map(([start, end], t) => {
       const id = this.nextId++;
       return new Promise<number>((resolve, reject) => {

@@ -1,5 +1,5 @@
 /**
- * The training task (SPEC C7): the interaction matrix of a feature-set version → ALS → evaluation
+ * The training task: the interaction matrix of a feature-set version → ALS → evaluation
  * against the popularity baseline → artifacts under `models/<runId>/`, a model registry record and a
  * lineage event. Runs in the container (ECS Fargate) and, on the local cloud, as a child process.
  */
@@ -13,13 +13,18 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { listKeys } from '../lake/inventory';
 import { getBytes, getStream } from '../lake/s3-io';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
+import { type GateConfig, gateVerdict, type ModelMetrics } from '../publish/gate';
+import { productionVersion } from '../publish/serving';
 import { jsonLines } from '../util/lines';
-import { type AlsParams, DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAlsOnAllCores } from './als';
+import type { AlsParams } from './als';
 import { writeModel } from './artifacts';
-import { evaluate, randomSplit } from './evaluate';
+import { randomSplit } from './evaluate';
 import { RatingsBuilder } from './ratings';
-import { modelKey } from './registry';
-import { modelCard, summarize } from './report';
+import { categoryIndex } from './recommenders';
+import { getModel, modelKey } from './registry';
+import { modelCard } from './report';
+import { trainingRun } from './training';
+import { DEFAULT_BUDGET_SECONDS, type Tunable } from './tuning';
 
 export interface TrainJobOptions {
   readonly s3: S3Client;
@@ -31,6 +36,12 @@ export interface TrainJobOptions {
   /** Feature-set version of the interactions; default the newest. */
   readonly featureVersion?: string;
   readonly params?: Partial<AlsParams>;
+  /** Seconds the hyper-parameter search may spend (DEFAULT_BUDGET_SECONDS otherwise). */
+  readonly budgetSeconds?: number;
+  /** The recommendations table, to compare with the model in production (the card says what it replaces). */
+  readonly recommendationsTable?: string;
+  /** The stage's gate thresholds, for the verdict the card expects. */
+  readonly gate?: GateConfig;
   readonly log?: (message: string, details?: Record<string, unknown>) => void;
 }
 
@@ -52,10 +63,14 @@ export async function runTrainingJob(opts: TrainJobOptions) {
     data: { key: string; md5: string };
   };
   const implicit = opts.params?.implicit ?? true;
-  const params: AlsParams = { ...(implicit ? DEFAULT_IMPLICIT : DEFAULT_EXPLICIT), ...opts.params, implicit };
+  const seed = opts.params?.seed ?? 42;
+  const fixed: { -readonly [K in Tunable]?: AlsParams[K] } = {};
+  for (const name of ['rank', 'lambda', 'alpha', 'iterations'] as const)
+    if (opts.params?.[name] !== undefined) fixed[name] = opts.params[name];
 
-  // Interactions → ratings: explicit uses the mean rating (rated pairs only), implicit the confidence.
-  // The bytes are hashed as they are read: training refuses data that is not what the registry recorded.
+  // Interactions → ratings: explicit uses the mean rating (rated pairs only; a blank rating is missing,
+  // never a zero), implicit the confidence. The bytes are hashed as they are read: training refuses
+  // data that is not what the registry recorded.
   const builder = new RatingsBuilder();
   type Interaction = { userId: string; itemId: string; rating: number | null; confidence: number };
   const hash = createHash('md5');
@@ -67,9 +82,13 @@ export async function runTrainingJob(opts: TrainJobOptions) {
     },
   });
   source.on('error', (err) => hashed.destroy(err));
+  let read = 0;
+  let skipped = 0;
   for await (const x of jsonLines<Interaction>(source.pipe(hashed))) {
+    read++;
     const value = implicit ? x.confidence : x.rating;
     if (value !== null && value > 0) builder.add(x.userId, x.itemId, value);
+    else skipped++;
   }
   const md5 = hash.digest('hex');
   if (md5 !== registry.data.md5)
@@ -79,28 +98,75 @@ export async function runTrainingJob(opts: TrainJobOptions) {
   const ratings = builder.build();
   if (ratings.length < 10)
     throw new Error(
-      `Feature set v=${registry.version} has only ${ratings.length} usable interactions: too few to train.`,
+      `Feature set v=${registry.version} has only ${ratings.length} usable interactions${implicit ? '' : ' with a rating'} (${skipped} of ${read} without one): too few to train.`,
     );
+  const itemCategories = await readItemCategories(s3, bucket, registry.data.key, ratings.itemIds);
   log('training', {
     runId: opts.runId,
     version: registry.version,
     ratings: ratings.length,
+    skipped,
     users: ratings.userIds.length,
     items: ratings.itemIds.length,
-    params,
+    fixed,
+    budgetSeconds: opts.budgetSeconds ?? DEFAULT_BUDGET_SECONDS,
   });
-  const mask = randomSplit(ratings, 0.2, params.seed);
-  const model = await trainAlsOnAllCores(ratings, params, mask, (it, loss) => log('iteration', { it, loss }));
-  const evaluation = evaluate(model, ratings, mask, { ratingRange: [1, 5] });
-  const metrics = { ...summarize(model, evaluation, ratings.length), threads: model.threads };
+  const mask = randomSplit(ratings, 0.2, seed);
+  const run = await trainingRun(ratings, mask, {
+    implicit,
+    seed,
+    fixed,
+    ...(opts.budgetSeconds !== undefined ? { budgetSeconds: opts.budgetSeconds } : {}),
+    ...(itemCategories ? { itemCategories } : {}),
+    ratingRange: [1, 5],
+    log,
+  });
+  const metrics = run.summary;
+  const params = run.fitted.model.params;
+
+  // What the card can say before the gate runs: the verdict the stage's thresholds imply, and the
+  // production model this one would replace (the gate step decides and records its own verdict).
+  const productionId = opts.recommendationsTable
+    ? await productionVersion(opts.doc, opts.recommendationsTable)
+    : undefined;
+  const productionRecord = productionId ? await getModel(opts.doc, opts.registryTable, productionId) : undefined;
+  const productionMetrics = productionRecord?.metrics as
+    | (ModelMetrics & { recommender?: { kind: string } })
+    | undefined;
+  const expected = opts.gate
+    ? gateVerdict(
+        metrics,
+        productionMetrics ? { ...productionMetrics, runId: productionId as string } : undefined,
+        opts.gate,
+      )
+    : undefined;
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'train-'));
   const prefix = `models/${opts.runId}/`;
   const outputs: { namespace: string; name: string }[] = [];
   try {
-    writeModel(dir, model, ratings.userIds, ratings.itemIds);
+    writeModel(dir, run.fitted, ratings.userIds, ratings.itemIds, itemCategories?.categories);
     fs.writeFileSync(path.join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-    fs.writeFileSync(path.join(dir, 'model-card.html'), await modelCard(metrics));
+    fs.writeFileSync(
+      path.join(dir, 'model-card.html'),
+      await modelCard(metrics, {
+        runId: opts.runId,
+        codeVersion: opts.codeVersion,
+        data: { featureSet: 'interactions', version: registry.version, key: registry.data.key },
+        rows: { read, skipped },
+        ...(expected && opts.gate ? { gate: { thresholds: { ...opts.gate }, ...expected } } : {}),
+        production:
+          productionId && productionMetrics
+            ? {
+                runId: productionId,
+                precisionAt10: productionMetrics.precisionAt10,
+                ...(productionMetrics.recommender ? { kind: productionMetrics.recommender.kind } : {}),
+              }
+            : opts.recommendationsTable
+              ? null
+              : undefined,
+      }),
+    );
     for (const name of fs.readdirSync(dir)) {
       const key = `${prefix}${name}`;
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: fs.readFileSync(path.join(dir, name)) }));
@@ -116,7 +182,11 @@ export async function runTrainingJob(opts: TrainJobOptions) {
     createdAt: new Date().toISOString(),
     codeVersion: opts.codeVersion,
     params,
-    metrics: { ...metrics, loss: undefined },
+    metrics: { ...metrics, loss: undefined, tuning: undefined },
+    recommender: metrics.recommender,
+    tuning: metrics.tuning ? { ...metrics.tuning, trace: metrics.tuning.trace.slice(0, 40) } : undefined,
+    rows: { read, skipped, ratings: ratings.length },
+    replaces: productionId ?? null,
     data: { featureSet: 'interactions', version: registry.version, key: registry.data.key, md5: registry.data.md5 },
     artifacts: `s3://${bucket}/${prefix}`,
   };
@@ -135,16 +205,40 @@ export async function runTrainingJob(opts: TrainJobOptions) {
       details: {
         runId: opts.runId,
         version: registry.version,
+        recommender: metrics.recommender.kind,
         rmse: metrics.rmse,
         precisionAt10: metrics.precisionAt10,
+        baselinePrecisionAt10: metrics.baseline.precisionAt10,
       },
     }),
   );
   log('trained', {
     runId: opts.runId,
     artifacts: record.artifacts,
+    recommender: metrics.recommender.kind,
     precisionAt10: metrics.precisionAt10,
     baseline: metrics.baseline.precisionAt10,
   });
   return record;
+}
+
+/**
+ * Item categories from the item features of the same build (features/item_features/ beside the
+ * interactions), for the category-aware recommender; undefined when that file is missing or has
+ * fewer than two categories.
+ */
+async function readItemCategories(s3: S3Client, bucket: string, interactionsKey: string, itemIds: string[]) {
+  const key = interactionsKey.replace('features/interactions/', 'features/item_features/');
+  if (key === interactionsKey) return undefined;
+  const categoryOf = new Map<string, string>();
+  try {
+    for await (const f of jsonLines<{ itemId: string; category: string | null }>(await getStream(s3, bucket, key)))
+      if (f.category) categoryOf.set(f.itemId, f.category);
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+    throw err;
+  }
+  const { categories, names } = categoryIndex(itemIds, categoryOf);
+  return names.length > 1 ? { categories, count: names.length } : undefined;
 }

@@ -1,7 +1,12 @@
 /** The quality gate between training and publishing (SPEC C8): pure, so it is tested by itself. */
 export interface GateConfig {
   readonly minPrecisionAt10: number;
-  readonly mustBeatBaseline: boolean;
+  /**
+   * The candidate's precision@10 must be at least this multiple of the popularity baseline's on the
+   * same hold-out: 1 = never worse than popularity (a published popularity model passes), above 1 =
+   * a real lift.
+   */
+  readonly minLiftOverBaseline: number;
 }
 
 export interface ModelMetrics {
@@ -24,9 +29,10 @@ export function gateVerdict(
   if (candidate.precisionAt10 < gate.minPrecisionAt10) {
     reasons.push(`precision@10 ${candidate.precisionAt10} is below the threshold ${gate.minPrecisionAt10}`);
   }
-  if (gate.mustBeatBaseline && !(candidate.precisionAt10 > candidate.baseline.precisionAt10)) {
+  const needed = gate.minLiftOverBaseline * candidate.baseline.precisionAt10;
+  if (candidate.precisionAt10 < needed - 1e-12) {
     reasons.push(
-      `precision@10 ${candidate.precisionAt10} does not beat the popularity baseline ${candidate.baseline.precisionAt10}`,
+      `precision@10 ${candidate.precisionAt10} is below ${gate.minLiftOverBaseline}× the popularity baseline's ${candidate.baseline.precisionAt10} on the same hold-out`,
     );
   }
   if (production && candidate.precisionAt10 < production.precisionAt10) {

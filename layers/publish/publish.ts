@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type LoadedModel, loadModel, type ModelHeader, recommendFor } from '../als/artifacts';
+import { type LoadedModel, loadModel, type ModelHeader, modelFiles, recommendFor } from '../als/artifacts';
 import { getModel, setModelStatus } from '../als/registry';
 import { batchWriteItems } from '../feature-store/online';
 import { getBytes, getStream } from '../lake/s3-io';
@@ -96,7 +96,6 @@ export function shardShortfall(plan: Pick<PublishPlan, 'users' | 'shards'>, resu
   return problems.length ? problems.join('; ') : undefined;
 }
 
-const MODEL_FILES = ['model.json', 'model.bin', 'user_ids.json', 'item_ids.json'] as const;
 const modelPrefix = (runId: string) => `models/${runId}/`;
 
 /** The registry record of a model that passed the gate, with the data version it was trained on. */
@@ -128,7 +127,9 @@ export async function planPublish(
 async function downloadModel(ctx: PublishContext, runId: string): Promise<LoadedModel> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'publish-'));
   try {
-    for (const name of MODEL_FILES)
+    const json = await getBytes(ctx.s3, ctx.bucket, `${modelPrefix(runId)}model.json`);
+    const header = JSON.parse(Buffer.from(json).toString('utf8')) as ModelHeader;
+    for (const name of modelFiles(header))
       fs.writeFileSync(path.join(dir, name), await getBytes(ctx.s3, ctx.bucket, `${modelPrefix(runId)}${name}`));
     return loadModel(dir);
   } finally {

@@ -27,7 +27,7 @@ export interface TrainingPipelineProps {
   /** EventBridge schedule expression of the daily run. */
   readonly schedule: string;
   /** The quality gate and how many recommendations to publish per user. */
-  readonly gate: { readonly minPrecisionAt10: number; readonly mustBeatBaseline: boolean; readonly topN: number };
+  readonly gate: { readonly minPrecisionAt10: number; readonly minLiftOverBaseline: number; readonly topN: number };
   /** Publishing: users per shard of the Map, and how many shards are written at once. */
   readonly publish: { readonly usersPerShard: number; readonly maxConcurrency: number };
   /** Fargate task CPU units. @default 1024 */
@@ -103,6 +103,10 @@ export class TrainingPipeline extends Construct {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
+    const gateEnvironment = {
+      GATE_MIN_PRECISION_AT_10: String(props.gate.minPrecisionAt10),
+      GATE_MIN_LIFT_OVER_BASELINE: String(props.gate.minLiftOverBaseline),
+    };
     const trainContainer = this.trainTaskDefinition.addContainer('als-train', {
       image: bundledContainerImage('als-train', {
         'worker.js': { bundle: 'layers/als/worker.ts' },
@@ -112,14 +116,22 @@ export class TrainingPipeline extends Construct {
         streamPrefix: 'als-train',
         logGroup: new logs.LogGroup(this, 'TrainLogs', { retention, removalPolicy: RemovalPolicy.DESTROY }),
       }),
-      environment: { MODEL_REGISTRY_TABLE: this.modelRegistry.tableName, CODE_VERSION: codeVersion() },
+      // The trainer reads the production model (the card says what it replaces) and the stage's gate
+      // thresholds (the verdict the card expects); the gate step decides.
+      environment: {
+        MODEL_REGISTRY_TABLE: this.modelRegistry.tableName,
+        RECOMMENDATIONS_TABLE: this.recommendations.tableName,
+        CODE_VERSION: codeVersion(),
+        ...gateEnvironment,
+      },
     });
     grantReadUnder(props.lakeBucket, this.trainTaskDefinition.taskRole, 'features/');
     props.lakeBucket.grantPut(this.trainTaskDefinition.taskRole, 'models/*');
     props.lakeBucket.grantPut(this.trainTaskDefinition.taskRole, 'lineage/train/*');
-    this.modelRegistry.grant(this.trainTaskDefinition.taskRole, 'dynamodb:PutItem');
+    this.modelRegistry.grant(this.trainTaskDefinition.taskRole, 'dynamodb:PutItem', 'dynamodb:GetItem');
+    this.recommendations.grant(this.trainTaskDefinition.taskRole, 'dynamodb:GetItem');
     NagSuppressions.addResourceSuppressions(this.trainTaskDefinition, [
-      { id: 'AwsSolutions-ECS2', reason: 'The environment holds a table name, not a secret.' },
+      { id: 'AwsSolutions-ECS2', reason: 'The environment holds table names and gate thresholds, not secrets.' },
     ]);
 
     const checkInputsFn = new RecoMartFunction(this, 'CheckInputsFunction', {
@@ -295,8 +307,7 @@ export class TrainingPipeline extends Construct {
       functionDir: 'evaluate-model',
       environment: {
         ...tables,
-        GATE_MIN_PRECISION_AT_10: String(props.gate.minPrecisionAt10),
-        GATE_MUST_BEAT_BASELINE: String(props.gate.mustBeatBaseline),
+        ...gateEnvironment,
       },
       logRetentionDays: props.logRetentionDays,
     });

@@ -461,7 +461,10 @@ describe('RecoMart stack', () => {
     expect(train.Properties.ContainerDefinitions[0]?.Name).toBe('als-train');
     expect(train.Properties.ContainerDefinitions[0]?.Environment.map((e) => e.Name)).toEqual([
       'MODEL_REGISTRY_TABLE',
+      'RECOMMENDATIONS_TABLE',
       'CODE_VERSION',
+      'GATE_MIN_PRECISION_AT_10',
+      'GATE_MIN_LIFT_OVER_BASELINE',
     ]);
     const policies = template.findResources('AWS::IAM::Policy', {
       Properties: { PolicyName: Match.stringLikeRegexp('TrainTaskTaskRole') },
@@ -479,7 +482,8 @@ describe('RecoMart stack', () => {
     const ddb = statements
       .flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]))
       .filter((a) => String(a).startsWith('dynamodb:'));
-    expect(ddb).toEqual(['dynamodb:PutItem']);
+    // It registers its model, and reads the production model it would replace (for the model card).
+    expect(ddb.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
   });
 
   it('serves recommendations through a throttled, logged HTTP API', () => {

@@ -172,7 +172,14 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     const execution = await runPipeline(sfn, stateMachineArn, { runId }, (name) => progress.step(`  → ${name}`), 200);
     const status = execution.status ?? 'UNKNOWN';
     progress.step(`  execution ${status}${execution?.error ? `: ${execution.error} ${execution.cause ?? ''}` : ''}`);
-    let model: { precisionAt10: number; baseline: { precisionAt10: number }; ratings: number } | undefined;
+    let model:
+      | {
+          precisionAt10: number;
+          baseline: { precisionAt10: number };
+          ratings: number;
+          recommender?: { kind: string; weight?: number; reason: string };
+        }
+      | undefined;
     const served: { userId: string; bought: string[]; recommended: string[]; coldStart: boolean }[] = [];
     if (status === 'SUCCEEDED') {
       model = JSON.parse(Buffer.from(await getBytes(s3, bucket, `models/${runId}/metrics.json`)).toString('utf8'));
@@ -252,7 +259,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         `  pipeline: ${status} (audit report: reports/audit/${runId}.json)`,
         ...(model
           ? [
-              `  model: implicit ALS on ${model.ratings} interactions, precision@10 ${model.precisionAt10} vs popularity ${model.baseline.precisionAt10}; passed the dev gate; published for ${summary.execution.output?.published?.users} users in ${summary.execution.output?.published?.shards} parallel shards; model card ${path.join(lakeDir, 'models', runId, 'model-card.html')}`,
+              `  model: ${model.recommender?.kind ?? 'ALS'} on ${model.ratings} interactions, chosen because ${model.recommender?.reason ?? 'it is the only kind'}; on the hold-out precision@10 ${model.precisionAt10} vs popularity ${model.baseline.precisionAt10} (${model.baseline.precisionAt10 > 0 ? (model.precisionAt10 / model.baseline.precisionAt10).toFixed(2) : '—'}×); passed the dev gate; published for ${summary.execution.output?.published?.users} users in ${summary.execution.output?.published?.shards} parallel shards; model card ${path.join(lakeDir, 'models', runId, 'model-card.html')}`,
               ...served.map(
                 (r) => `    ${r.userId}${r.coldStart ? ' (cold start)' : ''} → ${r.recommended.join(', ')}`,
               ),

@@ -4,7 +4,7 @@ const m = (p: number, baseline: number) => ({ precisionAt10: p, baseline: { prec
 
 describe('gateVerdict', () => {
   it('passes a model that meets the threshold when there is no production model', () => {
-    expect(gateVerdict(m(0.2, 0.1), undefined, { minPrecisionAt10: 0.05, mustBeatBaseline: true })).toEqual({
+    expect(gateVerdict(m(0.2, 0.1), undefined, { minPrecisionAt10: 0.05, minLiftOverBaseline: 1.0001 })).toEqual({
       pass: true,
       reasons: [],
     });
@@ -14,20 +14,26 @@ describe('gateVerdict', () => {
     const v = gateVerdict(
       m(0.04, 0.1),
       { ...m(0.3, 0.1), runId: 'r1' },
-      { minPrecisionAt10: 0.05, mustBeatBaseline: true },
+      { minPrecisionAt10: 0.05, minLiftOverBaseline: 1.0001 },
     );
     expect(v.pass).toBe(false);
     expect(v.reasons).toEqual([
       'precision@10 0.04 is below the threshold 0.05',
-      'precision@10 0.04 does not beat the popularity baseline 0.1',
+      "precision@10 0.04 is below 1.0001× the popularity baseline's 0.1 on the same hold-out",
       'precision@10 0.04 is below the production model r1 (0.3)',
     ]);
   });
 
+  it('passes a model that ties popularity at a lift of 1 (a published popularity model), not at more', () => {
+    expect(gateVerdict(m(0.1, 0.1), undefined, { minPrecisionAt10: 0.01, minLiftOverBaseline: 1 }).pass).toBe(true);
+    expect(gateVerdict(m(0.1, 0.1), undefined, { minPrecisionAt10: 0.01, minLiftOverBaseline: 1.2 }).pass).toBe(false);
+    expect(gateVerdict(m(0.121, 0.1), undefined, { minPrecisionAt10: 0.01, minLiftOverBaseline: 1.2 }).pass).toBe(true);
+  });
+
   it('lets a stage skip the baseline comparison, but never lets a worse model replace production', () => {
-    expect(gateVerdict(m(0.04, 0.1), undefined, { minPrecisionAt10: 0.01, mustBeatBaseline: false }).pass).toBe(true);
+    expect(gateVerdict(m(0.04, 0.1), undefined, { minPrecisionAt10: 0.01, minLiftOverBaseline: 0 }).pass).toBe(true);
     expect(
-      gateVerdict(m(0.04, 0.1), { ...m(0.05, 0.1), runId: 'r0' }, { minPrecisionAt10: 0.01, mustBeatBaseline: false })
+      gateVerdict(m(0.04, 0.1), { ...m(0.05, 0.1), runId: 'r0' }, { minPrecisionAt10: 0.01, minLiftOverBaseline: 0 })
         .pass,
     ).toBe(false);
   });
