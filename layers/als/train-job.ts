@@ -11,7 +11,7 @@ import { Transform } from 'node:stream';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { listKeys } from '../lake/inventory';
-import { getBytes, getStream } from '../lake/s3-io';
+import { getBytes, getStream, readOrMissing } from '../lake/s3-io';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { type GateConfig, gateVerdict, type ModelMetrics } from '../publish/gate';
 import { productionVersion } from '../publish/serving';
@@ -230,15 +230,13 @@ export async function runTrainingJob(opts: TrainJobOptions) {
 async function readItemCategories(s3: S3Client, bucket: string, interactionsKey: string, itemIds: string[]) {
   const key = interactionsKey.replace('features/interactions/', 'features/item_features/');
   if (key === interactionsKey) return undefined;
-  const categoryOf = new Map<string, string>();
-  try {
-    for await (const f of jsonLines<{ itemId: string; category: string | null }>(await getStream(s3, bucket, key)))
-      if (f.category) categoryOf.set(f.itemId, f.category);
-  } catch (err) {
-    const name = (err as Error).name;
-    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
-    throw err;
-  }
+  const categoryOf = await readOrMissing(s3, bucket, key, async (k) => {
+    const map = new Map<string, string>();
+    for await (const f of jsonLines<{ itemId: string; category: string | null }>(await getStream(s3, bucket, k)))
+      if (f.category) map.set(f.itemId, f.category);
+    return map;
+  });
+  if (!categoryOf) return undefined;
   const { categories, names } = categoryIndex(itemIds, categoryOf);
   return names.length > 1 ? { categories, count: names.length } : undefined;
 }
