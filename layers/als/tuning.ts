@@ -374,7 +374,8 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
     if (below !== undefined) await full({ ...current, rank: below }, 'rank', best);
     for (let round = 0; round < 2; round++) {
       const tried = ranksTried(current);
-      const at = tried.findIndex((t) => t === bestRun(tried));
+      if (tried.length === 0) break;
+      const at = tried.indexOf(bestRun(tried));
       const c = (tried[at] as Run).setting.rank;
       for (const n of [tried[at - 1], tried[at + 1]]) {
         if (!n) continue;

@@ -98,11 +98,15 @@ export function shardShortfall(plan: Pick<PublishPlan, 'users' | 'shards'>, resu
 
 const modelPrefix = (runId: string) => `models/${runId}/`;
 
+/** Days a published recommendation item lives (its TTL); a retired model's items expire after this. */
+export const RECOMMENDATIONS_TTL_DAYS = 30;
+
 /** The registry record of a model that passed the gate, with the data version it was trained on. */
 async function gatePassedModel(ctx: PublishContext, runId: string): Promise<{ key: string; version: string }> {
   const record = await getModel(ctx.doc, ctx.registryTable, runId);
   if (!record) throw new Error(`Model ${runId} is not in the registry.`);
-  if (record.status !== 'GATE_PASSED' && record.status !== 'PRODUCTION')
+  // RETIRED: it passed the gate when it was first published (a rollback publishes it again).
+  if (record.status !== 'GATE_PASSED' && record.status !== 'PRODUCTION' && record.status !== 'RETIRED')
     throw new Error(
       `Model ${runId} is ${String(record.status)}, not GATE_PASSED: only a model that passed the gate is published.`,
     );

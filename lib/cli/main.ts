@@ -7,6 +7,7 @@ import { registerFeatures } from './commands/features';
 import { registerGenerate } from './commands/generate';
 import { registerLineage } from './commands/lineage';
 import { registerLocal } from './commands/local';
+import { registerModels } from './commands/models';
 import { registerRecommend } from './commands/recommend';
 import { registerRunPipeline } from './commands/run-pipeline';
 import { registerSimulateClicks } from './commands/simulate-clicks';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerRunPipeline(program);
   registerDlq(program);
   registerRecommend(program);
+  registerModels(program);
   registerBench(program);
   return program;
 }

@@ -12,6 +12,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { RECOMMENDATIONS_TTL_DAYS } from '../../layers/publish/publish';
 import { codeVersion } from '../code-version';
 import { bundledContainerImage } from './bundled-container';
 import { grantReadUnder } from './lake-grants';
@@ -318,7 +319,7 @@ export class TrainingPipeline extends Construct {
       environment: {
         ...tables,
         TOP_N: String(props.gate.topN),
-        RECOMMENDATIONS_TTL_DAYS: '30',
+        RECOMMENDATIONS_TTL_DAYS: String(RECOMMENDATIONS_TTL_DAYS),
         USERS_PER_SHARD: String(props.publish.usersPerShard),
       },
       memorySize: 2048,

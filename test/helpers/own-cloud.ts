@@ -7,7 +7,7 @@ import { LocalCloud, type LocalCloudOptions } from '../../lib/local-cloud';
  * The stage configuration of every local cloud the tests start (the shared one and a test's own): one
  * configuration, so all of them reuse one cached cloud assembly instead of synthesizing again.
  */
-export const TEST_CONFIG = { gate: { minPrecisionAt10: 0 }, publish: { usersPerShard: 25 } };
+export const TEST_CONFIG = { gate: { minPrecisionAt10: 0, minLiftOverBaseline: 0 }, publish: { usersPerShard: 25 } };
 
 /** A local cloud of a test's own, for what must not touch the shared one (its stream, its DLQ, its lifetime). */
 export async function ownCloud(

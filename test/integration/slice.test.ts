@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -16,6 +19,10 @@ import { sampleTransactionsCsv } from '../../layers/transactions/sample';
 import { transactionsRawKey } from '../../layers/transactions/schema';
 import { runPipeline } from '../../lib/cli/commands/run-pipeline';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
+
+const run = promisify(execFile);
+const bin = path.join(__dirname, '../../bin/recomart.cjs');
+
 import { accountFor } from '../helpers/lake-accounting';
 
 /** The thin slice end to end, over real AWS APIs: stream → lake, S3 drop → lake, state machine → report. */
@@ -140,7 +147,10 @@ describe('pipeline slice on the cloud', () => {
       baseline: { precisionAt10: expect.any(Number) },
     });
     const header = JSON.parse(Buffer.from(await getBytes(s3, bucket, `models/${runId}/model.json`)).toString());
-    expect(header.format).toBe('recomart-als/1');
+    expect(header.format).toBe('recomart-model/2');
+    // The model serves what the run chose on validation, and says so in the registry and metrics.
+    expect(header.kind).toBe(metrics.recommender.kind);
+    expect(metrics.tuning.trace.length).toBeGreaterThan(0);
     const record = await dynamoDbDocumentClient({ env: cloud.env }).send(
       new GetCommand({ TableName: cloud.outputs.ModelRegistryTableName, Key: { pk: 'model#als', sk: runId } }),
     );
@@ -254,6 +264,71 @@ describe('pipeline slice on the cloud', () => {
       cause: expect.stringMatching(/params.rank/),
     });
     expect(await productionVersion(doc, table)).toBe(before);
+  }, 300_000);
+
+  it('lists, compares, promotes (refusing a rejected model without --force) and rolls back through `recomart models`', async () => {
+    const doc = dynamoDbDocumentClient({ env: cloud.env });
+    const table = cloud.outputs.RecommendationsTableName as string;
+    const registry = cloud.outputs.ModelRegistryTableName as string;
+    const production = (await productionVersion(doc, table)) as string;
+    const rejected = (
+      (await doc.send(new ScanCommand({ TableName: registry }))).Items as { sk: string; status: string }[]
+    ).find((m) => m.status === 'REJECTED')?.sk as string;
+    expect(rejected).toBeDefined(); // the previous test's strict run
+    // The CLI as a user runs it, finding the stack through the SDK configuration.
+    const env = { ...cloud.env, PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+    const cli = async (...args: string[]) => {
+      try {
+        const out = await run(process.execPath, [bin, 'models', ...args], { env, timeout: 120_000 });
+        return { code: 0, stdout: out.stdout, stderr: out.stderr };
+      } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+      }
+    };
+
+    const list = JSON.parse((await cli('list', '--json')).stdout) as {
+      production: string;
+      models: { runId: string; status: string; gate: string }[];
+    };
+    expect(list.production).toBe(production);
+    expect(list.models.find((m) => m.runId === rejected)).toMatchObject({ status: 'REJECTED', gate: 'failed' });
+    expect(list.models.find((m) => m.runId === production)).toMatchObject({ status: 'PRODUCTION', gate: 'passed' });
+
+    const compared = JSON.parse((await cli('compare', production, rejected, '--json')).stdout) as {
+      fields: { name: string; a: unknown; b: unknown }[];
+    };
+    expect(compared.fields.find((f) => f.name === 'gate')).toMatchObject({ a: 'passed', b: 'failed' });
+
+    // A model that failed the gate is not promoted without --force, and production does not move.
+    const refused = await cli('promote', rejected);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^recomart: Model ${rejected} is REJECTED: .*below the threshold 0.99.*Promote it anyway with --force\\.$`,
+      ),
+    );
+    expect(await productionVersion(doc, table)).toBe(production);
+
+    // With --force it is published and served, and the registry records the override.
+    const forced = await cli('promote', rejected, '--force', '--json');
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ runId: rejected, previous: production, forced: true });
+    expect(await productionVersion(doc, table)).toBe(rejected);
+    const record = await doc.send(new GetCommand({ TableName: registry, Key: { pk: 'model#als', sk: rejected } }));
+    expect(record.Item).toMatchObject({ status: 'PRODUCTION', forcedPromotion: { previousStatus: 'REJECTED' } });
+    const user = String(
+      JSON.parse(Buffer.from(await getBytes(s3, bucket, `models/${rejected}/user_ids.json`)).toString())[0],
+    );
+    expect(await recommendationsFor(doc, table, user, 3)).toMatchObject({ modelVersion: rejected, coldStart: false });
+
+    // Rollback puts back the model it replaced.
+    const rolledBack = await cli('rollback', '--json');
+    expect(rolledBack.code).toBe(0);
+    expect(JSON.parse(rolledBack.stdout)).toMatchObject({ runId: production, previous: rejected });
+    expect(await productionVersion(doc, table)).toBe(production);
+    const old = await doc.send(new GetCommand({ TableName: registry, Key: { pk: 'model#als', sk: rejected } }));
+    expect(old.Item?.status).toBe('RETIRED');
   }, 300_000);
 
   it('takes the failure path when the training container exits non-zero: nothing published, production still served', async () => {
