@@ -343,9 +343,9 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
     }
   };
   // 2. Rank up the grid while it helps (warm-started from the best so far), geometric bisection
-  //    around the best, and the smallest rank within a tolerance of the best; 3. λ around the choice;
-  //    4. α (implicit), then λ again around it, and α around the choice. The budget may end the
-  //    search at any point.
+  //    around the best, and the smallest rank within a tolerance of the best; λ around the choice;
+  //    α (implicit), then λ again around it, and α around the choice. The order differs by kind
+  //    (below); the budget may end the search at any point.
   const rankLimit = () => {
     // No more factors than a typical user has training ratings (nor than half the users or items).
     const counts = toCsr(r, false, r.userIds.length, split.inner).indptr;
@@ -356,10 +356,9 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
     return Math.max(4, Math.min(128, median, Math.floor(Math.min(r.userIds.length, nI) / 2)));
   };
   const grid = [4, 8, 16, 32, 64, 128].filter((k) => k <= rankLimit());
-  if (fixed.rank === undefined) {
-    searched.push('rank');
+  const rankGrid = async () => {
     let misses = 0;
-    let top = value(best);
+    let top = value(best as Run);
     for (const k of grid.filter((g) => g > current.rank)) {
       const run = await full({ ...current, rank: k }, 'rank', best);
       if (!run) break;
@@ -372,15 +371,20 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
     }
     const below = grid.filter((g) => g < current.rank && !runs.has(key({ ...current, rank: g }))).at(-1);
     if (below !== undefined) await full({ ...current, rank: below }, 'rank', best);
-    for (let round = 0; round < 2; round++) {
-      const tried = ranksTried(current);
-      if (tried.length === 0) break;
-      const at = tried.indexOf(bestRun(tried));
-      const c = (tried[at] as Run).setting.rank;
-      for (const n of [tried[at - 1], tried[at + 1]]) {
-        if (!n) continue;
-        const mid = Math.round(Math.sqrt(n.setting.rank * c));
-        if (mid !== n.setting.rank && mid !== c) await full({ ...current, rank: mid }, 'rank refine', best);
+  };
+  /** Geometric midpoints between the best rank and the neighbouring ranks tried (at any λ, α), run at the current λ, α. */
+  const rankBisect = async (rounds: number) => {
+    for (let round = 0; round < rounds; round++) {
+      const here = ranksTried(current);
+      const c = here.length > 0 ? bestRun(here).setting.rank : current.rank;
+      const ranks = [...new Set([...runs.values()].filter((run) => run.stopped).map((run) => run.setting.rank))].sort(
+        (x, y) => x - y,
+      );
+      const at = ranks.indexOf(c);
+      for (const n of [ranks[at - 1], ranks[at + 1]]) {
+        if (n === undefined) continue;
+        const mid = Math.round(Math.sqrt(n * c));
+        if (mid !== n && mid !== c) await full({ ...current, rank: mid }, 'rank refine', best);
       }
     }
     const tried = ranksTried(current);
@@ -388,14 +392,14 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
       best = parsimonious(tried);
       current = best.setting;
     }
-  }
-  if (fixed.lambda === undefined)
-    await line(
+  };
+  const lambdaRefine = () =>
+    line(
       'lambda',
       (implicit ? [1 / Math.sqrt(3), Math.sqrt(3)] : [Math.SQRT1_2, Math.SQRT2]).map((f) => current.lambda * f),
       'λ refine',
     );
-  if (implicit && fixed.alpha === undefined) {
+  const alphaStage = async () => {
     searched.push('alpha');
     await line(
       'alpha',
@@ -409,13 +413,28 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
         [1 / 3, 3].map((f) => current.lambda * f),
         'λ after α',
       );
+  };
+  if (fixed.rank === undefined) searched.push('rank');
+  if (!implicit) {
+    // Explicit: the rank settles first (the planted-rank case), then λ around it.
+    if (fixed.rank === undefined) {
+      await rankGrid();
+      await rankBisect(2);
+    }
+    if (fixed.lambda === undefined) await lambdaRefine();
+  } else {
+    // Implicit: λ and α move precision more than the last few ranks do, so they come before bisection.
+    if (fixed.rank === undefined) await rankGrid();
+    if (fixed.lambda === undefined) await lambdaRefine();
+    if (fixed.alpha === undefined) await alphaStage();
+    if (fixed.rank === undefined) await rankBisect(1);
+    if (fixed.alpha === undefined)
+      await line(
+        'alpha',
+        [0.5, 2].map((f) => current.alpha * f),
+        'α refine',
+      );
   }
-  if (implicit && fixed.alpha === undefined)
-    await line(
-      'alpha',
-      [0.5, 2].map((f) => current.alpha * f),
-      'α refine',
-    );
   if (fixed.iterations === undefined) searched.push('iterations');
 
   function ranksTried(at: Setting): Run[] {
@@ -589,7 +608,8 @@ export async function fitChosen(
       trainer = new AlsTrainer(r, params, trainMask, shared, trainer);
       for (let it = 1; it <= step.iterations; it++) {
         const loss = await trainer.step(sweeper);
-        options.onIteration?.(++done, loss);
+        done++;
+        options.onIteration?.(done, loss);
       }
     }
     const last = (trainer as AlsTrainer).model();
