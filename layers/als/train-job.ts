@@ -61,7 +61,9 @@ export async function runTrainingJob(opts: TrainJobOptions) {
   const registry = JSON.parse(Buffer.from(await getBytes(s3, bucket, registryKey)).toString('utf8')) as {
     version: string;
     data: { key: string; md5: string };
+    sources?: { key: string }[];
   };
+  const window = dataWindow(registry.sources ?? []);
   const implicit = opts.params?.implicit ?? true;
   const seed = opts.params?.seed ?? 42;
   const fixed: { -readonly [K in Tunable]?: AlsParams[K] } = {};
@@ -152,7 +154,7 @@ export async function runTrainingJob(opts: TrainJobOptions) {
       await modelCard(metrics, {
         runId: opts.runId,
         codeVersion: opts.codeVersion,
-        data: { featureSet: 'interactions', version: registry.version, key: registry.data.key },
+        data: { featureSet: 'interactions', version: registry.version, key: registry.data.key, window },
         rows: { read, skipped },
         ...(expected && opts.gate ? { gate: { thresholds: { ...opts.gate }, ...expected } } : {}),
         production:
@@ -187,7 +189,13 @@ export async function runTrainingJob(opts: TrainJobOptions) {
     tuning: metrics.tuning ? { ...metrics.tuning, trace: metrics.tuning.trace.slice(0, 40) } : undefined,
     rows: { read, skipped, ratings: ratings.length },
     replaces: productionId ?? null,
-    data: { featureSet: 'interactions', version: registry.version, key: registry.data.key, md5: registry.data.md5 },
+    data: {
+      featureSet: 'interactions',
+      version: registry.version,
+      key: registry.data.key,
+      md5: registry.data.md5,
+      window,
+    },
     artifacts: `s3://${bucket}/${prefix}`,
   };
   await opts.doc.send(
@@ -239,4 +247,13 @@ async function readItemCategories(s3: S3Client, bucket: string, interactionsKey:
   if (!categoryOf) return undefined;
   const { categories, names } = categoryIndex(itemIds, categoryOf);
   return names.length > 1 ? { categories, count: names.length } : undefined;
+}
+
+/** The first and last `dt=` partition date among a feature build's raw sources, or null. */
+export function dataWindow(sources: readonly { key: string }[]): { from: string; to: string } | null {
+  const dates = sources
+    .map((s) => /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(s.key)?.[1])
+    .filter((d): d is string => d !== undefined)
+    .sort();
+  return dates.length ? { from: dates[0] as string, to: dates.at(-1) as string } : null;
 }

@@ -25,6 +25,11 @@ function lake(lines: string[]) {
     [`features/_registry/interactions/v=${VERSION}.json`]: JSON.stringify({
       version: VERSION,
       data: { key: DATA_KEY, md5 },
+      sources: [
+        { key: 'raw/transactions/dt=2026-11-23/a.v1.csv' },
+        { key: 'raw/clickstream/dt=2026-11-29/hour=10/b.jsonl' },
+        { key: 'raw/transactions/dt=2026-11-21/c.v1.csv' },
+      ],
     }),
     [DATA_KEY]: data,
   };
@@ -103,6 +108,8 @@ describe('the training task', () => {
     const card = written.get('models/r1/model-card.html') as string;
     expect(card).toContain(`run <code>r1</code>`);
     expect(card).toContain(`${blank} skipped`);
+    expect(card).toContain('data from 2026-11-21 to 2026-11-29');
+    expect(put.data).toMatchObject({ version: VERSION, window: { from: '2026-11-21', to: '2026-11-29' } });
   });
 
   it('counts a blank rating as an interaction for implicit training', async () => {
