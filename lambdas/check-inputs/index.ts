@@ -23,7 +23,7 @@ const InputSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,80}$/, 'runId must be 1–80 letters, digits, dots, dashes or underscores')
       .optional(),
-    /** ALS hyper-parameters for this run (the container's defaults otherwise). */
+    /** ALS hyper-parameters for this run: a given one is fixed, the others are tuned on the data. */
     params: z
       .strictObject({
         implicit: z.boolean().optional(),

@@ -22,7 +22,10 @@ export interface AlsParams {
   readonly seed: number;
 }
 
-/** Tuned on ml-latest-small (README, "ALS defaults"): RMSE 0.860 on a random 20 % hold-out in ~1.2 s. */
+/**
+ * Fixed explicit parameters for callers that do not tune (benchmarks, tests): good on ml-latest-small
+ * (RMSE about 0.86). Training runs choose theirs per dataset (layers/als/tuning.ts).
+ */
 export const DEFAULT_EXPLICIT: AlsParams = {
   rank: 16,
   iterations: 12,
@@ -32,7 +35,7 @@ export const DEFAULT_EXPLICIT: AlsParams = {
   cgSteps: 3,
   seed: 42,
 };
-/** Tuned on ml-latest-small: precision@10 about 1.7× the popularity baseline. */
+/** Fixed implicit parameters for callers that do not tune; training runs choose theirs (layers/als/tuning.ts). */
 export const DEFAULT_IMPLICIT: AlsParams = {
   rank: 32,
   iterations: 10,

@@ -70,6 +70,10 @@ describe('check-inputs handler', () => {
     expect(await handler({ runId: 'r1', weights })).toMatchObject({ weights });
     await expect(handler({ weights: { ...weights, view: -1 } })).rejects.toThrow(/at weights.view/);
     await expect(handler({ k: 0 })).rejects.toThrow(/Run input is invalid at k/);
+    // Parameters the run gives are fixed for the trainer, with the search's time budget.
+    const params = { rank: 12, budgetSeconds: 30 };
+    expect(await handler({ runId: 'r1', params })).toMatchObject({ alsParams: JSON.stringify(params) });
+    await expect(handler({ params: { budgetSeconds: 0 } })).rejects.toThrow(/at params.budgetSeconds/);
     expect(await handler({ runId: 'r1', dataKeys: [dataKey] })).toMatchObject({ dataKeys: [dataKey] });
     objects.set('features/_registry/interactions/v=20261120T000000Z.json', '{}');
     expect(await handler({ runId: 'r1', featureVersion: '20261120T000000Z' })).toMatchObject({
