@@ -15,6 +15,7 @@ import { FeatureStore } from './constructs/feature-store';
 import { QualityValidation } from './constructs/quality-validation';
 import { RecommendationsApi } from './constructs/recommendations-api';
 import { TrainingPipeline } from './constructs/training-pipeline';
+import { stackIdFor } from './stack-id';
 
 export interface RecoMartStackProps extends StackProps {
   readonly config: StageConfig;
@@ -135,7 +136,4 @@ export class RecoMartStack extends Stack {
   }
 }
 
-/** Stack id per stage, used by the CDK app and the local cloud. */
-export function stackIdFor(stage: string): string {
-  return `RecoMart-${stage}`;
-}
+export { stackIdFor };

@@ -1,47 +1,27 @@
 import { Command, CommanderError } from 'commander';
-import { registerBench } from './commands/bench';
-import { registerDemo } from './commands/demo';
-import { registerDlq } from './commands/dlq';
-import { registerEda } from './commands/eda';
-import { registerFeatures } from './commands/features';
-import { registerGenerate } from './commands/generate';
-import { registerLineage } from './commands/lineage';
-import { registerLocal } from './commands/local';
-import { registerModels } from './commands/models';
-import { registerRecommend } from './commands/recommend';
-import { registerRunPipeline } from './commands/run-pipeline';
-import { registerSimulateClicks } from './commands/simulate-clicks';
-import { registerTrain } from './commands/train';
-import { registerUpload } from './commands/upload';
-import { registerValidate } from './commands/validate';
+import { COMMANDS } from './commands';
 
-export function buildProgram(): Command {
+/**
+ * The program for `argv`: the command it names registered in full (its module loaded), or, when it
+ * names none (`--help`, `--version`, an unknown word), every command as a one-line summary.
+ */
+export function buildProgram(argv: readonly string[] = []): Command {
   const program = new Command('recomart')
     .description('RecoMart Pipeline: serverless recommendation data pipeline for AWS, with an embedded local cloud.')
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  registerDemo(program);
-  registerLocal(program);
-  registerSimulateClicks(program);
-  registerGenerate(program);
-  registerUpload(program);
-  registerLineage(program);
-  registerValidate(program);
-  registerEda(program);
-  registerFeatures(program);
-  registerTrain(program);
-  registerRunPipeline(program);
-  registerDlq(program);
-  registerRecommend(program);
-  registerModels(program);
-  registerBench(program);
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  const named = words[0] === 'help' ? words[1] : words[0];
+  const entry = COMMANDS.find((c) => c.name === named);
+  if (entry) entry.load()(program);
+  else for (const c of COMMANDS) program.command(c.name).summary(c.summary);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram(argv).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode;

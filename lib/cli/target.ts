@@ -1,8 +1,8 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { type Env, endpointFor } from '../../layers/aws/clients';
 import { cloudFormationClient } from '../../layers/aws/control-plane-clients';
-import { readEndpointFile } from '../local-cloud';
-import { stackIdFor } from '../recomart-stack';
+import { readEndpointFile } from '../local-cloud/endpoint-file';
+import { stackIdFor } from '../stack-id';
 
 /**
  * Where a CLI command sends its AWS calls, and how it finds the stack's resource names:

@@ -5,9 +5,10 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { codeVersion } from '../code-version';
+import { PROJECT_ROOT } from '../project-root';
 
 /** Repository root (this file is lib/constructs/). */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export { PROJECT_ROOT };
 
 export interface RecoMartFunctionProps {
   /** Folder name under `lambdas/` holding `index.ts`. */

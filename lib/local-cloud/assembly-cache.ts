@@ -2,11 +2,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createApp } from '../app';
+import type * as App from '../app';
 import { codeVersion } from '../code-version';
 import { resolveStageConfig } from '../config';
-import { PROJECT_ROOT } from '../constructs/lambda-function';
-import { stackIdFor } from '../recomart-stack';
+import { PROJECT_ROOT } from '../project-root';
+import { stackIdFor } from '../stack-id';
 
 /** Everything that feeds synth and bundling, relative to the project root. */
 const SOURCES = ['bin', 'lib', 'lambdas', 'layers', 'containers', 'types'];
@@ -43,6 +43,8 @@ export function synthesizeCached(context: Record<string, unknown>, log: (line: s
   const staging = path.join(root, `.staging-${process.pid}-${randomUUID()}`);
   fs.mkdirSync(staging, { recursive: true });
   try {
+    // The CDK loads only when the cache misses (README, "Development": a cached start stays fast).
+    const { createApp } = require('../app') as typeof App;
     const { app, stack } = createApp({ context, outdir: staging, nag: false });
     if (stack.stackName !== stackName) throw new Error(`expected stack ${stackName}, synthesized ${stack.stackName}`);
     app.synth();

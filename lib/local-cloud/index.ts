@@ -9,14 +9,8 @@ import { CreateQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk
 import { dynamoDbClient, type Env, kinesisClient, s3Client, sqsClient } from '../../layers/aws/clients';
 import { MockMetadataApi, type MockMetadataApiOptions } from '../mock-metadata-api';
 import { synthesizeCached } from './assembly-cache';
-import {
-  type EmulatorEndpoints,
-  Emulators,
-  LOCAL_ACCOUNT,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  type RawS3Record,
-} from './emulators';
+import { Emulators, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, type RawS3Record } from './emulators';
+import { type LocalCloudInfo, readEndpointFile } from './endpoint-file';
 import { Gateway } from './gateway';
 import { type HttpRoute, httpRoutes, serveHttpApi } from './http-api';
 import { LocalIam } from './iam';
@@ -110,23 +104,7 @@ export interface LocalCloudOptions {
   readonly templateTransform?: (template: CfnTemplate) => CfnTemplate;
 }
 
-export interface LocalCloudInfo {
-  readonly endpoint: string;
-  readonly endpoints: EmulatorEndpoints & { states: string };
-  readonly region: string;
-  readonly credentials: { accessKeyId: string; secretAccessKey: string };
-  readonly stackName: string;
-  readonly outputs: Record<string, string>;
-  readonly resources: { logicalId: string; type: string; physicalName: string }[];
-  readonly pid: number;
-  readonly startedAt: string;
-  /** Base URL of the mock metadata API (POST /_control to inject failures), when one runs. */
-  readonly metadataApi?: string;
-  /** Process ids of the emulator children. */
-  readonly emulatorPids?: { host?: number; kinesis?: number };
-  /** EventBridge schedules (not fired on their own locally: see fireSchedule). */
-  readonly schedules?: { logicalId: string; name: string; expression: string; targets: string[] }[];
-}
+export { type LocalCloudInfo, readEndpointFile };
 
 /**
  * The embedded local cloud: synthesizes the CDK app, starts emulators, brings the template's
@@ -859,13 +837,6 @@ export async function checkPortFree(port: number): Promise<void> {
     );
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });
-}
-
-/** The endpoint file a running `recomart local up` leaves in its state directory, if any. */
-export function readEndpointFile(stateDir = '.recomart'): LocalCloudInfo | undefined {
-  const file = path.join(path.resolve(stateDir), 'endpoint.json');
-  if (!fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as LocalCloudInfo;
 }
 
 /** Deep-merge `patch` into the context's `recomart:config` (an object or a JSON string). */

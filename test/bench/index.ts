@@ -26,9 +26,11 @@ import { SyntheticDataset } from '../../layers/synthetic/dataset';
 import { plantedRatings } from '../../layers/synthetic/planted';
 import { parseTransactionTime } from '../../layers/transactions/schema';
 import { Rng, zipfSampler } from '../../layers/util/random';
+import type * as Commands from '../../lib/cli/commands';
 import { writeLines } from '../../lib/cli/commands/generate';
 import { TRANSACTIONS_HEAP_MIB } from '../../lib/constructs/batch-ingestion';
 import { LocalCloud } from '../../lib/local-cloud';
+import type { BenchmarkName } from './names';
 
 export type BenchLine = Record<string, unknown> & { benchmark: string };
 
@@ -36,6 +38,36 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * CLI start-up as the user waits for it: wall time of `recomart --version`, `--help`, and each
+ * command's `--help` (its module loaded and parsed: the moment a command would start its work), as
+ * separate processes, medians of 5.
+ */
+async function cliStartup(): Promise<BenchLine> {
+  const bin = path.join(__dirname, '..', '..', 'bin', 'recomart.cjs');
+  const time = (args: string[]) => {
+    const runs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      execFileSync(process.execPath, [bin, ...args], { stdio: 'ignore' });
+      runs.push(performance.now() - t0);
+    }
+    return Math.round(median(runs));
+  };
+  const { COMMANDS } = require('../../lib/cli/commands') as typeof Commands;
+  const commands: Record<string, number> = {};
+  for (const c of COMMANDS) commands[c.name] = time([c.name, '--help']);
+  const slowest = Object.entries(commands).sort((a, b) => b[1] - a[1])[0] as [string, number];
+  return {
+    benchmark: 'cli-startup',
+    versionMs: time(['--version']),
+    helpMs: time(['--help']),
+    commandMs: commands,
+    slowestCommand: { name: slowest[0], ms: slowest[1] },
+    targets: { versionMs: 500, helpMs: 500, commandMs: 1000 },
+  };
 }
 
 async function localCloudStartup(): Promise<BenchLine> {
@@ -611,7 +643,8 @@ async function demo(): Promise<BenchLine> {
   }
 }
 
-export const BENCHMARKS: Record<string, () => Promise<BenchLine>> = {
+export const BENCHMARKS: Record<BenchmarkName, () => Promise<BenchLine>> = {
+  'cli-startup': cliStartup,
   'local-cloud-startup': localCloudStartup,
   'clickstream-handler': clickstreamHandler,
   'transactions-ingest': transactionsIngest,
@@ -625,7 +658,7 @@ export const BENCHMARKS: Record<string, () => Promise<BenchLine>> = {
 
 export async function runBenchmarks(names: string[], emit: (line: BenchLine) => void): Promise<void> {
   for (const name of names) {
-    const bench = BENCHMARKS[name];
+    const bench = BENCHMARKS[name as BenchmarkName];
     if (bench) emit(await bench());
   }
 }

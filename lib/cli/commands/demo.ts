@@ -10,7 +10,7 @@ import { isManifestKey } from '../../../layers/lake/zones';
 import type { QualityStatus } from '../../../layers/quality/status';
 import { LocalCloud } from '../../local-cloud';
 import { Progress, positiveInt } from '../progress';
-import { writeEda } from './eda';
+import type * as Eda from './eda';
 import { type GeneratedFiles, generateDataset } from './generate';
 import { fetchRecommendations } from './recommend';
 import { runPipeline } from './run-pipeline';
@@ -144,6 +144,8 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     progress.step(
       `  features v=${featureSummary.version}: ${featureSummary.users} users, ${featureSummary.items} items online; ${featureSummary.interactions} interactions in ${featureSummary.offline.interactions}`,
     );
+    // The report renderers (Vega, PDFKit) load when the report is written, not at start.
+    const { writeEda } = require('./eda') as typeof Eda;
     const eda = await writeEda(fileOf('transactions').path, {
       catalog: fileOf('catalog').path,
       out: path.join(reportsDir, 'eda'),
