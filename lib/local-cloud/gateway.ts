@@ -166,6 +166,8 @@ export interface LocalServices {
   stack(): { name: string; outputs: Record<string, string>; createdAt: string } | undefined;
   /** The functions, for Lambda `ListFunctions` / `GetFunction`. */
   functions(): LocalFunctionSpec[];
+  /** Records were put on a stream (its event source mappings poll now instead of at their idle pace). */
+  kinesisWritten?(): void;
 }
 
 const JSON_SERVICES = new Set(['dynamodb', 'kinesis', 'sqs', 'states', 'secretsmanager', 'lambda', 'cloudformation']);
@@ -322,6 +324,8 @@ export class Gateway {
         if (!mapStatus || status !== 404) {
           res.writeHead(status, up.headers);
           up.pipe(res);
+          if (service === 'kinesis' && status === 200 && /\.PutRecords?$/.test(String(req.headers['x-amz-target'])))
+            up.on('end', () => this.local.kinesisWritten?.());
           return;
         }
         // A 404 body is a few hundred bytes of XML: keep it, to send it on unless the answer becomes 403.

@@ -272,6 +272,9 @@ export class LocalCloud {
           ? { name: this.info.stackName, outputs: this.info.outputs, createdAt: this.info.startedAt }
           : undefined,
       functions: () => [...this.functions.values()].map((f) => f.spec),
+      kinesisWritten: () => {
+        for (const m of this.mappings) m.poke();
+      },
       iam: () => {
         const iam = this.iamPolicies;
         if (!iam?.enforce) return undefined;
@@ -778,6 +781,8 @@ export class LocalCloud {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const since = Date.now();
+      // Idle shards are polled about once a second: have them read now.
+      for (const m of this.mappings) m.poke();
       await new Promise((r) => setTimeout(r, 150));
       // S3 events trail their requests over IPC: the barrier makes every one of them a dispatch in flight.
       await this.emulators?.sync();
@@ -786,6 +791,7 @@ export class LocalCloud {
       while (!caughtUp()) {
         if (Date.now() > deadline) throw new Error('The local cloud did not settle in time');
         await new Promise((r) => setTimeout(r, 50));
+        for (const m of this.mappings) m.poke();
       }
       await this.emulators?.sync();
       if (this.inflight.size === 0) return;

@@ -113,6 +113,14 @@ export function outcomeOf(result: InvokeResult, batch: readonly EventRecordShape
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The longest wait between two polls of an idle shard. Lambda reads an idle shard about once a
+ * second; here a put wakes the poller (poke), so the pace only bounds how late a record written
+ * around the gateway (straight to the emulator) is read. Every poll costs the emulator about 2 % of
+ * a core per read per second.
+ */
+const IDLE_POLL_MAX_MS = 5_000;
+
 /** Polls every shard of a stream and invokes the function like Lambda's event source mapping does. */
 export class KinesisEventSourceMapping {
   readonly stats: MappingStats = {
@@ -128,6 +136,12 @@ export class KinesisEventSourceMapping {
   private readonly loops = new Map<string, Promise<void>>();
   private readonly busy = new Set<string>();
   private readonly lastEmptyPoll = new Map<string, number>();
+  /** Consecutive empty polls per shard (the idle back-off). */
+  private readonly idlePolls = new Map<string, number>();
+  /** Wakes the shards' idle waits (poke). */
+  private readonly wakers = new Set<() => void>();
+  /** Pokes so far: a poke that comes while a poll is in flight is not lost. */
+  private pokes = 0;
   private refresher?: NodeJS.Timeout;
   private readonly checkpoints: Record<string, string>;
 
@@ -186,15 +200,35 @@ export class KinesisEventSourceMapping {
 
   async start(): Promise<void> {
     await this.discoverShards();
+    // New shards come from resharding, which nothing here does often: look for them twice a minute.
     this.refresher = setInterval(() => {
       this.discoverShards().catch((err) => this.log(`listing shards of ${this.config.streamName} failed: ${err}`));
-    }, 5_000);
+    }, 30_000);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.refresher) clearInterval(this.refresher);
     await Promise.allSettled(this.loops.values());
+  }
+
+  /** Poll every shard now, and fast again (a caller that waits for the stream to be read, or just wrote to it). */
+  poke(): void {
+    this.pokes++;
+    this.idlePolls.clear();
+    for (const wake of [...this.wakers]) wake();
+  }
+
+  private idleSleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
   }
 
   /** True when every shard has been read to its end after `since` and no batch is in flight. */
@@ -230,6 +264,7 @@ export class KinesisEventSourceMapping {
     while (!this.stopped && iterator) {
       let out: GetRecordsCommandOutput;
       const pollStartedAt = Date.now();
+      const pokesBefore = this.pokes;
       try {
         out = await this.kinesis.send(
           new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, config.batchSize - buffer.length) }),
@@ -262,9 +297,15 @@ export class KinesisEventSourceMapping {
       buffer = buffer.concat(records);
       if (buffer.length === 0) {
         this.lastEmptyPoll.set(shardId, pollStartedAt);
-        await sleep(100);
+        // Polls back off while a shard stays empty (100, 200, 400 ms … up to IDLE_POLL_MAX_MS) and
+        // return to fast polling when records arrive; a put through the gateway wakes them at once
+        // (poke), so an idle local cloud stays quiet without delaying new records.
+        const idle = this.idlePolls.get(shardId) ?? 0;
+        this.idlePolls.set(shardId, idle + 1);
+        if (this.pokes === pokesBefore) await this.idleSleep(Math.min(IDLE_POLL_MAX_MS, 100 * 2 ** Math.min(idle, 6)));
         continue;
       }
+      this.idlePolls.set(shardId, 0);
       const windowOpen = Date.now() - firstBufferedAt < config.maxBatchingWindowMs;
       if (buffer.length < config.batchSize && windowOpen && iterator) {
         await sleep(Math.min(50, config.maxBatchingWindowMs));

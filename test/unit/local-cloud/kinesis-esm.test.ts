@@ -137,3 +137,33 @@ describe('KinesisEventSourceMapping', () => {
     expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
   });
 });
+
+describe('an idle shard', () => {
+  it('is polled less and less often while it stays empty, and at once after a poke', async () => {
+    kinesis
+      .on(ListShardsCommand)
+      .resolves({ Shards: [{ ShardId: 'shardId-0', HashKeyRange: undefined, SequenceNumberRange: undefined }] });
+    kinesis.on(GetShardIteratorCommand).resolves({ ShardIterator: 'it-0' });
+    kinesis.on(GetRecordsCommand).resolves({ Records: [], NextShardIterator: 'it-0', MillisBehindLatest: 0 });
+    const invoke = async (): Promise<InvokeResult> => ({ ok: true, payload: null });
+    const mapping = new KinesisEventSourceMapping(config, kinesis as never, sqs as never, invoke, () => undefined, 1);
+    const polls = () => kinesis.commandCalls(GetRecordsCommand).length;
+    await mapping.start();
+    try {
+      // Back-off 100, 200, 400, 800, 1600 ms: at most 6 polls in 2.5 s (a busy machine makes fewer).
+      await new Promise((r) => setTimeout(r, 2_500));
+      const idle = polls();
+      expect(idle).toBeGreaterThan(0);
+      expect(idle).toBeLessThanOrEqual(6);
+      // A poke wakes the poller and resets the back-off: three polls within 100 + 200 + 400 ms of
+      // waits, where the idle pace would take 1.6 + 3.2 + 5 s (the bound leaves a loaded machine 4 s).
+      const poked = Date.now();
+      mapping.poke();
+      while (polls() < idle + 3 && Date.now() - poked < 10_000) await new Promise((r) => setTimeout(r, 20));
+      expect(polls()).toBeGreaterThanOrEqual(idle + 3);
+      expect(Date.now() - poked).toBeLessThan(4_000);
+    } finally {
+      await mapping.stop();
+    }
+  });
+});
