@@ -3,7 +3,7 @@
  * are measured in the same run.
  */
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -70,28 +70,108 @@ async function cliStartup(): Promise<BenchLine> {
   };
 }
 
-async function localCloudStartup(): Promise<BenchLine> {
-  const runs: number[] = [];
-  const stops: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-'));
-    const cloud = new LocalCloud({ stateDir });
-    const t0 = performance.now();
-    await cloud.start();
-    runs.push(performance.now() - t0);
-    const t1 = performance.now();
-    await cloud.stop();
-    stops.push(performance.now() - t1);
-    fs.rmSync(stateDir, { recursive: true, force: true });
+/** Descendants of a process (children listed by /proc/<pid>/task/<tid>/children), itself included. */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    const p = out[i] as number;
+    let tasks: string[] = [];
+    try {
+      tasks = fs.readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const t of tasks) {
+      try {
+        for (const c of fs.readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(/\s+/))
+          if (c) out.push(Number(c));
+      } catch {
+        // the task ended
+      }
+    }
   }
-  return {
-    benchmark: 'local-cloud-startup',
-    runs: runs.length,
-    medianStartMs: Math.round(median(runs)),
-    maxStartMs: Math.round(Math.max(...runs)),
-    medianStopMs: Math.round(median(stops)),
-    targetMs: 10_000,
+  return out;
+}
+
+/** CPU seconds (user + system) used so far by a set of processes, from /proc/<pid>/stat. */
+function cpuSeconds(pids: number[]): number {
+  const hz = 100; // USER_HZ on Linux
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended
+    }
+  }
+  return ticks / hz;
+}
+
+/**
+ * `recomart local up` as the user waits for it: from the command to its "is up" line, cold (an empty
+ * cloud-assembly cache: synth and bundling) once and then 3 times with the cache warm, each in a fresh
+ * state directory; and what the idle cloud costs: CPU of all its processes over 60 s after start-up.
+ */
+async function localCloudStartup(): Promise<BenchLine> {
+  const bin = path.join(__dirname, '..', '..', 'bin', 'recomart.cjs');
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-assemblies-'));
+  const up = async (idleSeconds = 0) => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-up-'));
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [bin, 'local', 'up', '--state', stateDir, '--port', String(port)], {
+      env: { ...process.env, RECOMART_ASSEMBLY_CACHE: cache },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const seconds = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        child.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('is up')) resolve((performance.now() - t0) / 1000);
+        });
+        child.on('exit', (code) => reject(new Error(`local up exited with ${code} before it was up`)));
+      });
+      let idleCpuPercent: number | undefined;
+      if (idleSeconds > 0) {
+        await new Promise((r) => setTimeout(r, 2_000));
+        const before = cpuSeconds(processTree(child.pid as number));
+        await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+        const after = cpuSeconds(processTree(child.pid as number));
+        idleCpuPercent = Number((((after - before) / idleSeconds) * 100).toFixed(2));
+      }
+      return { seconds, idleCpuPercent };
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
   };
+  try {
+    const cold = await up();
+    const warm: number[] = [];
+    let idle: number | undefined;
+    for (let i = 0; i < 3; i++) {
+      const run = await up(i === 2 ? 60 : 0);
+      warm.push(run.seconds);
+      idle = run.idleCpuPercent ?? idle;
+    }
+    return {
+      benchmark: 'local-cloud-startup',
+      measures: '`recomart local up` from the command to its "is up" line, as its own process',
+      coldSeconds: Number(cold.seconds.toFixed(2)),
+      cachedMedianSeconds: Number(median(warm).toFixed(2)),
+      cachedRuns: warm.map((s) => Number(s.toFixed(2))),
+      idleCpuPercentOfOneCore: idle,
+      idleWindowSeconds: 60,
+      targets: { coldSeconds: 15, cachedSeconds: 5, idleCpuPercentOfOneCore: 3 },
+    };
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
 }
 
 async function clickstreamHandler(): Promise<BenchLine> {
