@@ -121,7 +121,10 @@ export async function runTrainingJob(opts: TrainJobOptions) {
     ...(opts.budgetSeconds !== undefined ? { budgetSeconds: opts.budgetSeconds } : {}),
     ...(itemCategories ? { itemCategories } : {}),
     ratingRange: [1, 5],
-    log,
+    // Each trial is in metrics.json and the card; the log keeps the outcome.
+    log: (message, details) => {
+      if (message !== 'trial') log(message, details);
+    },
   });
   const metrics = run.summary;
   const params = run.fitted.model.params;

@@ -186,6 +186,12 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
     relevantAtLeast: implicit ? Number.NEGATIVE_INFINITY : 4,
     maxUsers: 300,
   });
+  // The choice of what to publish is made once, on every validation user (up to 5,000): less noise.
+  const valAll: HoldOut = holdOut(r, split.inner, nI, {
+    testMask: split.validation,
+    relevantAtLeast: implicit ? Number.NEGATIVE_INFINITY : 4,
+    maxUsers: 5_000,
+  });
   let validationRatings = 0;
   for (const v of split.validation) validationRatings += v;
 
@@ -466,8 +472,8 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
   const candidates: Candidate[] = [];
   const perUser = new Map<Candidate, Float64Array>();
   const consider = (rec: Recommender, beta?: number) => {
-    const precision = new Float64Array(val.users.length);
-    const m = rankingMetrics(rec, val, 10, precision);
+    const precision = new Float64Array(valAll.users.length);
+    const m = rankingMetrics(rec, valAll, 10, precision);
     const c: Candidate = {
       kind: rec.kind,
       ...(beta !== undefined ? { beta } : {}),
@@ -539,7 +545,7 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
     trace,
     candidates,
     searched,
-    validation: { ratings: validationRatings, users: val.users.length, split: split.split },
+    validation: { ratings: validationRatings, users: valAll.users.length, split: split.split },
     seconds: Number(elapsed().toFixed(3)),
     budgetSeconds: budget,
     threads,

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { codeVersion } from '../code-version';
@@ -60,6 +60,8 @@ export class RecoMartFunction extends NodejsFunction {
       environment: { NODE_OPTIONS: '--enable-source-maps', CODE_VERSION: codeVersion(), ...props.environment },
       bundling: {
         forceDockerBundling: false,
+        // esbuild's per-bundle summary is noise in synth and deploy output; warnings and errors still show.
+        logLevel: LogLevel.WARNING,
         format: OutputFormat.CJS,
         minify: true,
         sourceMap: true,

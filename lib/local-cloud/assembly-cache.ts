@@ -29,7 +29,11 @@ export interface SynthesizedApp {
  * and bundling, the lock file, the context and the code version. An unchanged project starts from
  * the cached assembly instead of synthesizing again (docs/decisions/015-local-cloud-lifecycle.md).
  */
-export function synthesizeCached(context: Record<string, unknown>, log: (line: string) => void): SynthesizedApp {
+export function synthesizeCached(
+  context: Record<string, unknown>,
+  log: (line: string) => void,
+  options: { verbose?: boolean } = {},
+): SynthesizedApp {
   const config = resolveStageConfig(context.stage, context['recomart:config']);
   const stackName = stackIdFor(config.stage);
   const key = assemblyKey(context);
@@ -45,9 +49,19 @@ export function synthesizeCached(context: Record<string, unknown>, log: (line: s
   try {
     // The CDK loads only when the cache misses (README, "Development": a cached start stays fast).
     const { createApp } = require('../app') as typeof App;
-    const { app, stack } = createApp({ context, outdir: staging, nag: false });
-    if (stack.stackName !== stackName) throw new Error(`expected stack ${stackName}, synthesized ${stack.stackName}`);
-    app.synth();
+    // The CDK announces every asset it bundles ("Bundling asset …", while the constructs are built):
+    // shown with verbose, or when synth fails.
+    const said = options.verbose ? undefined : captureStderr();
+    try {
+      const { app, stack } = createApp({ context, outdir: staging, nag: false });
+      if (stack.stackName !== stackName) throw new Error(`expected stack ${stackName}, synthesized ${stack.stackName}`);
+      app.synth();
+    } catch (err) {
+      if (said) process.stderr.write(said.release());
+      throw err;
+    } finally {
+      said?.release();
+    }
     try {
       fs.renameSync(staging, dir);
     } catch (err) {
@@ -120,4 +134,26 @@ function prune(root: string, log: (line: string) => void): void {
     fs.rmSync(path.join(root, e.name), { recursive: true, force: true });
     log(`dropped the cached cloud assembly ${e.name}`);
   }
+}
+
+/** Hold what is written to this process's stderr until release(), which restores it and returns it. */
+function captureStderr(): { release(): string } {
+  const write = process.stderr.write.bind(process.stderr);
+  let held = '';
+  let released = false;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    held += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  }) as typeof process.stderr.write;
+  return {
+    release() {
+      if (!released) {
+        process.stderr.write = write;
+        released = true;
+      }
+      const out = held;
+      held = '';
+      return out;
+    },
+  };
 }

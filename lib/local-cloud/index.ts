@@ -91,6 +91,8 @@ export interface LocalCloudOptions {
   readonly port?: number;
   /** Progress and diagnostics. @default - silent */
   readonly log?: (line: string) => void;
+  /** Show what synth and bundling print (the CDK's "Bundling asset" lines). @default false */
+  readonly verbose?: boolean;
   /** Delete emulator data left by an earlier run before starting. @default false */
   readonly fresh?: boolean;
   /** Step Functions retry waits, in ms, instead of the definition's. @default 100 */
@@ -231,7 +233,7 @@ export class LocalCloud {
       this.log(`mock metadata API at ${url}`);
     }
 
-    const synth = synthesizeCached(context, this.log);
+    const synth = synthesizeCached(context, this.log, { verbose: this.options.verbose === true });
     const assemblyDir = synth.dir;
     this.log(
       synth.reused

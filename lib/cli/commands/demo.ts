@@ -24,6 +24,7 @@ interface DemoOptions {
   seed: number;
   state: string;
   json?: boolean;
+  verbose?: boolean;
 }
 
 export function registerDemo(program: Command): void {
@@ -37,12 +38,18 @@ export function registerDemo(program: Command): void {
     .option('--seed <s>', 'random seed', positiveInt('--seed'), 42)
     .option('--state <dir>', 'state directory (emulator data, logs, reports); the demo starts it afresh', '.recomart')
     .option('--json', 'print a machine-readable summary on stdout')
+    .option('--verbose', "show what synth and bundling print (the CDK's asset lines)")
     .action((opts: DemoOptions) => runDemo(opts));
 }
 
 async function runDemo(opts: DemoOptions): Promise<void> {
   const progress = new Progress();
-  const cloud = new LocalCloud({ stateDir: opts.state, fresh: true, log: (line) => progress.step(`  ${line}`) });
+  const cloud = new LocalCloud({
+    stateDir: opts.state,
+    fresh: true,
+    verbose: opts.verbose === true,
+    log: (line) => progress.step(`  ${line}`),
+  });
   progress.step('starting the local cloud');
   const info = await cloud.start();
   try {

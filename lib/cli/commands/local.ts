@@ -16,10 +16,12 @@ export function registerLocal(program: Command): void {
     .option('--state <dir>', 'state directory', '.recomart')
     .option('--port <p>', 'gateway port (one endpoint for every service)', port, 4566)
     .option('--config <json>', 'stage configuration overrides, as for cdk -c recomart:config=...', configJson)
-    .action(async (opts: { state: string; port: number; config?: Record<string, unknown> }) => {
+    .option('--verbose', "show what synth and bundling print (the CDK's asset lines)")
+    .action(async (opts: { state: string; port: number; config?: Record<string, unknown>; verbose?: boolean }) => {
       const cloud = new LocalCloud({
         stateDir: opts.state,
         port: opts.port,
+        verbose: opts.verbose === true,
         ...(opts.config ? { context: { 'recomart:config': opts.config } } : {}),
         log: (l) => process.stderr.write(`${l}\n`),
       });

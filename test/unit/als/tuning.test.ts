@@ -146,8 +146,11 @@ describe('recommenders', () => {
   it('boosts popularity by the share of the history in each category', () => {
     const rec = categoryRecommender(Float64Array.from([10, 8, 6, 4]), Int32Array.from([0, 0, 1, -1]), 2, 2);
     const out = new Float64Array(4);
-    rec.scores(0, [0, 2, 2, 2], out); // a quarter in category 0, three quarters in category 1
-    expect(Array.from(out)).toEqual([10 * 1.5, 8 * 1.5, 6 * 2.5, 4]);
+    // 1 of 4 interactions in category 0, 3 in category 1, plus SHARE_PRIOR (2) spread over both:
+    // shares (1 + 1) / 6 and (3 + 1) / 6.
+    rec.scores(0, [0, 2, 2, 2], out);
+    const expected = [10 * (1 + 2 / 3), 8 * (1 + 2 / 3), 6 * (1 + 2 * (4 / 6)), 4];
+    for (const [i, v] of expected.entries()) expect(out[i]).toBeCloseTo(v, 10);
   });
 
   it('serves the same top-N from the artifacts as in memory, for every kind', async () => {
