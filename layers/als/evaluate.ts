@@ -152,32 +152,50 @@ export function holdOut(
 
 /** Mean precision, recall, NDCG and MAP at k over the hold-out's users, and catalog coverage. */
 export function rankingMetrics(rec: Recommender, h: HoldOut, k = 10, perUser?: Float64Array): RankingMetrics {
+  return rankingMetricsOfAll([rec], h, k, perUser ? [perUser] : undefined)[0] as RankingMetrics;
+}
+
+/**
+ * The same for several recommenders, user by user (each user's history looked up once, and
+ * recommenders that share work for a user, such as ALS and its blends, can reuse it).
+ */
+export function rankingMetricsOfAll(
+  recs: readonly Recommender[],
+  h: HoldOut,
+  k = 10,
+  perUser?: Float64Array[],
+): RankingMetrics[] {
   const scores = new Float64Array(h.items);
-  const sum = { p: 0, r: 0, n: 0, ap: 0 };
-  const covered = new Set<number>();
+  const sums = recs.map(() => ({ p: 0, r: 0, n: 0, ap: 0 }));
+  const covered = recs.map(() => new Set<number>());
   for (let n = 0; n < h.users.length; n++) {
     const u = h.users[n] as number;
     const history = h.seen.get(u) as Int32Array;
-    rec.scores(u, history, scores);
-    for (const i of history) scores[i] = Number.NEGATIVE_INFINITY;
-    const top = topK(scores, k);
-    const m = rankMetrics(top, h.relevant.get(u) as Set<number>, k);
-    sum.p += m.precision;
-    sum.r += m.recall;
-    sum.n += m.ndcg;
-    sum.ap += m.ap;
-    if (perUser) perUser[n] = m.precision;
-    for (const i of top) covered.add(i);
+    const relevant = h.relevant.get(u) as Set<number>;
+    for (let c = 0; c < recs.length; c++) {
+      (recs[c] as Recommender).scores(u, history, scores);
+      for (const i of history) scores[i] = Number.NEGATIVE_INFINITY;
+      const top = topK(scores, k);
+      const m = rankMetrics(top, relevant, k);
+      const sum = sums[c] as { p: number; r: number; n: number; ap: number };
+      sum.p += m.precision;
+      sum.r += m.recall;
+      sum.n += m.ndcg;
+      sum.ap += m.ap;
+      const own = perUser?.[c];
+      if (own) own[n] = m.precision;
+      for (const i of top) (covered[c] as Set<number>).add(i);
+    }
   }
   const n = Math.max(1, h.users.length);
-  return {
+  return sums.map((sum, c) => ({
     precision: round(sum.p / n),
     recall: round(sum.r / n),
     ndcg: round(sum.n / n),
     map: round(sum.ap / n),
-    coverage: round(covered.size / Math.max(1, h.items)),
+    coverage: round((covered[c] as Set<number>).size / Math.max(1, h.items)),
     usersEvaluated: h.users.length,
-  };
+  }));
 }
 
 /** RMSE of the ALS model and of the damped item-mean baseline on the test entries (explicit ratings). */

@@ -77,8 +77,30 @@ export function alsScores(model: AlsModel, u: number, out: Float64Array): void {
   }
 }
 
-export function alsRecommender(model: AlsModel): Recommender {
-  return { kind: 'als', items: model.items, scores: (u, _history, out) => alsScores(model, u, out) };
+/** The last user's ALS scores, shared by recommenders built on the same model (ALS and its blends). */
+export interface AlsScoreMemo {
+  user: number;
+  readonly scores: Float64Array;
+}
+
+export function alsScoreMemo(model: AlsModel): AlsScoreMemo {
+  return { user: -1, scores: new Float64Array(model.items) };
+}
+
+function memoisedAlsScores(model: AlsModel, memo: AlsScoreMemo | undefined, u: number, out: Float64Array): void {
+  if (!memo) {
+    alsScores(model, u, out);
+    return;
+  }
+  if (memo.user !== u) {
+    alsScores(model, u, memo.scores);
+    memo.user = u;
+  }
+  out.set(memo.scores);
+}
+
+export function alsRecommender(model: AlsModel, memo?: AlsScoreMemo): Recommender {
+  return { kind: 'als', items: model.items, scores: (u, _history, out) => memoisedAlsScores(model, memo, u, out) };
 }
 
 /** The popularity prior: log(1 + users), standardised over the catalog. */
@@ -89,12 +111,12 @@ export function popularityPrior(popularity: Float64Array): Float64Array {
 }
 
 /** ALS standardised per user, plus β times the standardised popularity prior. */
-export function blendRecommender(model: AlsModel, prior: Float64Array, beta: number): Recommender {
+export function blendRecommender(model: AlsModel, prior: Float64Array, beta: number, memo?: AlsScoreMemo): Recommender {
   return {
     kind: 'als+popularity',
     items: model.items,
     scores: (u, _history, out) => {
-      alsScores(model, u, out);
+      memoisedAlsScores(model, memo, u, out);
       standardise(out);
       for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + beta * (prior[i] as number);
     },

@@ -18,11 +18,12 @@ import {
   inlineSweeper,
   type Sweeper,
 } from './als';
-import { type HoldOut, holdOut, rankingMetrics } from './evaluate';
+import { type HoldOut, holdOut, rankingMetrics, rankingMetricsOfAll } from './evaluate';
 import { defaultThreads, WorkerSweeper, workersAvailable } from './parallel';
 import { type Ratings, toCsr } from './ratings';
 import {
   alsRecommender,
+  alsScoreMemo,
   blendRecommender,
   categoryRecommender,
   type ItemNeighbors,
@@ -471,26 +472,36 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
   const prior = popularityPrior(popularity);
   const candidates: Candidate[] = [];
   const perUser = new Map<Candidate, Float64Array>();
-  const consider = (rec: Recommender, beta?: number) => {
-    const precision = new Float64Array(valAll.users.length);
-    const m = rankingMetrics(rec, valAll, 10, precision);
-    const c: Candidate = {
+  const recs: { rec: Recommender; beta?: number }[] = [];
+  const memo = alsScoreMemo(bestModel);
+  if (allowed.has('als')) recs.push({ rec: alsRecommender(bestModel, memo) });
+  if (allowed.has('als+popularity'))
+    for (const beta of [0.25, 0.5, 1, 2, 4]) recs.push({ rec: blendRecommender(bestModel, prior, beta, memo), beta });
+  if (allowed.has('item-item'))
+    recs.push({ rec: itemItemRecommender(itemNeighbors(innerByUser, innerByItem), popularity) });
+  const cats = options.itemCategories;
+  if (allowed.has('category+popularity') && cats && cats.count > 1)
+    for (const c of [2, 4, 8, 16])
+      recs.push({ rec: categoryRecommender(popularity, cats.categories, cats.count, c), beta: c });
+  if (allowed.has('popularity')) recs.push({ rec: popularityRecommender(popularity) });
+  const precisions = recs.map(() => new Float64Array(valAll.users.length));
+  const metrics = rankingMetricsOfAll(
+    recs.map((r) => r.rec),
+    valAll,
+    10,
+    precisions,
+  );
+  recs.forEach(({ rec, beta }, c) => {
+    const m = metrics[c] as { precision: number; ndcg: number };
+    const candidate: Candidate = {
       kind: rec.kind,
       ...(beta !== undefined ? { beta } : {}),
       precisionAt10: m.precision,
       ndcgAt10: m.ndcg,
     };
-    candidates.push(c);
-    perUser.set(c, precision);
-  };
-  if (allowed.has('als')) consider(alsRecommender(bestModel));
-  if (allowed.has('als+popularity'))
-    for (const beta of [0.25, 0.5, 1, 2, 4]) consider(blendRecommender(bestModel, prior, beta), beta);
-  if (allowed.has('item-item')) consider(itemItemRecommender(itemNeighbors(innerByUser, innerByItem), popularity));
-  const cats = options.itemCategories;
-  if (allowed.has('category+popularity') && cats && cats.count > 1)
-    for (const c of [2, 4, 8, 16]) consider(categoryRecommender(popularity, cats.categories, cats.count, c), c);
-  if (allowed.has('popularity')) consider(popularityRecommender(popularity));
+    candidates.push(candidate);
+    perUser.set(candidate, precisions[c] as Float64Array);
+  });
   // The simplest recommender that is not worse than the best by more than one standard error of the
   // paired per-user difference (on the same validation users), or 2 % of it: a more complex model has
   // to earn its place.

@@ -594,6 +594,7 @@ async function quality(): Promise<BenchLine> {
       const run = await trainingRun(ml, mask, { implicit: false, seed: 42, ratingRange: [0.5, 5] });
       folds.push({
         rmse: run.summary.rmse as number,
+        tuneTrainSeconds: run.summary.trainSeconds,
         seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
         rank: run.summary.rank,
         lambda: run.summary.lambda,
@@ -608,6 +609,9 @@ async function quality(): Promise<BenchLine> {
     line.movielensExplicit = {
       folds,
       meanRmse: Number(mean.toFixed(4)),
+      /** tune + train, the target's quantity (≤ 10 s for 100k ratings) */
+      medianTuneTrainSeconds: median(folds.map((f) => f.tuneTrainSeconds)),
+      /** … plus the hold-out evaluation of ALS, the published recommender and popularity */
       medianSeconds: median(folds.map((f) => f.seconds)),
       target: 0.855,
       reference: { surpriseSvd: 0.874, surpriseSvdpp: 0.862 },
@@ -619,6 +623,7 @@ async function quality(): Promise<BenchLine> {
       precisionAt10: implicit.summary.precisionAt10,
       popularityPrecisionAt10: implicit.summary.baseline.precisionAt10,
       ratio: Number((implicit.summary.precisionAt10 / implicit.summary.baseline.precisionAt10).toFixed(2)),
+      tuneTrainSeconds: implicit.summary.trainSeconds,
       seconds: Number(seconds.toFixed(2)),
       targetRatio: 1.5,
     };
