@@ -174,6 +174,11 @@ const JSON_SERVICES = new Set(['dynamodb', 'kinesis', 'sqs', 'states', 'secretsm
 
 export class Gateway {
   private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
+  /**
+   * Connections to the emulators, closed at stop: kinesis-mock waits for its open connections before
+   * it exits, so keep-alive sockets left in Node's global agent made every stop wait for a kill.
+   */
+  private readonly upstream = new http.Agent({ keepAlive: true });
   url?: string;
 
   constructor(
@@ -188,6 +193,7 @@ export class Gateway {
 
   async stop(): Promise<void> {
     await this.server.stop();
+    this.upstream.destroy();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -318,7 +324,14 @@ export class Gateway {
     }
     const url = new URL(target);
     const upstream = http.request(
-      { host: url.hostname, port: url.port, method: req.method, path: req.url, headers: req.headers },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent: this.upstream,
+      },
       (up) => {
         const status = up.statusCode ?? 502;
         if (!mapStatus || status !== 404) {

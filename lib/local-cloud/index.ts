@@ -162,7 +162,7 @@ export class LocalCloud {
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL: this.requireInfo().endpoint,
       AWS_ENDPOINT_URL_S3: e.s3,
-      AWS_ENDPOINT_URL_KINESIS: e.kinesis,
+      // Kinesis goes through the gateway, which wakes the stream's pollers when records are put.
       AWS_ENDPOINT_URL_DYNAMODB: e.dynamodb,
       AWS_ENDPOINT_URL_SQS: e.sqs,
       AWS_ENDPOINT_URL_SFN: e.states,
@@ -316,7 +316,9 @@ export class LocalCloud {
       ...(this.metadataApi ? { metadataApi: this.metadataApi.url } : {}),
     };
     const env = this.sdkEnv() as Env;
-    this.clients = { s3: s3Client({ env }), kinesis: kinesisClient({ env }), sqs: sqsClient({ env }) };
+    // The event source mappings poll the emulator itself (their own reads wake no one).
+    const kinesisEnv = { ...env, AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis };
+    this.clients = { s3: s3Client({ env }), kinesis: kinesisClient({ env: kinesisEnv }), sqs: sqsClient({ env }) };
 
     await this.provision(template, resolver);
     this.loadFunctions(resolver, assemblyDir);

@@ -209,6 +209,8 @@ export class KinesisEventSourceMapping {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.refresher) clearInterval(this.refresher);
+    // Pollers waiting out an idle back-off end now.
+    this.poke();
     await Promise.allSettled(this.loops.values());
   }
 
