@@ -8,7 +8,7 @@ import type { S3Event } from 'aws-lambda';
 import { s3Client } from '../../layers/aws/clients';
 import { getListedManifest, readListed } from '../../layers/lake/listed';
 import { buildManifest } from '../../layers/lake/manifest';
-import { getStream, isMissing, putJson, putWithManifest } from '../../layers/lake/s3-io';
+import { getStream, putJson, putWithManifest, readOrMissing } from '../../layers/lake/s3-io';
 import { PartitionSpool } from '../../layers/lake/spool';
 import { decodeS3EventKey, isManifestKey } from '../../layers/lake/zones';
 import { runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
@@ -60,13 +60,15 @@ async function validateObject(manifestKey: string): Promise<void> {
   const references: Record<string, Set<string>> = {};
   for (const name of suite.references) {
     const ref = REFERENCES[name];
-    try {
-      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: ref.key }));
-      references[name] = await loadKeys(out.Body as Readable, ref.column);
-    } catch (err) {
-      if (!(await isMissing(s3, bucket, ref.key, err))) throw err;
+    // readOrMissing: a reference written between the GET and the listing that tells "missing" from
+    // "denied" (master data landing while we validate) is read again, not taken for a denial.
+    const keys = await readOrMissing(s3, bucket, ref.key, async (key) => {
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return loadKeys(out.Body as Readable, ref.column);
+    });
+    if (keys) references[name] = keys;
+    else
       logger.warn('reference dataset not in the lake yet: its referential checks are skipped', { reference: ref.key });
-    }
   }
 
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'validate-'));

@@ -11,7 +11,8 @@
 // - any access key is accepted (IAM is checked by the gateway, see iam.ts);
 // - a listing with a delimiter reports every common prefix: s3rver skips a directory that lies beneath
 //   one before it has seen an object in it, so `reports/` was missing when its objects sit deeper
-//   (`aws s3 ls s3://bucket/` printed nothing).
+//   (`aws s3 ls s3://bucket/` printed nothing);
+// - a PUT answers once the object is completely on disk (s3rver answered before its write finished).
 // The controllers are wrapped after s3rver's own authentication, so request signatures still verify.
 const objectCtrl = require('s3rver/lib/controllers/object');
 const AWSAccount = require('s3rver/lib/models/account');
@@ -164,6 +165,27 @@ function install() {
   const get = registry.get.bind(registry);
   registry.get = (key) => get(key) ?? AWSAccount.DUMMY_ACCOUNT;
   const { getObject, putObject, putObjectCopy, deleteObject } = objectCtrl;
+
+  // s3rver answers a PUT (and emits its event) before the object's file is fully written: it ends the
+  // write stream without waiting for it. S3 never serves a stored object partly, so a PUT here
+  // returns only once the file on disk has all its bytes (a notified function reading it at once
+  // found it missing, or short).
+  const putStored = FilesystemStore.prototype.putObject;
+  FilesystemStore.prototype.putObject = async function putObjectDurably(object) {
+    const result = await putStored.call(this, object);
+    const file = this.getResourcePath(object.bucket, object.key, 'object');
+    for (let i = 0; i < 2000; i++) {
+      let size = -1;
+      try {
+        size = (await fs.promises.stat(file)).size;
+      } catch {
+        // not created yet
+      }
+      if (size === result.size) return result;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    throw new Error(`s3rver did not finish writing ${object.bucket}/${object.key}`);
+  };
 
   const listObjects = FilesystemStore.prototype.listObjects;
   FilesystemStore.prototype.listObjects = async function completeCommonPrefixes(bucket, options) {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/validate/index';
@@ -71,6 +71,34 @@ describe('validate handler', () => {
     });
     const result = JSON.parse(String(puts[`${base}.json`]?.Body));
     expect(result.checks.find((c: { id: string }) => c.id === 'product_exists').threshold).toMatch(/not evaluated/);
+  });
+
+  it('reads a reference written between its GET (403: missing, no ListBucket) and the listing, and checks against it', async () => {
+    // What AWS answers a role that may list only prefixes: 403 for a missing key. The catalog lands
+    // right after: the listing finds it, and the read is tried again.
+    const denied = () =>
+      Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    const catalog = 'raw/master/catalog/latest/catalog.csv';
+    let catalogReads = 0;
+    s3.on(GetObjectCommand, { Key: catalog }).callsFake(() => {
+      catalogReads++;
+      if (catalogReads === 1) throw denied();
+      return stream('product_id,title,category,brand,price,created_at\np1,Lamp,home,Acme,9.99,2025-01-01\n');
+    });
+    s3.on(GetObjectCommand, { Key: 'raw/master/customers/latest/customers.csv' }).rejects(denied());
+    s3.on(ListObjectsV2Command, { Prefix: catalog }).resolves({ Contents: [{ Key: catalog }] });
+    s3.on(ListObjectsV2Command, { Prefix: 'raw/master/customers/latest/customers.csv' }).resolves({ Contents: [] });
+    await handler(event('raw/transactions/dt%3D2026-11-20/_ingested_x.csv.manifest.json'));
+    expect(catalogReads).toBe(2);
+    const puts = Object.fromEntries(
+      s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input]),
+    );
+    const result = JSON.parse(String(puts['reports/quality/transactions/dt=2026-11-20/ingested_x.json']?.Body));
+    const productExists = result.checks.find((c: { id: string }) => c.id === 'product_exists');
+    expect(productExists.threshold).not.toMatch(/not evaluated/);
+    expect(productExists.failures).toBe(0);
+    // The customers reference is really missing: its checks are skipped, not failed.
+    expect(result.checks.find((c: { id: string }) => c.id === 'customer_exists').threshold).toMatch(/not evaluated/);
   });
 
   it('fails the invocation (for the retry) when the data object cannot be read', async () => {
