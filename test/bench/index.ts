@@ -549,6 +549,48 @@ async function als(): Promise<BenchLine> {
       gflops: Number((model.flops / model.trainSeconds / 1e9).toFixed(2)),
     });
   }
+  // The numpy reference (biased ALS-WR, per-row solves) on the 1M set, one iteration, same run.
+  const reference = syntheticRatings(1_000_000, 12_500, 2_500, 7);
+  const ours1M = await trainAlsOnAllCores(reference, { ...DEFAULT_EXPLICIT, rank: 32, iterations: 1 });
+  const ours1MOneThread = await trainAlsOnAllCores(
+    reference,
+    { ...DEFAULT_EXPLICIT, rank: 32, iterations: 1 },
+    undefined,
+    undefined,
+    1,
+  );
+  let numpy: Record<string, unknown> = { absent: 'python3 cannot import numpy (pip install numpy)' };
+  const bin = path.join(os.tmpdir(), `recomart-als-${process.pid}.bin`);
+  try {
+    const n = reference.length;
+    const header = Int32Array.from([n, reference.userIds.length, reference.itemIds.length]);
+    fs.writeFileSync(
+      bin,
+      Buffer.concat([
+        Buffer.from(header.buffer),
+        Buffer.from(reference.users.buffer, reference.users.byteOffset, n * 4),
+        Buffer.from(reference.items.buffer, reference.items.byteOffset, n * 4),
+        Buffer.from(reference.values.buffer, reference.values.byteOffset, n * 4),
+      ]),
+    );
+    const out = JSON.parse(
+      execFileSync('python3', [path.join(__dirname, 'numpy_als.py'), bin, '32', String(DEFAULT_EXPLICIT.lambda)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    ) as { seconds: number; numpy: string };
+    numpy = {
+      version: out.numpy,
+      secondsPerIteration: Number(out.seconds.toFixed(2)),
+      /** numpy's seconds over ours, in this run (target ≥ 2) */
+      speedup: Number((out.seconds / ours1M.trainSeconds).toFixed(2)),
+      speedupOneThread: Number((out.seconds / ours1MOneThread.trainSeconds).toFixed(2)),
+    };
+  } catch (err) {
+    if (!/No module named 'numpy'|ENOENT/.test(String((err as { stderr?: string }).stderr ?? err))) throw err;
+  } finally {
+    fs.rmSync(bin, { force: true });
+  }
   const per = scaling.map((s) => s.secondsPerIteration / s.ratings);
   return {
     benchmark: 'als',
@@ -568,6 +610,12 @@ async function als(): Promise<BenchLine> {
       ratioToBaseline: Number((implicitEval.ranking.precision / implicitEval.baseline.ranking.precision).toFixed(2)),
     },
     scalingRank32: scaling,
+    numpyReference1MRank32: {
+      ratings: reference.length,
+      oursSecondsPerIteration: Number(ours1M.trainSeconds.toFixed(2)),
+      oursSecondsPerIterationOneThread: Number(ours1MOneThread.trainSeconds.toFixed(2)),
+      numpy,
+    },
     /** seconds per million ratings at 10M relative to 1M: 1.0 = linear */
     linearity: Number(((per[2] as number) / (per[0] as number)).toFixed(2)),
     targets: { trainSeconds100k: 2, secondsPerIteration10M: 10, surpriseSvdRmse: 0.934, implicitPrecisionRatio: 1.5 },
