@@ -1,4 +1,4 @@
-/** The quality gate between training and publishing (SPEC C8): pure, so it is tested by itself. */
+/** The quality gate between training and publishing: pure, so it is tested by itself. */
 export interface GateConfig {
   readonly minPrecisionAt10: number;
   /**
