@@ -74,7 +74,14 @@ export async function runTrainingJob(opts: TrainJobOptions) {
   // never a zero), implicit the confidence. The bytes are hashed as they are read: training refuses
   // data that is not what the registry recorded.
   const builder = new RatingsBuilder();
-  type Interaction = { userId: string; itemId: string; rating: number | null; confidence: number };
+  type Interaction = {
+    userId: string;
+    itemId: string;
+    rating: number | null;
+    confidence: number;
+    /** Absent in feature sets built before it was recorded: then validation holds out at random. */
+    lastAt?: string;
+  };
   const hash = createHash('md5');
   const source = await getStream(s3, bucket, registry.data.key);
   const hashed = new Transform({
@@ -89,7 +96,8 @@ export async function runTrainingJob(opts: TrainJobOptions) {
   for await (const x of jsonLines<Interaction>(source.pipe(hashed))) {
     read++;
     const value = implicit ? x.confidence : x.rating;
-    if (value !== null && value > 0) builder.add(x.userId, x.itemId, value);
+    const at = x.lastAt ? Date.parse(x.lastAt) / 1000 : Number.NaN;
+    if (value !== null && value > 0) builder.add(x.userId, x.itemId, value, at);
     else skipped++;
   }
   const md5 = hash.digest('hex');

@@ -47,6 +47,8 @@ interface UserAcc {
 }
 
 interface PairAcc {
+  /** Epoch ms of the latest interaction. */
+  lastAt: number;
   ratingSum: number;
   ratingCount: number;
   views: number;
@@ -93,6 +95,8 @@ export interface Interaction {
   readonly rating: number | null;
   /** Implicit confidence: weighted views, clicks, add-to-carts and purchases. */
   readonly confidence: number;
+  /** When the user last interacted with the item (ISO 8601): training holds out each user's latest. */
+  readonly lastAt: string;
 }
 
 const round = (n: number, digits = 4) => Number(n.toFixed(digits));
@@ -122,6 +126,7 @@ export class FeatureBuilder {
     user.lastActivity = Math.max(user.lastActivity, t.epochMs);
     this.noteCategory(user, t.productId);
     const pair = this.pair(t.customerId, t.productId);
+    pair.lastAt = Math.max(pair.lastAt, t.epochMs);
     pair.transactions++;
     if (t.rating !== undefined) {
       pair.ratingSum += t.rating;
@@ -143,6 +148,7 @@ export class FeatureBuilder {
     if (e.productId === undefined) return;
     if (e.eventType !== 'remove_from_cart') this.noteCategory(user, e.productId);
     const pair = this.pair(e.userId, e.productId);
+    pair.lastAt = Math.max(pair.lastAt, at);
     if (e.eventType === 'view') pair.views++;
     else if (e.eventType === 'click') pair.clicks++;
     else if (e.eventType === 'add_to_cart') pair.carts++;
@@ -244,6 +250,7 @@ export class FeatureBuilder {
               w.add_to_cart * p.carts +
               w.purchase * (p.purchaseEvents + p.transactions),
           ),
+          lastAt: new Date(p.lastAt).toISOString(),
         };
       }
     }
@@ -274,7 +281,16 @@ export class FeatureBuilder {
     }
     let p = byItem.get(itemId);
     if (!p) {
-      p = { ratingSum: 0, ratingCount: 0, views: 0, clicks: 0, carts: 0, purchaseEvents: 0, transactions: 0 };
+      p = {
+        lastAt: Number.NEGATIVE_INFINITY,
+        ratingSum: 0,
+        ratingCount: 0,
+        views: 0,
+        clicks: 0,
+        carts: 0,
+        purchaseEvents: 0,
+        transactions: 0,
+      };
       byItem.set(itemId, p);
     }
     return p;

@@ -114,9 +114,23 @@ describe('the training task', () => {
 
   it('counts a blank rating as an interaction for implicit training', async () => {
     const { lines } = interactions();
-    lake(lines);
+    const written = lake(lines);
     const record = await job({ implicit: true });
     expect(record.rows).toEqual({ read: lines.length, skipped: 0, ratings: lines.length });
+    // Without interaction times, validation holds out a random share per user.
+    const metrics = JSON.parse(written.get('models/r1/metrics.json') as string);
+    expect(metrics.tuning.validation.split).toMatch(/random 20 %/);
+  });
+
+  it("validates on each user's latest interactions when the feature set records when they happened", async () => {
+    const { lines } = interactions();
+    const timed = lines.map((l, j) =>
+      JSON.stringify({ ...JSON.parse(l), lastAt: new Date(Date.UTC(2026, 10, 1) + j * 60_000).toISOString() }),
+    );
+    const written = lake(timed);
+    await job({ implicit: true });
+    const metrics = JSON.parse(written.get('models/r1/metrics.json') as string);
+    expect(metrics.tuning.validation.split).toBe("each user's latest 20 % of training interactions");
   });
 
   it('fails with one sentence when no rating remains', async () => {

@@ -109,8 +109,21 @@ describe('FeatureBuilder', () => {
   });
 
   it('builds the interaction matrix with explicit ratings and weighted implicit confidence', () => {
-    expect(pairs['u1/p1']).toEqual({ userId: 'u1', itemId: 'p1', rating: 4, confidence: 1 * 2 + 4 * 1 + 8 * 1 });
-    expect(pairs['u2/p2']).toEqual({ userId: 'u2', itemId: 'p2', rating: null, confidence: 1 });
+    expect(pairs['u1/p1']).toEqual({
+      userId: 'u1',
+      itemId: 'p1',
+      rating: 4,
+      confidence: 1 * 2 + 4 * 1 + 8 * 1,
+      lastAt: '2026-11-20T10:20:00.000Z', // the add-to-cart, after the purchase of 2026-11-19
+    });
+    expect(pairs['u2/p2']).toEqual({
+      userId: 'u2',
+      itemId: 'p2',
+      rating: null,
+      confidence: 1,
+      lastAt: '2026-11-20T12:00:00.000Z',
+    });
+    expect(pairs['u2/p1']?.lastAt).toBe('2026-11-10T00:00:00.000Z');
     expect(Object.keys(pairs).sort()).toEqual(['u1/p1', 'u1/p2', 'u2/p1', 'u2/p2']);
   });
 
