@@ -24,7 +24,8 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram(argv).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
+      // Help and --version end with 0; everything else commander rejects is a usage error: 2.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
     throw err;

@@ -43,3 +43,26 @@ describe('CLI start-up', () => {
     expect(heavy(recommend)).not.toContain('local-cloud');
   });
 });
+
+describe('CLI usage errors', () => {
+  const run = (args: string[]) => {
+    try {
+      execFileSync(process.execPath, [bin, ...args], { stdio: 'pipe' });
+      return { status: 0, stderr: '' };
+    } catch (err) {
+      const e = err as { status: number; stderr: Buffer };
+      return { status: e.status, stderr: e.stderr.toString() };
+    }
+  };
+
+  it('exit with code 2 and one clear line: a missing or unknown --dataset, an unknown command', () => {
+    const missing = run(['validate', '/dev/null']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^error: required option '--dataset <name>' not specified$/m);
+    const unknown = run(['validate', '--dataset', 'nosuch', '/dev/null']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/argument 'nosuch' is invalid\. Allowed choices are transactions/);
+    expect(run(['nosuch']).status).toBe(2);
+    expect(run(['--help']).status).toBe(0);
+  });
+});
