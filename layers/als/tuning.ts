@@ -20,7 +20,7 @@ import {
 } from './als';
 import { type HoldOut, holdOut, rankingMetrics, rankingMetricsOfAll } from './evaluate';
 import { defaultThreads, WorkerSweeper, workersAvailable } from './parallel';
-import { type Ratings, toCsr } from './ratings';
+import type { Ratings } from './ratings';
 import {
   alsRecommender,
   alsScoreMemo,
@@ -353,9 +353,11 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
   //    around the best, and the smallest rank within a tolerance of the best; λ around the choice;
   //    α (implicit), then λ again around it, and α around the choice. The order differs by kind
   //    (below); the budget may end the search at any point.
+  // Every run trains on the inner split, and warm starts share its CSR views: read them from one.
+  const inner = { byUser: best.trainer.state.byUser, byItem: best.trainer.state.byItem };
   const rankLimit = () => {
     // No more factors than a typical user has training ratings (nor than half the users or items).
-    const counts = toCsr(r, false, r.userIds.length, split.inner).indptr;
+    const counts = inner.byUser.indptr;
     const perUser: number[] = [];
     for (let u = 0; u < r.userIds.length; u++) perUser.push((counts[u + 1] as number) - (counts[u] as number));
     perUser.sort((x, y) => x - y);
@@ -466,9 +468,7 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
 
   // What to publish: every allowed recommender on the same validation users.
   const allowed = new Set(options.kinds ?? ['als', 'als+popularity', 'item-item', 'category+popularity', 'popularity']);
-  const innerByUser = toCsr(r, false, r.userIds.length, split.inner);
-  const innerByItem = toCsr(r, true, nI, split.inner);
-  const popularity = itemPopularity(innerByItem);
+  const popularity = itemPopularity(inner.byItem);
   const prior = popularityPrior(popularity);
   const candidates: Candidate[] = [];
   const perUser = new Map<Candidate, Float64Array>();
@@ -478,7 +478,7 @@ export async function tune(r: Ratings, trainMask: Uint8Array, options: TuneOptio
   if (allowed.has('als+popularity'))
     for (const beta of [0.25, 0.5, 1, 2, 4]) recs.push({ rec: blendRecommender(bestModel, prior, beta, memo), beta });
   if (allowed.has('item-item'))
-    recs.push({ rec: itemItemRecommender(itemNeighbors(innerByUser, innerByItem), popularity) });
+    recs.push({ rec: itemItemRecommender(itemNeighbors(inner.byUser, inner.byItem), popularity) });
   const cats = options.itemCategories;
   if (allowed.has('category+popularity') && cats && cats.count > 1)
     for (const c of [2, 4, 8, 16])
@@ -609,16 +609,13 @@ export async function fitChosen(
     itemCategories?: TuneOptions['itemCategories'];
   } = {},
 ): Promise<FittedRecommender & { model: AlsModel }> {
-  const nI = r.itemIds.length;
-  const byItem = toCsr(r, true, nI, trainMask);
-  const popularity = itemPopularity(byItem);
   const { kind } = tuned;
   const { sweeper, shared, threads } = openSweeper(options.threads);
   let model: AlsModel;
+  let trainer: AlsTrainer | undefined;
   try {
     // Replay the schedule the tuner validated (warm starts included), or train the parameters cold.
     const schedule = tuned.schedule ?? [tuned.params];
-    let trainer: AlsTrainer | undefined;
     let done = 0;
     for (const step of schedule) {
       const params: AlsParams = { ...tuned.params, rank: step.rank, lambda: step.lambda, alpha: step.alpha };
@@ -635,6 +632,9 @@ export async function fitChosen(
   } finally {
     if (sweeper !== inlineSweeper) await sweeper.close();
   }
+  // The training CSR views serve popularity and item-item as well.
+  const { byUser, byItem } = (trainer as AlsTrainer).state;
+  const popularity = itemPopularity(byItem);
   const weight = tuned.beta ?? 1;
   const base = { kind, ...(tuned.beta !== undefined ? { beta: tuned.beta } : {}), model, popularity, threads };
   switch (kind) {
@@ -646,7 +646,7 @@ export async function fitChosen(
       return { ...base, recommender: categoryRecommender(popularity, cats.categories, cats.count, weight) };
     }
     case 'item-item': {
-      const neighbors = itemNeighbors(toCsr(r, false, r.userIds.length, trainMask), byItem);
+      const neighbors = itemNeighbors(byUser, byItem);
       return { ...base, neighbors, recommender: itemItemRecommender(neighbors, popularity) };
     }
     case 'als':
