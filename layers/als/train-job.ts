@@ -12,6 +12,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { listKeys } from '../lake/inventory';
 import { getBytes, getStream, readOrMissing } from '../lake/s3-io';
+import { featureDataKey } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { type GateConfig, gateVerdict, type ModelMetrics } from '../publish/gate';
 import { productionVersion } from '../publish/serving';
@@ -110,7 +111,7 @@ export async function runTrainingJob(opts: TrainJobOptions) {
     throw new Error(
       `Feature set v=${registry.version} has only ${ratings.length} usable interactions${implicit ? '' : ' with a rating'} (${skipped} of ${read} without one): too few to train.`,
     );
-  const itemCategories = await readItemCategories(s3, bucket, registry.data.key, ratings.itemIds);
+  const itemCategories = await readItemCategories(s3, bucket, registry.version, ratings.itemIds);
   log('training', {
     runId: opts.runId,
     version: registry.version,
@@ -242,13 +243,11 @@ export async function runTrainingJob(opts: TrainJobOptions) {
 }
 
 /**
- * Item categories from the item features of the same build (features/item_features/ beside the
- * interactions), for the category-aware recommender; undefined when that file is missing or has
+ * Item categories from the item features of the same feature-set version, for the category-aware recommender; undefined when that file is missing or has
  * fewer than two categories.
  */
-async function readItemCategories(s3: S3Client, bucket: string, interactionsKey: string, itemIds: string[]) {
-  const key = interactionsKey.replace('features/interactions/', 'features/item_features/');
-  if (key === interactionsKey) return undefined;
+async function readItemCategories(s3: S3Client, bucket: string, version: string, itemIds: string[]) {
+  const key = featureDataKey('item_features', version);
   const categoryOf = await readOrMissing(s3, bucket, key, async (k) => {
     const map = new Map<string, string>();
     for await (const f of jsonLines<{ itemId: string; category: string | null }>(await getStream(s3, bucket, k)))

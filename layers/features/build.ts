@@ -16,7 +16,7 @@ import { getListedManifest, readListed, SUPERSEDED } from '../lake/listed';
 import { buildManifest } from '../lake/manifest';
 import { getStream, putJson, uploadFileWithManifest } from '../lake/s3-io';
 import { PartitionSpool } from '../lake/spool';
-import { isManifestKey, manifestKeyFor } from '../lake/zones';
+import { featureDataKey, isManifestKey, manifestKeyFor } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { readStatus } from '../quality/status';
 import { parseTransactionTime } from '../transactions/schema';
@@ -226,7 +226,7 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
   const outputs: { namespace: string; name: string; md5: string; records: number }[] = [];
   try {
     for (const file of spool.close()) {
-      const dataKey = `features/${file.partition}/v=${version}/part-00000.jsonl`;
+      const dataKey = featureDataKey(file.partition, version);
       const manifest = buildManifest({
         dataset: `features/${file.partition}`,
         dataKey,

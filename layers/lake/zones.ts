@@ -36,3 +36,8 @@ export function isManifestKey(key: string): boolean {
 export function decodeS3EventKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
+
+/** The offline file of a feature set's version: `features/<set>/v=<version>/part-00000.jsonl`. */
+export function featureDataKey(set: string, version: string): string {
+  return `features/${set}/v=${version}/part-00000.jsonl`;
+}
