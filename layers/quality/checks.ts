@@ -6,6 +6,8 @@
  * rows it looks at pass.
  */
 import type { z } from 'zod';
+import { acceptanceOf } from '../util/csv-fields';
+import { FirstSeen } from './first-seen';
 
 export type Severity = 'critical' | 'warning';
 export type Row = Readonly<Record<string, unknown>>;
@@ -81,7 +83,86 @@ export const UNREADABLE = '__unreadable';
 
 const text = (v: unknown): string =>
   v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-const missing = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/** Absent, or only whitespace. */
+export function missing(v: unknown): boolean {
+  if (typeof v !== 'string') return v === undefined || v === null;
+  if (v.length === 0) return true;
+  const first = v.charCodeAt(0);
+  // A visible ASCII character first: not blank, without trimming.
+  return !(first > 32 && first < 127) && v.trim() === '';
+}
+
+const NO_VALUES: readonly unknown[] = [];
+const INDEX_LIKE = /^(0|[1-9]\d*)$/;
+
+/**
+ * One row as the checks see it: its values by column position, and the whole row (column → value)
+ * only when something needs it (an example, a quarantined row). A CSV record is checked straight
+ * from its fields; a JSON object, or a CSV record that could not be read, from its object.
+ * docs/decisions/018-compiled-validation.md
+ */
+export class RowView {
+  values: readonly unknown[] = NO_VALUES;
+  unreadable: string | undefined;
+  private object_: Row | undefined;
+  /** The record's exact text when it is its values joined by commas (read without quoting). */
+  private plain: string | undefined;
+  /** A row's own keys iterate in column order (no duplicate or index-like names). */
+  private readonly columnOrder: boolean;
+  private readonly scratch: unknown[];
+
+  constructor(
+    readonly columns: readonly string[],
+    private readonly compiled = true,
+  ) {
+    this.columnOrder = new Set(columns).size === columns.length && !columns.some((c) => INDEX_LIKE.test(c));
+    this.scratch = new Array(columns.length);
+  }
+
+  /** A CSV record read whole, with one field per column; `raw` is its text. */
+  setFields(fields: readonly string[], raw: string): void {
+    this.values = fields;
+    this.unreadable = undefined;
+    this.object_ = undefined;
+    this.plain = undefined;
+    if (this.compiled && this.columnOrder) {
+      let length = fields.length - 1;
+      for (let i = 0; i < fields.length; i++) length += (fields[i] as string).length;
+      if (length === raw.length) this.plain = raw;
+    }
+  }
+
+  /** A row as an object: a JSON line, or a CSV record with its reading problem. */
+  setObject(row: Row): void {
+    const values = this.scratch;
+    for (let i = 0; i < this.columns.length; i++) values[i] = row[this.columns[i] as string];
+    this.values = values;
+    const unreadable = row[UNREADABLE];
+    this.unreadable = typeof unreadable === 'string' ? unreadable : undefined;
+    this.object_ = row;
+    this.plain = undefined;
+  }
+
+  /** The whole row, column → value (as a CSV row object: the last of two same-named columns wins). */
+  object(): Row {
+    if (this.object_ === undefined) {
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < this.columns.length; i++) row[this.columns[i] as string] = this.values[i];
+      this.object_ = row;
+    }
+    return this.object_;
+  }
+
+  /** A 53-bit digest of the row's values in key order, for duplicate-row detection. */
+  digest(): number {
+    if (this.plain !== undefined) return cyrb53Fields(this.plain);
+    const row = this.object();
+    let key = '';
+    for (const k in row) key += `${text(row[k])}\u0001`;
+    return cyrb53(key);
+  }
+}
 
 /** One evaluator per check; `row` returns a failure reason or undefined. */
 interface Evaluator {
@@ -90,7 +171,7 @@ interface Evaluator {
   evaluated: number;
   failures: number;
   readonly examples: Example[];
-  row?(row: Row, index: number): string | undefined;
+  row?(row: RowView, index: number): string | undefined;
   finish(rows: number): { passed?: boolean; observed: number | string | null; threshold: string };
 }
 
@@ -102,7 +183,7 @@ function rateOutcome(e: Evaluator, mostly: number) {
 /** A row-level check of one column's present values: missing values pass (completeness reports them). */
 function valueCheck(
   spec: CheckSpec,
-  column: string,
+  at: number,
   mostly: number,
   test: (value: unknown) => string | undefined,
 ): Evaluator {
@@ -113,7 +194,7 @@ function valueCheck(
     examples: [],
     rowLevel: true,
     row: (row) => {
-      const v = row[column];
+      const v = row.values[at];
       return missing(v) ? undefined : test(v);
     },
     finish() {
@@ -122,7 +203,13 @@ function valueCheck(
   };
 }
 
-function evaluatorFor(spec: CheckSpec, ctx: RunContext): Evaluator {
+interface EvaluatorContext extends RunContext {
+  /** Position of a column in the row's values (beyond the end when the rows do not have it). */
+  readonly at: (column: string) => number;
+  readonly compiled: boolean;
+}
+
+function evaluatorFor(spec: CheckSpec, ctx: EvaluatorContext): Evaluator {
   const mostly = spec.mostly ?? 1;
   const base = { spec, evaluated: 0, failures: 0, examples: [] as Example[] };
   switch (spec.kind) {
@@ -132,16 +219,19 @@ function evaluatorFor(spec: CheckSpec, ctx: RunContext): Evaluator {
     case 'schema': {
       const fields = (Object.entries(spec.schema.shape) as [string, z.ZodType][]).map(([name, field]) => ({
         name,
+        at: ctx.at(name),
         field,
+        accepts: ctx.compiled ? acceptanceOf(field) : undefined,
         cache: new VerdictCache(),
       }));
       return {
         ...base,
         rowLevel: true,
         row: (row) => {
-          if (typeof row[UNREADABLE] === 'string') return row[UNREADABLE] as string;
+          if (row.unreadable !== undefined) return row.unreadable;
           for (const f of fields) {
-            const value = row[f.name];
+            const value = row.values[f.at];
+            if (f.accepts !== undefined && typeof value === 'string' && f.accepts(value)) continue;
             let verdict = f.cache.get(value);
             if (verdict === undefined) {
               const parsed = f.field.safeParse(value);
@@ -157,27 +247,28 @@ function evaluatorFor(spec: CheckSpec, ctx: RunContext): Evaluator {
         },
       };
     }
-    case 'completeness':
+    case 'completeness': {
+      const at = ctx.at(spec.column);
       return {
         ...base,
         rowLevel: true,
-        row: (row) => (missing(row[spec.column]) ? `${spec.column} is missing` : undefined),
+        row: (row) => (missing(row.values[at]) ? `${spec.column} is missing` : undefined),
         finish() {
           return rateOutcome(this, mostly);
         },
       };
+    }
     case 'unique': {
-      const firstRow = new Map<string, number>();
+      const at = ctx.at(spec.column);
+      const firstRow = new FirstSeen();
       return {
         ...base,
         rowLevel: true,
         row: (row, index) => {
-          const key = text(row[spec.column]);
+          const key = text(row.values[at]);
           if (key === '') return undefined; // completeness reports missing keys
-          const first = firstRow.get(key);
-          if (first !== undefined) return `duplicate ${spec.column} "${key}" (first at row ${first})`;
-          firstRow.set(key, index);
-          return undefined;
+          const first = firstRow.firstOrAdd(key, index);
+          return first < 0 ? undefined : `duplicate ${spec.column} "${key}" (first at row ${first})`;
         },
         finish() {
           return { ...rateOutcome(this, mostly), observed: this.failures, threshold: 'no duplicate keys' };
@@ -185,20 +276,13 @@ function evaluatorFor(spec: CheckSpec, ctx: RunContext): Evaluator {
       };
     }
     case 'uniqueRows': {
-      // A 53-bit hash per row keeps memory at ~16 bytes a row; a false "duplicate" needs a hash
+      // A 53-bit digest per row keeps memory at 8 bytes a row; a false "duplicate" needs a digest
       // collision (about 1 in 10^4 over a million rows), and then only costs a warning.
-      const seen = new Set<number>();
+      const seen = new DigestSet();
       return {
         ...base,
         rowLevel: true,
-        row: (row) => {
-          let key = '';
-          for (const k in row) key += `${text(row[k])}\u0001`;
-          const digest = cyrb53(key);
-          if (seen.has(digest)) return 'duplicate row';
-          seen.add(digest);
-          return undefined;
-        },
+        row: (row) => (seen.add(row.digest()) ? undefined : 'duplicate row'),
         finish() {
           return {
             ...rateOutcome(this, mostly),
@@ -209,7 +293,7 @@ function evaluatorFor(spec: CheckSpec, ctx: RunContext): Evaluator {
       };
     }
     case 'range':
-      return valueCheck(spec, spec.column, mostly, (raw) => {
+      return valueCheck(spec, ctx.at(spec.column), mostly, (raw) => {
         const n = typeof raw === 'number' ? raw : Number(text(raw).trim());
         if (!Number.isFinite(n)) return `${spec.column} "${text(raw)}" is not a number`;
         if (spec.integer && !Number.isInteger(n)) return `${spec.column} ${n} is not a whole number`;
@@ -219,28 +303,29 @@ function evaluatorFor(spec: CheckSpec, ctx: RunContext): Evaluator {
       });
     case 'set': {
       const allowed = new Set(spec.values);
-      return valueCheck(spec, spec.column, mostly, (v) =>
+      return valueCheck(spec, ctx.at(spec.column), mostly, (v) =>
         allowed.has(text(v)) ? undefined : `${spec.column} "${text(v)}" is not one of ${spec.values.join(', ')}`,
       );
     }
     case 'pattern':
-      return valueCheck(spec, spec.column, mostly, (v) =>
+      return valueCheck(spec, ctx.at(spec.column), mostly, (v) =>
         spec.pattern.test(text(v)) ? undefined : `${spec.column} "${text(v).slice(0, 60)}" is not ${spec.patternName}`,
       );
     case 'timestamp':
-      return valueCheck(spec, spec.column, mostly, (v) =>
+      return valueCheck(spec, ctx.at(spec.column), mostly, (v) =>
         Number.isFinite(spec.parse(text(v)))
           ? undefined
           : `${spec.column} "${text(v).slice(0, 40)}" is not a valid timestamp`,
       );
     case 'referential': {
       const keys = ctx.references?.[spec.reference];
+      const at = ctx.at(spec.column);
       return {
         ...base,
         rowLevel: keys !== undefined,
         row: keys
           ? (row) => {
-              const v = row[spec.column];
+              const v = row.values[at];
               if (missing(v)) return undefined;
               return keys.has(text(v)) ? undefined : `${spec.column} "${text(v)}" is not in ${spec.reference}`;
             }
@@ -253,12 +338,13 @@ function evaluatorFor(spec: CheckSpec, ctx: RunContext): Evaluator {
       };
     }
     case 'freshness': {
+      const at = ctx.at(spec.column);
       let newest = Number.NEGATIVE_INFINITY;
       return {
         ...base,
         rowLevel: false,
         row: (row) => {
-          const v = row[spec.column];
+          const v = row.values[at];
           if (!missing(v)) {
             const t = spec.parse(text(v));
             if (Number.isFinite(t) && t > newest) newest = t;
@@ -322,28 +408,78 @@ function describe(spec: CheckSpec): string {
 
 export interface RowVerdict {
   /** Reasons from failing row-level critical checks: the row should be quarantined. */
-  readonly reasons: string[];
+  readonly reasons: readonly string[];
+}
+
+const NO_REASONS: readonly string[] = Object.freeze([]);
+
+export interface SuiteOptions extends RunContext {
+  /**
+   * Evaluate with the schema's acceptance predicates and CSV records read as field arrays (the
+   * default), or the reference way: every row as an object and every field through zod. Both give
+   * the same results; the benchmark and the tests hold them to it.
+   * docs/decisions/018-compiled-validation.md
+   */
+  readonly compiled?: boolean;
+}
+
+/** The columns a suite's checks read, in first-mention order (rows given as objects). */
+export function columnsOfChecks(checks: readonly CheckSpec[]): string[] {
+  const columns: string[] = [];
+  const add = (c: string) => {
+    if (!columns.includes(c)) columns.push(c);
+  };
+  for (const c of checks) {
+    if (c.kind === 'schema') for (const name of Object.keys(c.schema.shape)) add(name);
+    else if ('column' in c) add(c.column);
+  }
+  return columns;
 }
 
 /** Evaluates a suite over a stream of rows. */
 export class SuiteRun {
-  private readonly evaluators: Evaluator[];
+  private evaluators: Evaluator[] | undefined;
   private readonly maxExamples: number;
+  private readonly compiled: boolean;
   private headerProblem: string | undefined;
+  private view: RowView | undefined;
   rows = 0;
   badRows = 0;
 
   constructor(
     readonly checks: readonly CheckSpec[],
-    ctx: RunContext = {},
+    private readonly ctx: SuiteOptions = {},
   ) {
-    this.evaluators = checks.map((c) => evaluatorFor(c, ctx));
     this.maxExamples = ctx.maxExamples ?? 20;
+    this.compiled = ctx.compiled ?? true;
   }
 
-  /** Check the header (CSV datasets); returns the problem, if any. */
+  /** The columns rows arrive with (a CSV header, or the columns a JSON suite reads); call before the rows. */
+  bind(columns: readonly string[]): RowView {
+    const at = (column: string) => {
+      const i = columns.lastIndexOf(column);
+      return i < 0 ? columns.length : i;
+    };
+    this.evaluators = this.checks.map((c) => evaluatorFor(c, { ...this.ctx, at, compiled: this.compiled }));
+    this.view = new RowView(columns, this.compiled);
+    return this.view;
+  }
+
+  /** The view rows are evaluated through, once bound (by `bind`, `header` or the first row). */
+  get rowView(): RowView {
+    this.bound();
+    return this.view as RowView;
+  }
+
+  private bound(): Evaluator[] {
+    if (this.evaluators === undefined) this.bind(columnsOfChecks(this.checks));
+    return this.evaluators as Evaluator[];
+  }
+
+  /** Check the header (CSV datasets) and bind to its columns; returns the problem, if any. */
   header(columns: readonly string[]): string | undefined {
-    for (const e of this.evaluators) {
+    this.bind(columns);
+    for (const e of this.bound()) {
       if (e.spec.kind !== 'columns') continue;
       const expected = e.spec.expected.join(',');
       const found = columns.join(',');
@@ -357,26 +493,39 @@ export class SuiteRun {
     return this.headerProblem;
   }
 
-  /** Evaluate one row (1-based index); returns the reasons it should be quarantined. */
+  /** Evaluate one row given as an object (1-based index); returns the reasons it should be quarantined. */
   row(row: Row, index = this.rows + 1): RowVerdict {
+    this.bound();
+    const view = this.view as RowView;
+    view.setObject(row);
+    return this.evaluate(view, index);
+  }
+
+  /** Evaluate the row `view` holds (the view `bind` returned). */
+  evaluate(view: RowView, index = this.rows + 1): RowVerdict {
+    const evaluators = this.bound();
     this.rows++;
-    const reasons: string[] = [];
-    for (const e of this.evaluators) {
+    let reasons = NO_REASONS as string[];
+    for (let i = 0; i < evaluators.length; i++) {
+      const e = evaluators[i] as Evaluator;
       if (!e.row) continue;
-      const failure = e.row(row, index);
+      const failure = e.row(view, index);
       if (e.rowLevel) e.evaluated++;
       if (failure === undefined) continue;
       e.failures++;
       if (e.examples.length < this.maxExamples)
-        e.examples.push({ row: index, value: exampleValue(e.spec, row), reason: failure });
-      if (e.spec.severity === 'critical' && e.rowLevel) reasons.push(failure);
+        e.examples.push({ row: index, value: exampleValue(e.spec, view), reason: failure });
+      if (e.spec.severity === 'critical' && e.rowLevel) {
+        if (reasons === NO_REASONS) reasons = [];
+        reasons.push(failure);
+      }
     }
     if (reasons.length > 0) this.badRows++;
     return { reasons };
   }
 
   finish(): CheckResult[] {
-    return this.evaluators.map((e) => {
+    return this.bound().map((e) => {
       const outcome = e.finish(this.rows);
       const passed = e.spec.kind === 'columns' ? e.failures === 0 : (outcome.passed ?? true);
       return {
@@ -396,9 +545,12 @@ export class SuiteRun {
   }
 }
 
-function exampleValue(spec: CheckSpec, row: Row): string {
-  if ('column' in spec) return text(row[spec.column]).slice(0, 200);
-  return JSON.stringify(row).slice(0, 200);
+function exampleValue(spec: CheckSpec, row: RowView): string {
+  if ('column' in spec) {
+    const i = row.columns.lastIndexOf(spec.column);
+    return text(i < 0 ? undefined : row.values[i]).slice(0, 200);
+  }
+  return JSON.stringify(row.object()).slice(0, 200);
 }
 
 /** cyrb53: a fast, well-mixed 53-bit string hash (public domain, bryc). */
@@ -415,17 +567,68 @@ function cyrb53(str: string, seed = 0): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-/** Wrap a parser so repeated calls with the same value (several checks on one field) parse once. */
-export function memoLast<T>(fn: (value: string) => T): (value: string) => T {
-  let lastIn: string | undefined;
-  let lastOut: T;
-  return (value: string) => {
-    if (value !== lastIn) {
-      lastIn = value;
-      lastOut = fn(value);
+/**
+ * cyrb53 of `fields.join('\u0001') + '\u0001'` computed from `fields.join(',')` (a record read
+ * without quoting), without building the joined string: the same digest as `RowView.digest`'s
+ * general path.
+ */
+function cyrb53Fields(raw: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i <= raw.length; i++) {
+    const c = i === raw.length ? 44 : raw.charCodeAt(i);
+    const ch = c === 44 ? 1 : c;
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/**
+ * A set of 53-bit digests in flat typed arrays (open addressing, linear probing): a `Set<number>` of
+ * a million such numbers boxes each one.
+ */
+class DigestSet {
+  private low = new Uint32Array(1 << 12);
+  /** High 21 bits + 1 (0 marks an empty slot). */
+  private high = new Uint32Array(1 << 12);
+  private size = 0;
+
+  /** Adds the digest; false when it was already there. */
+  add(digest: number): boolean {
+    const lo = digest >>> 0;
+    const hi = Math.floor(digest / 4294967296) + 1;
+    const mask = this.low.length - 1;
+    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    for (;;) {
+      const h = this.high[slot] as number;
+      if (h === 0) break;
+      if (h === hi && this.low[slot] === lo) return false;
+      slot = (slot + 1) & mask;
     }
-    return lastOut;
-  };
+    this.high[slot] = hi;
+    this.low[slot] = lo;
+    if (++this.size * 2 > this.low.length) this.grow();
+    return true;
+  }
+
+  private grow(): void {
+    const { low, high } = this;
+    this.low = new Uint32Array(low.length * 2);
+    this.high = new Uint32Array(high.length * 2);
+    const mask = this.low.length - 1;
+    for (let i = 0; i < low.length; i++) {
+      const hi = high[i] as number;
+      if (hi === 0) continue;
+      const lo = low[i] as number;
+      let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+      while (this.high[slot] !== 0) slot = (slot + 1) & mask;
+      this.high[slot] = hi;
+      this.low[slot] = lo;
+    }
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
  * What the quality report draws, gathered in the same pass as the checks: missing values per column
  * and each chart's counts (categories, fixed-width numeric bins, days, hours of day).
  */
-import type { Row } from './checks';
+import { missing, type RowView } from './checks';
 
 export type ChartSpec = {
   readonly id: string;
@@ -37,63 +37,90 @@ export interface Profile {
   readonly charts: ChartData[];
 }
 
-const isMissing = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+/** A chart's counts as gathered: by label, or by bin or time bucket (labelled when the pass ends). */
+type Tally = Map<string, number> | Map<number, number>;
 
 export class Profiler {
   private rows = 0;
-  private readonly missing = new Map<string, number>();
-  private readonly counts: Map<string, number>[];
-  /** Per chart: time bucket (day or hour index) → label, so each bucket is formatted once. */
-  private readonly bucketLabels: Map<number, string>[];
+  /** Missing values per profiled column, and where each column sits in a row's values. */
+  private readonly missing: Float64Array;
+  private columnAt: number[] = [];
+  private chartAt: number[] = [];
+  private readonly counts: Tally[];
 
   constructor(private readonly spec: ProfileSpec) {
     this.counts = spec.charts.map(() => new Map());
-    this.bucketLabels = spec.charts.map(() => new Map());
-    for (const c of spec.columns) this.missing.set(c, 0);
+    this.missing = new Float64Array(spec.columns.length);
   }
 
-  row(row: Row): void {
+  /** The columns rows arrive with (as given to SuiteRun.bind). */
+  bind(columns: readonly string[]): void {
+    const at = (column: string) => {
+      const i = columns.lastIndexOf(column);
+      return i < 0 ? columns.length : i;
+    };
+    this.columnAt = this.spec.columns.map(at);
+    this.chartAt = this.spec.charts.map((c) => at(c.column));
+  }
+
+  row(row: RowView): void {
     this.rows++;
-    for (const c of this.spec.columns) if (isMissing(row[c])) this.missing.set(c, (this.missing.get(c) ?? 0) + 1);
-    this.spec.charts.forEach((chart, i) => {
-      const raw = row[chart.column];
-      if (isMissing(raw)) return;
+    const values = row.values;
+    for (let c = 0; c < this.columnAt.length; c++)
+      if (missing(values[this.columnAt[c] as number])) (this.missing[c] as number)++;
+    for (let i = 0; i < this.spec.charts.length; i++) {
+      const chart = this.spec.charts[i] as ChartSpec;
+      const raw = values[this.chartAt[i] as number];
+      if (missing(raw)) continue;
       const value = typeof raw === 'string' ? raw.trim() : String(raw);
-      let label: string | undefined;
-      if (chart.kind === 'categorical') label = value;
-      else if (chart.kind === 'numeric') {
+      if (chart.kind === 'categorical') {
+        const counts = this.counts[i] as Map<string, number>;
+        counts.set(value, (counts.get(value) ?? 0) + 1);
+        continue;
+      }
+      let key: number;
+      if (chart.kind === 'numeric') {
         const n = Number(value);
-        if (!Number.isFinite(n)) return;
+        if (!Number.isFinite(n)) continue;
         const clamped = Math.min(Math.max(n, chart.min), chart.max - chart.step / 2);
-        const lo = chart.min + Math.floor((clamped - chart.min) / chart.step) * chart.step;
-        label = String(Number(lo.toFixed(6)));
+        key = Math.floor((clamped - chart.min) / chart.step);
       } else {
         const t = chart.parse(value);
-        if (!Number.isFinite(t)) return;
-        const size = chart.kind === 'day' ? 86_400_000 : 3_600_000;
-        const bucket = Math.floor(t / size);
-        const labels = this.bucketLabels[i] as Map<number, string>;
-        label = labels.get(bucket);
-        if (label === undefined) {
-          const iso = new Date(bucket * size).toISOString();
-          label = chart.kind === 'day' ? iso.slice(0, 10) : iso.slice(11, 13);
-          labels.set(bucket, label);
-        }
+        if (!Number.isFinite(t)) continue;
+        key = Math.floor(t / (chart.kind === 'day' ? 86_400_000 : 3_600_000));
       }
-      const counts = this.counts[i] as Map<string, number>;
-      counts.set(label, (counts.get(label) ?? 0) + 1);
-    });
+      const counts = this.counts[i] as Map<number, number>;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  }
+
+  /** A chart's counts by label, in the order labels first appeared. */
+  private labelled(i: number): Map<string, number> {
+    const chart = this.spec.charts[i] as ChartSpec;
+    if (chart.kind === 'categorical') return this.counts[i] as Map<string, number>;
+    const byLabel = new Map<string, number>();
+    for (const [key, count] of this.counts[i] as Map<number, number>) {
+      let label: string;
+      if (chart.kind === 'numeric') label = String(Number((chart.min + key * chart.step).toFixed(6)));
+      else {
+        const size = chart.kind === 'day' ? 86_400_000 : 3_600_000;
+        const iso = new Date(key * size).toISOString();
+        label = chart.kind === 'day' ? iso.slice(0, 10) : iso.slice(11, 13);
+      }
+      byLabel.set(label, (byLabel.get(label) ?? 0) + count);
+    }
+    return byLabel;
   }
 
   finish(): Profile {
     return {
       rows: this.rows,
-      missing: this.spec.columns.map((column) => {
-        const m = this.missing.get(column) ?? 0;
+      missing: this.spec.columns.map((column, c) => {
+        const m = this.missing[c] as number;
         return { column, missing: m, share: this.rows === 0 ? 0 : Number((m / this.rows).toFixed(6)) };
       }),
       charts: this.spec.charts.map((chart, i) => {
-        let bars = [...(this.counts[i] as Map<string, number>)].map(([label, count]) => ({ label, count }));
+        let bars = [...this.labelled(i)].map(([label, count]) => ({ label, count }));
         if (chart.kind === 'categorical') {
           bars.sort((a, b) =>
             chart.byLabel ? a.label.localeCompare(b.label, 'en', { numeric: true }) : b.count - a.count,

@@ -5,8 +5,9 @@
 import { ClickEventSchema, EVENT_TYPES } from '../clickstream/schema';
 import { CatalogRowSchema, CustomerRowSchema } from '../master/schema';
 import { EXTERNAL_METADATA_COLUMNS } from '../metadata/schema';
-import { parseTransactionTime, TRANSACTION_COLUMNS, TransactionRowSchema } from '../transactions/schema';
-import { type CheckSpec, memoLast } from './checks';
+import { TRANSACTION_COLUMNS, TransactionRowSchema, transactionTime } from '../transactions/schema';
+import { memoLast } from '../util/memo';
+import type { CheckSpec } from './checks';
 import type { ProfileSpec } from './profile';
 
 export const QUALITY_DATASETS = ['transactions', 'catalog', 'customers', 'clickstream', 'external_metadata'] as const;
@@ -22,7 +23,7 @@ export interface DatasetSuite {
 }
 
 // Several checks and a chart read the same timestamp of a row: parse it once.
-const txTime = memoLast(parseTransactionTime);
+const txTime = transactionTime;
 const isoTime = memoLast(Date.parse);
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -1,7 +1,15 @@
 import type { Readable } from 'node:stream';
 import { csvTableRows, readCsvRecords } from '../util/csv-records';
 import { nonEmptyLines } from '../util/lines';
-import { type CheckResult, type Row, type RunContext, SuiteRun, UNREADABLE } from './checks';
+import {
+  type CheckResult,
+  columnsOfChecks,
+  type Row,
+  type RowView,
+  type SuiteOptions,
+  SuiteRun,
+  UNREADABLE,
+} from './checks';
 import { type Profile, Profiler } from './profile';
 import type { DatasetSuite, QualityDataset } from './suites';
 
@@ -23,11 +31,11 @@ export interface ValidationResult {
   readonly profile: Profile;
 }
 
-export interface ValidateOptions extends RunContext {
+export interface ValidateOptions extends SuiteOptions {
   /** Where the data came from (a path or an S3 key), for the report. */
   readonly source: string;
   /** Called for every row that fails a critical row-level check. */
-  readonly onBadRow?: (row: number, record: Row, reasons: string[]) => void;
+  readonly onBadRow?: (row: number, record: Row, reasons: readonly string[]) => void;
 }
 
 /** Evaluate a dataset's suite over a stream in one pass; memory stays bounded by the key sets. */
@@ -40,16 +48,43 @@ export async function validateStream(
   const t0 = performance.now();
   const run = new SuiteRun(suite.checks, options);
   const profiler = new Profiler(suite.profile);
-  let unusable: string | undefined;
-  const handle = (record: Row) => {
-    const verdict = run.row(record);
-    profiler.row(record);
-    if (verdict.reasons.length > 0) options.onBadRow?.(run.rows, record, verdict.reasons);
+  const compiled = options.compiled ?? true;
+  let view: RowView | undefined;
+  const evaluate = (row: RowView) => {
+    const verdict = run.evaluate(row);
+    profiler.row(row);
+    if (verdict.reasons.length > 0) options.onBadRow?.(run.rows, row.object(), verdict.reasons);
   };
+  let unusable: string | undefined;
   if (suite.format === 'csv') {
-    unusable = await readCsv(input, (header) => run.header(header), handle);
+    unusable = await readCsv(
+      input,
+      (header) => {
+        const problem = run.header(header);
+        view = run.rowView;
+        profiler.bind(header);
+        return problem;
+      },
+      (fields, raw) => {
+        const row = view as RowView;
+        row.setFields(fields, raw);
+        evaluate(row);
+      },
+      (record) => {
+        const row = view as RowView;
+        row.setObject(record);
+        evaluate(row);
+      },
+      compiled,
+    );
   } else {
-    await readJsonLines(input, handle);
+    const columns = [...new Set([...suite.profile.columns, ...columnsOfChecks(suite.checks)])];
+    const row = run.bind(columns);
+    profiler.bind(columns);
+    await readJsonLines(input, (record) => {
+      row.setObject(record);
+      evaluate(row);
+    });
   }
   const checks = run.finish();
   const failedCritical = checks.filter((c) => !c.passed && c.severity === 'critical').map((c) => c.id);
@@ -69,11 +104,17 @@ export async function validateStream(
   };
 }
 
-/** Returns the header problem when the columns are wrong (then no row is read). */
+/**
+ * Returns the header problem when the columns are wrong (then no row is read). A record read whole
+ * goes to `onFields`; one that could not be read goes to `onObject` as a row object carrying its
+ * reason, line and exact text, for the quarantine (as does every record when not `compiled`).
+ */
 async function readCsv(
   input: Readable,
   onHeader: (columns: string[]) => string | undefined,
-  onRow: (row: Row) => void,
+  onFields: (fields: string[], raw: string) => void,
+  onObject: (row: Row) => void,
+  compiled: boolean,
 ): Promise<string | undefined> {
   let columns: string[] | undefined;
   let problem: string | undefined;
@@ -83,6 +124,10 @@ async function readCsv(
       problem = onHeader(columns);
       if (problem) return false;
       reader.expectedFields = columns.length;
+      return undefined;
+    }
+    if (record.ok && compiled) {
+      onFields(record.fields, record.raw);
       return undefined;
     }
     const fields = record.fields;
@@ -95,7 +140,7 @@ async function readCsv(
       row.__raw = record.raw;
       if (record.rawBase64 !== undefined) row.__rawBase64 = record.rawBase64;
     }
-    onRow(row);
+    onObject(row);
     return undefined;
   });
   if (columns === undefined) return 'the file is empty';

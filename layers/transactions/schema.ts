@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { csvId, csvInt, csvNonNegativeNumber, csvOptional } from '../util/csv-fields';
+import { csvId, csvInt, csvNonNegativeNumber, csvOptional, withAcceptance } from '../util/csv-fields';
+import { memoLast } from '../util/memo';
 import { DEFAULT_YEARS, parseEventTime, type YearRange } from '../util/timestamps';
 
 export const TRANSACTION_COLUMNS = [
@@ -30,13 +31,16 @@ export const TransactionRowSchema = z.object({
   unit_price: csvNonNegativeNumber,
   rating: csvOptional(csvInt(1, 5)),
   /** ISO-8601 with a zone, or epoch seconds, as exported. */
-  timestamp: z
-    .string()
-    .trim()
-    .refine(
-      (v) => Number.isFinite(parseTransactionTime(v)),
-      'must be ISO-8601 or epoch seconds, on the calendar, in the accepted years',
-    ),
+  timestamp: withAcceptance(
+    z
+      .string()
+      .trim()
+      .refine(
+        (v) => Number.isFinite(parseTransactionTime(v)),
+        'must be ISO-8601 or epoch seconds, on the calendar, in the accepted years',
+      ),
+    (v) => Number.isFinite(transactionTime(v)),
+  ),
 });
 
 export type RowOutcome = { ok: true; epochMs: number } | { ok: false; reason: string };
@@ -49,6 +53,12 @@ export function parseTransactionTime(value: string, years: YearRange = DEFAULT_Y
   const parsed = parseEventTime(value, years);
   return parsed.ok ? parsed.epochMs : Number.NaN;
 }
+
+/**
+ * parseTransactionTime remembering its last answer: the schema, the timestamp and freshness checks
+ * and the per-day chart all read a row's timestamp, and it is parsed once (it trims, as the schema does).
+ */
+export const transactionTime = memoLast((value: string) => parseTransactionTime(value));
 
 /** Can this row be placed in a date partition? (Value checks beyond that are the validation step's job.) */
 export function classifyRow(fields: readonly string[], years: YearRange = DEFAULT_YEARS): RowOutcome {

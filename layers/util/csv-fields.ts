@@ -3,37 +3,70 @@ import { z } from 'zod';
 /**
  * zod types for CSV fields (which always arrive as strings) that keep the *typed* output visible to
  * introspection, so the Glue catalog derives column types from the same schemas (layers/catalog).
+ *
+ * Each type may carry an *acceptance predicate*: a plain function that says, for a string, exactly
+ * what `schema.safeParse(value).success` says, without zod's allocations. Validation calls it on the
+ * hot path and asks zod only for the message of a value it refuses (docs/decisions/018-compiled-validation.md);
+ * property tests hold every predicate equal to its schema.
  */
-export const csvId = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be an id of letters, digits and _.:- (at most 64)');
+const ACCEPTS = new WeakMap<z.ZodType, (value: string) => boolean>();
 
-export const csvText = (max = 500) => z.string().trim().min(1, 'must not be empty').max(max);
+/** Declare the acceptance predicate of a schema (it must agree with `safeParse` on every string). */
+export function withAcceptance<T extends z.ZodType>(schema: T, accepts: (value: string) => boolean): T {
+  ACCEPTS.set(schema, accepts);
+  return schema;
+}
+
+/** The schema's acceptance predicate, if it declared one. */
+export function acceptanceOf(schema: z.ZodType): ((value: string) => boolean) | undefined {
+  return ACCEPTS.get(schema);
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+const DECIMAL = /^\d+(\.\d+)?$/;
+const WHOLE = /^-?\d+$/;
+
+export const csvId = withAcceptance(
+  z.string().trim().regex(ID, 'must be an id of letters, digits and _.:- (at most 64)'),
+  (v) => ID.test(v.trim()),
+);
+
+export const csvText = (max = 500) =>
+  withAcceptance(z.string().trim().min(1, 'must not be empty').max(max), (v) => {
+    const t = v.trim();
+    return t.length >= 1 && t.length <= max;
+  });
 
 /** A non-negative decimal number. */
-export const csvNonNegativeNumber = z
-  .string()
-  .trim()
-  .regex(/^\d+(\.\d+)?$/, 'must be a non-negative number')
-  .transform(Number)
-  .pipe(z.number().nonnegative());
+export const csvNonNegativeNumber = withAcceptance(
+  z.string().trim().regex(DECIMAL, 'must be a non-negative number').transform(Number).pipe(z.number().nonnegative()),
+  (v) => {
+    const t = v.trim();
+    return DECIMAL.test(t) && Number.isFinite(Number(t));
+  },
+);
 
 /** A whole number within [min, max]. */
 export const csvInt = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  withAcceptance(
+    z.string().trim().regex(WHOLE, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max)),
+    (v) => {
+      const t = v.trim();
+      if (!WHOLE.test(t)) return false;
+      const n = Number(t);
+      return Number.isSafeInteger(n) && n >= min && n <= max;
+    },
+  );
 
 /** An optional field: empty means absent. */
-export const csvOptional = <T extends z.ZodType<unknown, string>>(schema: T) =>
-  z
+export const csvOptional = <T extends z.ZodType<unknown, string>>(schema: T) => {
+  const optional = z
     .string()
     .transform((v) => (v.trim() === '' ? undefined : v))
     .pipe(schema.optional());
+  const inner = acceptanceOf(schema);
+  return inner ? withAcceptance(optional, (v) => v.trim() === '' || inner(v)) : optional;
+};
 
 /** A calendar date, YYYY-MM-DD. */
 export const csvDate = z.string().trim().pipe(z.iso.date());

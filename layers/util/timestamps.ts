@@ -42,7 +42,6 @@ export function formatYearRange(years: YearRange): string {
 
 export type InstantResult = { ok: true; epochMs: number } | { ok: false; reason: string };
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|([+-])(\d{2}):?(\d{2}))$/;
 const EPOCH_SECONDS = /^\d{9,11}(\.\d+)?$/;
 
 export function daysInMonth(year: number, month: number): number {
@@ -51,32 +50,125 @@ export function daysInMonth(year: number, month: number): number {
 }
 
 /**
+ * The parts of `YYYY-MM-DDTHH:MM[:SS[.f…]](Z|±HH[:]MM)`, the shape accepted (`second` -1 and
+ * `fraction` '' when absent).
+ */
+interface IsoParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  fraction: string;
+  /** 0 for `Z`, else 1 or -1 */
+  sign: number;
+  offsetHours: number;
+  offsetMinutes: number;
+}
+
+const scratch: IsoParts = {
+  year: 0,
+  month: 0,
+  day: 0,
+  hour: 0,
+  minute: 0,
+  second: -1,
+  fraction: '',
+  sign: 0,
+  offsetHours: 0,
+  offsetMinutes: 0,
+};
+
+/** Digits at [at, at + n) as a number, or -1 when one is not an ASCII digit. */
+function digits(value: string, at: number, n: number): number {
+  let out = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = value.charCodeAt(i) - 48; // NaN past the end
+    if (!(d >= 0 && d <= 9)) return -1;
+    out = out * 10 + d;
+  }
+  return out;
+}
+
+/**
+ * Match the accepted shape by hand (the hot path: a regex with eleven captures allocates a dozen
+ * strings per timestamp): the parts in `scratch`, or false. Tests hold it equal to the regular
+ * expression `^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|([+-])(\d{2}):?(\d{2}))$`.
+ */
+function scanIso(v: string): boolean {
+  const n = v.length;
+  if (n < 17 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84) return false;
+  if (v.charCodeAt(13) !== 58) return false;
+  const p = scratch;
+  p.year = digits(v, 0, 4);
+  p.month = digits(v, 5, 2);
+  p.day = digits(v, 8, 2);
+  p.hour = digits(v, 11, 2);
+  p.minute = digits(v, 14, 2);
+  if (p.year < 0 || p.month < 0 || p.day < 0 || p.hour < 0 || p.minute < 0) return false;
+  let i = 16;
+  p.second = -1;
+  p.fraction = '';
+  if (v.charCodeAt(i) === 58) {
+    p.second = digits(v, i + 1, 2);
+    if (p.second < 0 || i + 3 > n) return false;
+    i += 3;
+    if (v.charCodeAt(i) === 46) {
+      let j = i + 1;
+      while (j < n && v.charCodeAt(j) >= 48 && v.charCodeAt(j) <= 57) j++;
+      if (j === i + 1) return false;
+      p.fraction = v.slice(i, j);
+      i = j;
+    }
+  }
+  const zone = v.charCodeAt(i);
+  if (zone === 90) {
+    p.sign = 0;
+    return i + 1 === n;
+  }
+  if (zone !== 43 && zone !== 45) return false;
+  p.sign = zone === 45 ? -1 : 1;
+  p.offsetHours = digits(v, i + 1, 2);
+  if (p.offsetHours < 0 || i + 3 > n) return false;
+  let m = i + 3;
+  if (v.charCodeAt(m) === 58) m++;
+  p.offsetMinutes = digits(v, m, 2);
+  return p.offsetMinutes >= 0 && m + 2 === n;
+}
+
+/**
  * An ISO-8601 date-time with a zone (`Z` or `±HH:MM`), checked against the calendar and the year
  * range. Returns the instant or one sentence saying why not.
  */
 export function parseIsoInstant(value: string, years: YearRange = DEFAULT_YEARS): InstantResult {
-  const m = ISO.exec(value);
-  if (!m) return { ok: false, reason: `"${value.slice(0, 40)}" is not an ISO-8601 date-time with a zone` };
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
+  if (!scanIso(value)) return { ok: false, reason: `"${value.slice(0, 40)}" is not an ISO-8601 date-time with a zone` };
+  const { year, month, day, hour, minute, fraction, sign, offsetHours, offsetMinutes } = scratch;
+  const second = scratch.second < 0 ? 0 : scratch.second;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
     return { ok: false, reason: `"${value.slice(0, 40)}" is not a date and time of the calendar` };
-  let offsetMinutes = 0;
-  if (m[8] !== 'Z') {
-    const oh = Number(m[10]);
-    const om = Number(m[11]);
-    if (oh > 14 || om > 59) return { ok: false, reason: `"${value.slice(0, 40)}" has an impossible zone offset` };
-    offsetMinutes = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+  let offset = 0;
+  if (sign !== 0) {
+    if (offsetHours > 14 || offsetMinutes > 59)
+      return { ok: false, reason: `"${value.slice(0, 40)}" has an impossible zone offset` };
+    offset = sign * (offsetHours * 60 + offsetMinutes);
   }
   if (year < years.min || year > years.max)
-    return { ok: false, reason: `year ${m[1]} is outside the accepted years ${formatYearRange(years)}` };
-  const fraction = m[7] === undefined ? 0 : Math.floor(Number(`0${m[7]}`) * 1000);
-  const epochMs = Date.UTC(year, month - 1, day, hour, minute, second, fraction) - offsetMinutes * 60_000;
+    return { ok: false, reason: `year ${value.slice(0, 4)} is outside the accepted years ${formatYearRange(years)}` };
+  const millis = fraction === '' ? 0 : Math.floor(Number(`0${fraction}`) * 1000);
+  const epochMs = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offset * 60_000;
   return { ok: true, epochMs };
+}
+
+/** The first instant of `years.min` and of the year after `years.max`, per range. */
+const yearBounds = new WeakMap<YearRange, { from: number; to: number }>();
+function boundsOf(years: YearRange): { from: number; to: number } {
+  let bounds = yearBounds.get(years);
+  if (!bounds) {
+    bounds = { from: Date.UTC(years.min, 0, 1), to: Date.UTC(years.max + 1, 0, 1) };
+    yearBounds.set(years, bounds);
+  }
+  return bounds;
 }
 
 /** ISO-8601 with a zone, or epoch seconds (9 to 11 digits), within the accepted years. */
@@ -84,6 +176,8 @@ export function parseEventTime(value: string, years: YearRange = DEFAULT_YEARS):
   const trimmed = value.trim();
   if (EPOCH_SECONDS.test(trimmed)) {
     const epochMs = Number(trimmed) * 1000;
+    const bounds = boundsOf(years);
+    if (epochMs >= bounds.from && epochMs < bounds.to) return { ok: true, epochMs };
     const year = new Date(epochMs).getUTCFullYear();
     if (year < years.min || year > years.max)
       return {
@@ -93,6 +187,6 @@ export function parseEventTime(value: string, years: YearRange = DEFAULT_YEARS):
     return { ok: true, epochMs };
   }
   const iso = parseIsoInstant(trimmed, years);
-  if (iso.ok || ISO.test(trimmed)) return iso;
+  if (iso.ok || scanIso(trimmed)) return iso;
   return { ok: false, reason: `timestamp "${trimmed.slice(0, 40)}" is neither ISO-8601 nor epoch seconds` };
 }

@@ -1,6 +1,5 @@
-"""The transactions quality suite (layers/quality/suites.ts) done with pandas, vectorised, for the
-`validation` benchmark's comparison. pandera is not installable here (no PyPI), so these are the same
-checks written directly in pandas. Prints one JSON object."""
+"""The transactions quality suite (layers/quality/suites.ts) written directly in vectorised pandas,
+the `validation` benchmark's second peer (pandera_checks.py is the first). Prints one JSON object."""
 import json, re, resource, sys, time
 
 import pandas as pd

@@ -124,7 +124,7 @@ describe('validateStream', () => {
     const result = await validateStream(Readable.from([csv]), SUITES.transactions, {
       source: 'test',
       expectedRows: 3,
-      onBadRow: (row, _record, reasons) => bad.push([row, reasons]),
+      onBadRow: (row, _record, reasons) => bad.push([row, [...reasons]]),
     });
     expect(result.rows).toBe(3);
     expect(result.passed).toBe(false);
