@@ -7,7 +7,7 @@
  */
 import type { z } from 'zod';
 import { acceptanceOf } from '../util/csv-fields';
-import { FirstSeen } from './first-seen';
+import { FirstSeen, PackedKeySet } from './first-seen';
 
 export type Severity = 'critical' | 'warning';
 export type Row = Readonly<Record<string, unknown>>;
@@ -318,7 +318,8 @@ function evaluatorFor(spec: CheckSpec, ctx: EvaluatorContext): Evaluator {
           : `${spec.column} "${text(v).slice(0, 40)}" is not a valid timestamp`,
       );
     case 'referential': {
-      const keys = ctx.references?.[spec.reference];
+      const given = ctx.references?.[spec.reference];
+      const keys: { has(key: string): boolean } | undefined = given && ctx.compiled ? new PackedKeySet(given) : given;
       const at = ctx.at(spec.column);
       return {
         ...base,

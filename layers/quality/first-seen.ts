@@ -20,11 +20,19 @@ export class FirstSeen {
     return this.entries;
   }
 
+  /** The row `key` was first seen at, or -1. */
+  firstOf(key: string): number {
+    const h = hash(key);
+    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+      const entry = this.slots[slot] as number;
+      if (entry === 0) return -1;
+      if (this.hashes[slot] === h && this.equals(entry - 1, key)) return this.rows[entry - 1] as number;
+    }
+  }
+
   /** The row `key` was first seen at, or -1 (and `row` is remembered as its first). */
   firstOrAdd(key: string, row: number): number {
-    const length = key.length;
-    let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    const h = hash(key);
     let slot = h & this.mask;
     for (;;) {
       const entry = this.slots[slot] as number;
@@ -86,5 +94,32 @@ export class FirstSeen {
     this.slots = slots;
     this.hashes = hashes;
     this.mask = mask;
+  }
+}
+
+/** FNV-1a over UTF-16 code units, as a signed 32-bit integer (what the Int32Array stores). */
+function hash(key: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/**
+ * A read-only set of keys packed the same way, for referential checks: a lookup touches two typed
+ * arrays, not a key string somewhere on the heap.
+ */
+export class PackedKeySet {
+  private readonly keys = new FirstSeen();
+
+  constructor(keys: Iterable<string>) {
+    for (const key of keys) this.keys.firstOrAdd(key, 0);
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  has(key: string): boolean {
+    return this.keys.firstOf(key) >= 0;
   }
 }
