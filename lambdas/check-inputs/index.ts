@@ -1,11 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { s3Client } from '../../layers/aws/clients';
-import { ImplicitWeightsSchema } from '../../layers/features/builders';
 import { rawManifestsByDataset } from '../../layers/lake/inventory';
 import { getListedManifest, objectExists } from '../../layers/lake/listed';
 import { putJson } from '../../layers/lake/s3-io';
 import { manifestKeyFor } from '../../layers/lake/zones';
+import { RunInputSchema as InputSchema, RUN_ID, runInputProblem } from '../../layers/pipeline/run-input';
 import { readStatus } from '../../layers/quality/status';
 import { mapSettled } from '../../layers/util/concurrency';
 import { requireEnv } from '../../layers/util/env';
@@ -13,58 +13,6 @@ import { requireEnv } from '../../layers/util/env';
 const logger = new Logger({ serviceName: 'check-inputs' });
 const s3 = s3Client();
 const bucket = requireEnv('LAKE_BUCKET');
-
-/** The execution input document (console or `recomart run-pipeline --input`), validated here first. */
-const RUN_ID = /^[A-Za-z0-9_.-]{1,80}$/;
-
-const InputSchema = z
-  .object({
-    runId: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{1,80}$/, 'runId must be 1–80 letters, digits, dots, dashes or underscores')
-      .optional(),
-    /** ALS hyper-parameters for this run: a given one is fixed, the others are tuned on the data. */
-    params: z
-      .strictObject({
-        implicit: z.boolean().optional(),
-        rank: z.number().int().min(1).max(256).optional(),
-        iterations: z.number().int().min(1).max(100).optional(),
-        lambda: z.number().positive().optional(),
-        alpha: z.number().positive().optional(),
-        seed: z.number().int().min(0).optional(),
-        /** Seconds the hyper-parameter search may spend (the trainer's default otherwise). */
-        budgetSeconds: z.number().positive().max(3600).optional(),
-      })
-      .optional(),
-    /** Gate thresholds can only be tightened per run, never loosened below the stage's. */
-    minPrecisionAt10: z.number().min(0).max(1).optional(),
-    /** Implicit-confidence weights of the interaction matrix for this run's feature build (the stage's otherwise). */
-    weights: ImplicitWeightsSchema.optional(),
-    /** Recommendations to publish per user for this run (the stage's `gate.topN` otherwise). */
-    k: z.number().int().min(1).max(100).optional(),
-    /** Train on this existing interactions feature version instead of building features. */
-    featureVersion: z
-      .string()
-      .regex(/^\d{8}T\d{6}Z$/, 'featureVersion must look like 20261121T103000Z')
-      .optional(),
-    /** Build features from exactly these raw transactions / clickstream objects (each must have passed validation). */
-    dataKeys: z
-      .array(
-        z
-          .string()
-          .regex(
-            /^raw\/(transactions|clickstream)\/[^*?]+$/,
-            'dataKeys must be raw/transactions/… or raw/clickstream/… keys',
-          ),
-      )
-      .min(1)
-      .max(1000)
-      .optional(),
-  })
-  .loose()
-  .refine((input) => !(input.featureVersion && input.dataKeys), {
-    message: 'give featureVersion (train on existing features) or dataKeys (build them from these objects), not both',
-  });
 
 export class NoInputDataError extends Error {
   override readonly name = 'NoInputDataError';
@@ -91,12 +39,7 @@ export const handler = async (event: unknown) => {
   const envelope = EnvelopeSchema.safeParse(event);
   const document = envelope.success ? envelope.data.document : event;
   const input = InputSchema.safeParse(document ?? {});
-  if (!input.success) {
-    const issue = input.error.issues[0];
-    throw new InvalidInputError(
-      `Run input is invalid at ${issue?.path.join('.') || 'the root'}: ${issue?.message ?? 'unknown problem'}`,
-    );
-  }
+  if (!input.success) throw new InvalidInputError(runInputProblem(input.error));
   const runId =
     input.data.runId ??
     (envelope.success && RUN_ID.test(envelope.data.executionName) ? envelope.data.executionName : undefined) ??

@@ -6,7 +6,7 @@ import type { AuthzRequest, Denial, Principal } from './iam';
 import { type ArnContext, jsonRequests, lambdaRequests, s3Requests } from './iam-requests';
 import type { InvokeResult, LocalFunctionSpec } from './lambda-runtime';
 import { type LocalSecrets, SecretsApiError } from './secrets';
-import type { Execution, LocalStepFunctions } from './step-functions';
+import type { Execution, HistoryEvent, LocalStepFunctions } from './step-functions';
 
 /** Which service a signed request is for: the credential scope names it (`.../us-east-1/s3/aws4_request`). */
 export function serviceOf(req: { headers: http.IncomingHttpHeaders; url?: string }): string {
@@ -47,6 +47,28 @@ function toSdk(e: Execution) {
     ...(e.error !== undefined ? { error: e.error } : {}),
     ...(e.cause !== undefined ? { cause: e.cause } : {}),
   };
+}
+
+/**
+ * An event's details under the member Step Functions names for its type: a state's entry carries
+ * its input, its exit its output, a failure (of a state or of the execution) its error and cause.
+ */
+function historyDetails(ev: HistoryEvent): Record<string, unknown> {
+  const json = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? {}));
+  if (ev.type.endsWith('StateEntered') && ev.stateName)
+    return { stateEnteredEventDetails: { name: ev.stateName, input: json(ev.details?.input) } };
+  if (ev.type.endsWith('StateExited') && ev.stateName)
+    return { stateExitedEventDetails: { name: ev.stateName, output: json(ev.details?.output) } };
+  if (ev.details?.error === undefined) return {};
+  const failure = {
+    error: String(ev.details.error),
+    cause: typeof ev.details.cause === 'string' ? ev.details.cause : JSON.stringify(ev.details.cause),
+  };
+  if (ev.type === 'ExecutionFailed') return { executionFailedEventDetails: failure };
+  if (ev.type === 'ExecutionAborted') return { executionAbortedEventDetails: failure };
+  if (ev.type === 'ExecutionTimedOut') return { executionTimedOutEventDetails: failure };
+  // A state's failure: Step Functions names the task's (TaskFailed); the state is the one entered last.
+  return { taskFailedEventDetails: { ...failure, resourceType: 'states', resource: ev.stateName ?? 'unknown' } };
 }
 
 /** The Step Functions JSON API (the subset the CLI and tests use) over the local runner. */
@@ -111,12 +133,7 @@ export function stepFunctionsApi(sfn: LocalStepFunctions, action: string, body: 
           previousEventId: ev.id - 1,
           timestamp: Date.parse(ev.timestamp) / 1000,
           type: ev.type,
-          ...(ev.stateName
-            ? { stateEnteredEventDetails: { name: ev.stateName, input: JSON.stringify(ev.details?.input ?? {}) } }
-            : {}),
-          ...(ev.details?.error !== undefined
-            ? { executionFailedEventDetails: { error: ev.details.error, cause: String(ev.details.cause) } }
-            : {}),
+          ...historyDetails(ev),
         })),
       };
     }
@@ -180,6 +197,8 @@ export class Gateway {
    */
   private readonly upstream = new http.Agent({ keepAlive: true });
   url?: string;
+  /** Plain HTTP pages served under a path prefix (the console), beside the AWS APIs. */
+  private readonly mounts: { prefix: string; handler: http.RequestListener }[] = [];
 
   constructor(
     private readonly endpoints: EmulatorEndpoints,
@@ -196,7 +215,20 @@ export class Gateway {
     this.upstream.destroy();
   }
 
+  /** Serve `prefix` and everything under it with `handler` (no AWS signature: a browser's requests). */
+  mount(prefix: string, handler: http.RequestListener): void {
+    this.mounts.push({ prefix, handler });
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = req.url ?? '/';
+    const mounted = this.mounts.find(
+      (m) => url === m.prefix || url.startsWith(`${m.prefix}/`) || url.startsWith(`${m.prefix}?`),
+    );
+    if (mounted) {
+      mounted.handler(req, res);
+      return;
+    }
     if (req.url?.startsWith('/_api/')) {
       this.handleHttpApi(req, res);
       return;

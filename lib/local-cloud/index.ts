@@ -710,6 +710,15 @@ export class LocalCloud {
     return out;
   }
 
+  /**
+   * Serve plain HTTP pages under `prefix` on the gateway endpoint (the console): the engine routes,
+   * the caller renders. Call after start.
+   */
+  mount(prefix: string, handler: import('node:http').RequestListener): void {
+    if (!this.gateway) throw new Error('The local cloud is not started.');
+    this.gateway.mount(prefix, handler);
+  }
+
   /** The local Step Functions runner (for in-process callers; others use the gateway's API). */
   get states(): LocalStepFunctions {
     if (!this.stepFunctions) throw new Error('The local cloud is not running.');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { getModel, listModels, promotionRefusal, setModelStatus } from '../../../layers/als/registry';
+import { compareModels, type ModelRecord, modelSummary } from '../../../layers/als/registry-view';
 import { dynamoDbDocumentClient, s3Client } from '../../../layers/aws/clients';
 import {
   completePublish,
@@ -21,28 +22,6 @@ interface TargetOpts {
   json?: boolean;
 }
 
-type ModelRecord = Record<string, unknown> & {
-  runId?: string;
-  status?: string;
-  createdAt?: string;
-  metrics?: {
-    precisionAt10?: number;
-    ndcgAt10?: number;
-    recallAt10?: number;
-    coverage?: number;
-    rmse?: number | null;
-    baseline?: { precisionAt10?: number };
-    recommender?: { kind?: string; weight?: number; reason?: string };
-    rank?: number;
-    lambda?: number;
-    alpha?: number;
-    iterations?: number;
-  };
-  gate?: { pass?: boolean; reasons?: string[] };
-  data?: { version?: string };
-  rows?: { read?: number; skipped?: number; ratings?: number };
-};
-
 /**
  * The model registry as people use it: list, show and compare runs, promote one to production or roll
  * back, through the registry table and the production pointer the recommendations API reads. A
@@ -63,7 +42,9 @@ export function registerModels(program: Command): void {
     async (opts: TargetOpts) => {
       const { records, production } = await registry(resolveTarget(opts));
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ production: production ?? null, models: records.map(row) })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ production: production ?? null, models: records.map(modelSummary) })}\n`,
+        );
         return;
       }
       if (records.length === 0) {
@@ -73,7 +54,7 @@ export function registerModels(program: Command): void {
       const lines = [
         'run                                   status        kind                  P@10     popularity  lift   gate',
       ];
-      for (const r of records.map(row))
+      for (const r of records.map(modelSummary))
         lines.push(
           [
             `${r.runId === production ? '*' : ' '} ${pad(r.runId, 36)}`,
@@ -103,7 +84,7 @@ export function registerModels(program: Command): void {
         return;
       }
       const m = record.metrics ?? {};
-      const r = row(record);
+      const r = modelSummary(record);
       const lines = [
         `${runId}: ${r.status}${production === runId ? ' (in production)' : ''}, created ${record.createdAt ?? '?'}`,
         `  serves:   ${r.kind}${m.recommender?.weight !== undefined ? ` (weight ${m.recommender.weight})` : ''}${m.recommender?.reason ? `: ${m.recommender.reason}` : ''}`,
@@ -127,7 +108,7 @@ export function registerModels(program: Command): void {
         [b, rb],
       ] as const)
         if (!r) throw new CliError(`Model ${id} is not in the registry.`, 2);
-      const fields = compareFields(ra as ModelRecord, rb as ModelRecord);
+      const fields = compareModels(ra as ModelRecord, rb as ModelRecord);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ a, b, fields })}\n`);
         return;
@@ -179,47 +160,6 @@ async function registry(target: Target) {
     productionVersion(doc, recommendationsTable),
   ]);
   return { records: records as ModelRecord[], production };
-}
-
-function row(r: ModelRecord) {
-  const p = r.metrics?.precisionAt10;
-  const base = r.metrics?.baseline?.precisionAt10;
-  return {
-    runId: String(r.runId ?? r.sk ?? '?'),
-    status: String(r.status ?? '?'),
-    createdAt: r.createdAt ?? null,
-    kind: r.metrics?.recommender?.kind ?? 'als',
-    precisionAt10: p ?? null,
-    baseline: base ?? null,
-    lift: p !== undefined && base ? Number((p / base).toFixed(2)) : null,
-    gate: r.gate?.pass === undefined ? 'not run' : r.gate.pass ? 'passed' : 'failed',
-  };
-}
-
-function compareFields(a: ModelRecord, b: ModelRecord) {
-  const higher = (x: number | null | undefined, y: number | null | undefined, lowerIsBetter = false) =>
-    x == null || y == null || x === y ? undefined : x > y !== lowerIsBetter ? 'a' : 'b';
-  const ma = a.metrics ?? {};
-  const mb = b.metrics ?? {};
-  const ra = row(a);
-  const rb = row(b);
-  return [
-    { name: 'status', a: ra.status, b: rb.status },
-    { name: 'created', a: ra.createdAt, b: rb.createdAt },
-    { name: 'serves', a: ra.kind, b: rb.kind },
-    { name: 'data version', a: a.data?.version, b: b.data?.version },
-    { name: 'rank', a: ma.rank, b: mb.rank },
-    { name: 'λ', a: ma.lambda, b: mb.lambda },
-    { name: 'α', a: ma.alpha, b: mb.alpha },
-    { name: 'P@10', a: ma.precisionAt10, b: mb.precisionAt10, better: higher(ma.precisionAt10, mb.precisionAt10) },
-    { name: 'popularity', a: ma.baseline?.precisionAt10, b: mb.baseline?.precisionAt10 },
-    { name: 'lift', a: ra.lift, b: rb.lift, better: higher(ra.lift, rb.lift) },
-    { name: 'NDCG@10', a: ma.ndcgAt10, b: mb.ndcgAt10, better: higher(ma.ndcgAt10, mb.ndcgAt10) },
-    { name: 'recall@10', a: ma.recallAt10, b: mb.recallAt10, better: higher(ma.recallAt10, mb.recallAt10) },
-    { name: 'coverage', a: ma.coverage, b: mb.coverage, better: higher(ma.coverage, mb.coverage) },
-    { name: 'RMSE', a: ma.rmse, b: mb.rmse, better: higher(ma.rmse, mb.rmse, true) },
-    { name: 'gate', a: ra.gate, b: rb.gate },
-  ];
 }
 
 /** Publish `runId` with the pipeline's own steps and switch production to it. */
