@@ -15,7 +15,13 @@ import { uploadFileWithManifest } from '../../layers/lake/s3-io';
 import { decodeS3EventKey } from '../../layers/lake/zones';
 import type { DatasetRef } from '../../layers/lineage/openlineage';
 import { UnusableMasterFileError, validateMasterFile } from '../../layers/master/ingest';
-import { entityOfKey, MASTER_SCHEMA_VERSION, type MasterEntity } from '../../layers/master/schema';
+import {
+  datedMasterKey,
+  entityOfKey,
+  latestMasterKey,
+  MASTER_SCHEMA_VERSION,
+  type MasterEntity,
+} from '../../layers/master/schema';
 import { UnsupportedEncodingError } from '../../layers/util/csv-records';
 import { codeVersionFromEnv, requireEnv } from '../../layers/util/env';
 
@@ -93,8 +99,8 @@ async function masterStep(body: Readable, ctx: StepContext, entity: MasterEntity
   };
   if (result.rows) {
     // The dated snapshot first, then "latest": a reader of latest/ never sees a snapshot-less version.
-    await upload(result.rows, `raw/master/${entity}/dt=${today}/${entity}.csv`, entity, 'text/csv');
-    await upload(result.rows, `raw/master/${entity}/latest/${entity}.csv`, entity, 'text/csv');
+    await upload(result.rows, datedMasterKey(entity, today), entity, 'text/csv');
+    await upload(result.rows, latestMasterKey(entity), entity, 'text/csv');
   }
   if (result.quarantine) {
     await upload(

@@ -12,6 +12,7 @@ import { getStream, putJson, putWithManifest, readOrMissing } from '../../layers
 import { PartitionSpool } from '../../layers/lake/spool';
 import { decodeS3EventKey, isManifestKey } from '../../layers/lake/zones';
 import { runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
+import { latestMasterKey } from '../../layers/master/schema';
 import { criticalFailureEmf } from '../../layers/quality/metrics';
 import type * as Report from '../../layers/quality/report';
 import { type QualityStatus, qualityStatusKey } from '../../layers/quality/status';
@@ -27,8 +28,8 @@ const s3 = s3Client();
 const bucket = requireEnv('LAKE_BUCKET');
 
 const REFERENCES = {
-  catalog: { key: 'raw/master/catalog/latest/catalog.csv', column: 'product_id' },
-  customers: { key: 'raw/master/customers/latest/customers.csv', column: 'customer_id' },
+  catalog: { key: latestMasterKey('catalog'), column: 'product_id' },
+  customers: { key: latestMasterKey('customers'), column: 'customer_id' },
 } as const;
 
 /**

@@ -183,7 +183,14 @@ export async function runTrainingJob(opts: TrainJobOptions) {
     );
     for (const name of fs.readdirSync(dir)) {
       const key = `${prefix}${name}`;
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: fs.readFileSync(path.join(dir, name)) }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: fs.readFileSync(path.join(dir, name)),
+          ContentType: artifactContentType(name),
+        }),
+      );
       outputs.push({ namespace: `s3://${bucket}`, name: key });
     }
   } finally {
@@ -266,4 +273,11 @@ export function dataWindow(sources: readonly { key: string }[]): { from: string;
     .filter((d): d is string => d !== undefined)
     .sort();
   return dates.length ? { from: dates[0] as string, to: dates.at(-1) as string } : null;
+}
+
+/** How a model artifact is served (the model card opens in a browser; JSON reads as JSON). */
+export function artifactContentType(name: string): string {
+  if (name.endsWith('.html')) return 'text/html; charset=utf-8';
+  if (name.endsWith('.json')) return 'application/json';
+  return 'application/octet-stream';
 }

@@ -27,6 +27,16 @@ export const MASTER_ENTITIES = {
 } as const;
 export type MasterEntity = keyof typeof MASTER_ENTITIES;
 
+/** Where the current version of a master entity lives (a dated snapshot sits beside it under `dt=`). */
+export function latestMasterKey(entity: MasterEntity): string {
+  return `raw/master/${entity}/latest/${entity}.csv`;
+}
+
+/** The dated snapshot of a master entity written on `dt` (YYYY-MM-DD). */
+export function datedMasterKey(entity: MasterEntity, dt: string): string {
+  return `raw/master/${entity}/dt=${dt}/${entity}.csv`;
+}
+
 export function columnsOf(entity: MasterEntity): string[] {
   return Object.keys(MASTER_ENTITIES[entity].schema.shape);
 }

@@ -8,6 +8,7 @@ import { listKeys, summarizeZone } from '../../../layers/lake/inventory';
 import { getBytes } from '../../../layers/lake/s3-io';
 import { isManifestKey } from '../../../layers/lake/zones';
 import type { QualityStatus } from '../../../layers/quality/status';
+import { CONSOLE_PATH, createConsole } from '../../console';
 import { LocalCloud } from '../../local-cloud';
 import { Progress, positiveInt } from '../progress';
 import type * as Eda from './eda';
@@ -25,6 +26,8 @@ interface DemoOptions {
   state: string;
   json?: boolean;
   verbose?: boolean;
+  keep?: boolean;
+  port: number;
 }
 
 export function registerDemo(program: Command): void {
@@ -39,6 +42,13 @@ export function registerDemo(program: Command): void {
     .option('--state <dir>', 'state directory (emulator data, logs, reports); the demo starts it afresh', '.recomart')
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--verbose', "show what synth and bundling print (the CDK's asset lines)")
+    .option('--keep', 'keep the local cloud and its console running after the demo, until Ctrl-C')
+    .option(
+      '--port <p>',
+      'gateway port (the console is at /console on it); default: a free port',
+      positiveInt('--port'),
+      0,
+    )
     .action((opts: DemoOptions) => runDemo(opts));
 }
 
@@ -49,9 +59,13 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     fresh: true,
     verbose: opts.verbose === true,
     log: (line) => progress.step(`  ${line}`),
+    ...(opts.port ? { port: opts.port } : {}),
   });
   progress.step('starting the local cloud');
   const info = await cloud.start();
+  const localConsole = createConsole(cloud.sdkEnv(), info.outputs as Record<string, string>);
+  cloud.mount(CONSOLE_PATH, localConsole.handler);
+  progress.step(`console: ${info.endpoint}${CONSOLE_PATH} (follow the run there)`);
   try {
     const env = cloud.sdkEnv() as Env;
     const s3 = s3Client({ env });
@@ -281,8 +295,18 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       process.stdout.write(`${lines.join('\n')}\n`);
     }
     if (status !== 'SUCCEEDED') process.exitCode = 1;
+    if (opts.keep) {
+      process.stderr.write(
+        `\nThe local cloud stays up: console ${info.endpoint}${CONSOLE_PATH}, endpoint ${info.endpoint}. Press Ctrl-C to stop.\n`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+    }
   } finally {
     progress.step('stopping the local cloud');
+    localConsole.close();
     await cloud.stop();
   }
 }

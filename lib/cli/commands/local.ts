@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { CONSOLE_PATH, createConsole } from '../../console';
 import { LocalCloud, readEndpointFile } from '../../local-cloud';
 import { isAlive, lockFileOf, stateDirHolder } from '../../local-cloud/state-lock';
 import { CliError } from '../errors';
@@ -31,6 +32,7 @@ export function registerLocal(program: Command): void {
         stopRequested = resolve;
       });
       const onSignal = (signal: string) => stopRequested(signal);
+      let stopConsole = () => undefined as void;
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
@@ -40,9 +42,13 @@ export function registerLocal(program: Command): void {
           await cloud.stop();
           return;
         }
+        const localConsole = createConsole(cloud.sdkEnv(), info.outputs as Record<string, string>);
+        cloud.mount(CONSOLE_PATH, localConsole.handler);
+        stopConsole = () => localConsole.close();
         const lines = [
           `RecoMart local cloud is up (state: ${cloud.stateDir}, pid ${process.pid})`,
           '',
+          `  console:  ${info.endpoint}${CONSOLE_PATH}   (pipeline runs, the lake, quality reports, models, serving)`,
           `  endpoint: ${info.endpoint}   (AWS_ENDPOINT_URL; routes S3, Kinesis, DynamoDB, SQS and Step Functions)`,
           `  export AWS_ENDPOINT_URL=${info.endpoint} AWS_REGION=${info.region} AWS_DEFAULT_REGION=${info.region} AWS_ACCESS_KEY_ID=${info.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${info.credentials.secretAccessKey}`,
           '',
@@ -71,6 +77,7 @@ export function registerLocal(program: Command): void {
         await cloud.stop();
         process.stderr.write('stopped\n');
       } finally {
+        stopConsole();
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
       }
