@@ -4,11 +4,28 @@
  * Map's item processor as a box around its own states. With an execution's state statuses, boxes are
  * coloured by how far the run got.
  */
-import type * as Dagre from '@dagrejs/dagre' with { 'resolution-mode': 'import' };
 import { esc } from './html';
 
-// dagre ships CommonJS for require() under an ESM package type; its types are declared for import.
-const { Graph, layout } = require('@dagrejs/dagre') as typeof Dagre;
+/**
+ * The part of dagre's API drawn with. dagre ships CommonJS for require() but declares its types for
+ * ESM imports only, which a CommonJS module cannot name; these are its documented signatures.
+ */
+interface DagreGraph {
+  setGraph(label: Record<string, unknown>): void;
+  setDefaultEdgeLabel(label: () => Record<string, unknown>): void;
+  setNode(name: string, label: Record<string, unknown>): void;
+  setParent(name: string, parent: string): void;
+  setEdge(from: string, to: string, label: Record<string, unknown>, name: string): void;
+  graph(): unknown;
+  nodes(): string[];
+  edges(): { v: string; w: string; name?: string }[];
+  node(name: string): unknown;
+  edge(edge: { v: string; w: string; name?: string }): unknown;
+}
+const { Graph, layout } = require('@dagrejs/dagre') as {
+  Graph: new (options: { compound?: boolean; multigraph?: boolean }) => DagreGraph;
+  layout(graph: DagreGraph): void;
+};
 
 interface StateDefinition {
   readonly Type: string;

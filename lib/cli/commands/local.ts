@@ -32,7 +32,7 @@ export function registerLocal(program: Command): void {
         stopRequested = resolve;
       });
       const onSignal = (signal: string) => stopRequested(signal);
-      let stopConsole = () => undefined as void;
+      let stopConsole: () => void = () => undefined;
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
