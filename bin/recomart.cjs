@@ -15,7 +15,9 @@ process.stdout.on('error', (err) => {
 require('../lib/cli/main.ts')
   .main(process.argv)
   .catch((err) => {
-    console.error(`recomart: ${err instanceof Error ? err.message : String(err)}`);
+    // A message may quote an input file's text: never write its control bytes to the terminal.
+    const { printable } = require('../lib/cli/errors.ts');
+    console.error(`recomart: ${printable(err instanceof Error ? err.message : String(err))}`);
     // A command may say which exit code its failure means (validate: 2 = unusable input).
     process.exit(Number.isInteger(err?.exitCode) && err.exitCode > 0 ? err.exitCode : 1);
   });

@@ -7,3 +7,29 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/**
+ * Text for a terminal from text that may come from an input file: control characters (NUL, escape
+ * sequences, C1 codes) are shown as `\xNN` instead of being written raw, so a binary file's bytes are
+ * never sent to the terminal. Line breaks and tabs stay.
+ */
+export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
+/** Where a file stops being text: the offset of its first NUL byte in the first 64 KiB, or -1. */
+export function firstNulByte(file: string): number {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, n).indexOf(0);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EmulatorEndpoints } from './emulators';
+import type { ScheduleInfo } from './schedules';
 
 export interface LocalCloudInfo {
   readonly endpoint: string;
@@ -20,8 +21,8 @@ export interface LocalCloudInfo {
   readonly metadataApi?: string;
   /** Process ids of the emulator children. */
   readonly emulatorPids?: { host?: number; kinesis?: number };
-  /** EventBridge schedules (not fired on their own locally: see fireSchedule). */
-  readonly schedules?: { logicalId: string; name: string; expression: string; targets: string[] }[];
+  /** EventBridge schedules (not fired on their own locally: `recomart schedule fire`). */
+  readonly schedules?: ScheduleInfo[];
 }
 
 /** The endpoint file a running `recomart local up` leaves in its state directory, if any. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -17,6 +16,7 @@ import { LocalIam } from './iam';
 import { KinesisEventSourceMapping } from './kinesis-esm';
 import { type InvokeResult, LocalFunction, STOPPED_ERROR } from './lambda-runtime';
 import { type NotificationRule, ruleMatches, rulesFromNotificationResource, toAwsS3Record } from './s3-notifications';
+import { findSchedule, type ScheduleInfo, scheduledEvent } from './schedules';
 import { LocalSecrets } from './secrets';
 import { acquireStateLock } from './state-lock';
 import { LocalStepFunctions, type StateMachineSpec, type TaskDefinitionSpec } from './step-functions';
@@ -125,14 +125,7 @@ export class LocalCloud {
   private stepFunctions?: LocalStepFunctions;
   private secrets?: LocalSecrets;
   private routes: HttpRoute[] = [];
-  private schedules: {
-    logicalId: string;
-    name: string;
-    arn: string;
-    expression: string;
-    targets: string[];
-    input?: unknown;
-  }[] = [];
+  private schedules: ScheduleInfo[] = [];
   metadataApi?: MockMetadataApi;
   private readonly inflight = new Set<Promise<unknown>>();
   private clients?: { s3: S3Client; kinesis: KinesisClient; sqs: SQSClient };
@@ -327,7 +320,7 @@ export class LocalCloud {
     this.routes = httpRoutes(resolver);
     for (const route of this.routes)
       this.log(`HTTP API ${endpoint}/_api/${route.apiId} ${route.routeKey} → ${route.functionArn}`);
-    this.info = { ...this.info, schedules: this.schedules.map(({ arn: _arn, ...rest }) => rest) };
+    this.info = { ...this.info, schedules: this.schedules };
     if (this.metadataApi) {
       // The mock accepts exactly the key the pull function will read from its secret.
       const secretArns = new Set(
@@ -749,7 +742,9 @@ export class LocalCloud {
         expression: props.ScheduleExpression,
         targets,
       });
-      this.log(`schedule ${props.ScheduleExpression} → ${targets.join(', ')} (run it with fireSchedule)`);
+      this.log(
+        `schedule ${props.ScheduleExpression} → ${targets.join(', ')} (run it with \`recomart schedule fire ${id}\`)`,
+      );
     }
   }
 
@@ -759,27 +754,10 @@ export class LocalCloud {
    * target function's name. Returns each target's result.
    */
   async fireSchedule(ref: string): Promise<InvokeResult[]> {
-    const schedule = this.schedules.find(
-      (s) =>
-        s.logicalId === ref ||
-        s.name === ref ||
-        s.targets.some(
-          (t) => t === ref || (!t.startsWith('arn:aws:states:') && this.functionByRef(t).spec.name === ref),
-        ),
-    );
+    const schedule = findSchedule(this.schedules, ref, (t) => this.functionByRef(t).spec.name);
     if (!schedule)
       throw new Error(`No schedule ${ref}; schedules: ${this.schedules.map((s) => s.logicalId).join(', ')}`);
-    const event = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: LOCAL_ACCOUNT,
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: LOCAL_REGION,
-      resources: [schedule.arn],
-      detail: {},
-    };
+    const event = scheduledEvent(schedule.arn, LOCAL_ACCOUNT, LOCAL_REGION);
     return Promise.all(
       schedule.targets.map(async (t): Promise<InvokeResult> => {
         if (!t.startsWith('arn:aws:states:')) return this.functionByRef(t).invoke(event);

@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+
+import { sampleTransactionsCsv } from '../../layers/transactions/sample';
 
 const run = promisify(execFile);
 const bin = path.join(__dirname, '../../bin/recomart.cjs');
@@ -10,7 +14,7 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
 };
 
 /** The CLI finds a running local cloud through its state directory, as a user's shell would. */
-(cloudInfo.external ? describe.skip : describe)('recomart run-pipeline against the local cloud', () => {
+(cloudInfo.external ? describe.skip : describe)('the CLI against the local cloud', () => {
   // A clean environment: no AWS_ENDPOINT_URL, so the command must find the cloud through --state.
   const env = {
     PATH: process.env.PATH ?? '',
@@ -45,5 +49,90 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
     const out = await cli(['run-pipeline', '--state', cloudInfo.stateDir as string, '--input', '[1]']);
     expect(out.code).toBe(2);
     expect(out.stderr.trim().split('\n').at(-1)).toBe('recomart: --input must be a JSON object.');
+  });
+
+  it('uploads with --wait and reports the ingestion: raw rows, quarantined rows and why, the ledger state, the validation', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-cli-'));
+    try {
+      const file = path.join(dir, 'cli-wait-orders.csv');
+      const tx = sampleTransactionsCsv({
+        rows: 300,
+        badShare: 0.1,
+        seed: 31,
+        now: new Date('2025-06-10T00:00:00Z'),
+        days: 2,
+      });
+      fs.writeFileSync(file, tx.csv);
+      // the oracle: the export's own rows, counted from its text
+      const rows = tx.csv.trim().split('\n').length - 1;
+      const out = await cli([
+        'upload',
+        file,
+        '--dataset',
+        'transactions',
+        '--wait',
+        '--json',
+        '--state',
+        cloudInfo.stateDir as string,
+      ]);
+      expect(out.code).toBe(0);
+      const outcome = JSON.parse(out.stdout);
+      expect(outcome).toMatchObject({
+        sourceKey: 'landing/transactions/cli-wait-orders.csv',
+        state: 'DONE',
+        version: 1,
+      });
+      expect(outcome.raw.rows + outcome.quarantine.rows).toBe(rows);
+      expect(outcome.quarantine.rows).toBe(tx.badRows);
+      expect(
+        outcome.quarantine.topReasons.reduce((n: number, r: { rows: number }) => n + r.rows, 0),
+      ).toBeLessThanOrEqual(tx.badRows);
+      expect(outcome.quarantine.topReasons[0].reason).toMatch(/timestamp|columns/);
+      expect(outcome.validation).toMatchObject({ validated: outcome.raw.objects, pending: 0 });
+      // a second export under the same name: the next version of that landing key
+      fs.writeFileSync(
+        file,
+        sampleTransactionsCsv({ rows: 120, badShare: 0.1, seed: 32, now: new Date('2025-06-10T00:00:00Z'), days: 2 })
+          .csv,
+      );
+      const text = await cli([
+        'upload',
+        file,
+        '--dataset',
+        'transactions',
+        '--wait',
+        '--state',
+        cloudInfo.stateDir as string,
+      ]);
+      expect(text.stdout).toMatch(
+        /version 2: DONE\n {2}raw: {8}\d+ rows in \d+ objects?\n {2}quarantine: \d+ rows, commonest reasons:/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists the schedules and fires one now, as EventBridge would', async () => {
+    const list = await cli(['schedule', 'list', '--json', '--state', cloudInfo.stateDir as string]);
+    expect(list.code).toBe(0);
+    const schedules = JSON.parse(list.stdout) as { logicalId: string; targets: string[] }[];
+    const pull = schedules.find((s) => s.targets.some((t) => t.includes('ExternalMetadataPull')));
+    expect(pull).toBeDefined();
+    const fired = await cli([
+      'schedule',
+      'fire',
+      pull?.logicalId as string,
+      '--json',
+      '--state',
+      cloudInfo.stateDir as string,
+    ]);
+    expect(fired.code).toBe(0);
+    expect(JSON.parse(fired.stdout)).toMatchObject({
+      schedule: pull?.logicalId,
+      results: [{ ok: true, answer: { key: expect.stringMatching(/^raw\/external_metadata\//) } }],
+    });
+    const unknown = await cli(['schedule', 'fire', 'no-such-schedule', '--state', cloudInfo.stateDir as string]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/No schedule no-such-schedule; schedules: /);
   });
 });

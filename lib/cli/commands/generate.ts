@@ -82,7 +82,13 @@ export async function generateDataset(
     const target = path.join(dir, file);
     const count = await writeLines(target, lines);
     files.push({ dataset: name, path: target, lines: header ? count - 1 : count });
-    log(`wrote ${target} (${header ? count - 1 : count} ${name === 'clickstream' ? 'events' : 'rows'})`);
+    const planted =
+      name === 'transactions'
+        ? `, ${stats.bad} of them bad on purpose (missing or unreadable timestamp, a column short): ingestion quarantines them`
+        : name === 'clickstream'
+          ? `, ${malformed} of them malformed on purpose: the stream quarantines them`
+          : '';
+    log(`wrote ${target} (${header ? count - 1 : count} ${name === 'clickstream' ? 'events' : 'rows'}${planted})`);
   }
   return { dir, files, badTransactionRows: stats.bad, malformedEvents: malformed };
 }

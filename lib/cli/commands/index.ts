@@ -15,6 +15,7 @@ import type * as Local from './local';
 import type * as Models from './models';
 import type * as Recommend from './recommend';
 import type * as RunPipeline from './run-pipeline';
+import type * as Schedule from './schedule';
 import type * as SimulateClicks from './simulate-clicks';
 import type * as Train from './train';
 import type * as Upload from './upload';
@@ -37,6 +38,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'local',
     summary: 'run, inspect or stop the embedded local cloud',
     load: () => (require('./local') as typeof Local).registerLocal,
+  },
+  {
+    name: 'schedule',
+    summary: "list the stack's schedules on the local cloud, or fire one now",
+    load: () => (require('./schedule') as typeof Schedule).registerSchedule,
   },
   {
     name: 'simulate-clicks',

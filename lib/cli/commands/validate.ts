@@ -5,7 +5,7 @@ import { ManifestSchema } from '../../../layers/lake/manifest';
 import { renderCharts, renderHtml, renderPdf } from '../../../layers/quality/report';
 import { QUALITY_DATASETS, type QualityDataset, SUITES } from '../../../layers/quality/suites';
 import { loadKeys, type ValidationResult, validateStream } from '../../../layers/quality/validate';
-import { CliError } from '../errors';
+import { CliError, firstNulByte } from '../errors';
 
 interface ValidateCliOptions {
   dataset: QualityDataset;
@@ -43,6 +43,12 @@ export function registerValidate(program: Command): void {
 
 export async function validateFile(file: string, opts: ValidateCliOptions): Promise<ValidationResult> {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new CliError(`${file} is not a file.`, 2);
+  const nul = firstNulByte(file);
+  if (nul >= 0)
+    throw new CliError(
+      `${file} is not a text file (byte ${nul} is NUL): a binary file cannot be validated as a dataset.`,
+      2,
+    );
   const suite = SUITES[opts.dataset];
   const refDir = opts.references ?? path.dirname(file);
   const references: Record<string, Set<string>> = {};

@@ -3,6 +3,7 @@ import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { foldSessionEvents } from '../../../layers/clickstream/session-features';
 import { isExpired, userKey } from '../../../layers/feature-store/keys';
+import { featureLines, readableUserFeatures } from '../../../layers/feature-store/readable';
 import { readSessions, sessionFromItem, sessionItem } from '../../../layers/feature-store/realtime-session';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -76,5 +77,59 @@ describe('readSessions', () => {
       UnprocessedKeys: { t: { Keys: input.RequestItems.t?.Keys } },
     }));
     await expect(readSessions(doc, 't', ['u1'], 2)).rejects.toThrow(/1 session reads were still unprocessed after 2/);
+  });
+});
+
+describe('readable features', () => {
+  it('drops the store bookkeeping and puts the real-time session first', () => {
+    const { readableUserFeatures, featureLines } =
+      require('../../../layers/feature-store/readable') as typeof import('../../../layers/feature-store/readable');
+    const sets = readableUserFeatures({
+      'fs#user_features': {
+        pk: 'user#u1',
+        sk: 'fs#user_features',
+        featureSet: 'user_features',
+        featureSetVersion: '20261130T000000Z',
+        eventTime: '2026-11-30T00:00:00Z',
+        expiresAt: 9,
+        features: { purchaseCount: 3, topCategories: ['toys'] },
+      },
+      'rt#session': {
+        pk: 'user#u1',
+        sk: 'rt#session',
+        featureSet: 'realtime_session',
+        featureSetVersion: '1',
+        userId: 'u1',
+        sessionId: 's1',
+        views: 2,
+        watermarks: { 'shardId-0': '123' },
+        recentEventIds: ['e1', 'e2'],
+        updatedAt: '2026-11-30T01:00:00Z',
+        expiresAt: 9,
+      },
+    });
+    expect(sets).toEqual([
+      {
+        featureSet: 'realtime_session',
+        version: '1',
+        asOf: '2026-11-30T01:00:00Z',
+        features: { sessionId: 's1', views: 2 },
+      },
+      {
+        featureSet: 'user_features',
+        version: '20261130T000000Z',
+        asOf: '2026-11-30T00:00:00Z',
+        features: { purchaseCount: 3, topCategories: ['toys'] },
+      },
+    ]);
+    expect(featureLines('user u1', sets)).toEqual([
+      'user u1',
+      '  realtime_session (version 1, as of 2026-11-30T01:00:00Z)',
+      '    sessionId  s1',
+      '    views      2',
+      '  user_features (version 20261130T000000Z, as of 2026-11-30T00:00:00Z)',
+      '    purchaseCount  3',
+      '    topCategories  ["toys"]',
+    ]);
   });
 });

@@ -243,4 +243,38 @@ describe('reports and the validate command', () => {
     expect(code([file, '--dataset', 'transactions'])).toBe(1);
     expect(code([file, '--dataset', 'customers'])).toBe(2);
   });
+
+  it('refuses a binary file and never writes its bytes to the terminal', () => {
+    const bin = path.join(__dirname, '../../../bin/recomart.cjs');
+    const run = (file: string) => {
+      try {
+        execFileSync(process.execPath, [bin, 'validate', file, '--dataset', 'transactions'], {
+          stdio: 'pipe',
+          timeout: 60_000,
+        });
+        return { status: 0, stdout: '', stderr: '' };
+      } catch (err) {
+        const e = err as { status: number; stdout: Buffer; stderr: Buffer };
+        return { status: e.status, stdout: e.stdout.toString('utf8'), stderr: e.stderr.toString('utf8') };
+      }
+    };
+    const binary = path.join(dir, 'image.csv');
+    fs.writeFileSync(
+      binary,
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x1b, 0x5b, 0x32, 0x4a]),
+    );
+    const refused = run(binary);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/is not a text file \(byte 8 is NUL\)/);
+    // A text file whose header carries an escape sequence: quoted, with the control bytes escaped.
+    const escapes = path.join(dir, 'escapes.csv');
+    fs.writeFileSync(escapes, 'a,b\x1b[2J\x07\n1,2\n');
+    const quoted = run(escapes);
+    expect(quoted.status).toBe(2);
+    expect(quoted.stderr).toContain('a,b\\x1b[2J\\x07');
+    for (const out of [refused, quoted]) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: no control byte may reach the terminal
+      expect(`${out.stdout}${out.stderr}`.replace(/\n/g, '')).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    }
+  });
 });
