@@ -49,7 +49,7 @@ pre { background:var(--bg); border:1px solid var(--line); padding:8px; overflow:
 a { color:var(--run); }
 .status { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; color:#fff; background:var(--muted); }
 .status.SUCCEEDED, .status.succeeded, .status.passed, .status.PRODUCTION, .status.usable, .status.GATE_PASSED { background:var(--ok); }
-.status.FAILED, .status.failed, .status.ABORTED, .status.TIMED_OUT, .status.blocked, .status.GATE_FAILED, .status.unusable { background:var(--bad); }
+.status.FAILED, .status.failed, .status.REJECTED, .status.ABORTED, .status.TIMED_OUT, .status.blocked, .status.GATE_FAILED, .status.unusable { background:var(--bad); }
 .status.RUNNING, .status.running { background:var(--run); }
 .status.warning, .status.caught, .status.RETIRED, .status.TRAINED { background:var(--warn); }
 .muted { color:var(--muted); } .error { color:var(--bad); font-weight:600; }

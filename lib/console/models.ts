@@ -30,10 +30,30 @@ export async function modelsPage(ctx: ConsoleContext): Promise<string> {
     ];
   });
   const ids = (records as ModelRecord[]).map((r) => modelSummary(r).runId);
+  // Production history: every run that was published, newest first, with when it was replaced.
+  const history = (records as ModelRecord[])
+    .filter((r) => typeof r.publishedAt === 'string')
+    .sort((a, b) => String(b.publishedAt).localeCompare(String(a.publishedAt)))
+    .map((r) => {
+      const id = modelSummary(r).runId;
+      return [
+        esc(String(r.publishedAt).replace('T', ' ').slice(0, 19)),
+        `${runLink(id)}${id === production ? ' <b>★ production</b>' : ''}`,
+        esc(
+          typeof r.retiredAt === 'string'
+            ? r.retiredAt.replace('T', ' ').slice(0, 19)
+            : id === production
+              ? 'serving'
+              : '—',
+        ),
+        r.forcedPromotion ? '<span class="error">forced past the gate</span>' : '',
+      ];
+    });
   const options = (selected?: string) =>
     ids.map((id) => `<option value="${esc(id)}"${id === selected ? ' selected' : ''}>${esc(id)}</option>`).join('');
   const body = `<p>Production: ${production ? runLink(production) : '<span class="muted">no model yet</span>'}</p>
 ${table(['run', 'status', 'serves', 'P@10', 'popularity', 'lift', 'gate', 'created (UTC)'], rows, [3, 4, 5])}
+<h2>Production history</h2>${table(['published (UTC)', 'run', 'replaced (UTC)', ''], history)}
 ${ids.length > 1 ? `<h2>Compare two runs</h2><form class="inline" method="get" action="/console/models/compare"><select name="a">${options(ids[0])}</select><select name="b">${options(ids[1])}</select><button type="submit">Compare</button></form>` : ''}`;
   return page('models', 'Model registry', body);
 }
