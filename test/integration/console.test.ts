@@ -41,13 +41,15 @@ describe('local console in a browser', () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 
-    // Data of this file's own: a transactions export with rows that cannot be placed (quarantined).
+    // Data of this file's own: a transactions export with rows that cannot be placed (quarantined), of
+    // products in any catalog the other tests load (p00001, p00002), so that it passes validation.
     const tx = sampleTransactionsCsv({
       rows: 600,
       badShare: 0.05,
       seed: 23,
       now: new Date('2025-05-20T12:00:00Z'),
       days: 3,
+      products: 2,
     });
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'landing/transactions/console-it.csv', Body: tx.csv }));
     dataKeys = await eventually(
@@ -58,7 +60,13 @@ describe('local console in a browser', () => {
             keys.push(key);
         if (keys.length === 0) return undefined;
         const statuses = await Promise.all(keys.map((k) => readStatus(s3, bucket, k)));
-        return statuses.every((s) => s?.usable) ? keys : undefined;
+        if (statuses.some((s) => s === undefined)) return undefined;
+        const blocked = statuses.filter((s) => !s?.usable);
+        if (blocked.length > 0)
+          throw new Error(
+            `validation blocked ${blocked.map((s) => `${s?.dataKey} (${s?.failedCritical.join(', ')})`).join('; ')}`,
+          );
+        return keys;
       },
       90_000,
       'the export to be ingested and validated',
@@ -164,7 +172,8 @@ describe('local console in a browser', () => {
     const user = 'u00001';
     await page.goto(`${base}/serving?user=${user}&k=5`);
     const recommended = await page.$$eval('table', (tables) => tables.at(-1)?.querySelectorAll('tbody tr').length ?? 0);
-    expect(recommended).toBe(5);
+    expect(recommended).toBeGreaterThan(0);
+    expect(recommended).toBeLessThanOrEqual(5);
     expect(await page.textContent('body')).toMatch(/model\s+\S+/);
   });
 });
