@@ -82,8 +82,6 @@ describe('readSessions', () => {
 
 describe('readable features', () => {
   it('drops the store bookkeeping and puts the real-time session first', () => {
-    const { readableUserFeatures, featureLines } =
-      require('../../../layers/feature-store/readable') as typeof import('../../../layers/feature-store/readable');
     const sets = readableUserFeatures({
       'fs#user_features': {
         pk: 'user#u1',
