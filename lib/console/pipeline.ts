@@ -94,6 +94,7 @@ export function stateRuns(
   const runs = new Map<string, StateRun>();
   const open: StateRun[] = [];
   let lastFailed: StateRun | undefined;
+  let lastEntered: StateRun | undefined;
   for (const ev of events) {
     const type = ev.type ?? '';
     if (ev.stateEnteredEventDetails?.name) {
@@ -110,6 +111,7 @@ export function stateRuns(
       delete run.output;
       runs.set(name, run);
       open.push(run);
+      lastEntered = run;
     } else if (ev.stateExitedEventDetails?.name) {
       const run = runs.get(ev.stateExitedEventDetails.name);
       if (run) {
@@ -119,15 +121,17 @@ export function stateRuns(
         const at = open.lastIndexOf(run);
         if (at >= 0) open.splice(at, 1);
       }
-    } else if (ev.taskFailedEventDetails) {
-      // The failing state is the one entered last and not left.
-      const run = open.at(-1);
+    } else if (ev.taskFailedEventDetails || (type.endsWith('Failed') && !type.startsWith('Execution'))) {
+      // A state's failure: the state entered last and not left (Step Functions' TaskFailed names the
+      // task, not the state); if it has been left already, the state entered last.
+      const run = open.at(-1) ?? lastEntered;
       if (run) {
         run.status = 'failed';
-        run.error = ev.taskFailedEventDetails.error;
-        run.cause = ev.taskFailedEventDetails.cause;
+        run.error = ev.taskFailedEventDetails?.error ?? run.error ?? type;
+        run.cause = ev.taskFailedEventDetails?.cause ?? run.cause;
         run.exited = ev.timestamp;
-        open.pop();
+        const at = open.lastIndexOf(run);
+        if (at >= 0) open.splice(at, 1);
         lastFailed = run;
       }
     } else if (type === 'ExecutionFailed' || type === 'ExecutionAborted' || type === 'ExecutionTimedOut') {

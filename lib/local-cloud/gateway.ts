@@ -59,10 +59,11 @@ function historyDetails(ev: HistoryEvent): Record<string, unknown> {
     return { stateEnteredEventDetails: { name: ev.stateName, input: json(ev.details?.input) } };
   if (ev.type.endsWith('StateExited') && ev.stateName)
     return { stateExitedEventDetails: { name: ev.stateName, output: json(ev.details?.output) } };
-  if (ev.details?.error === undefined) return {};
+  const stateFailed = ev.type.endsWith('Failed') && !ev.type.startsWith('Execution');
+  if (ev.details?.error === undefined && !stateFailed) return {};
   const failure = {
-    error: String(ev.details.error),
-    cause: typeof ev.details.cause === 'string' ? ev.details.cause : JSON.stringify(ev.details.cause),
+    error: String(ev.details?.error ?? 'States.TaskFailed'),
+    cause: typeof ev.details?.cause === 'string' ? ev.details.cause : JSON.stringify(ev.details?.cause ?? null),
   };
   if (ev.type === 'ExecutionFailed') return { executionFailedEventDetails: failure };
   if (ev.type === 'ExecutionAborted') return { executionAbortedEventDetails: failure };

@@ -76,6 +76,19 @@ describe('console: what each state did, from the history', () => {
     expect(runs.get('Failed')).toMatchObject({ status: 'failed', error: 'E', cause: 'C' });
   });
 
+  it('puts a failure on the state entered last, even when the history has it after the state was left', () => {
+    id = 0;
+    const events: HistoryEvent[] = [
+      entered('Check'),
+      exited('Check'),
+      { id: ++id, type: 'TaskFailed', timestamp: at(3) },
+      entered('Record'),
+    ];
+    const runs = stateRuns(events, { status: 'RUNNING' } as never);
+    expect(runs.get('Check')).toMatchObject({ status: 'caught', error: 'TaskFailed' });
+    expect(runs.get('Record')).toMatchObject({ status: 'running' });
+  });
+
   it('counts a Map item processor state once per iteration and keeps running states running', () => {
     id = 0;
     const events: HistoryEvent[] = [
