@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type * as Bench from '../../../test/bench';
-import { BENCHMARK_NAMES } from '../../../test/bench/names';
+import type * as Bench from '../../../bench';
+import { BENCHMARK_NAMES } from '../../../bench/names';
 
 export function registerBench(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function registerBench(program: Command): void {
       if (unknown.length > 0)
         throw new Error(`Unknown benchmark ${unknown.join(', ')}; choose from ${BENCHMARK_NAMES.join(', ')}.`);
       // The benchmarks load the local cloud and the data generators: only when asked to run.
-      const { runBenchmarks } = require('../../../test/bench') as typeof Bench;
+      const { runBenchmarks } = require('../../../bench') as typeof Bench;
       await runBenchmarks(names, (line) => process.stdout.write(`${JSON.stringify(line)}\n`));
     });
 }

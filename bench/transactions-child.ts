@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildManifest } from '../../layers/lake/manifest';
-import { partitionTransactions } from '../../layers/transactions/partition';
+import { buildManifest } from '../layers/lake/manifest';
+import { partitionTransactions } from '../layers/transactions/partition';
 
 async function main(): Promise<void> {
   const file = process.argv[2] as string;

@@ -7,8 +7,8 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { SUITES } from '../../layers/quality/suites';
-import { loadKeys, validateStream } from '../../layers/quality/validate';
+import { SUITES } from '../layers/quality/suites';
+import { loadKeys, validateStream } from '../layers/quality/validate';
 
 async function main(): Promise<void> {
   const [file, catalog, customers, mode] = process.argv.slice(2) as [string, string, string, string?];

@@ -9,27 +9,27 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import { DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAlsOnAllCores } from '../../layers/als/als';
-import { evaluate, randomSplit, timeSplit } from '../../layers/als/evaluate';
-import { type Ratings, RatingsBuilder, readRatings } from '../../layers/als/ratings';
-import { trainingRun } from '../../layers/als/training';
-import { DEFAULT_BUDGET_SECONDS } from '../../layers/als/tuning';
-import { dynamoDbDocumentClient } from '../../layers/aws/clients';
-import { signedFetch } from '../../layers/aws/signed-fetch';
-import { planBatch, type StreamRecord } from '../../layers/clickstream/batch';
-import type { ClickEvent } from '../../layers/clickstream/schema';
-import { simulateClickstream } from '../../layers/clickstream/simulate';
-import { batchWriteItems, featureItem } from '../../layers/feature-store/online';
-import { FeatureBuilder, type ItemContext, type TransactionInput } from '../../layers/features/builders';
-import { switchPointer } from '../../layers/publish/serving';
-import { SyntheticDataset } from '../../layers/synthetic/dataset';
-import { plantedRatings } from '../../layers/synthetic/planted';
-import { parseTransactionTime } from '../../layers/transactions/schema';
-import { Rng, zipfSampler } from '../../layers/util/random';
-import type * as Commands from '../../lib/cli/commands';
-import { writeLines } from '../../lib/cli/commands/generate';
-import { TRANSACTIONS_HEAP_MIB } from '../../lib/constructs/batch-ingestion';
-import { LocalCloud } from '../../lib/local-cloud';
+import { DEFAULT_EXPLICIT, DEFAULT_IMPLICIT, trainAlsOnAllCores } from '../layers/als/als';
+import { evaluate, randomSplit, timeSplit } from '../layers/als/evaluate';
+import { type Ratings, RatingsBuilder, readRatings } from '../layers/als/ratings';
+import { trainingRun } from '../layers/als/training';
+import { DEFAULT_BUDGET_SECONDS } from '../layers/als/tuning';
+import { dynamoDbDocumentClient } from '../layers/aws/clients';
+import { signedFetch } from '../layers/aws/signed-fetch';
+import { planBatch, type StreamRecord } from '../layers/clickstream/batch';
+import type { ClickEvent } from '../layers/clickstream/schema';
+import { simulateClickstream } from '../layers/clickstream/simulate';
+import { batchWriteItems, featureItem } from '../layers/feature-store/online';
+import { FeatureBuilder, type ItemContext, type TransactionInput } from '../layers/features/builders';
+import { switchPointer } from '../layers/publish/serving';
+import { SyntheticDataset } from '../layers/synthetic/dataset';
+import { plantedRatings } from '../layers/synthetic/planted';
+import { parseTransactionTime } from '../layers/transactions/schema';
+import { Rng, zipfSampler } from '../layers/util/random';
+import type * as Commands from '../lib/cli/commands';
+import { writeLines } from '../lib/cli/commands/generate';
+import { TRANSACTIONS_HEAP_MIB } from '../lib/constructs/batch-ingestion';
+import { LocalCloud } from '../lib/local-cloud';
 import type { BenchmarkName } from './names';
 
 export type BenchLine = Record<string, unknown> & { benchmark: string };
@@ -46,7 +46,7 @@ export function median(values: number[]): number {
  * separate processes, medians of 5.
  */
 async function cliStartup(): Promise<BenchLine> {
-  const bin = path.join(__dirname, '..', '..', 'bin', 'recomart.cjs');
+  const bin = path.join(__dirname, '..', 'bin', 'recomart.cjs');
   const time = (args: string[]) => {
     const runs: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -56,7 +56,7 @@ async function cliStartup(): Promise<BenchLine> {
     }
     return Math.round(median(runs));
   };
-  const { COMMANDS } = require('../../lib/cli/commands') as typeof Commands;
+  const { COMMANDS } = require('../lib/cli/commands') as typeof Commands;
   const commands: Record<string, number> = {};
   for (const c of COMMANDS) commands[c.name] = time([c.name, '--help']);
   const slowest = Object.entries(commands).sort((a, b) => b[1] - a[1])[0] as [string, number];
@@ -115,7 +115,7 @@ function cpuSeconds(pids: number[]): number {
  * state directory; and what the idle cloud costs: CPU of all its processes over 60 s after start-up.
  */
 async function localCloudStartup(): Promise<BenchLine> {
-  const bin = path.join(__dirname, '..', '..', 'bin', 'recomart.cjs');
+  const bin = path.join(__dirname, '..', 'bin', 'recomart.cjs');
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-assemblies-'));
   const up = async (idleSeconds = 0) => {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-up-'));
@@ -235,7 +235,7 @@ async function clickstreamHandler(): Promise<BenchLine> {
 
 /**
  * Transactions ingest on a generated 1M-row CSV (90 days, 1% unplaceable rows): each run is a fresh
- * Node process executing the esbuild bundle of test/bench/transactions-child.ts (as Lambda would run
+ * Node process executing the esbuild bundle of bench/transactions-child.ts (as Lambda would run
  * its bundle), so its peak RSS is the ingest's own. S3 uploads are excluded.
  */
 async function transactionsIngest(): Promise<BenchLine> {
@@ -330,7 +330,7 @@ async function transactionsIngest(): Promise<BenchLine> {
 
 /**
  * The full transactions quality suite (22 checks, referential ones against catalog and customers) over
- * a generated 1M-row CSV, in a fresh process per run (the bundle of test/bench/validation-child.ts).
+ * a generated 1M-row CSV, in a fresh process per run (the bundle of bench/validation-child.ts).
  */
 async function validation(): Promise<BenchLine> {
   const rows = 1_000_000;
@@ -389,7 +389,7 @@ async function validation(): Promise<BenchLine> {
 }
 
 /**
- * A Python peer of the same checks (test/bench/<script>), when Python has the package; otherwise why not.
+ * A Python peer of the same checks (bench/<script>), when Python has the package; otherwise why not.
  * The peer's seconds include reading the CSV, as ours do; loading the reference keys is excluded from both.
  */
 function pythonPeer(script: string, module: string, args: string[]): Record<string, unknown> {
@@ -523,7 +523,7 @@ function syntheticRatings(n: number, users: number, items: number, seed: number)
  * ratings, with the achieved GFLOP/s.
  */
 async function als(): Promise<BenchLine> {
-  const movielens = path.join(__dirname, '..', '..', '..', 'shared', 'datasets', 'ml-latest-small', 'ratings.csv');
+  const movielens = path.join(__dirname, '..', '..', 'shared', 'datasets', 'ml-latest-small', 'ratings.csv');
   const small = fs.existsSync(movielens)
     ? { name: 'ml-latest-small', ratings: await readRatings(fs.createReadStream(movielens)) }
     : { name: 'synthetic-100k', ratings: syntheticRatings(100_000, 600, 9_000, 1) };
@@ -640,7 +640,7 @@ async function als(): Promise<BenchLine> {
  * Without ../shared/datasets the MovieLens parts are reported absent, not replaced.
  */
 async function quality(): Promise<BenchLine> {
-  const movielens = path.join(__dirname, '..', '..', '..', 'shared', 'datasets', 'ml-latest-small', 'ratings.csv');
+  const movielens = path.join(__dirname, '..', '..', 'shared', 'datasets', 'ml-latest-small', 'ratings.csv');
   const line: BenchLine = { benchmark: 'recommendation-quality', budgetSeconds: DEFAULT_BUDGET_SECONDS };
   if (fs.existsSync(movielens)) {
     const ml = await readRatings(fs.createReadStream(movielens));
@@ -780,7 +780,7 @@ async function demo(): Promise<BenchLine> {
     const t0 = performance.now();
     const out = execFileSync(
       process.execPath,
-      [path.join(__dirname, '..', '..', 'bin', 'recomart.cjs'), 'demo', '--state', stateDir, '--json'],
+      [path.join(__dirname, '..', 'bin', 'recomart.cjs'), 'demo', '--state', stateDir, '--json'],
       {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],
