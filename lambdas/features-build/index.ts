@@ -24,7 +24,7 @@ const InputSchema = z
   })
   .loose();
 
-/** Build user features, item features and the interaction matrix from validated raw data (SPEC C6). */
+/** Build user features, item features and the interaction matrix from validated raw data (README, "Feature store"). */
 export const handler = async (event: unknown) => {
   const input = InputSchema.safeParse(event ?? {});
   if (!input.success) throw new Error(`Feature build input is invalid: ${input.error.issues[0]?.message}`);

@@ -1,5 +1,5 @@
 /**
- * Glue column types derived from the zod schemas the code validates with (SPEC C4: one source of
+ * Glue column types derived from the zod schemas the code validates with (one source of
  * truth). A CSV field schema is a pipe from string to its typed form; the typed end decides the type.
  */
 import type { z } from 'zod';

@@ -8,7 +8,7 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 const id = z.string().min(1).max(128);
 
-/** The clickstream event contract (SPEC C1). Unknown extra fields are kept, never silently dropped. */
+/** The clickstream event contract (README, "Streaming clicks"). Unknown extra fields are kept, never silently dropped. */
 export const ClickEventSchema = z
   .looseObject({
     eventId: z.uuid(),

@@ -1,5 +1,5 @@
 /**
- * Real-time session features (the speed layer of SPEC C1/C6), as a pure fold of click events into a
+ * Real-time session features (the speed layer), as a pure fold of click events into a
  * per-user state. The handler reads the state, folds the batch's events in and writes it back with a
  * version condition; this module decides what an event does to the state and when it must be skipped.
  *

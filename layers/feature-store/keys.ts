@@ -1,5 +1,5 @@
 /**
- * Key design of the online feature store table (one table, SPEC C6). The partition key is the entity
+ * Key design of the online feature store table (one table). The partition key is the entity
  * (`user#<id>`, `item#<id>`), so reads for one user are one partition and writes spread across all
  * users: no hot partition. The sort key names the feature set (`rt#session` for the real-time
  * session features, `fs#<featureSet>` for batch feature sets).

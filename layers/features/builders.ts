@@ -1,5 +1,5 @@
 /**
- * Batch feature builders (SPEC C6), pure and streaming: transactions and click events are added one at
+ * Batch feature builders (README, "Feature store"), pure and streaming: transactions and click events are added one at
  * a time; memory grows with users, items and (user, item) pairs, not with rows.
  */
 import { z } from 'zod';

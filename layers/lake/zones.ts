@@ -1,4 +1,4 @@
-/** The lake's zones, as key prefixes of the one lake bucket (SPEC C4). */
+/** The lake's zones, as key prefixes of the one lake bucket (README, "Architecture"). */
 export const ZONES = [
   'landing',
   'raw',

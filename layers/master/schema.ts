@@ -3,7 +3,7 @@ import { csvDate, csvDateTime, csvId, csvNonNegativeNumber, csvText } from '../u
 
 export const MASTER_SCHEMA_VERSION = '1';
 
-/** Catalog rows (SPEC C3). */
+/** Catalog rows (README, "Batch data, catalog and lineage"). */
 export const CatalogRowSchema = z.object({
   product_id: csvId,
   title: csvText(500),
@@ -13,7 +13,7 @@ export const CatalogRowSchema = z.object({
   created_at: z.union([csvDateTime, csvDate]),
 });
 
-/** Customer rows (SPEC C3). */
+/** Customer rows (README, "Batch data, catalog and lineage"). */
 export const CustomerRowSchema = z.object({
   customer_id: csvId,
   signup_date: csvDate,

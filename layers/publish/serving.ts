@@ -1,5 +1,5 @@
 /**
- * The recommendations table (SPEC C8): per model version, one item per user (`user#<id>`, `model#<v>`)
+ * The recommendations table: per model version, one item per user (`user#<id>`, `model#<v>`)
  * and cold-start lists (`cold#all`, `cold#category#<category>`), plus a pointer (`pointer`, `production`) to the
  * version being served. Publishing writes a whole new version and then switches the pointer, so readers
  * never see half of one model and half of another.

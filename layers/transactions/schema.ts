@@ -20,7 +20,7 @@ export function transactionsRawKey(dt: string, name: string): string {
 }
 
 /**
- * The typed transactions row (SPEC C2): what the Glue table declares and what the validation suite
+ * The typed transactions row: what the Glue table declares and what the validation suite
  * checks. Ingestion itself only needs a placeable timestamp and the column count (classifyRow).
  */
 export const TransactionRowSchema = z.object({
@@ -46,7 +46,7 @@ export const TransactionRowSchema = z.object({
 export type RowOutcome = { ok: true; epochMs: number } | { ok: false; reason: string };
 
 /**
- * ISO-8601 with a zone, or epoch seconds (SPEC C2), on the calendar and within the accepted years
+ * ISO-8601 with a zone, or epoch seconds, on the calendar and within the accepted years
  * (layers/util/timestamps.ts). Returns NaN when not.
  */
 export function parseTransactionTime(value: string, years: YearRange = DEFAULT_YEARS): number {

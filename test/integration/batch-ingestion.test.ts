@@ -12,7 +12,7 @@ import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 
 const HEADER = 'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp';
 
-/** Batch layer over real APIs (SPEC C2–C4, section 6): S3 drops, the ledger, master data, metadata pull. */
+/** Batch layer over real APIs: S3 drops, the ledger, master data, metadata pull. */
 describe('batch ingestion on the cloud', () => {
   let cloud: TestCloud;
   let s3: S3Client;

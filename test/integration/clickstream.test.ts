@@ -24,7 +24,7 @@ import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 import { accountFor } from '../helpers/lake-accounting';
 
 /**
- * The clickstream speed layer over real APIs (SPEC C1, section 6): 20k simulated events with 1%
+ * The clickstream speed layer over real APIs: 20k simulated events with 1%
  * malformed through Kinesis → Lambda → lake + feature store, then a batch delivered again.
  */
 describe('clickstream speed layer on the cloud', () => {

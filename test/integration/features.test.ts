@@ -15,7 +15,7 @@ import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 
 const HEADER = 'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp';
 
-/** SPEC C6 on the cloud: validated raw files → online + offline features, next to the session features. */
+/** The feature build on the cloud: validated raw files → online + offline features, next to the session features. */
 describe('feature store on the cloud', () => {
   let cloud: TestCloud;
   let s3: S3Client;

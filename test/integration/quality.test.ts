@@ -11,7 +11,7 @@ import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 
 const HEADER = 'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp';
 
-/** SPEC C5 on the cloud: a raw manifest landing produces a report; a bad version is blocked for training. */
+/** Data quality on the cloud: a raw manifest landing produces a report; a bad version is blocked for training. */
 describe('data quality on the cloud', () => {
   let cloud: TestCloud;
   let s3: S3Client;
