@@ -14,9 +14,10 @@ import { evaluate, randomSplit, timeSplit } from '../layers/als/evaluate';
 import { type Ratings, RatingsBuilder, readRatings } from '../layers/als/ratings';
 import { trainingRun } from '../layers/als/training';
 import { DEFAULT_BUDGET_SECONDS } from '../layers/als/tuning';
-import { dynamoDbDocumentClient } from '../layers/aws/clients';
+import { dynamoDbDocumentClient, kinesisClient } from '../layers/aws/clients';
 import { signedFetch } from '../layers/aws/signed-fetch';
 import { planBatch, type StreamRecord } from '../layers/clickstream/batch';
+import { putAllRecords } from '../layers/clickstream/producer';
 import type { ClickEvent } from '../layers/clickstream/schema';
 import { simulateClickstream } from '../layers/clickstream/simulate';
 import { batchWriteItems, featureItem } from '../layers/feature-store/online';
@@ -30,6 +31,7 @@ import type * as Commands from '../lib/cli/commands';
 import { writeLines } from '../lib/cli/commands/generate';
 import { TRANSACTIONS_HEAP_MIB } from '../lib/constructs/batch-ingestion';
 import { LocalCloud } from '../lib/local-cloud';
+import { type LocalCloudInfo, readEndpointFile } from '../lib/local-cloud/endpoint-file';
 import type { BenchmarkName } from './names';
 
 export type BenchLine = Record<string, unknown> & { benchmark: string };
@@ -112,12 +114,13 @@ function cpuSeconds(pids: number[]): number {
 /**
  * `recomart local up` as the user waits for it: from the command to its "is up" line, cold (an empty
  * cloud-assembly cache: synth and bundling) once and then 3 times with the cache warm, each in a fresh
- * state directory; and what the idle cloud costs: CPU of all its processes over 60 s after start-up.
+ * state directory; and what the idle cloud costs: CPU of all its processes over 60 s after start-up,
+ * and again over 60 s once 5,000 click events have gone through (the emulators then hold data).
  */
 async function localCloudStartup(): Promise<BenchLine> {
   const bin = path.join(__dirname, '..', 'bin', 'recomart.cjs');
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-assemblies-'));
-  const up = async (idleSeconds = 0) => {
+  const up = async (idleSeconds = 0, events = 0) => {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-up-'));
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const t0 = performance.now();
@@ -135,6 +138,26 @@ async function localCloudStartup(): Promise<BenchLine> {
         child.on('exit', (code) => reject(new Error(`local up exited with ${code} before it was up`)));
       });
       let idleCpuPercent: number | undefined;
+      if (events > 0) {
+        // Click events through the gateway, as a producer sends them; then time for the consumer.
+        const info = readEndpointFile(stateDir) as LocalCloudInfo;
+        const kinesis = kinesisClient({
+          env: {
+            AWS_ENDPOINT_URL: info.endpoint,
+            AWS_REGION: info.region,
+            AWS_ACCESS_KEY_ID: info.credentials.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: info.credentials.secretAccessKey,
+          },
+        });
+        try {
+          await putAllRecords(kinesis, info.outputs.ClickstreamStreamName as string, [
+            ...simulateClickstream({ count: events, seed: 5, hours: 2 }),
+          ]);
+        } finally {
+          kinesis.destroy();
+        }
+        await new Promise((r) => setTimeout(r, 20_000));
+      }
       if (idleSeconds > 0) {
         await new Promise((r) => setTimeout(r, 2_000));
         const before = cpuSeconds(processTree(child.pid as number));
@@ -159,6 +182,7 @@ async function localCloudStartup(): Promise<BenchLine> {
       warm.push(run.seconds);
       idle = run.idleCpuPercent ?? idle;
     }
+    const withData = await up(60, 5_000);
     return {
       benchmark: 'local-cloud-startup',
       measures: '`recomart local up` from the command to its "is up" line, as its own process',
@@ -166,6 +190,7 @@ async function localCloudStartup(): Promise<BenchLine> {
       cachedMedianSeconds: Number(median(warm).toFixed(2)),
       cachedRuns: warm.map((s) => Number(s.toFixed(2))),
       idleCpuPercentOfOneCore: idle,
+      idleCpuPercentAfter5000Events: withData.idleCpuPercent,
       idleWindowSeconds: 60,
       targets: { coldSeconds: 15, cachedSeconds: 5, idleCpuPercentOfOneCore: 3 },
     };
