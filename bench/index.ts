@@ -72,6 +72,20 @@ async function cliStartup(): Promise<BenchLine> {
   };
 }
 
+/** A benchmark's child process, bundled as Lambda would run it (one file, Node 20); returns its path. */
+function bundleChild(entry: string, dir: string): string {
+  const bundle = path.join(dir, `${path.basename(entry, '.ts')}.js`);
+  buildSync({
+    entryPoints: [path.join(__dirname, entry)],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    outfile: bundle,
+    logLevel: 'silent',
+  });
+  return bundle;
+}
+
 /** Descendants of a process (children listed by /proc/<pid>/task/<tid>/children), itself included. */
 function processTree(pid: number): number[] {
   const out = [pid];
@@ -278,15 +292,7 @@ async function transactionsIngest(): Promise<BenchLine> {
         seed: 3,
       }).transactionLines(),
     );
-    const bundle = path.join(dir, 'child.js');
-    buildSync({
-      entryPoints: [path.join(__dirname, 'transactions-child.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      outfile: bundle,
-      logLevel: 'silent',
-    });
+    const bundle = bundleChild('transactions-child.ts', dir);
     const runs: {
       rows: number;
       placed: number;
@@ -368,15 +374,7 @@ async function validation(): Promise<BenchLine> {
     await writeLines(csv, data.transactionLines());
     await writeLines(catalog, data.catalogLines());
     await writeLines(customers, data.customerLines());
-    const bundle = path.join(dir, 'child.js');
-    buildSync({
-      entryPoints: [path.join(__dirname, 'validation-child.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      outfile: bundle,
-      logLevel: 'silent',
-    });
+    const bundle = bundleChild('validation-child.ts', dir);
     type Run = { rows: number; checks: number; badRows: number; seconds: number; peakRssMiB: number; digest: string };
     const child = (...args: string[]): Run =>
       JSON.parse(execFileSync(process.execPath, [bundle, csv, catalog, customers, ...args], { encoding: 'utf8' }));
