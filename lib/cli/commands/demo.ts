@@ -288,6 +288,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
               ),
             ]
           : []),
+        `  console: ${opts.keep ? `${info.endpoint}${CONSOLE_PATH} (stays up until Ctrl-C)` : 'stopped with the cloud; `npm start -- --keep` keeps it up to browse the run, the lake, the reports and the models'}`,
         `  lake on disk: ${lakeDir}`,
         `  logs: ${path.join(cloud.stateDir, 'logs')}`,
         `  done in ${summary.seconds.toFixed(1)} s`,
