@@ -31,7 +31,7 @@ import type * as Commands from '../lib/cli/commands';
 import { writeLines } from '../lib/cli/commands/generate';
 import { TRANSACTIONS_HEAP_MIB } from '../lib/constructs/batch-ingestion';
 import { LocalCloud } from '../lib/local-cloud';
-import { type LocalCloudInfo, readEndpointFile } from '../lib/local-cloud/endpoint-file';
+import { type LocalCloudInfo, localCloudEnv, readEndpointFile } from '../lib/local-cloud/endpoint-file';
 import type { BenchmarkName } from './names';
 
 export type BenchLine = Record<string, unknown> & { benchmark: string };
@@ -155,14 +155,7 @@ async function localCloudStartup(): Promise<BenchLine> {
       if (events > 0) {
         // Click events through the gateway, as a producer sends them; then time for the consumer.
         const info = readEndpointFile(stateDir) as LocalCloudInfo;
-        const kinesis = kinesisClient({
-          env: {
-            AWS_ENDPOINT_URL: info.endpoint,
-            AWS_REGION: info.region,
-            AWS_ACCESS_KEY_ID: info.credentials.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: info.credentials.secretAccessKey,
-          },
-        });
+        const kinesis = kinesisClient({ env: localCloudEnv(info) });
         try {
           await putAllRecords(kinesis, info.outputs.ClickstreamStreamName as string, [
             ...simulateClickstream({ count: events, seed: 5, hours: 2 }),

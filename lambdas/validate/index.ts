@@ -13,6 +13,7 @@ import { PartitionSpool } from '../../layers/lake/spool';
 import { decodeS3EventKey, isManifestKey } from '../../layers/lake/zones';
 import { runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
 import { latestMasterKey } from '../../layers/master/schema';
+import type { KeyLookup } from '../../layers/quality/checks';
 import { criticalFailureEmf } from '../../layers/quality/metrics';
 import type * as Report from '../../layers/quality/report';
 import { type QualityStatus, qualityStatusKey } from '../../layers/quality/status';
@@ -58,7 +59,7 @@ async function validateObject(manifestKey: string): Promise<void> {
     return;
   }
   const suite = SUITES[dataset];
-  const references: Record<string, Set<string>> = {};
+  const references: Record<string, KeyLookup> = {};
   for (const name of suite.references) {
     const ref = REFERENCES[name];
     // readOrMissing: a reference written between the GET and the listing that tells "missing" from

@@ -7,7 +7,7 @@
  */
 import type { z } from 'zod';
 import { acceptanceOf } from '../util/csv-fields';
-import { FirstSeen, PackedKeySet } from './first-seen';
+import { FirstSeen } from './first-seen';
 
 export type Severity = 'critical' | 'warning';
 export type Row = Readonly<Record<string, unknown>>;
@@ -68,9 +68,14 @@ export interface CheckResult {
   readonly examples: Example[];
 }
 
+/** A reference dataset's keys, as referential checks look them up (a Set, or loadKeys' packed set). */
+export interface KeyLookup {
+  has(key: string): boolean;
+}
+
 export interface RunContext {
   /** Reference key sets for referential checks, by name (`catalog`, `customers`). */
-  readonly references?: Readonly<Record<string, ReadonlySet<string>>>;
+  readonly references?: Readonly<Record<string, KeyLookup>>;
   /** Records the manifest says the object holds (rowCount check). */
   readonly expectedRows?: number;
   readonly now?: Date;
@@ -318,8 +323,7 @@ function evaluatorFor(spec: CheckSpec, ctx: EvaluatorContext): Evaluator {
           : `${spec.column} "${text(v).slice(0, 40)}" is not a valid timestamp`,
       );
     case 'referential': {
-      const given = ctx.references?.[spec.reference];
-      const keys: { has(key: string): boolean } | undefined = given && ctx.compiled ? new PackedKeySet(given) : given;
+      const keys = ctx.references?.[spec.reference];
       const at = ctx.at(spec.column);
       return {
         ...base,

@@ -4,17 +4,14 @@
  */
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
+import { escapeHtml } from '../util/html';
 import { barChartSvg } from './charts';
 import type { CheckResult } from './checks';
 import type { EdaResult } from './eda';
 import type { ChartData } from './profile';
 import type { ValidationResult } from './validate';
 
-const esc = (s: unknown) =>
-  String(s ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
+const esc = escapeHtml;
 
 export interface ReportCharts {
   readonly missing: string;

@@ -10,6 +10,7 @@ import {
   SuiteRun,
   UNREADABLE,
 } from './checks';
+import { PackedKeySet } from './first-seen';
 import { type Profile, Profiler } from './profile';
 import type { DatasetSuite, QualityDataset } from './suites';
 
@@ -164,9 +165,12 @@ async function readJsonLines(input: Readable, onRow: (row: Row) => void): Promis
   }
 }
 
-/** The keys in one column of a CSV (for referential checks), streamed. */
-export async function loadKeys(input: Readable, column: string): Promise<Set<string>> {
-  const keys = new Set<string>();
+/**
+ * The keys in one column of a CSV (for referential checks), streamed into a packed key set: a lookup
+ * touches two typed arrays, not a key string somewhere on the heap.
+ */
+export async function loadKeys(input: Readable, column: string): Promise<PackedKeySet> {
+  const keys: string[] = [];
   let checked = false;
   for await (const row of csvTableRows(input, () => undefined)) {
     if (!checked) {
@@ -174,7 +178,7 @@ export async function loadKeys(input: Readable, column: string): Promise<Set<str
       if (row[column] === undefined) throw new Error(`reference file has no ${column} column`);
     }
     const key = row[column]?.trim();
-    if (key) keys.add(key);
+    if (key) keys.push(key);
   }
-  return keys;
+  return new PackedKeySet(keys);
 }

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+
 /** A failure with a specific exit code (the message is printed as one sentence by bin/recomart.cjs). */
 export class CliError extends Error {
   constructor(
@@ -23,7 +25,6 @@ export function printable(text: string): string {
 
 /** Where a file stops being text: the offset of its first NUL byte in the first 64 KiB, or -1. */
 export function firstNulByte(file: string): number {
-  const fs = require('node:fs') as typeof import('node:fs');
   const fd = fs.openSync(file, 'r');
   try {
     const head = Buffer.alloc(64 * 1024);

@@ -1,7 +1,7 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { type Env, endpointFor } from '../../layers/aws/clients';
 import { cloudFormationClient } from '../../layers/aws/control-plane-clients';
-import { readEndpointFile } from '../local-cloud/endpoint-file';
+import { localCloudEnv, readEndpointFile } from '../local-cloud/endpoint-file';
 import { stackIdFor } from '../stack-id';
 
 /**
@@ -31,13 +31,7 @@ export function resolveTarget(opts: TargetOptions, env: Env = process.env): Targ
   if (local && isAlive(local.pid)) {
     return {
       description: `the local cloud at ${local.endpoint} (state ${opts.state})`,
-      env: {
-        ...env,
-        AWS_ENDPOINT_URL: local.endpoint,
-        AWS_REGION: local.region,
-        AWS_ACCESS_KEY_ID: local.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: local.credentials.secretAccessKey,
-      },
+      env: localCloudEnv(local, env),
       output: async (name) => {
         const value = local.outputs[name];
         if (value === undefined) throw new Error(`The local cloud's stack has no output ${name}.`);

@@ -2,16 +2,10 @@
  * The console's pages are rendered on the server as plain HTML (no client framework, no assets from
  * the network): one layout, escaped values, tables.
  */
+import { escapeHtml } from '../../layers/util/html';
 
 /** Escape text for HTML content and attribute values. */
-export function esc(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export const esc = escapeHtml;
 
 /** A query string from parameters (undefined ones left out). */
 export function href(path: string, params: Record<string, string | undefined> = {}): string {

@@ -6,6 +6,7 @@ import {
   type HeadObjectCommandOutput,
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
+import type { Manifest } from '../../layers/lake/manifest';
 import { getManifest, isMissingObject } from '../../layers/lake/s3-io';
 import { isManifestKey, manifestKeyFor, ZONES } from '../../layers/lake/zones';
 import { type LineageNode, readRunEvents, traceLineage } from '../../layers/lineage/openlineage';
@@ -83,12 +84,6 @@ export async function lakePage(ctx: ConsoleContext, prefix: string): Promise<str
 const PREVIEW_BYTES = 256 * 1024;
 const PREVIEW_ROWS = 50;
 
-async function bytesOf(body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of body) chunks.push(Buffer.from(c as Uint8Array));
-  return Buffer.concat(chunks);
-}
-
 /** The first rows of a CSV or JSON Lines object as a table, or the start of its text. */
 function preview(key: string, contentType: string, head: Buffer, truncated: boolean): string {
   const text = head.toString('utf8');
@@ -155,34 +150,45 @@ export async function objectPage(ctx: ConsoleContext, key: string): Promise<stri
   }
   const size = head.ContentLength ?? 0;
   const contentType = head.ContentType ?? '';
-  const part = await ctx.s3.send(
+  // The manifest first: when there is one, a single read of the whole object both hashes it and
+  // keeps its head for the preview; without one, only the head is read.
+  const manifestKey = isManifestKey(key) ? undefined : manifestKeyFor(key);
+  let manifest: Manifest | undefined;
+  let manifestProblem: string | undefined;
+  if (manifestKey) {
+    try {
+      manifest = await getManifest(ctx.s3, ctx.bucket, manifestKey);
+    } catch (err) {
+      if (!isMissingObject(err)) manifestProblem = (err as Error).message;
+    }
+  }
+  const object = await ctx.s3.send(
     new GetObjectCommand({
       Bucket: ctx.bucket,
       Key: key,
-      ...(size > PREVIEW_BYTES ? { Range: `bytes=0-${PREVIEW_BYTES - 1}` } : {}),
+      ...(size > PREVIEW_BYTES && !manifest ? { Range: `bytes=0-${PREVIEW_BYTES - 1}` } : {}),
     }),
   );
-  const first = await bytesOf(part.Body as Readable);
-  const manifestSection = await (async () => {
-    if (isManifestKey(key)) return '<p class="muted">This is a manifest.</p>';
-    const manifestKey = manifestKeyFor(key);
-    try {
-      const manifest = await getManifest(ctx.s3, ctx.bucket, manifestKey);
-      let md5: string;
-      if (size <= PREVIEW_BYTES) md5 = createHash('md5').update(first).digest('hex');
-      else {
-        const whole = await ctx.s3.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: key }));
-        const hash = createHash('md5');
-        for await (const c of whole.Body as Readable) hash.update(c as Uint8Array);
-        md5 = hash.digest('hex');
-      }
-      const ok = md5 === manifest.md5 && size === manifest.bytes;
-      return `<p id="md5-check">${status(ok ? 'passed' : 'failed')} MD5 of the object ${esc(md5)} ${ok ? 'matches' : 'does not match'} the manifest's ${esc(manifest.md5)} (${esc(size)} bytes, manifest says ${esc(manifest.bytes)}; ${esc(manifest.records)} records)</p>
-<p>${objectLink(manifestKey)}</p>${json(manifest)}`;
-    } catch (err) {
-      if (isMissingObject(err)) return '<p class="muted">No manifest beside this object.</p>';
-      return `<p class="error">The manifest cannot be read: ${esc((err as Error).message)}</p>`;
+  const hash = createHash('md5');
+  const headChunks: Buffer[] = [];
+  let kept = 0;
+  for await (const c of object.Body as Readable) {
+    const chunk = Buffer.from(c as Uint8Array);
+    hash.update(chunk);
+    if (kept < PREVIEW_BYTES) {
+      headChunks.push(chunk.subarray(0, PREVIEW_BYTES - kept));
+      kept += Math.min(chunk.length, PREVIEW_BYTES - kept);
     }
+  }
+  const first = Buffer.concat(headChunks);
+  const manifestSection = (() => {
+    if (!manifestKey) return '<p class="muted">This is a manifest.</p>';
+    if (manifestProblem) return `<p class="error">The manifest cannot be read: ${esc(manifestProblem)}</p>`;
+    if (!manifest) return '<p class="muted">No manifest beside this object.</p>';
+    const md5 = hash.digest('hex');
+    const ok = md5 === manifest.md5 && size === manifest.bytes;
+    return `<p id="md5-check">${status(ok ? 'passed' : 'failed')} MD5 of the object ${esc(md5)} ${ok ? 'matches' : 'does not match'} the manifest's ${esc(manifest.md5)} (${esc(size)} bytes, manifest says ${esc(manifest.bytes)}; ${esc(manifest.records)} records)</p>
+<p>${objectLink(manifestKey)}</p>${json(manifest)}`;
   })();
   const quality = key.startsWith('raw/') ? await readStatus(ctx.s3, ctx.bucket, key) : undefined;
   const events = await readRunEvents(ctx.s3, ctx.bucket);

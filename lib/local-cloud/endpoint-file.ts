@@ -25,6 +25,20 @@ export interface LocalCloudInfo {
   readonly schedules?: ScheduleInfo[];
 }
 
+/** The SDK environment that reaches a running local cloud (its endpoint, region and credentials) over `base`. */
+export function localCloudEnv(
+  info: LocalCloudInfo,
+  base: Readonly<Record<string, string | undefined>> = {},
+): Record<string, string | undefined> {
+  return {
+    ...base,
+    AWS_ENDPOINT_URL: info.endpoint,
+    AWS_REGION: info.region,
+    AWS_ACCESS_KEY_ID: info.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: info.credentials.secretAccessKey,
+  };
+}
+
 /** The endpoint file a running `recomart local up` leaves in its state directory, if any. */
 export function readEndpointFile(stateDir = '.recomart'): LocalCloudInfo | undefined {
   const file = path.join(path.resolve(stateDir), 'endpoint.json');

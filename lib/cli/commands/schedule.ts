@@ -3,7 +3,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { sfnClient } from '../../../layers/aws/clients';
 import { lambdaClient } from '../../../layers/aws/control-plane-clients';
-import { readEndpointFile } from '../../local-cloud/endpoint-file';
+import { localCloudEnv, readEndpointFile } from '../../local-cloud/endpoint-file';
 import { findSchedule, type ScheduleInfo, scheduledEvent } from '../../local-cloud/schedules';
 import { isAlive } from '../../local-cloud/state-lock';
 import { CliError } from '../errors';
@@ -65,13 +65,7 @@ export function registerSchedule(program: Command): void {
           `No schedule ${ref}; schedules: ${schedules.map((s) => s.logicalId).join(', ') || 'none'}.`,
           2,
         );
-      const env = {
-        ...process.env,
-        AWS_ENDPOINT_URL: info.endpoint,
-        AWS_REGION: info.region,
-        AWS_ACCESS_KEY_ID: info.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: info.credentials.secretAccessKey,
-      };
+      const env = localCloudEnv(info, process.env);
       // the account and region are the rule's own (arn:aws:events:<region>:<account>:rule/<name>)
       const [, , , region, account] = found.arn.split(':');
       const event = scheduledEvent(found.arn, account ?? '', region ?? info.region);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Command, Option } from 'commander';
 import { ManifestSchema } from '../../../layers/lake/manifest';
+import type { KeyLookup } from '../../../layers/quality/checks';
 import { renderCharts, renderHtml, renderPdf } from '../../../layers/quality/report';
 import { QUALITY_DATASETS, type QualityDataset, SUITES } from '../../../layers/quality/suites';
 import { loadKeys, type ValidationResult, validateStream } from '../../../layers/quality/validate';
@@ -51,7 +52,7 @@ export async function validateFile(file: string, opts: ValidateCliOptions): Prom
     );
   const suite = SUITES[opts.dataset];
   const refDir = opts.references ?? path.dirname(file);
-  const references: Record<string, Set<string>> = {};
+  const references: Record<string, KeyLookup> = {};
   for (const name of suite.references) {
     const refFile = path.join(refDir, `${name}.csv`);
     if (fs.existsSync(refFile) && path.resolve(refFile) !== path.resolve(file)) {
