@@ -1,5 +1,6 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 
@@ -34,22 +35,40 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number, name: string): Promise<void> {
+/**
+ * Wait until kinesis-local answers on `port`. An open port alone proves nothing: if another process
+ * took the port first, connecting succeeds while the child fails to bind, so the answer must be
+ * Kinesis's own (its JSON protocol, refusing an unsigned call).
+ */
+async function waitForKinesis(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`kinesis-local exited with ${child.exitCode ?? child.signalCode} while starting`);
+    const answered = await new Promise<boolean>((resolve) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/',
+          agent: false,
+          timeout: 1_000,
+          headers: { 'x-amz-target': 'Kinesis_20131202.ListStreams', 'content-type': 'application/x-amz-json-1.1' },
+        },
+        (res) => {
+          res.resume();
+          resolve(String(res.headers['content-type']).startsWith('application/x-amz-json-1.1'));
+        },
+      );
+      req.once('timeout', () => req.destroy());
+      req.once('error', () => resolve(false));
+      req.end('{}');
     });
-    if (open) return;
+    if (answered && child.exitCode === null) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${name} did not open port ${port} within ${timeoutMs} ms`);
+  throw new Error(`kinesis-local did not answer on port ${port} within ${timeoutMs} ms`);
 }
 
 /** Why an emulator process went away while the local cloud was running. */
@@ -76,6 +95,8 @@ export class Emulators {
     private readonly onS3Event: (record: RawS3Record) => void,
     /** Called when an emulator exits while the cloud runs (not during stop()). */
     private readonly onUnexpectedExit: (exit: EmulatorExit) => void = () => undefined,
+    /** How a port for kinesis-local is chosen (tests hand out a taken one). */
+    private readonly choosePort: () => Promise<number> = freePort,
   ) {}
 
   /** Process ids of the emulator children (for status output and tests). */
@@ -86,32 +107,8 @@ export class Emulators {
   async start(): Promise<EmulatorEndpoints> {
     fs.mkdirSync(path.join(this.stateDir, 'logs'), { recursive: true });
     fs.mkdirSync(path.join(this.stateDir, 'kinesis'), { recursive: true });
-    const kinesisPort = await freePort();
-    const kinesisTlsPort = await freePort();
-    const kinesisMain = require.resolve('kinesis-local/main.js');
-    const kinesisLog = fs.openSync(path.join(this.stateDir, 'logs', 'kinesis-local.log'), 'a');
-    this.kinesis = spawn(process.execPath, ['--require', path.join(__dirname, 'parent-watchdog.cjs'), kinesisMain], {
-      env: {
-        ...process.env,
-        KINESIS_MOCK_PLAIN_PORT: String(kinesisPort),
-        KINESIS_MOCK_TLS_PORT: String(kinesisTlsPort),
-        KINESIS_MOCK_CERT_PATH: path.join(path.dirname(kinesisMain), 'server.json'),
-        CREATE_STREAM_DURATION: '50ms',
-        DELETE_STREAM_DURATION: '50ms',
-        LOG_LEVEL: 'WARN',
-        // Streams and their records survive a restart: written on a clean stop, and every 5 minutes in
-        // case of a crash. Each write serializes every record the streams hold (about 1 s of CPU for a
-        // finished demo's 2.5 MB), so writing every 5 s kept an idle cloud at 7-8 % of a core.
-        SHOULD_PERSIST_DATA: 'true',
-        LOAD_DATA_IF_EXISTS: 'true',
-        PERSIST_PATH: path.join(this.stateDir, 'kinesis'),
-        PERSIST_FILE_NAME: 'kinesis-data.json',
-        PERSIST_INTERVAL: '300s',
-      },
-      stdio: ['ignore', kinesisLog, kinesisLog],
-      detached: true,
-    });
-    fs.closeSync(kinesisLog);
+    const kinesisUp = this.startKinesis();
+    kinesisUp.catch(() => undefined);
     // If this process exits without stop() (a crash, a closed stdout pipe), take the emulators with it.
     process.once('exit', this.killOnExit);
 
@@ -141,13 +138,13 @@ export class Emulators {
       host.once('exit', (code) => reject(new Error(`emulator host exited with code ${code}`)));
       host.send({ type: 'start', stateDir: this.stateDir });
     });
-    await waitForPort(kinesisPort, this.kinesis, 20_000, 'kinesis-local');
+    const kinesisPort = await kinesisUp;
     const watch = (child: ChildProcess, name: string) =>
       child.once('exit', (code, signal) => {
         if (!this.stopping) this.onUnexpectedExit({ name, code, signal });
       });
     watch(this.host, 'the S3, DynamoDB and SQS emulator host');
-    watch(this.kinesis, 'the Kinesis emulator (kinesis-local)');
+    watch(this.kinesis as ChildProcess, 'the Kinesis emulator (kinesis-local)');
     const url = (port: number) => `http://127.0.0.1:${port}`;
     this.endpoints = {
       s3: url(ports.s3),
@@ -156,6 +153,58 @@ export class Emulators {
       kinesis: url(kinesisPort),
     };
     return this.endpoints;
+  }
+
+  /**
+   * Start kinesis-local on a free port. The port is chosen, then bound by the child a second later, and
+   * another process can take it in between (any outgoing connection may get it as its local port): the
+   * child then exits with EADDRINUSE, and the start is tried again on other ports.
+   */
+  private async startKinesis(): Promise<number> {
+    const kinesisMain = require.resolve('kinesis-local/main.js');
+    const logPath = path.join(this.stateDir, 'logs', 'kinesis-local.log');
+    for (let attempt = 1; ; attempt++) {
+      const kinesisPort = await this.choosePort();
+      const kinesisTlsPort = await freePort();
+      const logStart = fs.existsSync(logPath) ? fs.statSync(logPath).size : 0;
+      const kinesisLog = fs.openSync(logPath, 'a');
+      this.kinesis = spawn(process.execPath, ['--require', path.join(__dirname, 'parent-watchdog.cjs'), kinesisMain], {
+        env: {
+          ...process.env,
+          KINESIS_MOCK_PLAIN_PORT: String(kinesisPort),
+          KINESIS_MOCK_TLS_PORT: String(kinesisTlsPort),
+          KINESIS_MOCK_CERT_PATH: path.join(path.dirname(kinesisMain), 'server.json'),
+          CREATE_STREAM_DURATION: '50ms',
+          DELETE_STREAM_DURATION: '50ms',
+          LOG_LEVEL: 'WARN',
+          // Streams and their records survive a restart: written on a clean stop, and every 5 minutes in
+          // case of a crash. Each write serializes every record the streams hold (about 1 s of CPU for a
+          // finished demo's 2.5 MB), so writing every 5 s kept an idle cloud at 7-8 % of a core.
+          SHOULD_PERSIST_DATA: 'true',
+          LOAD_DATA_IF_EXISTS: 'true',
+          PERSIST_PATH: path.join(this.stateDir, 'kinesis'),
+          PERSIST_FILE_NAME: 'kinesis-data.json',
+          PERSIST_INTERVAL: '300s',
+        },
+        stdio: ['ignore', kinesisLog, kinesisLog],
+        detached: true,
+      });
+      fs.closeSync(kinesisLog);
+      try {
+        await waitForKinesis(kinesisPort, this.kinesis, 20_000);
+        return kinesisPort;
+      } catch (err) {
+        const said = fs.readFileSync(logPath).subarray(logStart).toString('utf8');
+        const exited = this.kinesis.exitCode !== null || this.kinesis.signalCode !== null;
+        if (!exited) this.kinesis.kill('SIGKILL');
+        if (attempt < 3 && exited && said.includes('EADDRINUSE')) continue;
+        const reason = said
+          .split('\n')
+          .find((line) => /Error|EADDR/.test(line))
+          ?.trim();
+        throw new Error(`${(err as Error).message}${reason ? ` (${reason.slice(0, 200)})` : ''}; log in ${logPath}`);
+      }
+    }
   }
 
   private readonly syncs = new Map<number, () => void>();

@@ -201,14 +201,37 @@ export class Gateway {
   /** Plain HTTP pages served under a path prefix (the console), beside the AWS APIs. */
   private readonly mounts: { prefix: string; handler: http.RequestListener }[] = [];
 
-  constructor(
-    private readonly endpoints: EmulatorEndpoints,
-    private readonly local: LocalServices,
-  ) {}
+  private wiring?: { readonly endpoints: EmulatorEndpoints; readonly local: LocalServices };
+  private get endpoints(): EmulatorEndpoints {
+    if (!this.wiring) throw new Error('the gateway is not serving yet');
+    return this.wiring.endpoints;
+  }
+  private get local(): LocalServices {
+    if (!this.wiring) throw new Error('the gateway is not serving yet');
+    return this.wiring.local;
+  }
 
+  /**
+   * Listen on `port` (0 = a free one) at once, so the port is held from the first moment of a start;
+   * requests get 503 until `serve` wires the services (docs/decisions/015-local-cloud-lifecycle.md).
+   */
   async start(port = 0): Promise<string> {
-    this.url = await this.server.start(port);
+    try {
+      this.url = await this.server.start(port);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(
+        code === 'EADDRINUSE'
+          ? `Port ${port} on 127.0.0.1 is already in use; stop what holds it or choose another with --port.`
+          : `Port ${port} on 127.0.0.1 cannot be used: ${(err as Error).message}`,
+      );
+    }
     return this.url;
+  }
+
+  /** Start answering: the emulators to forward to and the services the gateway serves itself. */
+  serve(endpoints: EmulatorEndpoints, local: LocalServices): void {
+    this.wiring = { endpoints, local };
   }
 
   async stop(): Promise<void> {
@@ -222,6 +245,11 @@ export class Gateway {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (!this.wiring) {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+      res.end(JSON.stringify({ __type: 'ServiceUnavailable', message: 'the local cloud is starting' }));
+      return;
+    }
     const url = req.url ?? '/';
     const mounted = this.mounts.find(
       (m) => url === m.prefix || url.startsWith(`${m.prefix}/`) || url.startsWith(`${m.prefix}?`),

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { CreateTableCommand, type CreateTableCommandInput, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
@@ -117,6 +116,7 @@ export class LocalCloud {
   private readonly log: (line: string) => void;
   private emulators?: Emulators;
   private gateway?: Gateway;
+  private gatewayUrl?: string;
   private resolver?: TemplateResolver;
   private readonly functions = new Map<string, LocalFunction>();
   private iamPolicies?: LocalIam;
@@ -174,10 +174,16 @@ export class LocalCloud {
   private queueNames: string[] = [];
 
   async start(): Promise<LocalCloudInfo> {
-    // One cloud per state directory, and a bad port refused before any work (docs/decisions/015-local-cloud-lifecycle.md).
-    if (this.options.port) await checkPortFree(this.options.port);
+    // One cloud per state directory, and a bad port refused before any work: the gateway holds its port
+    // from the first moment, so nothing can take it while the rest starts
+    // (docs/decisions/015-local-cloud-lifecycle.md).
+    const port = this.options.port ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new Error(`Port ${port} is not a TCP port (1-65535, or 0 for any free one).`);
     this.releaseLock = acquireStateLock(this.stateDir);
     try {
+      this.gateway = new Gateway();
+      this.gatewayUrl = await this.gateway.start(port);
       return await this.startLocked();
     } catch (err) {
       await this.stop().catch(() => undefined);
@@ -257,7 +263,8 @@ export class LocalCloud {
     this.resolver = resolver;
     this.iamPolicies = new LocalIam(resolver, this.options.enforceIam ?? true);
     this.secrets = new LocalSecrets(path.join(this.stateDir, 'secrets.json'));
-    this.gateway = new Gateway(endpoints, {
+    const gateway = this.gateway as Gateway;
+    gateway.serve(endpoints, {
       stepFunctions: () => this.stepFunctions,
       invoke: async (ref, payload) => this.functionByRef(ref).invoke(payload),
       secrets: () => this.secrets,
@@ -291,7 +298,7 @@ export class LocalCloud {
         };
       },
     });
-    const endpoint = await this.gateway.start(this.options.port ?? 0);
+    const endpoint = this.gatewayUrl as string;
     resolver.gatewayUrl = endpoint;
     this.info = {
       endpoint,
@@ -815,25 +822,6 @@ interface SavedMessage {
   readonly messageAttributes?: Record<string, unknown>;
   readonly messageGroupId?: string;
   readonly messageDeduplicationId?: string;
-}
-
-/** One clear sentence for a port that is out of range or taken, before any work starts. */
-export async function checkPortFree(port: number): Promise<void> {
-  if (!Number.isInteger(port) || port < 1 || port > 65_535)
-    throw new Error(`Port ${port} is not a TCP port (1-65535).`);
-  await new Promise<void>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new Error(
-          err.code === 'EADDRINUSE'
-            ? `Port ${port} on 127.0.0.1 is already in use; stop what holds it or choose another with --port.`
-            : `Port ${port} on 127.0.0.1 cannot be used: ${err.message}`,
-        ),
-      ),
-    );
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
-  });
 }
 
 /** Deep-merge `patch` into the context's `recomart:config` (an object or a JSON string). */

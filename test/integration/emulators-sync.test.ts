@@ -1,8 +1,16 @@
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Emulators, LOCAL_CREDENTIALS, LOCAL_REGION, type RawS3Record } from '../../lib/local-cloud/emulators';
+import {
+  Emulators,
+  freePort,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type RawS3Record,
+} from '../../lib/local-cloud/emulators';
 
 /**
  * The local cloud's settle() relies on this barrier: S3 events travel from the emulator host over IPC
@@ -39,4 +47,38 @@ describe('emulator host sync barrier', () => {
     }
     expect(seen).toHaveLength(200);
   });
+});
+
+describe('kinesis-local start', () => {
+  it('starts on other ports when the chosen one is taken before the emulator binds it', async () => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-taken-'));
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as net.AddressInfo).port;
+    const handedOut: number[] = [];
+    const choose = async () => {
+      const port = handedOut.length === 0 ? taken : await freePort();
+      handedOut.push(port);
+      return port;
+    };
+    const emulators = new Emulators(stateDir, () => undefined, undefined, choose);
+    try {
+      const endpoints = await emulators.start();
+      expect(handedOut[0]).toBe(taken);
+      expect(handedOut).toHaveLength(2);
+      expect(endpoints.kinesis).toBe(`http://127.0.0.1:${handedOut[1]}`);
+      const kinesis = new KinesisClient({
+        endpoint: endpoints.kinesis,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      expect((await kinesis.send(new ListStreamsCommand({}))).StreamNames).toEqual([]);
+      kinesis.destroy();
+      expect(fs.readFileSync(path.join(stateDir, 'logs', 'kinesis-local.log'), 'utf8')).toContain('EADDRINUSE');
+    } finally {
+      await emulators.stop();
+      holder.close();
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

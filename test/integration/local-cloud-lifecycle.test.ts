@@ -8,7 +8,6 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { kinesisClient, s3Client, sfnClient, sqsClient } from '../../layers/aws/clients';
 import { putAllRecords } from '../../layers/clickstream/producer';
 import { LocalCloud, readEndpointFile } from '../../lib/local-cloud';
-import { freePort } from '../../lib/local-cloud/emulators';
 import { isAlive, StateDirLockedError } from '../../lib/local-cloud/state-lock';
 import { eventually } from '../helpers/cloud';
 import { clickEvent } from '../helpers/fixtures';
@@ -46,13 +45,23 @@ function localUp(stateDir: string, port: number): Run {
   return { child, stdout: () => out, stderr: () => err, exit };
 }
 
+/** Wait for "up"; fail at once, with what it said, if the process exits first. */
 async function untilUp(run: Run): Promise<void> {
-  await eventually(
+  const up = eventually(
     async () => (run.stdout().includes('local cloud is up') ? true : undefined),
     120_000,
-    `local up to start (stderr: ${run.stderr().slice(-500)})`,
+    'local up to start',
     100,
   );
+  const died = run.exit.then(({ code, signal }) => {
+    throw new Error(
+      `local up exited (code ${code}, signal ${signal}) before it was up; stderr: ${run.stderr().slice(-800)}`,
+    );
+  });
+  await Promise.race([up, died]).catch((err: Error) => {
+    throw new Error(`${err.message}\nstderr so far: ${run.stderr().slice(-800)}`);
+  });
+  died.catch(() => undefined);
 }
 
 /** Wait for an exit, at most `ms` (then fail with what the process said). */
@@ -73,11 +82,12 @@ describe('the local cloud as a long-running process', () => {
 
   it('refuses a second start on the same state directory in one sentence naming the holder', async () => {
     const stateDir = tmp('lock');
-    const port = await freePort();
-    const first = localUp(stateDir, port);
+    // Port 0: any free port, held from the first moment (a port chosen here could be taken before use).
+    const first = localUp(stateDir, 0);
     runs.push(first);
     await untilUp(first);
-    const second = localUp(stateDir, await freePort());
+    const port = Number(new URL(readEndpointFile(stateDir)?.endpoint ?? '').port);
+    const second = localUp(stateDir, 0);
     runs.push(second);
     const { code } = await exited(second, 30_000);
     expect(code).toBe(1);
@@ -108,7 +118,7 @@ describe('the local cloud as a long-running process', () => {
 
   it('reports an emulator that dies within seconds and exits non-zero', async () => {
     const stateDir = tmp('death');
-    const run = localUp(stateDir, await freePort());
+    const run = localUp(stateDir, 0);
     runs.push(run);
     await untilUp(run);
     const host = readEndpointFile(stateDir)?.emulatorPids?.host as number;

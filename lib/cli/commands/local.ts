@@ -15,7 +15,7 @@ export function registerLocal(program: Command): void {
     .command('up')
     .description('Run the local cloud until Ctrl-C and print its endpoint and resource names.')
     .option('--state <dir>', 'state directory', '.recomart')
-    .option('--port <p>', 'gateway port (one endpoint for every service)', port, 4566)
+    .option('--port <p>', 'gateway port (one endpoint for every service); 0 for any free port', port, 4566)
     .option('--config <json>', 'stage configuration overrides, as for cdk -c recomart:config=...', configJson)
     .option('--verbose', "show what synth and bundling print (the CDK's asset lines)")
     .action(async (opts: { state: string; port: number; config?: Record<string, unknown>; verbose?: boolean }) => {
@@ -158,7 +158,7 @@ function configJson(value: string): Record<string, unknown> {
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65_535)
-    throw new CliError(`--port must be a TCP port (1-65535), got "${value}".`, 2);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new CliError(`--port must be a TCP port (1-65535, or 0 for any free one), got "${value}".`, 2);
   return n;
 }
