@@ -42,7 +42,9 @@ export async function freePort(): Promise<number> {
  */
 async function waitForKinesis(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  for (;;) {
+    // Give up only after a probe that began past the deadline: this thread may have been busy meanwhile.
+    const probedAt = Date.now();
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`kinesis-local exited with ${child.exitCode ?? child.signalCode} while starting`);
     const answered = await new Promise<boolean>((resolve) => {
@@ -66,9 +68,9 @@ async function waitForKinesis(port: number, child: ChildProcess, timeoutMs: numb
       req.end('{}');
     });
     if (answered && child.exitCode === null) return;
+    if (probedAt > deadline) throw new Error(`kinesis-local did not answer on port ${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`kinesis-local did not answer on port ${port} within ${timeoutMs} ms`);
 }
 
 /** Why an emulator process went away while the local cloud was running. */
@@ -95,8 +97,12 @@ export class Emulators {
     private readonly onS3Event: (record: RawS3Record) => void,
     /** Called when an emulator exits while the cloud runs (not during stop()). */
     private readonly onUnexpectedExit: (exit: EmulatorExit) => void = () => undefined,
-    /** How a port for kinesis-local is chosen (tests hand out a taken one). */
-    private readonly choosePort: () => Promise<number> = freePort,
+    private readonly options: {
+      /** How a port for kinesis-local is chosen (tests hand out a taken one). @default freePort */
+      readonly choosePort?: () => Promise<number>;
+      /** How long each emulator may take to start. @default 15 s for the host, 20 s for kinesis-local */
+      readonly startTimeoutMs?: number;
+    } = {},
   ) {}
 
   /** Process ids of the emulator children (for status output and tests). */
@@ -119,7 +125,14 @@ export class Emulators {
     });
     const ports = await new Promise<{ s3: number; dynamodb: number; sqs: number }>((resolve, reject) => {
       const host = this.host as ChildProcess;
-      const timer = setTimeout(() => reject(new Error('emulator host did not start within 15 s')), 15_000);
+      // The parent may be busy for longer than that (a cold synth runs on this thread while the host
+      // starts): the deadline is judged only after pending messages have been read (setImmediate runs
+      // after the poll phase), so a host that answered while this thread was busy is not called late.
+      const limit = this.options.startTimeoutMs ?? 15_000;
+      const timer = setTimeout(
+        () => setImmediate(() => reject(new Error(`emulator host did not start within ${limit} ms`))),
+        limit,
+      );
       host.on('message', (message: { type: string; ports?: never; message?: string; record?: RawS3Record }) => {
         if (message.type === 'ready') {
           clearTimeout(timer);
@@ -164,7 +177,7 @@ export class Emulators {
     const kinesisMain = require.resolve('kinesis-local/main.js');
     const logPath = path.join(this.stateDir, 'logs', 'kinesis-local.log');
     for (let attempt = 1; ; attempt++) {
-      const kinesisPort = await this.choosePort();
+      const kinesisPort = await (this.options.choosePort ?? freePort)();
       const kinesisTlsPort = await freePort();
       const logStart = fs.existsSync(logPath) ? fs.statSync(logPath).size : 0;
       const kinesisLog = fs.openSync(logPath, 'a');
@@ -191,7 +204,7 @@ export class Emulators {
       });
       fs.closeSync(kinesisLog);
       try {
-        await waitForKinesis(kinesisPort, this.kinesis, 20_000);
+        await waitForKinesis(kinesisPort, this.kinesis, this.options.startTimeoutMs ?? 20_000);
         return kinesisPort;
       } catch (err) {
         const said = fs.readFileSync(logPath).subarray(logStart).toString('utf8');

@@ -61,7 +61,7 @@ describe('kinesis-local start', () => {
       handedOut.push(port);
       return port;
     };
-    const emulators = new Emulators(stateDir, () => undefined, undefined, choose);
+    const emulators = new Emulators(stateDir, () => undefined, undefined, { choosePort: choose });
     try {
       const endpoints = await emulators.start();
       expect(handedOut[0]).toBe(taken);
@@ -78,6 +78,31 @@ describe('kinesis-local start', () => {
     } finally {
       await emulators.stop();
       holder.close();
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('emulator start deadlines', () => {
+  it('are not missed because this thread was busy while the emulators started (a cold synth blocks it)', async () => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-busy-'));
+    const emulators = new Emulators(stateDir, () => undefined, undefined, { startTimeoutMs: 3_000 });
+    try {
+      const started = emulators.start();
+      const busyUntil = Date.now() + 6_000;
+      while (Date.now() < busyUntil) {
+        // a synchronous synth: no timer, no message is handled meanwhile
+      }
+      const endpoints = await started;
+      const kinesis = new KinesisClient({
+        endpoint: endpoints.kinesis,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      expect((await kinesis.send(new ListStreamsCommand({}))).StreamNames).toEqual([]);
+      kinesis.destroy();
+    } finally {
+      await emulators.stop();
       fs.rmSync(stateDir, { recursive: true, force: true });
     }
   }, 60_000);
