@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { kinesisClient } from '../../layers/aws/clients';
 import {
   Emulators,
   freePort,
@@ -49,6 +50,14 @@ describe('emulator host sync barrier', () => {
   });
 });
 
+/** The SDK configuration for an emulator's endpoint (the one client factory: HTTP/1.1, as kinesis-local needs). */
+const localEnv = (endpoint: string) => ({
+  AWS_ENDPOINT_URL: endpoint,
+  AWS_REGION: LOCAL_REGION,
+  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+});
+
 describe('kinesis-local start', () => {
   it('starts on other ports when the chosen one is taken before the emulator binds it', async () => {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-taken-'));
@@ -67,11 +76,7 @@ describe('kinesis-local start', () => {
       expect(handedOut[0]).toBe(taken);
       expect(handedOut).toHaveLength(2);
       expect(endpoints.kinesis).toBe(`http://127.0.0.1:${handedOut[1]}`);
-      const kinesis = new KinesisClient({
-        endpoint: endpoints.kinesis,
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-      });
+      const kinesis = kinesisClient({ env: localEnv(endpoints.kinesis) });
       expect((await kinesis.send(new ListStreamsCommand({}))).StreamNames).toEqual([]);
       kinesis.destroy();
       expect(fs.readFileSync(path.join(stateDir, 'logs', 'kinesis-local.log'), 'utf8')).toContain('EADDRINUSE');
@@ -94,11 +99,7 @@ describe('emulator start deadlines', () => {
         // a synchronous synth: no timer, no message is handled meanwhile
       }
       const endpoints = await started;
-      const kinesis = new KinesisClient({
-        endpoint: endpoints.kinesis,
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-      });
+      const kinesis = kinesisClient({ env: localEnv(endpoints.kinesis) });
       expect((await kinesis.send(new ListStreamsCommand({}))).StreamNames).toEqual([]);
       kinesis.destroy();
     } finally {
