@@ -7,6 +7,7 @@
  */
 import { s3Client } from '../../layers/aws/clients';
 import { type AuditEntry, auditManifest, listKeys } from '../../layers/lake/inventory';
+import { LAKE_PREFIXES, lakeKeys } from '../../layers/lake/keys';
 import { putJson } from '../../layers/lake/s3-io';
 import { isManifestKey } from '../../layers/lake/zones';
 import { mapSettled } from '../../layers/util/concurrency';
@@ -14,7 +15,7 @@ import { mapSettled } from '../../layers/util/concurrency';
 async function main(): Promise<number> {
   const bucket = process.env.LAKE_BUCKET;
   const runId = process.env.RUN_ID;
-  const prefix = process.env.AUDIT_PREFIX ?? 'raw/';
+  const prefix = process.env.AUDIT_PREFIX ?? LAKE_PREFIXES.raw;
   if (!bucket || !runId) {
     console.error('LAKE_BUCKET and RUN_ID must be set (the state machine passes them as container overrides).');
     return 2;
@@ -41,7 +42,7 @@ async function main(): Promise<number> {
     superseded,
     failures,
   };
-  await putJson(s3, bucket, `reports/audit/${runId}.json`, report);
+  await putJson(s3, bucket, lakeKeys.audit(runId), report);
   console.log(JSON.stringify({ level: failures.length ? 'ERROR' : 'INFO', message: 'audit done', ...report }));
   return failures.length === 0 ? 0 : 1;
 }

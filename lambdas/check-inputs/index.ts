@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { s3Client } from '../../layers/aws/clients';
 import { rawManifestsByDataset } from '../../layers/lake/inventory';
+import { lakeKeys } from '../../layers/lake/keys';
 import { getListedManifest, objectExists } from '../../layers/lake/listed';
 import { putJson } from '../../layers/lake/s3-io';
 import { manifestKeyFor } from '../../layers/lake/zones';
@@ -46,7 +47,7 @@ export const handler = async (event: unknown) => {
     `run-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
   const { featureVersion, dataKeys } = input.data;
   if (featureVersion) {
-    const registryKey = `features/_registry/interactions/v=${featureVersion}.json`;
+    const registryKey = lakeKeys.featureRegistry('interactions', featureVersion);
     if (!(await objectExists(s3, bucket, registryKey)))
       throw new InvalidInputError(
         `Feature version ${featureVersion} does not exist (no s3://${bucket}/${registryKey}).`,
@@ -83,7 +84,7 @@ export const handler = async (event: unknown) => {
   // put the whole list in a report when there are more.
   let blockedReport: string | undefined;
   if (blocked.length > MAX_BLOCKED_LISTED) {
-    blockedReport = `reports/pipeline/${runId}/blocked.json`;
+    blockedReport = lakeKeys.pipelineBlocked(runId);
     await putJson(s3, bucket, blockedReport, blocked);
   }
   if (Object.values(datasets).every((d) => d.manifests === 0)) {

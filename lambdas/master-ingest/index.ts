@@ -10,6 +10,7 @@ import {
   type StepOutput,
 } from '../../layers/ingest/landing';
 import { Ledger } from '../../layers/ingest/ledger';
+import { lakeKeys } from '../../layers/lake/keys';
 import { buildManifest } from '../../layers/lake/manifest';
 import { uploadFileWithManifest } from '../../layers/lake/s3-io';
 import { decodeS3EventKey } from '../../layers/lake/zones';
@@ -49,8 +50,8 @@ export const handler = async (event: S3Event, context?: Context): Promise<void> 
         dataset: entity ?? 'master-unknown',
         codeVersion: codeVersionFromEnv(),
         log: (message, details) => logger.info(message, details),
-        archiveKey: (name, today) => `archive/master/${folder}/${today}/${name}.csv`,
-        quarantineDir: (today) => `quarantine/master/${folder}/dt=${today}`,
+        archiveKey: (name, today) => lakeKeys.archived(`master/${folder}`, today, name),
+        quarantineDir: (today) => lakeKeys.quarantineDir(`master/${folder}`, today),
         step: (body, ctx) => masterStep(body, ctx, entity),
       },
       landingObjectOf(record),

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { s3Client, secretsManagerClient } from '../../layers/aws/clients';
+import { lakeKeys } from '../../layers/lake/keys';
 import { buildManifest } from '../../layers/lake/manifest';
 import { putWithManifest } from '../../layers/lake/s3-io';
 import { runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
@@ -52,7 +53,7 @@ export const handler = async (): Promise<{ key: string; products: number; pages:
   const body = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
   const now = new Date();
   const dt = now.toISOString().slice(0, 10);
-  const dataKey = `raw/external_metadata/dt=${dt}/external_metadata.csv`;
+  const dataKey = lakeKeys.rawExternalMetadata(dt);
   const manifest = buildManifest({
     dataset: 'external_metadata',
     dataKey,

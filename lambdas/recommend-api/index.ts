@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
+import { REALTIME_SESSION_SK } from '../../layers/feature-store/keys';
 import { getUserFeatures } from '../../layers/feature-store/online';
 import { blendRecentlyViewed } from '../../layers/publish/blend';
 import { productionVersion, recommendationsFor } from '../../layers/publish/serving';
@@ -54,7 +55,7 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
     recommendationsFor(doc, recommendationsTable, userId, k, new Date(), version),
     getUserFeatures(doc, featureTable, userId),
   ]);
-  const session = features['rt#session'];
+  const session = features[REALTIME_SESSION_SK];
   const items = blendRecentlyViewed(
     served.items,
     (session?.recentlyViewed as { productId: string }[] | undefined) ?? [],

@@ -10,6 +10,7 @@ import {
   type StepOutput,
 } from '../../layers/ingest/landing';
 import { Ledger } from '../../layers/ingest/ledger';
+import { lakeKeys } from '../../layers/lake/keys';
 import { buildManifest } from '../../layers/lake/manifest';
 import { uploadFileWithManifest } from '../../layers/lake/s3-io';
 import type { DatasetRef } from '../../layers/lineage/openlineage';
@@ -40,8 +41,8 @@ export const handler = async (event: S3Event, context?: Context): Promise<void> 
         dataset: 'transactions',
         codeVersion: codeVersionFromEnv(),
         log: (message, details) => logger.info(message, details),
-        archiveKey: (name, today) => `archive/transactions/${today}/${name}.csv`,
-        quarantineDir: (today) => `quarantine/transactions/dt=${today}`,
+        archiveKey: (name, today) => lakeKeys.archived('transactions', today, name),
+        quarantineDir: (today) => lakeKeys.quarantineDir('transactions', today),
         step: partitionStep,
       },
       landingObjectOf(record),

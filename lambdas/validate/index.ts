@@ -6,6 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { s3Client } from '../../layers/aws/clients';
+import { isMasterLatestKey, lakeKeys } from '../../layers/lake/keys';
 import { getListedManifest, readListed } from '../../layers/lake/listed';
 import { buildManifest } from '../../layers/lake/manifest';
 import { getStream, putJson, putWithManifest, readOrMissing } from '../../layers/lake/s3-io';
@@ -41,7 +42,7 @@ const REFERENCES = {
 export const handler = async (event: S3Event): Promise<void> => {
   for (const record of event.Records) {
     const manifestKey = decodeS3EventKey(record.s3.object.key);
-    if (!isManifestKey(manifestKey) || manifestKey.includes('/latest/')) continue; // latest/ repeats a dated snapshot
+    if (!isManifestKey(manifestKey) || isMasterLatestKey(manifestKey)) continue; // latest/ repeats a dated snapshot
     await validateObject(manifestKey);
   }
 };
@@ -90,7 +91,7 @@ async function validateObject(manifestKey: string): Promise<void> {
     const today = new Date().toISOString().slice(0, 10);
     const name = path.posix.basename(manifest.dataKey).replace(/\.[a-z]+$/i, '');
     const partition = /\/(dt=[^/]+(?:\/hour=[^/]+)?)\//.exec(manifest.dataKey)?.[1] ?? `dt=${today}`;
-    const base = `reports/quality/${dataset}/${partition}/${name}`;
+    const base = lakeKeys.qualityReportBase(dataset, partition, name);
     await putJson(s3, bucket, `${base}.json`, result);
     const outputs = [`${base}.json`];
     // Clickstream lands as many small micro-batch objects: each gets its JSON result and status; the
@@ -104,7 +105,7 @@ async function validateObject(manifestKey: string): Promise<void> {
     const [bad] = spool.close();
     if (bad) {
       const body = fs.readFileSync(bad.path);
-      const quarantineKey = `quarantine/quality/${dataset}/${partition}/${name}.jsonl`;
+      const quarantineKey = lakeKeys.qualityQuarantine(dataset, partition, name);
       await putWithManifest(
         s3,
         bucket,

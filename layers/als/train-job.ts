@@ -11,6 +11,7 @@ import { Transform } from 'node:stream';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { listKeys } from '../lake/inventory';
+import { lakeKeys } from '../lake/keys';
 import { getBytes, getStream, readOrMissing } from '../lake/s3-io';
 import { featureDataKey } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
@@ -50,13 +51,13 @@ export async function runTrainingJob(opts: TrainJobOptions) {
   const log = opts.log ?? (() => undefined);
   const { s3, bucket } = opts;
   const registryKeys: string[] = [];
-  for await (const key of listKeys(s3, bucket, 'features/_registry/interactions/')) registryKeys.push(key);
+  for await (const key of listKeys(s3, bucket, lakeKeys.featureRegistryOf('interactions'))) registryKeys.push(key);
   const registryKey = opts.featureVersion
-    ? `features/_registry/interactions/v=${opts.featureVersion}.json`
+    ? lakeKeys.featureRegistry('interactions', opts.featureVersion)
     : registryKeys.sort().at(-1);
   if (!registryKey || (opts.featureVersion && !registryKeys.includes(registryKey))) {
     throw new Error(
-      `No interactions feature set${opts.featureVersion ? ` v=${opts.featureVersion}` : ''} in s3://${bucket}/features/_registry/interactions/: build features first.`,
+      `No interactions feature set${opts.featureVersion ? ` v=${opts.featureVersion}` : ''} in s3://${bucket}/${lakeKeys.featureRegistryOf('interactions')}: build features first.`,
     );
   }
   const registry = JSON.parse(Buffer.from(await getBytes(s3, bucket, registryKey)).toString('utf8')) as {
@@ -156,7 +157,7 @@ export async function runTrainingJob(opts: TrainJobOptions) {
     : undefined;
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'train-'));
-  const prefix = `models/${opts.runId}/`;
+  const prefix = lakeKeys.modelPrefix(opts.runId);
   const outputs: { namespace: string; name: string }[] = [];
   try {
     writeModel(dir, run.fitted, ratings.userIds, ratings.itemIds, itemCategories?.categories);

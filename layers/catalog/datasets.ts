@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { CLICKSTREAM_SCHEMA_VERSION, ClickEventSchema } from '../clickstream/schema';
+import { LAKE_PREFIXES, lakeKeys } from '../lake/keys';
 import { CatalogRowSchema, CustomerRowSchema, MASTER_SCHEMA_VERSION } from '../master/schema';
 import { EXTERNAL_METADATA_SCHEMA_VERSION, ExternalMetadataRowSchema } from '../metadata/schema';
 import { TRANSACTIONS_SCHEMA_VERSION, TransactionRowSchema } from '../transactions/schema';
@@ -25,7 +26,7 @@ export const RAW_DATASETS: readonly RawDataset[] = [
   {
     table: 'clickstream',
     description: 'Clickstream events (JSON Lines), partitioned by event time.',
-    prefix: 'raw/clickstream/',
+    prefix: LAKE_PREFIXES.rawClickstream,
     format: 'jsonl',
     schema: ClickEventSchema,
     schemaVersion: CLICKSTREAM_SCHEMA_VERSION,
@@ -34,7 +35,7 @@ export const RAW_DATASETS: readonly RawDataset[] = [
   {
     table: 'transactions',
     description: 'Transactions (CSV), partitioned by transaction date.',
-    prefix: 'raw/transactions/',
+    prefix: LAKE_PREFIXES.rawTransactions,
     format: 'csv',
     schema: TransactionRowSchema,
     schemaVersion: TRANSACTIONS_SCHEMA_VERSION,
@@ -43,7 +44,7 @@ export const RAW_DATASETS: readonly RawDataset[] = [
   {
     table: 'catalog',
     description: 'Product catalog, latest version (dated snapshots under raw/master/catalog/dt=...).',
-    prefix: 'raw/master/catalog/latest/',
+    prefix: lakeKeys.masterLatestDir('catalog'),
     format: 'csv',
     schema: CatalogRowSchema,
     schemaVersion: MASTER_SCHEMA_VERSION,
@@ -52,7 +53,7 @@ export const RAW_DATASETS: readonly RawDataset[] = [
   {
     table: 'customers',
     description: 'Customers, latest version (dated snapshots under raw/master/customers/dt=...).',
-    prefix: 'raw/master/customers/latest/',
+    prefix: lakeKeys.masterLatestDir('customers'),
     format: 'csv',
     schema: CustomerRowSchema,
     schemaVersion: MASTER_SCHEMA_VERSION,
@@ -61,7 +62,7 @@ export const RAW_DATASETS: readonly RawDataset[] = [
   {
     table: 'external_metadata',
     description: 'External product metadata (flattened API pulls), partitioned by pull date.',
-    prefix: 'raw/external_metadata/',
+    prefix: LAKE_PREFIXES.rawExternalMetadata,
     format: 'csv',
     schema: ExternalMetadataRowSchema,
     schemaVersion: EXTERNAL_METADATA_SCHEMA_VERSION,

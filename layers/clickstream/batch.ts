@@ -6,6 +6,8 @@
  * Object keys are `<shardId>-<first sequence number of the file's records>`, which makes every
  * redelivery Lambda can do overwrite instead of duplicate (docs/decisions/002-clickstream-object-keys.md).
  */
+
+import { lakeKeys } from '../lake/keys';
 import { buildManifest, type Manifest } from '../lake/manifest';
 import { partitionOf } from '../lake/zones';
 import { DEFAULT_YEARS, type YearRange } from '../util/timestamps';
@@ -82,7 +84,7 @@ export function planBatch(
       let prefix = prefixOfHour.get(hourIndex);
       if (prefix === undefined) {
         const { dt, hour } = partitionOf(parsed.epochMs);
-        prefix = `raw/clickstream/dt=${dt}/hour=${hour}/`;
+        prefix = lakeKeys.rawClickstreamHour(dt, hour);
         prefixOfHour.set(hourIndex, prefix);
       }
       const group = groupFor('raw', prefix);
@@ -96,7 +98,7 @@ export function planBatch(
         ? record.approximateArrivalTimestamp * 1000
         : now.getTime();
       const { dt } = partitionOf(arrivalMs);
-      const group = groupFor('quarantine', `quarantine/clickstream/dt=${dt}/`);
+      const group = groupFor('quarantine', lakeKeys.quarantineClickstream(dt));
       group.lines.push(
         JSON.stringify({
           reason: parsed.reason,

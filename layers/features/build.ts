@@ -12,6 +12,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseClickEvent } from '../clickstream/schema';
 import { batchWriteItems, featureItem } from '../feature-store/online';
 import { listKeys } from '../lake/inventory';
+import { LAKE_PREFIXES, lakeKeys } from '../lake/keys';
 import { getListedManifest, readListed, SUPERSEDED } from '../lake/listed';
 import { buildManifest } from '../lake/manifest';
 import { getStream, putJson, uploadFileWithManifest } from '../lake/s3-io';
@@ -100,11 +101,13 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
     }
     return out;
   };
-  const transactions = await usable('raw/transactions/', true);
-  const clickstream = await usable('raw/clickstream/', true);
+  const transactions = await usable(LAKE_PREFIXES.rawTransactions, true);
+  const clickstream = await usable(LAKE_PREFIXES.rawClickstream, true);
   const newest = (refs: SourceRef[]) => [...refs].sort((a, b) => a.key.localeCompare(b.key)).at(-1);
-  const catalog = newest((await usable('raw/master/catalog/dt=')).filter((r) => r.key.endsWith('/catalog.csv')));
-  const metadata = newest(await usable('raw/external_metadata/'));
+  const catalog = newest(
+    (await usable(`${LAKE_PREFIXES.rawMaster}catalog/dt=`)).filter((r) => r.key.endsWith('/catalog.csv')),
+  );
+  const metadata = newest(await usable(LAKE_PREFIXES.rawExternalMetadata));
   const superseded = new Set<string>();
   const open = async (ref: SourceRef): Promise<Readable | undefined> => {
     const stream = await readListed(s3, bucket, ref.key, (key) => getStream(s3, bucket, key));
@@ -241,7 +244,7 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
       offline[file.partition] = dataKey;
       outputs.push({ namespace: `s3://${bucket}`, name: dataKey, md5: manifest.md5, records: file.records });
       const first = fs.readFileSync(file.path, 'utf8').split('\n', 1)[0] ?? '{}';
-      const registryKey = `features/_registry/${file.partition}/v=${version}.json`;
+      const registryKey = lakeKeys.featureRegistry(file.partition, version);
       await putJson(s3, bucket, registryKey, {
         name: file.partition,
         version,

@@ -1,4 +1,5 @@
 /** The lake's zones, as key prefixes of the one lake bucket (README, "Architecture"). */
+import { lakeKeys } from './keys';
 export const ZONES = [
   'landing',
   'raw',
@@ -39,5 +40,5 @@ export function decodeS3EventKey(key: string): string {
 
 /** The offline file of a feature set's version: `features/<set>/v=<version>/part-00000.jsonl`. */
 export function featureDataKey(set: string, version: string): string {
-  return `features/${set}/v=${version}/part-00000.jsonl`;
+  return lakeKeys.featureData(set, version);
 }

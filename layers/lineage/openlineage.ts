@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { listKeys } from '../lake/inventory';
+import { LAKE_PREFIXES, lakeKeys } from '../lake/keys';
 import { getBytes, putJson } from '../lake/s3-io';
 
 export const LINEAGE_NAMESPACE = 'recomart';
@@ -89,7 +90,7 @@ export function runEvent(run: RunDescription): RunEvent {
 }
 
 export function lineageKeyFor(event: RunEvent): string {
-  return `lineage/${event.job.name}/dt=${event.eventTime.slice(0, 10)}/${event.run.runId}.json`;
+  return lakeKeys.lineage(event.job.name, event.eventTime.slice(0, 10), event.run.runId);
 }
 
 export async function writeRunEvent(s3: S3Client, bucket: string, event: RunEvent): Promise<string> {
@@ -101,7 +102,7 @@ export async function writeRunEvent(s3: S3Client, bucket: string, event: RunEven
 /** Every run event under `lineage/` (a scan: fine for a lake's lineage history, not for serving). */
 export async function readRunEvents(s3: S3Client, bucket: string): Promise<RunEvent[]> {
   const events: RunEvent[] = [];
-  for await (const key of listKeys(s3, bucket, 'lineage/')) {
+  for await (const key of listKeys(s3, bucket, LAKE_PREFIXES.lineage)) {
     if (!key.endsWith('.json')) continue;
     const parsed = RunEventSchema.safeParse(JSON.parse(Buffer.from(await getBytes(s3, bucket, key)).toString('utf8')));
     if (parsed.success) events.push(parsed.data);

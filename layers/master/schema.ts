@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lakeKeys } from '../lake/keys';
 import { csvDate, csvDateTime, csvId, csvNonNegativeNumber, csvText } from '../util/csv-fields';
 
 export const MASTER_SCHEMA_VERSION = '1';
@@ -29,12 +30,12 @@ export type MasterEntity = keyof typeof MASTER_ENTITIES;
 
 /** Where the current version of a master entity lives (a dated snapshot sits beside it under `dt=`). */
 export function latestMasterKey(entity: MasterEntity): string {
-  return `raw/master/${entity}/latest/${entity}.csv`;
+  return lakeKeys.masterLatest(entity);
 }
 
 /** The dated snapshot of a master entity written on `dt` (YYYY-MM-DD). */
 export function datedMasterKey(entity: MasterEntity, dt: string): string {
-  return `raw/master/${entity}/dt=${dt}/${entity}.csv`;
+  return lakeKeys.masterDated(entity, dt);
 }
 
 export function columnsOf(entity: MasterEntity): string[] {

@@ -21,6 +21,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LoadedModel, loadModel, type ModelHeader, modelFiles, recommendFor } from '../als/artifacts';
 import { getModel, setModelStatus } from '../als/registry';
 import { batchWriteItems } from '../feature-store/online';
+import { lakeKeys } from '../lake/keys';
 import { getBytes, getStream } from '../lake/s3-io';
 import { featureDataKey } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
@@ -97,7 +98,7 @@ export function shardShortfall(plan: Pick<PublishPlan, 'users' | 'shards'>, resu
   return problems.length ? problems.join('; ') : undefined;
 }
 
-const modelPrefix = (runId: string) => `models/${runId}/`;
+const modelPrefix = lakeKeys.modelPrefix;
 
 /** Days a published recommendation item lives (its TTL); a retired model's items expire after this. */
 export const RECOMMENDATIONS_TTL_DAYS = 30;

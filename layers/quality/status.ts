@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { lakeKeys } from '../lake/keys';
 import { getBytes, readOrMissing } from '../lake/s3-io';
 
 /**
@@ -20,7 +21,7 @@ export interface QualityStatus {
 }
 
 export function qualityStatusKey(dataKey: string): string {
-  return `reports/quality/_status/${dataKey}.json`;
+  return lakeKeys.qualityStatus(dataKey);
 }
 
 /** The status of a data object version, or undefined when it has not been validated. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lakeKeys } from '../lake/keys';
 import { csvId, csvInt, csvNonNegativeNumber, csvOptional, withAcceptance } from '../util/csv-fields';
 import { memoLast } from '../util/memo';
 import { DEFAULT_YEARS, parseEventTime, type YearRange } from '../util/timestamps';
@@ -16,7 +17,7 @@ export const TRANSACTIONS_SCHEMA_VERSION = '1';
 
 /** Where one version of a landing file puts its rows of one transaction date (`name` from versionName). */
 export function transactionsRawKey(dt: string, name: string): string {
-  return `raw/transactions/dt=${dt}/ingested_${name}.csv`;
+  return lakeKeys.rawTransactions(dt, name);
 }
 
 /**

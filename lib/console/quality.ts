@@ -1,11 +1,12 @@
 import { listKeys } from '../../layers/lake/inventory';
+import { LAKE_PREFIXES } from '../../layers/lake/keys';
 import { getBytes } from '../../layers/lake/s3-io';
 import type { QualityStatus } from '../../layers/quality/status';
 import { mapSettled } from '../../layers/util/concurrency';
 import type { ConsoleContext } from './context';
 import { esc, href, page, status, table } from './html';
 
-const STATUS_PREFIX = 'reports/quality/_status/';
+const STATUS_PREFIX = LAKE_PREFIXES.qualityStatus;
 
 /** Every validated version's status (where the training pipeline looks before it trains). */
 async function statuses(ctx: ConsoleContext): Promise<QualityStatus[]> {

@@ -5,7 +5,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
-import { grantDeleteUnder, grantReadUnder } from './lake-grants';
+import { ingestAccess } from '../../layers/lake/access';
+import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 import { recomartTable } from './table';
 
@@ -59,7 +60,7 @@ export class BatchIngestion extends Construct {
       logRetentionDays: props.logRetentionDays,
     });
     this.transactionsFunction = tx;
-    grantLandingIngest(tx, bucket, this.ledger, txPrefix, ['transactions'], 'transactions-ingest');
+    grantLandingIngest(tx, bucket, this.ledger, txPrefix, 'transactions', 'transactions-ingest');
 
     const master = new RecoMartFunction(this, 'MasterFunction', {
       functionDir: 'master-ingest',
@@ -70,7 +71,7 @@ export class BatchIngestion extends Construct {
       logRetentionDays: props.logRetentionDays,
     });
     this.masterFunction = master;
-    grantLandingIngest(master, bucket, this.ledger, masterPrefix, ['master'], 'master-ingest');
+    grantLandingIngest(master, bucket, this.ledger, masterPrefix, 'master', 'master-ingest');
 
     bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(tx), {
       prefix: txPrefix,
@@ -111,22 +112,13 @@ function grantLandingIngest(
   bucket: s3.Bucket,
   ledger: dynamodb.Table,
   landingPrefix: string,
-  datasets: readonly string[],
+  dataset: string,
   job: string,
 ): void {
-  grantReadUnder(bucket, fn, landingPrefix);
-  // A version is removed from landing by its version id: only landing/ versions may really go.
-  grantDeleteUnder(bucket, fn, landingPrefix, { versions: true });
-  for (const dataset of datasets) {
-    bucket.grantPut(fn, `raw/${dataset}/*`);
-    // Raw is the system of record: a replace retires objects with a delete marker, never a version.
-    grantDeleteUnder(bucket, fn, `raw/${dataset}/`);
-    bucket.grantPut(fn, `quarantine/${dataset}/*`);
-    bucket.grantPut(fn, `archive/${dataset}/*`);
-    // The run reads its own archived copy of the version it ingests.
-    grantReadUnder(bucket, fn, `archive/${dataset}/`);
-  }
-  bucket.grantPut(fn, `lineage/${job}/*`);
+  // A version is removed from landing by its version id: only landing/ versions may really go. Raw is
+  // the system of record: a replace retires objects with a delete marker, never a version. The run
+  // reads its own archived copy of the version it ingests.
+  grantLakeAccess(bucket, fn, ingestAccess(landingPrefix, dataset, job));
   // DeleteItem releases the per-key lock (layers/ingest/ledger.ts).
   ledger.grant(
     fn,

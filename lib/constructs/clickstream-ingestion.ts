@@ -7,8 +7,9 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { LAKE_ACCESS } from '../../layers/lake/access';
 import type { FeatureStore } from './feature-store';
-import { grantDeleteUnder } from './lake-grants';
+import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 
 export interface ClickstreamIngestionProps {
@@ -90,12 +91,8 @@ export class ClickstreamIngestion extends Construct {
       logRetentionDays: props.logRetentionDays,
     });
     this.function = fn;
-    props.lakeBucket.grantPut(fn, 'raw/clickstream/*');
-    props.lakeBucket.grantPut(fn, 'quarantine/clickstream/*');
     // A failed batch takes its own objects back out before it is redelivered (never raw and DLQ both).
-    for (const prefix of ['raw/clickstream/', 'quarantine/clickstream/'])
-      grantDeleteUnder(props.lakeBucket, fn, prefix);
-    props.lakeBucket.grantPut(fn, 'lineage/clickstream-ingest/*');
+    grantLakeAccess(props.lakeBucket, fn, LAKE_ACCESS['clickstream-ingest']);
     props.featureStore.grantConditionalWrite(fn);
 
     fn.addEventSource(

@@ -7,6 +7,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { LAKE_ACCESS } from '../../layers/lake/access';
+import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 
 export interface ExternalMetadataProps {
@@ -66,8 +68,7 @@ export class ExternalMetadata extends Construct {
     });
     this.function = fn;
     this.apiKeySecret.grantRead(fn);
-    props.lakeBucket.grantPut(fn, 'raw/external_metadata/*');
-    props.lakeBucket.grantPut(fn, 'lineage/metadata-pull/*');
+    grantLakeAccess(props.lakeBucket, fn, LAKE_ACCESS['metadata-pull']);
 
     if (props.baseUrl) {
       this.rule = new events.Rule(this, 'Schedule', {

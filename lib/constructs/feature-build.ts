@@ -3,8 +3,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ImplicitWeights } from '../../layers/features/builders';
+import { LAKE_ACCESS } from '../../layers/lake/access';
 import type { FeatureStore } from './feature-store';
-import { grantReadUnder } from './lake-grants';
+import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 
 export interface FeatureBuildProps {
@@ -39,10 +40,7 @@ export class FeatureBuild extends Construct {
       logRetentionDays: props.logRetentionDays,
     });
     this.function = fn;
-    grantReadUnder(props.lakeBucket, fn, 'raw/');
-    grantReadUnder(props.lakeBucket, fn, 'reports/quality/_status/');
-    props.lakeBucket.grantPut(fn, 'features/*');
-    props.lakeBucket.grantPut(fn, 'lineage/features-build/*');
+    grantLakeAccess(props.lakeBucket, fn, LAKE_ACCESS['features-build']);
     props.featureStore.table.grant(fn, 'dynamodb:BatchWriteItem');
   }
 }

@@ -1,5 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { LakeAccess } from '../../layers/lake/access';
 
 /**
  * Read access to the objects under some prefixes of the lake, and no further: `s3:GetObject` on
@@ -40,4 +41,15 @@ export function grantDeleteUnder(
       resources: [bucket.arnForObjects(`${prefix}*`)],
     }),
   );
+}
+
+/**
+ * Grant a function or task its lake access as layers/lake/access.ts declares it: the one place where
+ * a prefix becomes a grant (docs/decisions/019-lake-contract.md).
+ */
+export function grantLakeAccess(bucket: s3.IBucket, grantee: iam.IGrantable, access: LakeAccess): void {
+  if (access.read.length > 0) grantReadUnder(bucket, grantee, ...access.read);
+  for (const prefix of access.write) bucket.grantPut(grantee, `${prefix}*`);
+  for (const prefix of access.delete ?? [])
+    grantDeleteUnder(bucket, grantee, prefix, { versions: (access.deleteVersions ?? []).includes(prefix) });
 }

@@ -4,8 +4,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
+import { LAKE_ACCESS } from '../../layers/lake/access';
 import { CRITICAL_FAILURES_METRIC, QUALITY_NAMESPACE } from '../../layers/quality/metrics';
-import { grantReadUnder } from './lake-grants';
+import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 import { QUALITY_REPORT_MODULE, qualityReportLayer } from './quality-report-layer';
 
@@ -38,10 +39,7 @@ export class QualityValidation extends Construct {
       layerModules: [QUALITY_REPORT_MODULE, 'pdfkit', 'svg-to-pdfkit'],
     });
     this.function = fn;
-    grantReadUnder(props.lakeBucket, fn, 'raw/');
-    props.lakeBucket.grantPut(fn, 'reports/quality/*');
-    props.lakeBucket.grantPut(fn, 'quarantine/quality/*');
-    props.lakeBucket.grantPut(fn, 'lineage/validate/*');
+    grantLakeAccess(props.lakeBucket, fn, LAKE_ACCESS.validate);
     props.lakeBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn), {
       prefix: 'raw/',
       suffix: '.manifest.json',

@@ -12,10 +12,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { LAKE_ACCESS } from '../../layers/lake/access';
+import { LAKE_PREFIXES } from '../../layers/lake/keys';
 import { RECOMMENDATIONS_TTL_DAYS } from '../../layers/publish/publish';
 import { codeVersion } from '../code-version';
 import { bundledContainerImage } from './bundled-container';
-import { grantReadUnder } from './lake-grants';
+import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction, retentionFor } from './lambda-function';
 import { recomartTable } from './table';
 
@@ -83,10 +85,9 @@ export class TrainingPipeline extends Construct {
         streamPrefix: 'lake-audit',
         logGroup: new logs.LogGroup(this, 'AuditLogs', { retention, removalPolicy: RemovalPolicy.DESTROY }),
       }),
-      environment: { AUDIT_PREFIX: 'raw/', CODE_VERSION: codeVersion() },
+      environment: { AUDIT_PREFIX: LAKE_PREFIXES.raw, CODE_VERSION: codeVersion() },
     });
-    grantReadUnder(props.lakeBucket, this.taskDefinition.taskRole, 'raw/');
-    props.lakeBucket.grantPut(this.taskDefinition.taskRole, 'reports/audit/*');
+    grantLakeAccess(props.lakeBucket, this.taskDefinition.taskRole, LAKE_ACCESS['lake-audit']);
     NagSuppressions.addResourceSuppressions(this.taskDefinition, [
       { id: 'AwsSolutions-ECS2', reason: 'The only environment variable is a non-secret key prefix.' },
     ]);
@@ -126,9 +127,7 @@ export class TrainingPipeline extends Construct {
         ...gateEnvironment,
       },
     });
-    grantReadUnder(props.lakeBucket, this.trainTaskDefinition.taskRole, 'features/');
-    props.lakeBucket.grantPut(this.trainTaskDefinition.taskRole, 'models/*');
-    props.lakeBucket.grantPut(this.trainTaskDefinition.taskRole, 'lineage/train/*');
+    grantLakeAccess(props.lakeBucket, this.trainTaskDefinition.taskRole, LAKE_ACCESS.train);
     this.modelRegistry.grant(this.trainTaskDefinition.taskRole, 'dynamodb:PutItem', 'dynamodb:GetItem');
     this.recommendations.grant(this.trainTaskDefinition.taskRole, 'dynamodb:GetItem');
     NagSuppressions.addResourceSuppressions(this.trainTaskDefinition, [
@@ -144,10 +143,7 @@ export class TrainingPipeline extends Construct {
       logRetentionDays: props.logRetentionDays,
     });
     this.checkInputsFunction = checkInputsFn;
-    grantReadUnder(props.lakeBucket, checkInputsFn, 'raw/');
-    grantReadUnder(props.lakeBucket, checkInputsFn, 'reports/quality/_status/');
-    grantReadUnder(props.lakeBucket, checkInputsFn, 'features/_registry/');
-    props.lakeBucket.grantPut(checkInputsFn, 'reports/pipeline/*');
+    grantLakeAccess(props.lakeBucket, checkInputsFn, LAKE_ACCESS['check-inputs']);
 
     const retry: sfn.RetryProps = {
       errors: ['States.TaskFailed'],
@@ -327,9 +323,7 @@ export class TrainingPipeline extends Construct {
       ephemeralStorageMiB: 2048,
       logRetentionDays: props.logRetentionDays,
     });
-    grantReadUnder(props.lakeBucket, publishFn, 'models/');
-    grantReadUnder(props.lakeBucket, publishFn, 'features/');
-    props.lakeBucket.grantPut(publishFn, 'lineage/publish/*');
+    grantLakeAccess(props.lakeBucket, publishFn, LAKE_ACCESS.publish);
     this.modelRegistry.grant(publishFn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     this.recommendations.grant(publishFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem');
 

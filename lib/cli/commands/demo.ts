@@ -5,6 +5,7 @@ import { dynamoDbDocumentClient, type Env, kinesisClient, s3Client, sfnClient } 
 import { putAllRecords } from '../../../layers/clickstream/producer';
 import { scanSessions } from '../../../layers/feature-store/realtime-session';
 import { listKeys, summarizeZone } from '../../../layers/lake/inventory';
+import { LAKE_PREFIXES, lakeKeys } from '../../../layers/lake/keys';
 import { getBytes } from '../../../layers/lake/s3-io';
 import { isManifestKey } from '../../../layers/lake/zones';
 import type { QualityStatus } from '../../../layers/quality/status';
@@ -122,8 +123,8 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     await cloud.settle();
     const raw = await summarizeZone(s3, bucket, 'raw/');
     const quarantine = await summarizeZone(s3, bucket, 'quarantine/');
-    const latestCatalog = await summarizeZone(s3, bucket, 'raw/master/catalog/latest/');
-    const latestCustomers = await summarizeZone(s3, bucket, 'raw/master/customers/latest/');
+    const latestCatalog = await summarizeZone(s3, bucket, lakeKeys.masterLatestDir('catalog'));
+    const latestCustomers = await summarizeZone(s3, bucket, lakeKeys.masterLatestDir('customers'));
     let exampleRaw: string | undefined;
     for await (const key of listKeys(s3, bucket, 'raw/transactions/')) {
       if (!isManifestKey(key)) {
@@ -137,13 +138,13 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     // Quality: every raw version was validated as it landed; bring the human reports next to the state.
     const reportsDir = path.join(cloud.stateDir, 'reports');
     const quality = { usable: 0, blocked: 0, reports: [] as string[] };
-    for await (const key of listKeys(s3, bucket, 'reports/quality/')) {
-      if (key.startsWith('reports/quality/_status/')) {
+    for await (const key of listKeys(s3, bucket, LAKE_PREFIXES.qualityReports)) {
+      if (key.startsWith(LAKE_PREFIXES.qualityStatus)) {
         const status = JSON.parse(Buffer.from(await getBytes(s3, bucket, key)).toString('utf8')) as QualityStatus;
         if (status.usable) quality.usable++;
         else quality.blocked++;
       } else if (/\.(html|pdf)$/.test(key)) {
-        const target = path.join(reportsDir, 'quality', key.slice('reports/quality/'.length));
+        const target = path.join(reportsDir, 'quality', key.slice(LAKE_PREFIXES.qualityReports.length));
         fs.mkdirSync(path.dirname(target), { recursive: true });
         fs.writeFileSync(target, await getBytes(s3, bucket, key));
         quality.reports.push(target);
@@ -279,7 +280,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
         `  features: v=${featureSummary.version}, ${featureSummary.users} users and ${featureSummary.items} items in the online store, ${featureSummary.interactions} interactions offline (npx recomart features get user u00007, with \`recomart local up\` running)`,
         `  data quality: ${quality.usable} raw versions usable, ${quality.blocked} blocked; reports in ${path.join(reportsDir, 'quality')} (HTML + PDF), EDA in ${path.join(reportsDir, 'eda')}`,
         `  lineage: npx recomart lineage ${exampleRaw ?? '<key>'} (with \`recomart local up --state ${opts.state}\` running)`,
-        `  pipeline: ${status} (audit report: reports/audit/${runId}.json)`,
+        `  pipeline: ${status} (audit report: ${lakeKeys.audit(runId)})`,
         ...(model
           ? [
               `  model: ${model.recommender?.kind ?? 'ALS'} on ${model.ratings} interactions, chosen because ${model.recommender?.reason ?? 'it is the only kind'}; on the hold-out precision@10 ${model.precisionAt10} vs popularity ${model.baseline.precisionAt10} (${model.baseline.precisionAt10 > 0 ? (model.precisionAt10 / model.baseline.precisionAt10).toFixed(2) : '—'}×); passed the dev gate; published for ${summary.execution.output?.published?.users} users in ${summary.execution.output?.published?.shards} parallel shards; model card ${path.join(lakeDir, 'models', runId, 'model-card.html')}`,
