@@ -175,6 +175,19 @@ function deepMerge<T>(base: T, patch: DeepPartial<T> | undefined): T {
 }
 
 /**
+ * A CDK context with `patch` deep-merged into its `recomart:config` (an object or a JSON string, as
+ * context values arrive).
+ */
+export function withConfigOverride(
+  context: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  const current = context['recomart:config'];
+  const base = (typeof current === 'string' ? JSON.parse(current) : (current ?? {})) as Record<string, unknown>;
+  return { ...context, 'recomart:config': deepMerge(base, patch as DeepPartial<Record<string, unknown>>) };
+}
+
+/**
  * Resolve the configuration of a stage, with optional overrides (an object or a JSON string, as CDK
  * context values arrive). Throws one clear error naming the offending field.
  */

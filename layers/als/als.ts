@@ -9,18 +9,9 @@
 import { Rng } from '../util/random';
 import { defaultThreads, WorkerSweeper, workersAvailable } from './parallel';
 import { type Csr, type Ratings, toCsr } from './ratings';
+import type { AlsParams, HalfSweep, Sweeper, TrainingState } from './state';
 
-export interface AlsParams {
-  readonly rank: number;
-  readonly iterations: number;
-  readonly lambda: number;
-  readonly implicit: boolean;
-  /** Confidence scale for implicit feedback. */
-  readonly alpha: number;
-  /** CG steps per row (implicit). */
-  readonly cgSteps: number;
-  readonly seed: number;
-}
+export type { AlsParams, HalfSweep, Sweeper, TrainingState } from './state';
 
 /**
  * Fixed explicit parameters for callers that do not tune (benchmarks, tests): good on ml-latest-small
@@ -62,31 +53,6 @@ export interface AlsModel {
   readonly trainSeconds: number;
   /** Multiply-adds done by the solver, for GFLOP/s. */
   readonly flops: number;
-}
-
-/** One half-sweep: solve rows [0, n) of one side against the other, inline or on worker threads. */
-export interface HalfSweep {
-  readonly side: 'users' | 'items';
-  readonly kind: 'explicit' | 'implicit';
-}
-
-/** Runs half-sweeps over the shared training state (see layers/als/parallel.ts for the worker pool). */
-export interface Sweeper {
-  run(sweep: HalfSweep, state: TrainingState, YtY?: Float64Array): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** Everything a sweep reads and writes; typed arrays may sit on SharedArrayBuffers. */
-export interface TrainingState {
-  readonly params: AlsParams;
-  readonly k: number;
-  readonly mean: number;
-  readonly byUser: Csr;
-  readonly byItem: Csr;
-  readonly P: Float32Array;
-  readonly Q: Float32Array;
-  readonly bu: Float32Array;
-  readonly bi: Float32Array;
 }
 
 /** Solve one half-sweep's rows [rowStart, rowEnd) in this thread; returns the flops done. */

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { HalfSweep, Sweeper, TrainingState } from './als';
 import type { Csr } from './ratings';
+import type { HalfSweep, Sweeper, TrainingState } from './state';
 
 const ENTRY = path.join(__dirname, 'worker-entry.cjs');
 

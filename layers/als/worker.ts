@@ -1,6 +1,7 @@
 /** One ALS worker thread: solves the row blocks it is sent, on the shared training state. */
 import { parentPort } from 'node:worker_threads';
-import { type HalfSweep, runHalfSweep, type TrainingState } from './als';
+import { runHalfSweep } from './als';
+import type { HalfSweep, TrainingState } from './state';
 
 let state: TrainingState | undefined;
 

@@ -5,6 +5,7 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient }
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { dynamoDbClient, type Env, kinesisClient, s3Client, sqsClient } from '../../layers/aws/clients';
+import { withConfigOverride } from '../config';
 import { MockMetadataApi, type MockMetadataApiOptions } from '../mock-metadata-api';
 import { synthesizeCached } from './assembly-cache';
 import { Emulators, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, type RawS3Record } from './emulators';
@@ -822,21 +823,4 @@ interface SavedMessage {
   readonly messageAttributes?: Record<string, unknown>;
   readonly messageGroupId?: string;
   readonly messageDeduplicationId?: string;
-}
-
-/** Deep-merge `patch` into the context's `recomart:config` (an object or a JSON string). */
-function withConfigOverride(context: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const current = context['recomart:config'];
-  const base = (typeof current === 'string' ? JSON.parse(current) : (current ?? {})) as Record<string, unknown>;
-  const merge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
-    const out = { ...a };
-    for (const [k, v] of Object.entries(b)) {
-      out[k] =
-        v && typeof v === 'object' && !Array.isArray(v) && typeof a[k] === 'object'
-          ? merge(a[k] as Record<string, unknown>, v as Record<string, unknown>)
-          : v;
-    }
-    return out;
-  };
-  return { ...context, 'recomart:config': merge(base, patch) };
 }

@@ -4,7 +4,6 @@
  * the CLI answers at once (README, "Development").
  */
 import type { Command } from 'commander';
-import type * as Bench from './bench';
 import type * as Demo from './demo';
 import type * as Dlq from './dlq';
 import type * as Eda from './eda';
@@ -103,10 +102,5 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'models',
     summary: 'the model registry: list, show, compare, promote, roll back',
     load: () => (require('./models') as typeof Models).registerModels,
-  },
-  {
-    name: 'bench',
-    summary: 'run the benchmarks (one JSON line each)',
-    load: () => (require('./bench') as typeof Bench).registerBench,
   },
 ];
