@@ -1,4 +1,5 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { again, done, retrying } from '../util/retry';
 
 /** PutRecords limits: 500 records and 5 MiB per call; 1 MiB per record (data + partition key). */
 export const MAX_RECORDS_PER_CALL = 500;
@@ -44,23 +45,28 @@ export async function putAllRecords(
   let calls = 0;
   let retriedRecords = 0;
   let sent = 0;
+  const policy = { attempts: maxAttempts, baseDelayMs: 100 };
   for (const chunk of chunkForPutRecords(records)) {
     let pending: ProducerRecord[] = chunk;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const entries: PutRecordsRequestEntry[] = pending.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data }));
-      calls++;
-      const out = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: entries }));
-      const failed = (out.Records ?? []).flatMap((r, i) => (r.ErrorCode ? [pending[i] as ProducerRecord] : []));
-      sent += pending.length - failed.length;
-      options.onProgress?.(sent);
-      if (failed.length === 0) break;
-      if (attempt >= maxAttempts) {
-        throw new Error(`${failed.length} records were still rejected by Kinesis after ${maxAttempts} attempts.`);
-      }
-      retriedRecords += failed.length;
-      pending = failed;
-      await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** attempt)));
-    }
+    await retrying(
+      policy,
+      {
+        giveUp: () =>
+          new Error(`${pending.length} records were still rejected by Kinesis after ${maxAttempts} attempts.`),
+      },
+      async () => {
+        const entries: PutRecordsRequestEntry[] = pending.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data }));
+        calls++;
+        const out = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: entries }));
+        const failed = (out.Records ?? []).flatMap((r, i) => (r.ErrorCode ? [pending[i] as ProducerRecord] : []));
+        sent += pending.length - failed.length;
+        options.onProgress?.(sent);
+        if (failed.length === 0) return done(undefined);
+        pending = failed;
+        retriedRecords += failed.length;
+        return again(`${failed.length} records rejected`);
+      },
+    );
   }
   return { calls, retriedRecords };
 }

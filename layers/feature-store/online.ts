@@ -1,11 +1,12 @@
 /**
  * The batch side of the online feature store: versioned feature items written with BatchWriteItem
- * (25 per request, UnprocessedItems and throttling retried with backoff until done or a clear
- * failure), and the two serving reads — all features of one user (one Query) and the features of
+ * (25 per request, UnprocessedItems retried with backoff until done or a clear failure; throttling
+ * is retried by the SDK's own retry strategy, not again here), and the two serving reads — all features of one user (one Query) and the features of
  * many items (one BatchGetItem per 100) — which drop expired items, since TTL deletion is lazy.
  */
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mapSettled } from '../util/concurrency';
+import { again, done, retrying } from '../util/retry';
 import { isExpired, itemKey, TTL_ATTRIBUTE, userKey } from './keys';
 
 export const featureSetSk = (featureSet: string) => `fs#${featureSet}`;
@@ -42,40 +43,41 @@ export interface BatchWriteOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
-
 export async function batchWriteItems(
   doc: DynamoDBDocumentClient,
   tableName: string,
   items: readonly Record<string, unknown>[],
   options: BatchWriteOptions = {},
 ): Promise<{ written: number; requests: number; retriedItems: number }> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const maxAttempts = options.maxAttempts ?? 8;
-  const base = options.baseDelayMs ?? 50;
+  const policy = {
+    attempts: maxAttempts,
+    baseDelayMs: options.baseDelayMs ?? 100,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  };
   let requests = 0;
   let retriedItems = 0;
   const chunks: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
   const results = await mapSettled(chunks, options.concurrency ?? 4, async (chunk) => {
     let pending: { PutRequest: { Item: Record<string, unknown> } }[] = chunk.map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 1; ; attempt++) {
-      requests++;
-      try {
+    await retrying(
+      policy,
+      {
+        giveUp: () =>
+          new Error(
+            `${pending.length} feature items were still unprocessed after ${maxAttempts} BatchWriteItem attempts`,
+          ),
+      },
+      async () => {
+        requests++;
         const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
         pending = (out.UnprocessedItems?.[tableName] ?? []) as typeof pending;
-      } catch (err) {
-        if (!THROTTLED.has((err as Error).name)) throw err;
-      }
-      if (pending.length === 0) return;
-      if (attempt >= maxAttempts) {
-        throw new Error(
-          `${pending.length} feature items were still unprocessed after ${maxAttempts} BatchWriteItem attempts`,
-        );
-      }
-      retriedItems += pending.length;
-      await sleep(Math.random() * base * 2 ** attempt);
-    }
+        if (pending.length === 0) return done(undefined);
+        retriedItems += pending.length;
+        return again(`${pending.length} items unprocessed`);
+      },
+    );
   });
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;

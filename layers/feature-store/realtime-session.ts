@@ -19,6 +19,7 @@ import {
   type SessionState,
 } from '../clickstream/session-features';
 import { mapSettled } from '../util/concurrency';
+import { again, done, retrying } from '../util/retry';
 import { REALTIME_SESSION_SK, TTL_ATTRIBUTE, userKey } from './keys';
 
 export interface SessionStoreOptions {
@@ -118,27 +119,31 @@ export async function readSessions(
     let keys: Record<string, unknown>[] = userIds
       .slice(i, i + 100)
       .map((id) => ({ ...userKey(id, REALTIME_SESSION_SK) }));
-    for (let round = 0; keys.length > 0; round++) {
-      if (round > maxUnprocessedRetries) {
-        throw new Error(`${keys.length} session reads were still unprocessed after ${maxUnprocessedRetries} retries`);
-      }
-      if (round > 0) await backoff(round);
-      const out = await doc.send(
-        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      for (const item of out.Responses?.[tableName] ?? []) {
-        let stored: StoredSession;
-        try {
-          stored = sessionFromItem(item);
-        } catch (err) {
-          if (!unreadable) throw err;
-          unreadable.set(String(item.pk).replace(/^user#/, ''), err as Error);
-          continue;
+    await retrying(
+      { attempts: maxUnprocessedRetries + 1, baseDelayMs: 50 },
+      {
+        giveUp: () =>
+          new Error(`${keys.length} session reads were still unprocessed after ${maxUnprocessedRetries} retries`),
+      },
+      async () => {
+        const out = await doc.send(
+          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[tableName] ?? []) {
+          let stored: StoredSession;
+          try {
+            stored = sessionFromItem(item);
+          } catch (err) {
+            if (!unreadable) throw err;
+            unreadable.set(String(item.pk).replace(/^user#/, ''), err as Error);
+            continue;
+          }
+          found.set(stored.state.userId, stored);
         }
-        found.set(stored.state.userId, stored);
-      }
-      keys = (out.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-    }
+        keys = (out.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+        return keys.length === 0 ? done(undefined) : again(`${keys.length} keys unprocessed`);
+      },
+    );
   }
   return found;
 }
@@ -232,9 +237,4 @@ function isConditionFailure(err: unknown): boolean {
     err instanceof ConditionalCheckFailedException ||
     (err as Error | undefined)?.name === 'ConditionalCheckFailedException'
   );
-}
-
-function backoff(round: number): Promise<void> {
-  const cap = Math.min(2_000, 25 * 2 ** round);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
 }

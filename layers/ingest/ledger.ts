@@ -14,6 +14,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { again, done, retrying } from '../util/retry';
 
 /**
  * IN_PROGRESS → DONE or FAILED (a failed version is retried); SUPERSEDED: its bytes were replaced in
@@ -152,7 +153,20 @@ export class Ledger {
 
   /** Take the key's lock for `runId`, waiting for a live holder until `waitUntil`. */
   private async lock(request: ClaimRequest, now: () => Date): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
+    const start = now().getTime();
+    // Wait for a live holder only while there is time left before `waitUntil` (none: do not wait).
+    const policy = {
+      attempts: request.waitUntil === undefined ? 1 : Number.POSITIVE_INFINITY,
+      baseDelayMs: 200,
+      budgetMs: request.waitUntil === undefined ? 0 : request.waitUntil - start,
+      now: () => now().getTime(),
+      sleep: this.sleep,
+    };
+    const busy = () =>
+      new LandingKeyBusyError(
+        `another version of ${request.sourceKey} is being ingested; this one (${request.eTag}) will be retried`,
+      );
+    await retrying(policy, { giveUp: busy }, async () => {
       const at = now();
       try {
         await this.doc.send(
@@ -169,18 +183,12 @@ export class Ledger {
             ExpressionAttributeValues: { ':now': at.getTime(), ':runId': request.runId },
           }),
         );
-        return;
+        return done(undefined);
       } catch (err) {
         if (!isConditionFailed(err)) throw err;
+        return again('the key is locked by another run');
       }
-      const wait = Math.min(2_000, 100 * 2 ** attempt);
-      if (request.waitUntil === undefined || at.getTime() + wait > request.waitUntil) {
-        throw new LandingKeyBusyError(
-          `another version of ${request.sourceKey} is being ingested; this one (${request.eTag}) will be retried`,
-        );
-      }
-      await this.sleep(wait);
-    }
+    });
   }
 
   /** Release the key's lock if `runId` holds it. */

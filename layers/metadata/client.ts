@@ -4,6 +4,7 @@
  * JSON, or not the shape we accept, counts as a failed attempt. Nothing is returned unless every page
  * arrived, so a caller never writes a partial file.
  */
+import { again, done, retrying } from '../util/retry';
 import { ApiPageSchema, type ApiProduct } from './schema';
 
 export interface PullOptions {
@@ -67,30 +68,33 @@ export async function pullAllProducts(
 }
 
 async function withRetries(url: URL, options: PullOptions, countAttempt: () => void) {
-  const max = options.attempts ?? 3;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const random = options.random ?? Math.random;
   const reasons: string[] = [];
-  for (let attempt = 1; ; attempt++) {
+  const failure = (attempts: number, retryable: boolean) =>
+    new MetadataPullError(
+      `The product metadata API at ${url.origin} failed ${attempts} time${attempts > 1 ? 's' : ''}` +
+        `${retryable ? '' : ' with an error a retry cannot fix'}: ${reasons.join('; ')}`,
+      reasons,
+      retryable,
+    );
+  const policy = {
+    attempts: options.attempts ?? 3,
+    baseDelayMs: options.baseDelayMs ?? 500,
+    maxDelayMs: Number.POSITIVE_INFINITY,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.random ? { random: options.random } : {}),
+  };
+  return retrying(policy, { giveUp: (_reasons, attempts) => failure(attempts, true) }, async (attempt) => {
     countAttempt();
     try {
-      return await attemptOnce(url, options);
+      return done(await attemptOnce(url, options));
     } catch (err) {
-      const retryable = err instanceof AttemptError ? err.retryable : true;
       const reason = `attempt ${attempt}: ${(err as Error).message}`;
       reasons.push(reason);
       options.onAttemptFailed?.(attempt, reason);
-      if (!retryable || attempt >= max) {
-        throw new MetadataPullError(
-          `The product metadata API at ${url.origin} failed ${attempt} time${attempt > 1 ? 's' : ''}` +
-            `${retryable ? '' : ' with an error a retry cannot fix'}: ${reasons.join('; ')}`,
-          reasons,
-          retryable,
-        );
-      }
-      await sleep(random() * (options.baseDelayMs ?? 500) * 2 ** (attempt - 1));
+      if (err instanceof AttemptError && !err.retryable) throw failure(attempt, false);
+      return again(reason);
     }
-  }
+  });
 }
 
 async function attemptOnce(url: URL, options: PullOptions) {

@@ -5,6 +5,7 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient }
 import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { dynamoDbClient, type Env, kinesisClient, s3Client, sqsClient } from '../../layers/aws/clients';
+import { again, done, retrying } from '../../layers/util/retry';
 import { withConfigOverride } from '../config';
 import { MockMetadataApi, type MockMetadataApiOptions } from '../mock-metadata-api';
 import { synthesizeCached } from './assembly-cache';
@@ -587,32 +588,31 @@ export class LocalCloud {
 
   /** Asynchronous invocation like Lambda's: up to 2 retries, then recorded as failed (never silently dropped). */
   private async invokeAsync(fn: LocalFunction, event: unknown): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const result = await fn.invoke(event);
-      if (result.ok) return;
-      this.log(
-        `${fn.spec.name} failed (attempt ${attempt + 1}/3): ${result.error.errorType}: ${result.error.errorMessage}`,
-      );
-      // A stop between retries ends them: the event is recorded as failed, not retried into a stopped cloud.
-      if (attempt === 2 || result.error.errorType === STOPPED_ERROR) {
-        const failure = {
-          functionName: fn.spec.name,
-          error: `${result.error.errorType}: ${result.error.errorMessage}`,
-          event,
-        };
-        this.asyncFailures.push(failure);
-        try {
-          fs.appendFileSync(
-            path.join(this.stateDir, 'logs', 'async-invoke-failures.jsonl'),
-            `${JSON.stringify(failure)}\n`,
-          );
-        } catch (err) {
-          this.log(`could not record the failed event of ${fn.spec.name}: ${(err as Error).message}`);
-        }
-        return;
+    let last = '';
+    const recordFailure = () => {
+      const failure = { functionName: fn.spec.name, error: last, event };
+      this.asyncFailures.push(failure);
+      try {
+        fs.appendFileSync(
+          path.join(this.stateDir, 'logs', 'async-invoke-failures.jsonl'),
+          `${JSON.stringify(failure)}\n`,
+        );
+      } catch (err) {
+        this.log(`could not record the failed event of ${fn.spec.name}: ${(err as Error).message}`);
       }
-      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
-    }
+      return new RecordedAsyncFailure(last);
+    };
+    await retrying({ attempts: 3, baseDelayMs: 200 }, { giveUp: recordFailure }, async (attempt) => {
+      const result = await fn.invoke(event);
+      if (result.ok) return done(undefined);
+      last = `${result.error.errorType}: ${result.error.errorMessage}`;
+      this.log(`${fn.spec.name} failed (attempt ${attempt}/3): ${last}`);
+      // A stop ends the retries: the event is recorded as failed, not retried into a stopped cloud.
+      if (result.error.errorType === STOPPED_ERROR) throw recordFailure();
+      return again(last);
+    }).catch((err: unknown) => {
+      if (!(err instanceof RecordedAsyncFailure)) throw err;
+    });
   }
 
   private async startMappings(resolver: TemplateResolver): Promise<void> {
@@ -817,6 +817,9 @@ export class LocalCloud {
     this.releaseLock = undefined;
   }
 }
+
+/** An asynchronous invocation that failed every attempt, already recorded (not an error of the cloud). */
+class RecordedAsyncFailure extends Error {}
 
 interface SavedMessage {
   readonly body: string;

@@ -140,20 +140,30 @@ describe('online store', () => {
     ...featureItem('user', `u${i}`, 'user_features', 'v1', '2026-11-20T00:00:00Z', { n: i }, 2_000_000_000),
   }));
 
-  it('writes 25 items a request and retries unprocessed items and throttling until done', async () => {
+  it('writes 25 items a request and retries unprocessed items until done', async () => {
     let calls = 0;
     ddb.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, unknown[]> }) => {
       calls++;
       const batch = input.RequestItems.t ?? [];
       expect(batch.length).toBeLessThanOrEqual(25);
-      if (calls === 1) throw Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' });
+      if (calls === 1) return { UnprocessedItems: { t: batch.slice(0, 7) } };
       if (calls === 2) return { UnprocessedItems: { t: batch.slice(0, 3) } };
       return { UnprocessedItems: {} };
     });
     const out = await batchWriteItems(doc, 't', items, { concurrency: 1, sleep: async () => undefined });
     expect(out.written).toBe(60);
-    expect(out.retriedItems).toBe(25 + 3);
-    expect(out.requests).toBe(3 + 1 + 1); // chunk 1: throttled, partial, done; chunks 2 and 3: once each
+    expect(out.retriedItems).toBe(7 + 3);
+    expect(out.requests).toBe(3 + 1 + 1); // chunk 1: partial, partial, done; chunks 2 and 3: once each
+  });
+
+  it('leaves throttling to the SDK: a throttling error that reaches it is not retried again', async () => {
+    ddb
+      .on(BatchWriteCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
+    await expect(batchWriteItems(doc, 't', items.slice(0, 1), { sleep: async () => undefined })).rejects.toThrow(
+      'slow down',
+    );
+    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(1);
   });
 
   it('fails clearly when items stay unprocessed', async () => {
