@@ -7,7 +7,7 @@ import { putWithManifest } from '../../layers/lake/s3-io';
 import { runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
 import { MetadataPullError, pullAllProducts } from '../../layers/metadata/client';
 import { EXTERNAL_METADATA_COLUMNS, EXTERNAL_METADATA_SCHEMA_VERSION, toRows } from '../../layers/metadata/schema';
-import { toCsvLine } from '../../layers/transactions/schema';
+import { toCsvLine } from '../../layers/util/csv-write';
 import { codeVersionFromEnv, requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
 
 const logger = new Logger({ serviceName: 'metadata-pull' });

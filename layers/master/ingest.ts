@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { PartitionSpool, type SpooledFile } from '../lake/spool';
-import { toCsvLine } from '../transactions/schema';
 import { parseCsvRow } from '../util/csv-fields';
 import { type ReadCsvOptions, readCsvRecords, rejectedLine } from '../util/csv-records';
+import { toCsvLine } from '../util/csv-write';
 import { columnsOf, MASTER_ENTITIES, type MasterEntity } from './schema';
 
 export interface MasterResult {

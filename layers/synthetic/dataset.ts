@@ -5,7 +5,8 @@
  * per-customer taste, so a recommender has signal to find; and clickstream sessions of the same users
  * and products. The same seed gives the same bytes everywhere. Everything is produced line by line.
  */
-import { TRANSACTION_COLUMNS, toCsvLine } from '../transactions/schema';
+import { TRANSACTION_COLUMNS } from '../transactions/schema';
+import { toCsvLine } from '../util/csv-write';
 import { Rng, zipfSampler } from '../util/random';
 
 export interface DatasetOptions {

@@ -1,5 +1,6 @@
+import { toCsvLine } from '../util/csv-write';
 import { Rng, zipfSampler } from '../util/random';
-import { TRANSACTION_COLUMNS, toCsvLine } from './schema';
+import { TRANSACTION_COLUMNS } from './schema';
 
 export interface SampleOptions {
   readonly rows: number;

@@ -71,19 +71,3 @@ export function classifyRow(fields: readonly string[], years: YearRange = DEFAUL
   const parsed = parseEventTime(raw, years);
   return parsed.ok ? parsed : { ok: false, reason: parsed.reason };
 }
-
-const NEEDS_QUOTES = /[",\r\n]/;
-
-/** One CSV line (RFC 4180 quoting where needed), without the newline. */
-export function toCsvLine(fields: readonly string[]): string {
-  // Fast path: no field holds a comma, quote or line break (native substring scans).
-  let plain = true;
-  for (const f of fields) {
-    if (f.includes(',') || f.includes('"') || f.includes('\n') || f.includes('\r')) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) return fields.join(',');
-  return fields.map((f) => (NEEDS_QUOTES.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
-}
