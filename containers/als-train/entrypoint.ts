@@ -4,47 +4,44 @@
  * in the pipeline and as a child process on the local cloud (same entrypoint, same environment).
  */
 
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { z } from 'zod';
 import { runTrainingJob } from '../../layers/als/train-job';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
-import { codeVersionFromEnv } from '../../layers/util/env';
+import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
+import { AlsTrainEnv } from './env';
+
+const logger = new Logger({ serviceName: 'als-train' });
 
 async function main(): Promise<number> {
-  const bucket = process.env.LAKE_BUCKET;
-  const runId = process.env.RUN_ID;
-  const registryTable = process.env.MODEL_REGISTRY_TABLE;
-  if (!bucket || !runId || !registryTable) {
-    console.error('LAKE_BUCKET, RUN_ID and MODEL_REGISTRY_TABLE must be set (the state machine passes them).');
-    return 2;
-  }
-  let params: Record<string, unknown> | undefined;
+  let env: z.output<typeof AlsTrainEnv>;
   try {
-    params = process.env.ALS_PARAMS ? (JSON.parse(process.env.ALS_PARAMS) as Record<string, unknown>) : undefined;
-  } catch {
-    console.error('ALS_PARAMS is not valid JSON.');
+    env = readEnv(AlsTrainEnv);
+  } catch (err) {
+    logger.error('bad configuration', { error: (err as Error).message });
     return 2;
   }
-  const log = (message: string, details: Record<string, unknown> = {}) =>
-    console.log(JSON.stringify({ level: 'INFO', message, ...details }));
+  const params = env.ALS_PARAMS ?? undefined;
   await runTrainingJob({
     s3: s3Client(),
     doc: dynamoDbDocumentClient(),
-    bucket,
-    registryTable,
-    runId,
+    bucket: env.LAKE_BUCKET,
+    registryTable: env.MODEL_REGISTRY_TABLE,
+    runId: env.RUN_ID,
     codeVersion: codeVersionFromEnv(),
-    ...(process.env.FEATURE_VERSION ? { featureVersion: process.env.FEATURE_VERSION } : {}),
+    ...(env.FEATURE_VERSION ? { featureVersion: env.FEATURE_VERSION } : {}),
     ...(params ? { params } : {}),
     ...(typeof params?.budgetSeconds === 'number' ? { budgetSeconds: params.budgetSeconds } : {}),
-    ...(process.env.RECOMMENDATIONS_TABLE ? { recommendationsTable: process.env.RECOMMENDATIONS_TABLE } : {}),
-    ...(process.env.GATE_MIN_PRECISION_AT_10 && process.env.GATE_MIN_LIFT_OVER_BASELINE
+    ...(env.RECOMMENDATIONS_TABLE ? { recommendationsTable: env.RECOMMENDATIONS_TABLE } : {}),
+    ...(env.GATE_MIN_PRECISION_AT_10 !== undefined && env.GATE_MIN_LIFT_OVER_BASELINE !== undefined
       ? {
           gate: {
-            minPrecisionAt10: Number(process.env.GATE_MIN_PRECISION_AT_10),
-            minLiftOverBaseline: Number(process.env.GATE_MIN_LIFT_OVER_BASELINE),
+            minPrecisionAt10: env.GATE_MIN_PRECISION_AT_10,
+            minLiftOverBaseline: env.GATE_MIN_LIFT_OVER_BASELINE,
           },
         }
       : {}),
-    log,
+    log: (message, details = {}) => logger.info(message, details),
   });
   return 0;
 }
@@ -52,7 +49,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: Error) => {
-    console.error(JSON.stringify({ level: 'ERROR', message: 'training failed', error: err.message }));
+    logger.error('training failed', { error: err.message });
     process.exit(1);
   },
 );

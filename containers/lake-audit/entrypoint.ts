@@ -5,25 +5,32 @@
  * after the listing is reported as superseded, not as a failure. Runs as an ECS Fargate task in the
  * pipeline and as a child process on the local cloud (same entrypoint, same environment contract).
  */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { z } from 'zod';
 import { s3Client } from '../../layers/aws/clients';
 import { type AuditEntry, auditManifest, listKeys } from '../../layers/lake/inventory';
-import { LAKE_PREFIXES, lakeKeys } from '../../layers/lake/keys';
+import { lakeKeys } from '../../layers/lake/keys';
 import { putJson } from '../../layers/lake/s3-io';
 import { isManifestKey } from '../../layers/lake/zones';
 import { mapSettled } from '../../layers/util/concurrency';
+import { readEnv } from '../../layers/util/env';
+import { LakeAuditEnv } from './env';
+
+const logger = new Logger({ serviceName: 'lake-audit' });
 
 async function main(): Promise<number> {
-  const bucket = process.env.LAKE_BUCKET;
-  const runId = process.env.RUN_ID;
-  const prefix = process.env.AUDIT_PREFIX ?? LAKE_PREFIXES.raw;
-  if (!bucket || !runId) {
-    console.error('LAKE_BUCKET and RUN_ID must be set (the state machine passes them as container overrides).');
+  let env: z.output<typeof LakeAuditEnv>;
+  try {
+    env = readEnv(LakeAuditEnv);
+  } catch (err) {
+    logger.error('bad configuration', { error: (err as Error).message });
     return 2;
   }
+  const { LAKE_BUCKET: bucket, RUN_ID: runId, AUDIT_PREFIX: prefix } = env;
   const s3 = s3Client();
   const manifestKeys: string[] = [];
   for await (const key of listKeys(s3, bucket, prefix)) if (isManifestKey(key)) manifestKeys.push(key);
-  console.log(JSON.stringify({ level: 'INFO', message: 'auditing', runId, prefix, manifests: manifestKeys.length }));
+  logger.info('auditing', { runId, prefix, manifests: manifestKeys.length });
   const settled = await mapSettled(manifestKeys, 16, (key) => auditManifest(s3, bucket, key));
   const entries: AuditEntry[] = settled.map((r, i) =>
     r.status === 'fulfilled'
@@ -43,7 +50,8 @@ async function main(): Promise<number> {
     failures,
   };
   await putJson(s3, bucket, lakeKeys.audit(runId), report);
-  console.log(JSON.stringify({ level: failures.length ? 'ERROR' : 'INFO', message: 'audit done', ...report }));
+  if (failures.length) logger.error('audit done', report);
+  else logger.info('audit done', report);
   return failures.length === 0 ? 0 : 1;
 }
 
@@ -52,7 +60,7 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(`Lake audit failed: ${err instanceof Error ? err.message : String(err)}`);
+    logger.error('lake audit failed', { error: err instanceof Error ? err.message : String(err) });
     process.exitCode = 1;
   },
 );

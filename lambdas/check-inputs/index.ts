@@ -9,11 +9,12 @@ import { manifestKeyFor } from '../../layers/lake/zones';
 import { RunInputSchema as InputSchema, RUN_ID, runInputProblem } from '../../layers/pipeline/run-input';
 import { readStatus } from '../../layers/quality/status';
 import { mapSettled } from '../../layers/util/concurrency';
-import { requireEnv } from '../../layers/util/env';
+import { readEnv } from '../../layers/util/env';
+import { CheckInputsEnv } from './env';
 
 const logger = new Logger({ serviceName: 'check-inputs' });
 const s3 = s3Client();
-const bucket = requireEnv('LAKE_BUCKET');
+const bucket = readEnv(CheckInputsEnv).LAKE_BUCKET;
 
 export class NoInputDataError extends Error {
   override readonly name = 'NoInputDataError';

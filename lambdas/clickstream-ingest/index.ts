@@ -15,15 +15,17 @@ import { applySessionEvents } from '../../layers/feature-store/realtime-session'
 import { deleteWithManifest, putWithManifest } from '../../layers/lake/s3-io';
 import { type DatasetRef, runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
 import { mapSettled } from '../../layers/util/concurrency';
-import { codeVersionFromEnv, requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
+import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { DEFAULT_YEARS } from '../../layers/util/timestamps';
+import { ClickstreamIngestEnv } from './env';
 
 const logger = new Logger({ serviceName: 'clickstream-ingest' });
 const s3 = s3Client();
 const dynamo = dynamoDbDocumentClient();
-const bucket = requireEnv('LAKE_BUCKET');
-const featureTable = requireEnv('FEATURE_TABLE');
-const sessionTtlSeconds = requirePositiveIntEnv('SESSION_TTL_SECONDS');
+const env = readEnv(ClickstreamIngestEnv);
+const bucket = env.LAKE_BUCKET;
+const featureTable = env.FEATURE_TABLE;
+const sessionTtlSeconds = env.SESSION_TTL_SECONDS;
 const years = DEFAULT_YEARS;
 
 /**

@@ -4,15 +4,17 @@ import { getModel, setModelStatus } from '../../layers/als/registry';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
 import { gateVerdict, type ModelMetrics } from '../../layers/publish/gate';
 import { productionVersion } from '../../layers/publish/serving';
-import { requireEnv } from '../../layers/util/env';
+import { readEnv } from '../../layers/util/env';
+import { EvaluateModelEnv } from './env';
 
 const logger = new Logger({ serviceName: 'evaluate-model' });
 const doc = dynamoDbDocumentClient();
-const registryTable = requireEnv('MODEL_REGISTRY_TABLE');
-const recommendationsTable = requireEnv('RECOMMENDATIONS_TABLE');
+const env = readEnv(EvaluateModelEnv);
+const registryTable = env.MODEL_REGISTRY_TABLE;
+const recommendationsTable = env.RECOMMENDATIONS_TABLE;
 const stageGate = {
-  minPrecisionAt10: Number(requireEnv('GATE_MIN_PRECISION_AT_10')),
-  minLiftOverBaseline: Number(requireEnv('GATE_MIN_LIFT_OVER_BASELINE')),
+  minPrecisionAt10: env.GATE_MIN_PRECISION_AT_10,
+  minLiftOverBaseline: env.GATE_MIN_LIFT_OVER_BASELINE,
 };
 
 const Input = z.object({ runId: z.string().min(1), minPrecisionAt10: z.number().min(0).max(1).optional() }).loose();

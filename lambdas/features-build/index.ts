@@ -2,15 +2,17 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
 import { buildFeatures } from '../../layers/features/build';
-import { DEFAULT_WEIGHTS, type ImplicitWeights, ImplicitWeightsSchema } from '../../layers/features/builders';
-import { codeVersionFromEnv, requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
+import { type ImplicitWeights, ImplicitWeightsSchema } from '../../layers/features/builders';
+import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
+import { FeaturesBuildEnv } from './env';
 
 const logger = new Logger({ serviceName: 'features-build' });
 const s3 = s3Client();
 const doc = dynamoDbDocumentClient();
-const bucket = requireEnv('LAKE_BUCKET');
-const tableName = requireEnv('FEATURE_TABLE');
-const ttlDays = requirePositiveIntEnv('FEATURE_TTL_DAYS');
+const env = readEnv(FeaturesBuildEnv);
+const bucket = env.LAKE_BUCKET;
+const tableName = env.FEATURE_TABLE;
+const ttlDays = env.FEATURE_TTL_DAYS;
 
 /** Skipped sources named in the result (all of them are in the registry entry and the log). */
 const MAX_SKIPPED_LISTED = 25;
@@ -28,10 +30,7 @@ const InputSchema = z
 export const handler = async (event: unknown) => {
   const input = InputSchema.safeParse(event ?? {});
   if (!input.success) throw new Error(`Feature build input is invalid: ${input.error.issues[0]?.message}`);
-  const weights: ImplicitWeights =
-    input.data.weights ??
-    (JSON.parse(process.env.FEATURE_WEIGHTS ?? 'null') as ImplicitWeights | null) ??
-    DEFAULT_WEIGHTS;
+  const weights: ImplicitWeights = input.data.weights ?? env.FEATURE_WEIGHTS;
   const summary = await buildFeatures({
     s3,
     doc,

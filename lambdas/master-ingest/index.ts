@@ -24,12 +24,14 @@ import {
   type MasterEntity,
 } from '../../layers/master/schema';
 import { UnsupportedEncodingError } from '../../layers/util/csv-records';
-import { codeVersionFromEnv, requireEnv } from '../../layers/util/env';
+import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
+import { MasterIngestEnv } from './env';
 
 const logger = new Logger({ serviceName: 'master-ingest' });
 const s3 = s3Client();
-const bucket = requireEnv('LAKE_BUCKET');
-const ledger = new Ledger(dynamoDbDocumentClient(), requireEnv('LEDGER_TABLE'));
+const env = readEnv(MasterIngestEnv);
+const bucket = env.LAKE_BUCKET;
+const ledger = new Ledger(dynamoDbDocumentClient(), env.LEDGER_TABLE);
 
 /**
  * landing/master/{catalog,customers}… .csv → raw/master/<entity>/latest/<entity>.csv and a dated

@@ -8,16 +8,18 @@ import { runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
 import { MetadataPullError, pullAllProducts } from '../../layers/metadata/client';
 import { EXTERNAL_METADATA_COLUMNS, EXTERNAL_METADATA_SCHEMA_VERSION, toRows } from '../../layers/metadata/schema';
 import { toCsvLine } from '../../layers/util/csv-write';
-import { codeVersionFromEnv, requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
+import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
+import { MetadataPullEnv } from './env';
 
 const logger = new Logger({ serviceName: 'metadata-pull' });
 const s3 = s3Client();
 const secrets = secretsManagerClient();
-const bucket = requireEnv('LAKE_BUCKET');
-const baseUrl = process.env.METADATA_BASE_URL;
-const secretArn = requireEnv('METADATA_API_KEY_SECRET_ARN');
-const timeoutMs = requirePositiveIntEnv('METADATA_TIMEOUT_MS');
-const attempts = requirePositiveIntEnv('METADATA_ATTEMPTS');
+const env = readEnv(MetadataPullEnv);
+const bucket = env.LAKE_BUCKET;
+const baseUrl = env.METADATA_BASE_URL;
+const secretArn = env.METADATA_API_KEY_SECRET_ARN;
+const timeoutMs = env.METADATA_TIMEOUT_MS;
+const attempts = env.METADATA_ATTEMPTS;
 let apiKey: string | undefined;
 
 /**

@@ -2,7 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
 import { completePublish, type PublishContext, planPublish, publishShard } from '../../layers/publish/publish';
-import { codeVersionFromEnv, requireEnv, requirePositiveIntEnv } from '../../layers/util/env';
+import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
+import { PublishEnv } from './env';
 
 const logger = new Logger({ serviceName: 'publish' });
 
@@ -42,21 +43,22 @@ const Input = z.discriminatedUnion('step', [
 ]);
 
 export const handler = async (event: unknown) => {
+  const env = readEnv(PublishEnv);
   const input = Input.parse(event);
   const ctx: PublishContext = {
     s3: s3Client(),
     doc: dynamoDbDocumentClient(),
     bucket: input.bucket,
-    registryTable: requireEnv('MODEL_REGISTRY_TABLE'),
-    recommendationsTable: requireEnv('RECOMMENDATIONS_TABLE'),
-    topN: requirePositiveIntEnv('TOP_N'),
-    ttlDays: requirePositiveIntEnv('RECOMMENDATIONS_TTL_DAYS'),
+    registryTable: env.MODEL_REGISTRY_TABLE,
+    recommendationsTable: env.RECOMMENDATIONS_TABLE,
+    topN: env.TOP_N,
+    ttlDays: env.RECOMMENDATIONS_TTL_DAYS,
     codeVersion: codeVersionFromEnv(),
     log: (message, details) => logger.info(message, details ?? {}),
   };
   switch (input.step) {
     case 'plan':
-      return planPublish(ctx, input.runId, requirePositiveIntEnv('USERS_PER_SHARD'), input.k);
+      return planPublish(ctx, input.runId, env.USERS_PER_SHARD, input.k);
     case 'shard':
       return publishShard(ctx, input.runId, input.generatedAt, input.topN, input.shard);
     case 'complete':

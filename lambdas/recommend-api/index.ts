@@ -6,12 +6,14 @@ import { REALTIME_SESSION_SK } from '../../layers/feature-store/keys';
 import { getUserFeatures } from '../../layers/feature-store/online';
 import { blendRecentlyViewed } from '../../layers/publish/blend';
 import { productionVersion, recommendationsFor } from '../../layers/publish/serving';
-import { requireEnv } from '../../layers/util/env';
+import { readEnv } from '../../layers/util/env';
+import { RecommendApiEnv } from './env';
 
 const logger = new Logger({ serviceName: 'recommend-api' });
 const doc = dynamoDbDocumentClient();
-const recommendationsTable = requireEnv('RECOMMENDATIONS_TABLE');
-const featureTable = requireEnv('FEATURE_TABLE');
+const env = readEnv(RecommendApiEnv);
+const recommendationsTable = env.RECOMMENDATIONS_TABLE;
+const featureTable = env.FEATURE_TABLE;
 
 const Params = z.object({
   userId: z

@@ -2,11 +2,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { setModelStatus } from '../../layers/als/registry';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
-import { requireEnv } from '../../layers/util/env';
+import { readEnv } from '../../layers/util/env';
+import { RecordFailureEnv } from './env';
 
 const logger = new Logger({ serviceName: 'record-failure' });
 const doc = dynamoDbDocumentClient();
-const registryTable = requireEnv('MODEL_REGISTRY_TABLE');
+const registryTable = readEnv(RecordFailureEnv).MODEL_REGISTRY_TABLE;
 
 const Input = z.object({
   executionName: z.string().min(1),

@@ -18,12 +18,14 @@ import { partitionTransactions, UnusableFileError } from '../../layers/transacti
 import { TRANSACTIONS_SCHEMA_VERSION, transactionsRawKey } from '../../layers/transactions/schema';
 import { mapSettled } from '../../layers/util/concurrency';
 import { UnsupportedEncodingError } from '../../layers/util/csv-records';
-import { codeVersionFromEnv, requireEnv } from '../../layers/util/env';
+import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
+import { TransactionsIngestEnv } from './env';
 
 const logger = new Logger({ serviceName: 'transactions-ingest' });
 const s3 = s3Client();
-const bucket = requireEnv('LAKE_BUCKET');
-const ledger = new Ledger(dynamoDbDocumentClient(), requireEnv('LEDGER_TABLE'));
+const env = readEnv(TransactionsIngestEnv);
+const bucket = env.LAKE_BUCKET;
+const ledger = new Ledger(dynamoDbDocumentClient(), env.LEDGER_TABLE);
 
 /**
  * landing/transactions/…csv → raw/transactions/dt=/ingested_<name>.csv (+ manifest) per transaction

@@ -20,14 +20,15 @@ import type * as Report from '../../layers/quality/report';
 import { type QualityStatus, qualityStatusKey } from '../../layers/quality/status';
 import { QUALITY_DATASETS, type QualityDataset, SUITES } from '../../layers/quality/suites';
 import { loadKeys, validateStream } from '../../layers/quality/validate';
-import { codeVersionFromEnv, requireEnv } from '../../layers/util/env';
+import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
+import { ValidateEnv } from './env';
 
 // The renderer (vega-lite, pdfkit) comes from the quality-report layer: too big for a function bundle.
 const report: typeof Report = require('@recomart/quality-report');
 
 const logger = new Logger({ serviceName: 'validate' });
 const s3 = s3Client();
-const bucket = requireEnv('LAKE_BUCKET');
+const bucket = readEnv(ValidateEnv).LAKE_BUCKET;
 
 const REFERENCES = {
   catalog: { key: latestMasterKey('catalog'), column: 'product_id' },

@@ -5,7 +5,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
+import { MasterIngestEnv } from '../../lambdas/master-ingest/env';
+import { TransactionsIngestEnv } from '../../lambdas/transactions-ingest/env';
 import { ingestAccess } from '../../layers/lake/access';
+import { envFor } from './function-env';
 import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 import { recomartTable } from './table';
@@ -49,8 +52,7 @@ export class BatchIngestion extends Construct {
     const tx = new RecoMartFunction(this, 'TransactionsFunction', {
       functionDir: 'transactions-ingest',
       environment: {
-        LAKE_BUCKET: bucket.bucketName,
-        LEDGER_TABLE: this.ledger.tableName,
+        ...envFor(TransactionsIngestEnv, { LAKE_BUCKET: bucket.bucketName, LEDGER_TABLE: this.ledger.tableName }),
         // A bounded heap makes V8 collect early: peak memory stays ~100 MiB on a 1M-row file.
         NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${TRANSACTIONS_HEAP_MIB}`,
       },
@@ -64,7 +66,7 @@ export class BatchIngestion extends Construct {
 
     const master = new RecoMartFunction(this, 'MasterFunction', {
       functionDir: 'master-ingest',
-      environment: { LAKE_BUCKET: bucket.bucketName, LEDGER_TABLE: this.ledger.tableName },
+      environment: envFor(MasterIngestEnv, { LAKE_BUCKET: bucket.bucketName, LEDGER_TABLE: this.ledger.tableName }),
       memorySize: 512,
       timeout: Duration.minutes(5),
       ephemeralStorageMiB: 2048,

@@ -7,8 +7,10 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { ClickstreamIngestEnv } from '../../lambdas/clickstream-ingest/env';
 import { LAKE_ACCESS } from '../../layers/lake/access';
 import type { FeatureStore } from './feature-store';
+import { envFor } from './function-env';
 import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 
@@ -81,11 +83,11 @@ export class ClickstreamIngestion extends Construct {
 
     const fn = new RecoMartFunction(this, 'IngestFunction', {
       functionDir: 'clickstream-ingest',
-      environment: {
+      environment: envFor(ClickstreamIngestEnv, {
         LAKE_BUCKET: props.lakeBucket.bucketName,
         FEATURE_TABLE: props.featureStore.table.tableName,
-        SESSION_TTL_SECONDS: String((props.sessionTtlHours ?? 48) * 3600),
-      },
+        SESSION_TTL_SECONDS: (props.sessionTtlHours ?? 48) * 3600,
+      }),
       memorySize: 512,
       timeout: Duration.seconds(60),
       logRetentionDays: props.logRetentionDays,

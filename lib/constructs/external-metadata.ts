@@ -7,7 +7,9 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { MetadataPullEnv } from '../../lambdas/metadata-pull/env';
 import { LAKE_ACCESS } from '../../layers/lake/access';
+import { envFor } from './function-env';
 import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 
@@ -54,13 +56,13 @@ export class ExternalMetadata extends Construct {
     const attempts = props.attempts ?? 3;
     const fn = new RecoMartFunction(this, 'PullFunction', {
       functionDir: 'metadata-pull',
-      environment: {
+      environment: envFor(MetadataPullEnv, {
         LAKE_BUCKET: props.lakeBucket.bucketName,
-        ...(props.baseUrl ? { METADATA_BASE_URL: props.baseUrl } : {}),
+        METADATA_BASE_URL: props.baseUrl || undefined,
         METADATA_API_KEY_SECRET_ARN: this.apiKeySecret.secretArn,
-        METADATA_TIMEOUT_MS: String(timeoutSeconds * 1000),
-        METADATA_ATTEMPTS: String(attempts),
-      },
+        METADATA_TIMEOUT_MS: timeoutSeconds * 1000,
+        METADATA_ATTEMPTS: attempts,
+      }),
       memorySize: 512,
       // every attempt of every page may time out, plus backoff: the function outlives its own retries
       timeout: Duration.seconds(Math.min(900, 60 + attempts * (timeoutSeconds + 8) * 4)),

@@ -2,9 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { FeaturesBuildEnv } from '../../lambdas/features-build/env';
 import type { ImplicitWeights } from '../../layers/features/builders';
 import { LAKE_ACCESS } from '../../layers/lake/access';
 import type { FeatureStore } from './feature-store';
+import { envFor } from './function-env';
 import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 
@@ -28,12 +30,12 @@ export class FeatureBuild extends Construct {
     super(scope, id);
     const fn = new RecoMartFunction(this, 'BuildFunction', {
       functionDir: 'features-build',
-      environment: {
+      environment: envFor(FeaturesBuildEnv, {
         LAKE_BUCKET: props.lakeBucket.bucketName,
         FEATURE_TABLE: props.featureStore.table.tableName,
-        FEATURE_TTL_DAYS: String(props.ttlDays),
-        FEATURE_WEIGHTS: JSON.stringify(props.weights),
-      },
+        FEATURE_TTL_DAYS: props.ttlDays,
+        FEATURE_WEIGHTS: props.weights,
+      }),
       memorySize: 3008,
       timeout: Duration.minutes(15),
       ephemeralStorageMiB: 4096,

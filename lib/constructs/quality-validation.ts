@@ -4,8 +4,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
+import { ValidateEnv } from '../../lambdas/validate/env';
 import { LAKE_ACCESS } from '../../layers/lake/access';
 import { CRITICAL_FAILURES_METRIC, QUALITY_NAMESPACE } from '../../layers/quality/metrics';
+import { envFor } from './function-env';
 import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
 import { QUALITY_REPORT_MODULE, qualityReportLayer } from './quality-report-layer';
@@ -30,7 +32,7 @@ export class QualityValidation extends Construct {
     const layer = qualityReportLayer(this, 'ReportLayer');
     const fn = new RecoMartFunction(this, 'ValidateFunction', {
       functionDir: 'validate',
-      environment: { LAKE_BUCKET: props.lakeBucket.bucketName },
+      environment: envFor(ValidateEnv, { LAKE_BUCKET: props.lakeBucket.bucketName }),
       memorySize: 1024,
       timeout: Duration.minutes(5),
       ephemeralStorageMiB: 2048,

@@ -7,6 +7,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { RecommendApiEnv } from '../../lambdas/recommend-api/env';
+import { envFor } from './function-env';
 import { RecoMartFunction, retentionFor } from './lambda-function';
 
 export interface RecommendationsApiProps {
@@ -34,10 +36,10 @@ export class RecommendationsApi extends Construct {
     super(scope, id);
     const fn = new RecoMartFunction(this, 'Function', {
       functionDir: 'recommend-api',
-      environment: {
+      environment: envFor(RecommendApiEnv, {
         RECOMMENDATIONS_TABLE: props.recommendations.tableName,
         FEATURE_TABLE: props.featureTable.tableName,
-      },
+      }),
       memorySize: 512,
       logRetentionDays: props.logRetentionDays,
     });

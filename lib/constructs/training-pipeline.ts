@@ -12,11 +12,18 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { AlsTrainEnv } from '../../containers/als-train/env';
+import { LakeAuditEnv } from '../../containers/lake-audit/env';
+import { CheckInputsEnv } from '../../lambdas/check-inputs/env';
+import { EvaluateModelEnv } from '../../lambdas/evaluate-model/env';
+import { PublishEnv } from '../../lambdas/publish/env';
+import { RecordFailureEnv } from '../../lambdas/record-failure/env';
 import { LAKE_ACCESS } from '../../layers/lake/access';
 import { LAKE_PREFIXES } from '../../layers/lake/keys';
 import { RECOMMENDATIONS_TTL_DAYS } from '../../layers/publish/publish';
 import { codeVersion } from '../code-version';
 import { bundledContainerImage } from './bundled-container';
+import { envFor, envPart, overridesFor } from './function-env';
 import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction, retentionFor } from './lambda-function';
 import { recomartTable } from './table';
@@ -85,7 +92,7 @@ export class TrainingPipeline extends Construct {
         streamPrefix: 'lake-audit',
         logGroup: new logs.LogGroup(this, 'AuditLogs', { retention, removalPolicy: RemovalPolicy.DESTROY }),
       }),
-      environment: { AUDIT_PREFIX: LAKE_PREFIXES.raw, CODE_VERSION: codeVersion() },
+      environment: { ...envPart(LakeAuditEnv, { AUDIT_PREFIX: LAKE_PREFIXES.raw }), CODE_VERSION: codeVersion() },
     });
     grantLakeAccess(props.lakeBucket, this.taskDefinition.taskRole, LAKE_ACCESS['lake-audit']);
     NagSuppressions.addResourceSuppressions(this.taskDefinition, [
@@ -105,10 +112,6 @@ export class TrainingPipeline extends Construct {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
-    const gateEnvironment = {
-      GATE_MIN_PRECISION_AT_10: String(props.gate.minPrecisionAt10),
-      GATE_MIN_LIFT_OVER_BASELINE: String(props.gate.minLiftOverBaseline),
-    };
     const trainContainer = this.trainTaskDefinition.addContainer('als-train', {
       image: bundledContainerImage('als-train', {
         'worker.js': { bundle: 'layers/als/worker.ts' },
@@ -121,10 +124,13 @@ export class TrainingPipeline extends Construct {
       // The trainer reads the production model (the card says what it replaces) and the stage's gate
       // thresholds (the verdict the card expects); the gate step decides.
       environment: {
-        MODEL_REGISTRY_TABLE: this.modelRegistry.tableName,
-        RECOMMENDATIONS_TABLE: this.recommendations.tableName,
+        ...envPart(AlsTrainEnv, {
+          MODEL_REGISTRY_TABLE: this.modelRegistry.tableName,
+          RECOMMENDATIONS_TABLE: this.recommendations.tableName,
+          GATE_MIN_PRECISION_AT_10: props.gate.minPrecisionAt10,
+          GATE_MIN_LIFT_OVER_BASELINE: props.gate.minLiftOverBaseline,
+        }),
         CODE_VERSION: codeVersion(),
-        ...gateEnvironment,
       },
     });
     grantLakeAccess(props.lakeBucket, this.trainTaskDefinition.taskRole, LAKE_ACCESS.train);
@@ -136,7 +142,7 @@ export class TrainingPipeline extends Construct {
 
     const checkInputsFn = new RecoMartFunction(this, 'CheckInputsFunction', {
       functionDir: 'check-inputs',
-      environment: { LAKE_BUCKET: props.lakeBucket.bucketName },
+      environment: envFor(CheckInputsEnv, { LAKE_BUCKET: props.lakeBucket.bucketName }),
       // It reads two small objects per raw version (thousands a day for clickstream), 32 at a time.
       timeout: Duration.minutes(5),
       memorySize: 512,
@@ -179,7 +185,7 @@ export class TrainingPipeline extends Construct {
     });
     const recordFailureFn = new RecoMartFunction(this, 'RecordFailureFunction', {
       functionDir: 'record-failure',
-      environment: { MODEL_REGISTRY_TABLE: this.modelRegistry.tableName },
+      environment: envFor(RecordFailureEnv, { MODEL_REGISTRY_TABLE: this.modelRegistry.tableName }),
       logRetentionDays: props.logRetentionDays,
     });
     this.modelRegistry.grant(recordFailureFn, 'dynamodb:UpdateItem');
@@ -246,10 +252,10 @@ export class TrainingPipeline extends Construct {
       containerOverrides: [
         {
           containerDefinition: container,
-          environment: [
-            { name: 'LAKE_BUCKET', value: sfn.JsonPath.stringAt('$.bucket') },
-            { name: 'RUN_ID', value: sfn.JsonPath.stringAt('$.runId') },
-          ],
+          environment: overridesFor(LakeAuditEnv, {
+            LAKE_BUCKET: sfn.JsonPath.stringAt('$.bucket'),
+            RUN_ID: sfn.JsonPath.stringAt('$.runId'),
+          }),
         },
       ],
       resultPath: '$.audit',
@@ -282,12 +288,12 @@ export class TrainingPipeline extends Construct {
       containerOverrides: [
         {
           containerDefinition: trainContainer,
-          environment: [
-            { name: 'LAKE_BUCKET', value: sfn.JsonPath.stringAt('$.bucket') },
-            { name: 'RUN_ID', value: sfn.JsonPath.stringAt('$.runId') },
-            { name: 'FEATURE_VERSION', value: sfn.JsonPath.stringAt('$.features.version') },
-            { name: 'ALS_PARAMS', value: sfn.JsonPath.stringAt('$.alsParams') },
-          ],
+          environment: overridesFor(AlsTrainEnv, {
+            LAKE_BUCKET: sfn.JsonPath.stringAt('$.bucket'),
+            RUN_ID: sfn.JsonPath.stringAt('$.runId'),
+            FEATURE_VERSION: sfn.JsonPath.stringAt('$.features.version'),
+            ALS_PARAMS: sfn.JsonPath.stringAt('$.alsParams'),
+          }),
         },
       ],
       resultPath: '$.training',
@@ -302,22 +308,23 @@ export class TrainingPipeline extends Construct {
     };
     const evaluateFn = new RecoMartFunction(this, 'EvaluateFunction', {
       functionDir: 'evaluate-model',
-      environment: {
+      environment: envFor(EvaluateModelEnv, {
         ...tables,
-        ...gateEnvironment,
-      },
+        GATE_MIN_PRECISION_AT_10: props.gate.minPrecisionAt10,
+        GATE_MIN_LIFT_OVER_BASELINE: props.gate.minLiftOverBaseline,
+      }),
       logRetentionDays: props.logRetentionDays,
     });
     this.modelRegistry.grant(evaluateFn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     this.recommendations.grant(evaluateFn, 'dynamodb:GetItem');
     const publishFn = new RecoMartFunction(this, 'PublishFunction', {
       functionDir: 'publish',
-      environment: {
+      environment: envFor(PublishEnv, {
         ...tables,
-        TOP_N: String(props.gate.topN),
-        RECOMMENDATIONS_TTL_DAYS: String(RECOMMENDATIONS_TTL_DAYS),
-        USERS_PER_SHARD: String(props.publish.usersPerShard),
-      },
+        TOP_N: props.gate.topN,
+        RECOMMENDATIONS_TTL_DAYS,
+        USERS_PER_SHARD: props.publish.usersPerShard,
+      }),
       memorySize: 2048,
       timeout: Duration.minutes(15),
       ephemeralStorageMiB: 2048,

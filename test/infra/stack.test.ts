@@ -462,9 +462,9 @@ describe('RecoMart stack', () => {
     expect(train.Properties.ContainerDefinitions[0]?.Environment.map((e) => e.Name)).toEqual([
       'MODEL_REGISTRY_TABLE',
       'RECOMMENDATIONS_TABLE',
-      'CODE_VERSION',
       'GATE_MIN_PRECISION_AT_10',
       'GATE_MIN_LIFT_OVER_BASELINE',
+      'CODE_VERSION',
     ]);
     const policies = template.findResources('AWS::IAM::Policy', {
       Properties: { PolicyName: Match.stringLikeRegexp('TrainTaskTaskRole') },

@@ -1,6 +1,8 @@
 import type { BuildSummary } from '../../../layers/features/build';
+import { DEFAULT_WEIGHTS } from '../../../layers/features/builders';
 
 process.env.FEATURE_TTL_DAYS = '14';
+process.env.FEATURE_WEIGHTS = JSON.stringify(DEFAULT_WEIGHTS);
 const skipped = Array.from({ length: 5000 }, (_, i) => ({
   key: `raw/clickstream/dt=2026-11-20/hour=00/batch-${i}.jsonl`,
   reason: 'failed its critical quality checks (event_time_valid)',
