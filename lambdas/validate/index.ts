@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { s3Client } from '../../layers/aws/clients';
@@ -15,7 +16,7 @@ import { decodeS3EventKey, isManifestKey } from '../../layers/lake/zones';
 import { runEvent, writeRunEvent } from '../../layers/lineage/openlineage';
 import { latestMasterKey } from '../../layers/master/schema';
 import type { KeyLookup } from '../../layers/quality/checks';
-import { criticalFailureEmf } from '../../layers/quality/metrics';
+import { publishCriticalFailure, QUALITY_NAMESPACE, QUALITY_SERVICE } from '../../layers/quality/metrics';
 import type * as Report from '../../layers/quality/report';
 import { type QualityStatus, qualityStatusKey } from '../../layers/quality/status';
 import { QUALITY_DATASETS, type QualityDataset, SUITES } from '../../layers/quality/suites';
@@ -26,7 +27,8 @@ import { ValidateEnv } from './env';
 // The renderer (vega-lite, pdfkit) comes from the quality-report layer: too big for a function bundle.
 const report: typeof Report = require('@recomart/quality-report');
 
-const logger = new Logger({ serviceName: 'validate' });
+const logger = new Logger({ serviceName: QUALITY_SERVICE });
+const metrics = new Metrics({ namespace: QUALITY_NAMESPACE, serviceName: QUALITY_SERVICE });
 const s3 = s3Client();
 const bucket = readEnv(ValidateEnv).LAKE_BUCKET;
 
@@ -148,7 +150,7 @@ async function validateObject(manifestKey: string): Promise<void> {
       }),
     );
     // One metric per version, in CloudWatch embedded metric format (the alarm watches it).
-    process.stdout.write(`${JSON.stringify(criticalFailureEmf(dataset, !result.passed))}\n`);
+    publishCriticalFailure(metrics, dataset, !result.passed);
     const log = result.passed ? logger.info.bind(logger) : logger.warn.bind(logger);
     log('validated', {
       dataKey: manifest.dataKey,

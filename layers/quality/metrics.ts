@@ -1,24 +1,21 @@
 /**
- * The quality metric in CloudWatch embedded metric format: written to stdout by the validate function,
- * turned into a metric by CloudWatch Logs. Published twice: per dataset, and without dimensions (what
- * the stack's alarm watches, since an alarm matches a metric's dimensions exactly).
+ * The quality metric, published with Powertools Metrics (CloudWatch embedded metric format on stdout,
+ * turned into metrics by CloudWatch Logs). Two series per version: per dataset, and per service only,
+ * which the stack's alarm watches (an alarm matches a metric's dimensions exactly; Powertools puts
+ * the `service` dimension on every series).
  */
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
 export const QUALITY_NAMESPACE = 'RecoMart';
 export const CRITICAL_FAILURES_METRIC = 'CriticalQualityFailures';
+/** The `service` dimension of the validate function's metrics. */
+export const QUALITY_SERVICE = 'validate';
 
-export function criticalFailureEmf(dataset: string, failed: boolean, now = Date.now()): Record<string, unknown> {
-  return {
-    _aws: {
-      Timestamp: now,
-      CloudWatchMetrics: [
-        {
-          Namespace: QUALITY_NAMESPACE,
-          Dimensions: [['Dataset'], []],
-          Metrics: [{ Name: CRITICAL_FAILURES_METRIC, Unit: 'Count' }],
-        },
-      ],
-    },
-    Dataset: dataset,
-    [CRITICAL_FAILURES_METRIC]: failed ? 1 : 0,
-  };
+/** One validated version: 1 when it failed a critical check, 0 when it passed. */
+export function publishCriticalFailure(metrics: Metrics, dataset: string, failed: boolean): void {
+  const value = failed ? 1 : 0;
+  const perDataset = metrics.singleMetric();
+  perDataset.addDimension('Dataset', dataset);
+  perDataset.addMetric(CRITICAL_FAILURES_METRIC, MetricUnit.Count, value);
+  metrics.singleMetric().addMetric(CRITICAL_FAILURES_METRIC, MetricUnit.Count, value);
 }

@@ -6,7 +6,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import { ValidateEnv } from '../../lambdas/validate/env';
 import { LAKE_ACCESS } from '../../layers/lake/access';
-import { CRITICAL_FAILURES_METRIC, QUALITY_NAMESPACE } from '../../layers/quality/metrics';
+import { CRITICAL_FAILURES_METRIC, QUALITY_NAMESPACE, QUALITY_SERVICE } from '../../layers/quality/metrics';
 import { envFor } from './function-env';
 import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction } from './lambda-function';
@@ -49,10 +49,11 @@ export class QualityValidation extends Construct {
 
     this.criticalFailureAlarm = new cloudwatch.Alarm(this, 'CriticalFailureAlarm', {
       alarmDescription: 'A raw dataset version failed a critical quality check and is blocked for training.',
-      // The dimensionless series the function publishes besides the per-dataset one (layers/quality/metrics.ts).
+      // The per-service series the function publishes besides the per-dataset one (layers/quality/metrics.ts).
       metric: new cloudwatch.Metric({
         namespace: QUALITY_NAMESPACE,
         metricName: CRITICAL_FAILURES_METRIC,
+        dimensionsMap: { service: QUALITY_SERVICE },
         statistic: 'Sum',
         period: Duration.minutes(5),
       }),

@@ -2,8 +2,14 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { CRITICAL_FAILURES_METRIC, criticalFailureEmf, QUALITY_NAMESPACE } from '../../layers/quality/metrics';
+import {
+  CRITICAL_FAILURES_METRIC,
+  publishCriticalFailure,
+  QUALITY_NAMESPACE,
+  QUALITY_SERVICE,
+} from '../../layers/quality/metrics';
 import { createApp } from '../../lib/app';
 import { type CfnTemplate, TemplateResolver } from '../../lib/local-cloud/template';
 import { appWithoutBundling } from '../helpers/synth';
@@ -91,17 +97,36 @@ describe('the synthesized app, as AWS will run it', () => {
 
   it('has every alarm watch a metric something emits, with the dimensions it is emitted with', () => {
     // AWS's own metrics and the dimension sets AWS publishes them with; ours from the code that emits them.
-    const emf = criticalFailureEmf('transactions', true) as {
+    // What the validate function prints, as Powertools writes it to stdout.
+    const printed: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    try {
+      publishCriticalFailure(
+        new Metrics({ namespace: QUALITY_NAMESPACE, serviceName: QUALITY_SERVICE }),
+        'transactions',
+        true,
+      );
+    } finally {
+      write.mockRestore();
+    }
+    type Emf = {
       _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
     };
+    const emfs = printed.flatMap((text) => text.split('\n').filter(Boolean)).map((line) => JSON.parse(line) as Emf);
+    expect(emfs).toHaveLength(2);
     const emitted: Record<string, string[][]> = {
       'AWS/Lambda Errors': [['FunctionName'], []],
       'AWS/Lambda IteratorAge': [['FunctionName'], []],
       'AWS/SQS ApproximateNumberOfMessagesVisible': [['QueueName']],
       'AWS/States ExecutionsFailed': [['StateMachineArn']],
     };
-    for (const set of emf._aws.CloudWatchMetrics)
-      for (const m of set.Metrics) emitted[`${set.Namespace} ${m.Name}`] = set.Dimensions;
+    for (const emf of emfs)
+      for (const set of emf._aws.CloudWatchMetrics)
+        for (const m of set.Metrics)
+          emitted[`${set.Namespace} ${m.Name}`] = [...(emitted[`${set.Namespace} ${m.Name}`] ?? []), ...set.Dimensions];
     expect(emitted[`${QUALITY_NAMESPACE} ${CRITICAL_FAILURES_METRIC}`]).toBeDefined();
     const alarms = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBeGreaterThan(5);
