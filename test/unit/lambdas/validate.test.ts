@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { S3Event } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/validate/index';
 import { buildManifest } from '../../../layers/lake/manifest';
 import { exploreTransactions } from '../../../layers/quality/eda';
+import * as report from '../../../layers/quality/report';
+import { validateRawVersion } from '../../../layers/quality/validate-version';
 
 const s3 = mockClient(S3Client);
 afterEach(() => s3.reset());
@@ -20,8 +22,58 @@ const manifest = buildManifest({
   schemaVersion: '1',
 });
 
-const event = (key: string): S3Event =>
-  ({ Records: [{ s3: { bucket: { name: 'test-lake' }, object: { key, eTag: 'e', size: 1 } } }] }) as unknown as S3Event;
+/** The use case with its dependencies (no module state): verdicts and log lines are kept for the test. */
+function run(manifestKey: string) {
+  const verdicts: [string, boolean][] = [];
+  const logged: string[] = [];
+  const done = validateRawVersion(
+    {
+      s3: new S3Client({ region: 'us-east-1' }),
+      bucket: 'test-lake',
+      codeVersion: 'test',
+      now: () => new Date('2026-11-21T00:00:00Z'),
+      logger: { info: (m) => logged.push(m), warn: (m) => logged.push(m) },
+      report,
+      publishVerdict: (dataset, failed) => verdicts.push([dataset, failed]),
+    },
+    manifestKey,
+  );
+  return { done, verdicts, logged };
+}
+
+/** An S3 notification as AWS sends it (the handler's parser checks the shape). */
+const s3Event = (key: string) => ({
+  Records: [
+    {
+      eventVersion: '2.1',
+      eventSource: 'aws:s3' as const,
+      awsRegion: 'us-east-1',
+      eventTime: '2026-11-20T10:00:00.000Z',
+      eventName: 'ObjectCreated:Put',
+      userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
+      requestParameters: { sourceIPAddress: '127.0.0.1' },
+      responseElements: {
+        'x-amz-request-id': 'C3D13FE58DE4C810',
+        'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD',
+      },
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId: 'validate',
+        bucket: {
+          name: 'test-lake',
+          ownerIdentity: { principalId: 'A3NL1KOZZKExample' },
+          arn: 'arn:aws:s3:::test-lake',
+        },
+        object: { key, size: 1, eTag: 'd41d8cd98f00b204e9800998ecf8427e', sequencer: '0055AED6DCD90281E5' },
+      },
+    },
+  ],
+});
+const context = {
+  functionName: 'validate',
+  awsRequestId: 'r1',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
 // What the SDK returns in Node: a Readable that can also be collected whole.
 const stream = (text: string) => ({
   Body: Object.assign(Readable.from([Buffer.from(text)]), {
@@ -29,7 +81,7 @@ const stream = (text: string) => ({
   }) as never,
 });
 
-describe('validate handler', () => {
+describe('validating a raw version', () => {
   beforeEach(() => {
     s3.on(PutObjectCommand).resolves({});
     s3.on(GetObjectCommand, { Key: 'raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json' }).callsFake(() =>
@@ -45,7 +97,9 @@ describe('validate handler', () => {
     s3.on(GetObjectCommand, { Key: 'raw/master/customers/latest/customers.csv' }).rejects(
       new NoSuchKey({ message: 'no', $metadata: {} }),
     );
-    await handler(event('raw/transactions/dt%3D2026-11-20/_ingested_x.csv.manifest.json'));
+    const { done, verdicts } = run('raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json');
+    await done;
+    expect(verdicts).toEqual([['transactions', true]]);
     const puts = Object.fromEntries(
       s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input]),
     );
@@ -88,7 +142,7 @@ describe('validate handler', () => {
     s3.on(GetObjectCommand, { Key: 'raw/master/customers/latest/customers.csv' }).rejects(denied());
     s3.on(ListObjectsV2Command, { Prefix: catalog }).resolves({ Contents: [{ Key: catalog }] });
     s3.on(ListObjectsV2Command, { Prefix: 'raw/master/customers/latest/customers.csv' }).resolves({ Contents: [] });
-    await handler(event('raw/transactions/dt%3D2026-11-20/_ingested_x.csv.manifest.json'));
+    await run('raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json').done;
     expect(catalogReads).toBe(2);
     const puts = Object.fromEntries(
       s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input]),
@@ -109,9 +163,7 @@ describe('validate handler', () => {
     s3.on(GetObjectCommand, { Key: 'raw/master/customers/latest/customers.csv' }).rejects(
       new NoSuchKey({ message: 'no', $metadata: {} }),
     );
-    await expect(handler(event('raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json'))).rejects.toThrow(
-      'SlowDown',
-    );
+    await expect(run('raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json').done).rejects.toThrow('SlowDown');
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
@@ -119,12 +171,34 @@ describe('validate handler', () => {
     s3.on(GetObjectCommand, { Key: 'raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json' }).rejects(
       new NoSuchKey({ message: 'no', $metadata: {} }),
     );
-    await handler(event('raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json'));
+    const { done, verdicts, logged } = run('raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json');
+    await done;
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(verdicts).toEqual([]);
+    expect(logged).toEqual(['version retired before validation: nothing to validate']);
+  });
+});
+
+describe('validate handler', () => {
+  beforeEach(() => {
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'no', $metadata: {} }));
+  });
+
+  it('takes an S3 notification as AWS sends it, with the key URL-encoded', async () => {
+    await handler(s3Event('raw/transactions/dt%3D2026-11-20/_ingested_x.csv.manifest.json'), context);
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input.Key).toBe(
+      'raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json',
+    );
   });
 
   it('ignores the latest/ copy of master data (its dated snapshot is validated)', async () => {
-    await handler(event('raw/master/catalog/latest/_catalog.csv.manifest.json'));
+    await handler(s3Event('raw/master/catalog/latest/_catalog.csv.manifest.json'), context);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it('refuses an event that is not an S3 notification', async () => {
+    await expect(handler({ Records: [{ s3: { object: { key: 'x' } } }] } as never, context)).rejects.toThrow();
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
   });
 });
