@@ -8,10 +8,12 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler, MAX_BLOCKED_LISTED } from '../../../lambdas/check-inputs/index';
+import { handler } from '../../../lambdas/check-inputs/index';
 import { buildManifest } from '../../../layers/lake/manifest';
 import { manifestKeyFor } from '../../../layers/lake/zones';
+import { checkRunInputs, MAX_BLOCKED_LISTED } from '../../../layers/pipeline/check-inputs';
 import { qualityStatusKey } from '../../../layers/quality/status';
 
 const s3 = mockClient(S3Client);
@@ -56,39 +58,61 @@ const status = (usable: boolean, md5 = manifest.md5) =>
     JSON.stringify({ dataKey, md5, usable, failedCritical: usable ? [] : ['rating_1_5'], report: 'reports/x.html' }),
   );
 
-describe('check-inputs handler', () => {
+/** The use case with its dependencies in hand (no module state). */
+const warned: string[] = [];
+const check = (event: unknown) =>
+  checkRunInputs(
+    {
+      s3: new S3Client({ region: 'us-east-1' }),
+      bucket: 'test-lake',
+      now: () => new Date('2026-11-21T08:09:10.123Z'),
+      logger: { info: () => undefined, warn: (m) => warned.push(m) },
+    },
+    event,
+  );
+
+describe('the handler', () => {
+  it('runs the check for the state machine, with a Lambda context', async () => {
+    status(true);
+    const context = { functionName: 'check-inputs', awsRequestId: 'r1' } as unknown as Context;
+    const out = await handler({ document: { runId: 'run-abc' }, executionName: 'exec-1' }, context);
+    expect(out).toMatchObject({ runId: 'run-abc', bucket: 'test-lake' });
+  });
+});
+
+describe('checking the inputs of a run', () => {
   it('passes pins through, null when absent (the state machine reads them with JSONPath)', async () => {
     status(true);
-    expect(await handler({ runId: 'r1' })).toMatchObject({
+    expect(await check({ runId: 'r1' })).toMatchObject({
       runId: 'r1',
       featureVersion: null,
       dataKeys: null,
       k: null,
     });
-    expect(await handler({ runId: 'r1', k: 5 })).toMatchObject({ k: 5, weights: null });
+    expect(await check({ runId: 'r1', k: 5 })).toMatchObject({ k: 5, weights: null });
     const weights = { view: 1, click: 1, add_to_cart: 3, purchase: 10 };
-    expect(await handler({ runId: 'r1', weights })).toMatchObject({ weights });
-    await expect(handler({ weights: { ...weights, view: -1 } })).rejects.toThrow(/at weights.view/);
-    await expect(handler({ k: 0 })).rejects.toThrow(/Run input is invalid at k/);
+    expect(await check({ runId: 'r1', weights })).toMatchObject({ weights });
+    await expect(check({ weights: { ...weights, view: -1 } })).rejects.toThrow(/at weights.view/);
+    await expect(check({ k: 0 })).rejects.toThrow(/Run input is invalid at k/);
     // Parameters the run gives are fixed for the trainer, with the search's time budget.
     const params = { rank: 12, budgetSeconds: 30 };
-    expect(await handler({ runId: 'r1', params })).toMatchObject({ alsParams: JSON.stringify(params) });
-    await expect(handler({ params: { budgetSeconds: 0 } })).rejects.toThrow(/at params.budgetSeconds/);
-    expect(await handler({ runId: 'r1', dataKeys: [dataKey] })).toMatchObject({ dataKeys: [dataKey] });
+    expect(await check({ runId: 'r1', params })).toMatchObject({ alsParams: JSON.stringify(params) });
+    await expect(check({ params: { budgetSeconds: 0 } })).rejects.toThrow(/at params.budgetSeconds/);
+    expect(await check({ runId: 'r1', dataKeys: [dataKey] })).toMatchObject({ dataKeys: [dataKey] });
     objects.set('features/_registry/interactions/v=20261120T000000Z.json', '{}');
-    expect(await handler({ runId: 'r1', featureVersion: '20261120T000000Z' })).toMatchObject({
+    expect(await check({ runId: 'r1', featureVersion: '20261120T000000Z' })).toMatchObject({
       featureVersion: '20261120T000000Z',
     });
   });
 
   it('rejects a pinned raw version that failed validation, or was not validated, naming why', async () => {
     status(false);
-    await expect(handler({ dataKeys: [dataKey] })).rejects.toMatchObject({
+    await expect(check({ dataKeys: [dataKey] })).rejects.toMatchObject({
       name: 'InputBlockedError',
       message: `${dataKey} failed its critical quality checks (rating_1_5); see reports/x.html.`,
     });
     status(true, 'f'.repeat(32)); // validated, but another version of the bytes
-    await expect(handler({ dataKeys: [dataKey] })).rejects.toMatchObject({
+    await expect(check({ dataKeys: [dataKey] })).rejects.toMatchObject({
       name: 'InputBlockedError',
       message: expect.stringContaining('has not been validated yet'),
     });
@@ -96,24 +120,24 @@ describe('check-inputs handler', () => {
 
   it('rejects pins that do not exist, are malformed, or are given together', async () => {
     status(true);
-    await expect(handler({ dataKeys: ['raw/transactions/dt=2026-01-01/nope.csv'] })).rejects.toMatchObject({
+    await expect(check({ dataKeys: ['raw/transactions/dt=2026-01-01/nope.csv'] })).rejects.toMatchObject({
       name: 'InvalidInputError',
       message: expect.stringContaining('is not in s3://'),
     });
-    await expect(handler({ featureVersion: '20261120T000000Z' })).rejects.toMatchObject({
+    await expect(check({ featureVersion: '20261120T000000Z' })).rejects.toMatchObject({
       name: 'InvalidInputError',
       message: expect.stringContaining('Feature version 20261120T000000Z does not exist'),
     });
-    await expect(handler({ featureVersion: 'latest' })).rejects.toThrow(/featureVersion must look like/);
-    await expect(handler({ dataKeys: ['landing/x.csv'] })).rejects.toThrow(/dataKeys must be raw/);
-    await expect(handler({ featureVersion: '20261120T000000Z', dataKeys: [dataKey] })).rejects.toThrow(/not both/);
+    await expect(check({ featureVersion: 'latest' })).rejects.toThrow(/featureVersion must look like/);
+    await expect(check({ dataKeys: ['landing/x.csv'] })).rejects.toThrow(/dataKeys must be raw/);
+    await expect(check({ featureVersion: '20261120T000000Z', dataKeys: [dataKey] })).rejects.toThrow(/not both/);
   });
 
   it('keys the run by the execution name when the input names no runId (scheduled runs)', async () => {
     status(true);
     const scheduled = { document: {}, executionName: 'a1b2c3d4-e5f6-47a8-99b0-c1d2e3f4a5b6' };
-    expect(await handler(scheduled)).toMatchObject({ runId: scheduled.executionName });
-    expect(await handler({ ...scheduled, document: { runId: 'mine' } })).toMatchObject({ runId: 'mine' });
+    expect(await check(scheduled)).toMatchObject({ runId: scheduled.executionName });
+    expect(await check({ ...scheduled, document: { runId: 'mine' } })).toMatchObject({ runId: 'mine' });
   });
 
   it('reads thousands of versions in parallel and keeps its result small, the full blocked list on S3', async () => {
@@ -159,7 +183,7 @@ describe('check-inputs handler', () => {
       written.set(input.Key, input.Body);
       return {};
     });
-    const result = await handler({ document: {}, executionName: 'sched-1' });
+    const result = await check({ document: {}, executionName: 'sched-1' });
     expect(result).toMatchObject({
       runId: 'sched-1',
       blockedCount: 1500,
