@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { KinesisStreamEvent } from 'aws-lambda';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fc from 'fast-check';
 import { handler } from '../../../lambdas/clickstream-ingest/index';
+import { ingestKinesisBatch } from '../../../layers/clickstream/ingest-batch';
 import { manifestKeyFor } from '../../../layers/lake/zones';
+import { DEFAULT_YEARS } from '../../../layers/util/timestamps';
 import { clickEvent } from '../../helpers/fixtures';
 
 const s3 = mockClient(S3Client);
@@ -46,10 +48,37 @@ function kinesisEvent(payloads: readonly string[]): KinesisStreamEvent {
 }
 const view = (timestamp: string) => JSON.stringify(clickEvent(timestamp));
 
-describe('clickstream-ingest handler', () => {
+/** The use case with its dependencies in hand (no module state). */
+const ingest = (event: KinesisStreamEvent) =>
+  ingestKinesisBatch(
+    {
+      s3: new S3Client({ region: 'us-east-1' }),
+      doc: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+      bucket: 'test-lake',
+      featureTable: 'test-features',
+      sessionTtlSeconds: 172_800,
+      years: DEFAULT_YEARS,
+      codeVersion: 'test',
+      now: () => new Date(),
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    },
+    event,
+  );
+
+describe('the handler', () => {
+  it('lands a batch from the event source mapping', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const context = { functionName: 'clickstream-ingest', awsRequestId: 'r1' } as unknown as Context;
+    const out = await handler(kinesisEvent([view('2025-06-07T08:00:00Z')]), context);
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(s3.commandCalls(PutObjectCommand).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('landing a Kinesis batch', () => {
   it('writes each partition then its manifest and reports no failures', async () => {
     s3.on(PutObjectCommand).resolves({});
-    const result = await handler(kinesisEvent([view('2026-11-21T01:00:00Z'), view('2026-11-21T02:00:00Z'), 'bad']));
+    const result = await ingest(kinesisEvent([view('2026-11-21T01:00:00Z'), view('2026-11-21T02:00:00Z'), 'bad']));
     expect(result).toEqual({ batchItemFailures: [] });
     expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 7); // 3 objects, 3 manifests, 1 lineage event
     const lineage = s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.startsWith('lineage/'));
@@ -86,7 +115,7 @@ describe('clickstream-ingest handler', () => {
       view('2026-11-21T02:00:00Z'),
       view('2026-11-21T02:10:00Z'),
     ]);
-    const result = await handler(event);
+    const result = await ingest(event);
     expect(result.batchItemFailures).toEqual([
       { itemIdentifier: event.Records[1]?.kinesis.sequenceNumber },
       { itemIdentifier: event.Records[2]?.kinesis.sequenceNumber },
@@ -108,7 +137,7 @@ describe('clickstream-ingest handler', () => {
     s3.on(PutObjectCommand).resolves({});
     const event = kinesisEvent([view('2026-11-21T01:00:00Z'), view('2026-11-21T01:01:00Z')]);
     const before = Math.floor(Date.now() / 1000);
-    await handler(event);
+    await ingest(event);
     const item = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item as Record<string, unknown>;
     // Both records carry the fixture's event id: the second is a producer duplicate and changes nothing.
     expect(item).toMatchObject({ views: 1, featureSet: 'realtime_session', lastSeen: '2026-11-21T01:00:00.000Z' });
@@ -116,14 +145,14 @@ describe('clickstream-ingest handler', () => {
 
     ddb.reset();
     ddb.on(BatchGetCommand).resolves({ Responses: { 'test-features': [item] } });
-    await handler(event);
+    await ingest(event);
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
   });
 
   it('re-reads and retries when another writer won the version race', async () => {
     s3.on(PutObjectCommand).resolves({});
     const event = kinesisEvent([view('2026-11-21T01:00:00Z')]);
-    await handler(event);
+    await ingest(event);
     const stored = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item as Record<string, unknown>;
     ddb.reset();
     ddb.on(BatchGetCommand).resolves({ Responses: { 'test-features': [] } });
@@ -133,7 +162,7 @@ describe('clickstream-ingest handler', () => {
       .resolves({});
     ddb.on(GetCommand).resolves({ Item: stored });
     const next = kinesisEvent([JSON.stringify(clickEvent('2026-11-21T01:05:00Z', { eventId: randomUUID() }))]);
-    await handler(next);
+    await ingest(next);
     const retried = ddb.commandCalls(PutCommand)[1]?.args[0].input;
     expect(retried?.ConditionExpression).toBe('#version = :expected');
     expect(retried?.ExpressionAttributeValues).toEqual({ ':expected': 1 });
@@ -145,7 +174,7 @@ describe('clickstream-ingest handler', () => {
     s3.on(DeleteObjectCommand).resolves({});
     ddb.on(PutCommand).rejects(new Error('ProvisionedThroughputExceededException'));
     const event = kinesisEvent([view('2026-11-21T01:00:00Z')]);
-    const result = await handler(event);
+    const result = await ingest(event);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.kinesis.sequenceNumber }]);
     const data = s3
       .commandCalls(PutObjectCommand)
@@ -162,7 +191,7 @@ describe('clickstream-ingest handler', () => {
     });
     s3.on(DeleteObjectCommand).resolves({});
     const event = kinesisEvent([view('2026-11-21T01:00:00Z'), 'not json']);
-    const result = await handler(event);
+    const result = await ingest(event);
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
       event.Records.map((r) => r.kinesis.sequenceNumber),
     );
@@ -183,7 +212,7 @@ describe('clickstream-ingest handler', () => {
       view('2026-11-21T02:00:00Z'),
       view('2026-11-21T01:30:00Z'),
     ]);
-    await expect(handler(event)).rejects.toThrow(/1 rewrites and 0 removals of the cut-back failed/);
+    await expect(ingest(event)).rejects.toThrow(/1 rewrites and 0 removals of the cut-back failed/);
   });
 
   it('leaves every record in exactly one of the lake or the redelivery, whatever fails (property)', async () => {
@@ -224,7 +253,7 @@ describe('clickstream-ingest handler', () => {
           const event = kinesisEvent(payloads);
           let result: Awaited<ReturnType<typeof handler>>;
           try {
-            result = await handler(event);
+            result = await ingest(event);
           } catch {
             return; // the whole batch is retried from its start: the same keys are written again
           }
@@ -279,7 +308,7 @@ describe('clickstream-ingest handler', () => {
         fc.array(fc.oneof(fc.string(), fc.json(), validEvent), { minLength: 1, maxLength: 30 }),
         async (payloads) => {
           s3.resetHistory();
-          const result = await handler(kinesisEvent(payloads));
+          const result = await ingest(kinesisEvent(payloads));
           expect(result.batchItemFailures).toEqual([]);
           const manifests = s3
             .commandCalls(PutObjectCommand)
