@@ -1,10 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
 import { getModel, setModelStatus } from '../../layers/als/registry';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
 import { gateVerdict, type ModelMetrics } from '../../layers/publish/gate';
 import { productionVersion } from '../../layers/publish/serving';
 import { readEnv } from '../../layers/util/env';
+import { middy } from '../../layers/util/middy';
 import { EvaluateModelEnv } from './env';
 
 const logger = new Logger({ serviceName: 'evaluate-model' });
@@ -20,7 +22,7 @@ const stageGate = {
 const Input = z.object({ runId: z.string().min(1), minPrecisionAt10: z.number().min(0).max(1).optional() }).loose();
 
 /** The quality gate: does the run's model meet the thresholds and beat the production model? */
-export const handler = async (event: unknown) => {
+export const handler = middy(async (event: unknown) => {
   const { runId, minPrecisionAt10 } = Input.parse(event);
   // A run may tighten the stage's threshold, never loosen it.
   const gate = { ...stageGate, minPrecisionAt10: Math.max(stageGate.minPrecisionAt10, minPrecisionAt10 ?? 0) };
@@ -39,4 +41,4 @@ export const handler = async (event: unknown) => {
   });
   logger.info('gate', { runId, ...verdict, production: productionId });
   return { ...verdict, production: productionId ?? null, cause: verdict.reasons.join('; ') || 'passed' };
-};
+}).use(injectLambdaContext(logger));

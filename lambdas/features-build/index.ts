@@ -1,9 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
 import { buildFeatures } from '../../layers/features/build';
 import { type ImplicitWeights, ImplicitWeightsSchema } from '../../layers/features/builders';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
+import { middy } from '../../layers/util/middy';
 import { FeaturesBuildEnv } from './env';
 
 const logger = new Logger({ serviceName: 'features-build' });
@@ -27,7 +29,7 @@ const InputSchema = z
   .loose();
 
 /** Build user features, item features and the interaction matrix from validated raw data (README, "Feature store"). */
-export const handler = async (event: unknown) => {
+export const handler = middy(async (event: unknown) => {
   const input = InputSchema.safeParse(event ?? {});
   if (!input.success) throw new Error(`Feature build input is invalid: ${input.error.issues[0]?.message}`);
   const weights: ImplicitWeights = input.data.weights ?? env.FEATURE_WEIGHTS;
@@ -50,4 +52,4 @@ export const handler = async (event: unknown) => {
   };
   logger.info('features built', { ...summary, sources: { used: sources.used, skipped: sources.skippedCount } });
   return { ...summary, sources };
-};
+}).use(injectLambdaContext(logger));

@@ -1,8 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
 import { completePublish, type PublishContext, planPublish, publishShard } from '../../layers/publish/publish';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
+import { middy } from '../../layers/util/middy';
 import { PublishEnv } from './env';
 
 const logger = new Logger({ serviceName: 'publish' });
@@ -42,7 +44,7 @@ const Input = z.discriminatedUnion('step', [
   }),
 ]);
 
-export const handler = async (event: unknown) => {
+export const handler = middy(async (event: unknown) => {
   const env = readEnv(PublishEnv);
   const input = Input.parse(event);
   const ctx: PublishContext = {
@@ -64,4 +66,4 @@ export const handler = async (event: unknown) => {
     case 'complete':
       return completePublish(ctx, input.plan, input.results, input.expected);
   }
-};
+}).use(injectLambdaContext(logger));

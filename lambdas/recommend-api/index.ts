@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
@@ -7,6 +8,7 @@ import { getUserFeatures } from '../../layers/feature-store/online';
 import { blendRecentlyViewed } from '../../layers/publish/blend';
 import { productionVersion, recommendationsFor } from '../../layers/publish/serving';
 import { readEnv } from '../../layers/util/env';
+import { middy } from '../../layers/util/middy';
 import { RecommendApiEnv } from './env';
 
 const logger = new Logger({ serviceName: 'recommend-api' });
@@ -43,7 +45,7 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResul
 });
 
 /** GET /users/{userId}/recommendations?k=10 → the production model's top-k, blended with the live session. */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const parsed = Params.safeParse({
     userId: event.pathParameters?.userId ?? '',
     k: event.queryStringParameters?.k ?? '10',
@@ -71,4 +73,4 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
     blended: items.filter((i) => i.source === 'recently_viewed').length,
   });
   return json(200, { userId, modelVersion: served.modelVersion, coldStart: served.coldStart, items });
-};
+}).use(injectLambdaContext(logger));

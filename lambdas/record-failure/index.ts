@@ -1,8 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
 import { setModelStatus } from '../../layers/als/registry';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
 import { readEnv } from '../../layers/util/env';
+import { middy } from '../../layers/util/middy';
 import { RecordFailureEnv } from './env';
 
 const logger = new Logger({ serviceName: 'record-failure' });
@@ -17,7 +19,7 @@ const Input = z.object({
 });
 
 /** The pipeline's failure path: the run is recorded as FAILED in the model registry with its cause. */
-export const handler = async (event: unknown) => {
+export const handler = middy(async (event: unknown) => {
   const { executionName, executionInput, error } = Input.parse(event);
   const named = (executionInput as { runId?: unknown } | null | undefined)?.runId;
   const runId = typeof named === 'string' && /^[A-Za-z0-9_.-]{1,80}$/.test(named) ? named : executionName;
@@ -48,4 +50,4 @@ export const handler = async (event: unknown) => {
   });
   logger.error('pipeline run failed', { runId, executionName, error: error?.Error, cause });
   return { recorded: true, runId };
-};
+}).use(injectLambdaContext(logger));

@@ -235,5 +235,4 @@ export async function ingestKinesisBatch(
     for (const seq of failed) batchItemFailures.push({ itemIdentifier: seq });
   }
   return { batchItemFailures };
-  return { batchItemFailures };
 }

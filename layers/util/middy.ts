@@ -3,6 +3,6 @@
  * module, but only ES-module types, so the types are imported in import mode and the code required.
  * (middy 5 and later are ES modules only; the Lambda bundles and the tests load CommonJS.)
  */
-import type middyCore from '@middy/core' with { 'resolution-mode': 'import' };
+type MiddyCore = typeof import('@middy/core', { with: { 'resolution-mode': 'import' }});
 
-export const middy: typeof middyCore = require('@middy/core');
+export const middy: MiddyCore['default'] = require('@middy/core');

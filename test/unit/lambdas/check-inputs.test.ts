@@ -8,13 +8,13 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/check-inputs/index';
 import { buildManifest } from '../../../layers/lake/manifest';
 import { manifestKeyFor } from '../../../layers/lake/zones';
 import { checkRunInputs, MAX_BLOCKED_LISTED } from '../../../layers/pipeline/check-inputs';
 import { qualityStatusKey } from '../../../layers/quality/status';
+import { invoke } from '../../helpers/lambda';
 
 const s3 = mockClient(S3Client);
 const dataKey = 'raw/transactions/dt=2026-11-20/ingested_x.csv';
@@ -74,8 +74,7 @@ const check = (event: unknown) =>
 describe('the handler', () => {
   it('runs the check for the state machine, with a Lambda context', async () => {
     status(true);
-    const context = { functionName: 'check-inputs', awsRequestId: 'r1' } as unknown as Context;
-    const out = await handler({ document: { runId: 'run-abc' }, executionName: 'exec-1' }, context);
+    const out = await invoke(handler, { document: { runId: 'run-abc' }, executionName: 'exec-1' });
     expect(out).toMatchObject({ runId: 'run-abc', bucket: 'test-lake' });
   });
 });

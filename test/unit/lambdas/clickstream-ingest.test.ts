@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, KinesisStreamEvent } from 'aws-lambda';
+import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as fc from 'fast-check';
 import { handler } from '../../../lambdas/clickstream-ingest/index';
@@ -10,6 +10,7 @@ import { ingestKinesisBatch } from '../../../layers/clickstream/ingest-batch';
 import { manifestKeyFor } from '../../../layers/lake/zones';
 import { DEFAULT_YEARS } from '../../../layers/util/timestamps';
 import { clickEvent } from '../../helpers/fixtures';
+import { invoke } from '../../helpers/lambda';
 
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -68,8 +69,7 @@ const ingest = (event: KinesisStreamEvent) =>
 describe('the handler', () => {
   it('lands a batch from the event source mapping', async () => {
     s3.on(PutObjectCommand).resolves({});
-    const context = { functionName: 'clickstream-ingest', awsRequestId: 'r1' } as unknown as Context;
-    const out = await handler(kinesisEvent([view('2025-06-07T08:00:00Z')]), context);
+    const out = await invoke(handler, kinesisEvent([view('2025-06-07T08:00:00Z')]));
     expect(out).toEqual({ batchItemFailures: [] });
     expect(s3.commandCalls(PutObjectCommand).length).toBeGreaterThanOrEqual(2);
   });

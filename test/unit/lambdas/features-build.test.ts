@@ -1,5 +1,6 @@
 import type { BuildSummary } from '../../../layers/features/build';
 import { DEFAULT_WEIGHTS } from '../../../layers/features/builders';
+import { invoke } from '../../helpers/lambda';
 
 process.env.FEATURE_TTL_DAYS = '14';
 process.env.FEATURE_WEIGHTS = JSON.stringify(DEFAULT_WEIGHTS);
@@ -27,7 +28,7 @@ const { handler } =
 
 describe('features-build handler', () => {
   it('keeps its result far below the Step Functions payload limit however many sources were skipped', async () => {
-    const out = await handler({});
+    const out = await invoke(handler, {});
     expect(out.sources).toMatchObject({ used: 12, skippedCount: 5000 });
     expect(out.sources.skipped).toEqual(skipped.slice(0, 25));
     // All 5,000 would be ~480 KB, over Step Functions' 256 KB.

@@ -1,5 +1,6 @@
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { invoke } from '../../helpers/lambda';
 
 process.env.MODEL_REGISTRY_TABLE = 'test-registry';
 const doc = mockClient(DynamoDBDocumentClient);
@@ -16,7 +17,7 @@ describe('record-failure handler', () => {
   it('records a scheduled run (no runId in its input) under its execution name, the key CheckInputs used', async () => {
     // EventBridge starts executions with generated names and the rule's fixed input.
     const executionName = 'a1b2c3d4-e5f6-47a8-99b0-c1d2e3f4a5b6';
-    const out = await handler({
+    const out = await invoke(handler, {
       executionName,
       executionInput: { trigger: 'schedule' }, // the rule's input in the stack
       error: { Error: 'States.TaskFailed', Cause: '{"errorMessage":"boom"}' },
@@ -26,7 +27,7 @@ describe('record-failure handler', () => {
   });
 
   it('records a run that names its runId under that id, and says why a container failed', async () => {
-    await handler({
+    await invoke(handler, {
       executionName: 'generated-name',
       executionInput: { runId: 'nightly-42' },
       error: {
@@ -42,7 +43,7 @@ describe('record-failure handler', () => {
   });
 
   it('says a task that never started did not run, instead of inventing an exit code', async () => {
-    await handler({
+    await invoke(handler, {
       executionName: 'x',
       executionInput: {},
       error: {

@@ -7,10 +7,11 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, S3Event } from 'aws-lambda';
+import type { S3Event } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/transactions-ingest/index';
 import { sourceTag } from '../../../layers/ingest/landing';
+import { lambdaContext } from '../../helpers/lambda';
 
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -40,12 +41,6 @@ function s3Event(key: string, eTag = 'abc'): S3Event {
   };
 }
 
-const context = {
-  functionName: 'transactions-ingest',
-  awsRequestId: 'r1',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
-
 beforeEach(() => {
   ddb.on(QueryCommand).resolves({ Items: [] });
   ddb.on(PutCommand).resolves({});
@@ -63,7 +58,7 @@ afterEach(() => {
 describe('transactions-ingest handler', () => {
   it('archives the version, writes a CSV and its manifest per date and the quarantine, then completes the ledger entry', async () => {
     s3.on(PutObjectCommand).resolves({});
-    await handler(s3Event('landing/transactions/orders+2026.csv') as never, context);
+    await handler(s3Event('landing/transactions/orders+2026.csv') as never, lambdaContext);
     const name = `${sourceTag('landing/transactions/orders 2026.csv')}.v1`;
     expect(name).toMatch(/^orders_2026-[0-9a-f]{8}\.v1$/);
     const keys = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key as string);
@@ -92,7 +87,9 @@ describe('transactions-ingest handler', () => {
       if (input.Key.includes('dt=2026-11-21')) throw new Error('SlowDown');
       return {};
     });
-    await expect(handler(s3Event('landing/transactions/orders.csv') as never, context)).rejects.toThrow('SlowDown');
+    await expect(handler(s3Event('landing/transactions/orders.csv') as never, lambdaContext)).rejects.toThrow(
+      'SlowDown',
+    );
     expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
     const failed = ddb.commandCalls(UpdateCommand).at(-1)?.args[0].input.ExpressionAttributeValues;
     expect(failed).toMatchObject({ ':failed': 'FAILED', ':error': 'SlowDown' });
@@ -104,7 +101,7 @@ describe('transactions-ingest handler', () => {
   it('quarantines a file without the transactions header as a whole, with the reason', async () => {
     s3.on(PutObjectCommand).resolves({});
     s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from('a,b\n1,2\n')]) }));
-    await handler(s3Event('landing/transactions/wrong.csv') as never, context);
+    await handler(s3Event('landing/transactions/wrong.csv') as never, lambdaContext);
     const reason = s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.endsWith('.reason.json'));
     expect(JSON.parse(String(reason?.args[0].input.Body)).reason).toMatch(/header is "a,b"/);
     expect(s3.commandCalls(CopyObjectCommand)[1]?.args[0].input.Key).toMatch(

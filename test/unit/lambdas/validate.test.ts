@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/validate/index';
 import { buildManifest } from '../../../layers/lake/manifest';
 import { exploreTransactions } from '../../../layers/quality/eda';
 import * as report from '../../../layers/quality/report';
 import { validateRawVersion } from '../../../layers/quality/validate-version';
+import { lambdaContext } from '../../helpers/lambda';
 
 const s3 = mockClient(S3Client);
 afterEach(() => s3.reset());
@@ -69,11 +69,6 @@ const s3Event = (key: string) => ({
     },
   ],
 });
-const context = {
-  functionName: 'validate',
-  awsRequestId: 'r1',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
 // What the SDK returns in Node: a Readable that can also be collected whole.
 const stream = (text: string) => ({
   Body: Object.assign(Readable.from([Buffer.from(text)]), {
@@ -186,19 +181,19 @@ describe('validate handler', () => {
   });
 
   it('takes an S3 notification as AWS sends it, with the key URL-encoded', async () => {
-    await handler(s3Event('raw/transactions/dt%3D2026-11-20/_ingested_x.csv.manifest.json'), context);
+    await handler(s3Event('raw/transactions/dt%3D2026-11-20/_ingested_x.csv.manifest.json'), lambdaContext);
     expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input.Key).toBe(
       'raw/transactions/dt=2026-11-20/_ingested_x.csv.manifest.json',
     );
   });
 
   it('ignores the latest/ copy of master data (its dated snapshot is validated)', async () => {
-    await handler(s3Event('raw/master/catalog/latest/_catalog.csv.manifest.json'), context);
+    await handler(s3Event('raw/master/catalog/latest/_catalog.csv.manifest.json'), lambdaContext);
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
   });
 
   it('refuses an event that is not an S3 notification', async () => {
-    await expect(handler({ Records: [{ s3: { object: { key: 'x' } } }] } as never, context)).rejects.toThrow();
+    await expect(handler({ Records: [{ s3: { object: { key: 'x' } } }] } as never, lambdaContext)).rejects.toThrow();
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
   });
 });

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/recommend-api/index';
 import { blendRecentlyViewed } from '../../../layers/publish/blend';
+import { invoke } from '../../helpers/lambda';
 
 const model = ['a', 'b', 'c', 'd', 'e'].map((itemId, i) => ({ itemId, score: 1 - i / 10 }));
 
@@ -32,7 +33,7 @@ describe('recommend-api handler', () => {
   const ddb = mockClient(DynamoDBDocumentClient);
   afterEach(() => ddb.reset());
   const get = (userId: string, k?: string) =>
-    handler({
+    invoke(handler, {
       pathParameters: { userId },
       queryStringParameters: k === undefined ? undefined : { k },
     } as unknown as APIGatewayProxyEventV2);
