@@ -32,6 +32,7 @@ import { writeLines } from '../lib/cli/commands/generate';
 import { TRANSACTIONS_HEAP_MIB } from '../lib/constructs/batch-ingestion';
 import { LocalCloud } from '../lib/local-cloud';
 import { type LocalCloudInfo, localCloudEnv, readEndpointFile } from '../lib/local-cloud/endpoint-file';
+import { compareKernels } from './ml-matrix-kernels';
 import type { BenchmarkName } from './names';
 
 export type BenchLine = Record<string, unknown> & { benchmark: string };
@@ -643,6 +644,8 @@ async function als(): Promise<BenchLine> {
     },
     /** seconds per million ratings at 10M relative to 1M: 1.0 = linear */
     linearity: Number(((per[2] as number) / (per[0] as number)).toFixed(2)),
+    /** ml-matrix against our kernels on one explicit row's work, microseconds; ratio = theirs / ours (decision 009) */
+    mlMatrixKernels: compareKernels(),
     targets: { trainSeconds100k: 2, secondsPerIteration10M: 10, surpriseSvdRmse: 0.934, implicitPrecisionRatio: 1.5 },
   };
 }
