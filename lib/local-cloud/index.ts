@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CreateTableCommand, type CreateTableCommandInput, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { CreateBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { dynamoDbClient, type Env, kinesisClient, s3Client, sqsClient } from '../../layers/aws/clients';
 import { again, done, retrying } from '../../layers/util/retry';
 import { withConfigOverride } from '../config';
@@ -16,6 +15,8 @@ import { type HttpRoute, httpRoutes, serveHttpApi } from './http-api';
 import { LocalIam } from './iam';
 import { KinesisEventSourceMapping } from './kinesis-esm';
 import { type InvokeResult, LocalFunction, STOPPED_ERROR } from './lambda-runtime';
+import { dynamoDbTables, kinesisStreams, SqsQueues, s3Buckets, secretsManagerSecrets } from './plugins/data-stores';
+import type { LocalPlugin } from './plugins/plugin';
 import { type NotificationRule, ruleMatches, rulesFromNotificationResource, toAwsS3Record } from './s3-notifications';
 import { findSchedule, type ScheduleInfo, scheduledEvent } from './schedules';
 import { LocalSecrets } from './secrets';
@@ -26,34 +27,35 @@ import { type CfnTemplate, TemplateResolver } from './template';
 /** The metadata API base URL the local cloud synthesizes with; the running mock's URL replaces it. */
 const MOCK_METADATA_PLACEHOLDER = 'http://mock-metadata-api.recomart.invalid';
 
-/** Resource types the local cloud creates or wires. */
-const HANDLED = new Set([
-  'AWS::S3::Bucket',
-  'AWS::Kinesis::Stream',
-  'AWS::DynamoDB::Table',
-  'AWS::SQS::Queue',
-  'AWS::Lambda::Function',
-  'AWS::Lambda::EventSourceMapping',
-  'Custom::S3BucketNotifications',
-  'AWS::StepFunctions::StateMachine',
-  'AWS::ECS::TaskDefinition',
-  'AWS::SecretsManager::Secret',
-  'AWS::Events::Rule',
-  'AWS::Lambda::LayerVersion',
-  'AWS::ApiGatewayV2::Api',
-  'AWS::ApiGatewayV2::Route',
-  'AWS::ApiGatewayV2::Integration',
-  'AWS::ApiGatewayV2::Stage',
-]);
+/**
+ * Families the engine still runs itself (functions and what invokes them); the data stores are
+ * plugins (./plugins). The types the local cloud handles derive from both
+ * (docs/decisions/022-local-cloud-plugins.md).
+ */
+const ENGINE_FAMILIES: LocalPlugin[] = [
+  { name: 'lambda', types: ['AWS::Lambda::Function', 'AWS::Lambda::LayerVersion', 'AWS::Lambda::EventSourceMapping'] },
+  { name: 's3-notifications', types: ['Custom::S3BucketNotifications'] },
+  { name: 'step-functions', types: ['AWS::StepFunctions::StateMachine', 'AWS::ECS::TaskDefinition'] },
+  { name: 'eventbridge', types: ['AWS::Events::Rule'] },
+  {
+    name: 'http-api',
+    types: [
+      'AWS::ApiGatewayV2::Api',
+      'AWS::ApiGatewayV2::Route',
+      'AWS::ApiGatewayV2::Integration',
+      'AWS::ApiGatewayV2::Stage',
+    ],
+  },
+];
 
 /** Resource types with no local counterpart, and why that is safe. */
 export const IGNORED: Record<string, string> = {
-  'AWS::IAM::Role': 'permissions are not enforced locally',
-  'AWS::IAM::Policy': 'permissions are not enforced locally',
-  'AWS::IAM::ManagedPolicy': 'permissions are not enforced locally',
-  'AWS::Lambda::Permission': 'permissions are not enforced locally',
-  'AWS::S3::BucketPolicy': 'permissions are not enforced locally',
-  'AWS::SQS::QueuePolicy': 'permissions are not enforced locally',
+  'AWS::IAM::Role': 'not created: the local IAM reads roles from the template and enforces their policies',
+  'AWS::IAM::Policy': 'not created: the local IAM reads policies from the template and enforces them',
+  'AWS::IAM::ManagedPolicy': 'not created: the local IAM reads policies from the template and enforces them',
+  'AWS::Lambda::Permission': "resource policies are not enforced locally (roles' identity policies are)",
+  'AWS::S3::BucketPolicy': 'not created: the local IAM reads bucket policies from the template',
+  'AWS::SQS::QueuePolicy': "resource policies are not enforced locally (roles' identity policies are)",
   'AWS::KMS::Key': 'emulators store data unencrypted',
   'AWS::KMS::Alias': 'emulators store data unencrypted',
   'AWS::Logs::LogGroup': 'logs go to files under <state>/logs',
@@ -173,7 +175,18 @@ export class LocalCloud {
   readonly failure: Promise<Error>;
   private fail: (err: Error) => void = () => undefined;
   private releaseLock?: () => void;
-  private queueNames: string[] = [];
+  private readonly sqsQueues = new SqsQueues();
+  /** The resource families this cloud provisions (./plugins). */
+  private readonly plugins: LocalPlugin[] = [
+    s3Buckets,
+    kinesisStreams,
+    dynamoDbTables,
+    this.sqsQueues,
+    secretsManagerSecrets,
+  ];
+  private get handledTypes(): Set<string> {
+    return new Set([...this.plugins, ...ENGINE_FAMILIES].flatMap((p) => p.types));
+  }
 
   async start(): Promise<LocalCloudInfo> {
     // One cloud per state directory, and a bad port refused before any work: the gateway holds its port
@@ -251,11 +264,12 @@ export class LocalCloud {
     };
     this.log(`${Object.keys(template.Resources).length} resources in the template`);
 
-    const unknown = Object.entries(template.Resources).filter(([, r]) => !HANDLED.has(r.Type) && !(r.Type in IGNORED));
+    const handled = this.handledTypes;
+    const unknown = Object.entries(template.Resources).filter(([, r]) => !handled.has(r.Type) && !(r.Type in IGNORED));
     if (unknown.length > 0) {
       throw new Error(
         `The local cloud does not know how to run ${unknown.map(([id, r]) => `${r.Type} (${id})`).join(', ')}; ` +
-          'teach lib/local-cloud/index.ts to create it or to ignore it with a reason.',
+          'teach the local cloud to create it (a plugin in lib/local-cloud/plugins/) or to ignore it with a reason.',
       );
     }
 
@@ -310,7 +324,7 @@ export class LocalCloud {
       stackName: stack.stackName,
       outputs: {},
       resources: Object.entries(template.Resources)
-        .filter(([, r]) => HANDLED.has(r.Type))
+        .filter(([, r]) => handled.has(r.Type))
         .map(([logicalId, r]) => ({ logicalId, type: r.Type, physicalName: resolver.physicalName(logicalId) })),
       pid: process.pid,
       emulatorPids: this.emulators.pids,
@@ -361,119 +375,20 @@ export class LocalCloud {
 
   private async provision(template: CfnTemplate, resolver: TemplateResolver): Promise<void> {
     const { s3, kinesis, sqs } = this.clients as NonNullable<typeof this.clients>;
-    const ddb = dynamoDbClient({ env: this.sdkEnv() });
-    const work: Promise<unknown>[] = [];
-    for (const [id, r] of Object.entries(template.Resources)) {
-      const props = (resolver.resolve(r.Properties ?? {}) ?? {}) as Record<string, unknown>;
-      const name = resolver.physicalName(id);
-      if (r.Type === 'AWS::S3::Bucket') {
-        work.push(
-          s3.send(new CreateBucketCommand({ Bucket: name })).catch((err: Error) => {
-            if (!/BucketAlready(OwnedByYou|Exists)/.test(err.name)) throw err;
-          }),
-        );
-      } else if (r.Type === 'AWS::Kinesis::Stream') {
-        const mode = (props.StreamModeDetails as { StreamMode?: string } | undefined)?.StreamMode;
-        const shards = Number(props.ShardCount ?? 0);
-        work.push(
-          kinesis
-            .send(
-              new CreateStreamCommand({
-                StreamName: name,
-                ...(mode === 'ON_DEMAND' || !shards
-                  ? { StreamModeDetails: { StreamMode: 'ON_DEMAND' } }
-                  : { ShardCount: shards }),
-              }),
-            )
-            .catch((err: Error) => {
-              if (err.name !== 'ResourceInUseException') throw err;
-            })
-            .then(() => this.waitForStream(kinesis, name)),
-        );
-      } else if (r.Type === 'AWS::DynamoDB::Table') {
-        const input: CreateTableCommandInput = {
-          TableName: name,
-          KeySchema: props.KeySchema as CreateTableCommandInput['KeySchema'],
-          AttributeDefinitions: props.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
-          BillingMode: (props.BillingMode as 'PAY_PER_REQUEST' | undefined) ?? 'PROVISIONED',
-          ...(props.ProvisionedThroughput ? { ProvisionedThroughput: props.ProvisionedThroughput as never } : {}),
-          ...(props.GlobalSecondaryIndexes ? { GlobalSecondaryIndexes: props.GlobalSecondaryIndexes as never } : {}),
-          ...(props.LocalSecondaryIndexes ? { LocalSecondaryIndexes: props.LocalSecondaryIndexes as never } : {}),
-        };
-        work.push(
-          ddb.send(new CreateTableCommand(input)).catch((err: Error) => {
-            if (!(err instanceof ResourceInUseException)) throw err;
-          }),
-        );
-      } else if (r.Type === 'AWS::SecretsManager::Secret') {
-        this.secrets?.ensure(name, resolver.arn(id), props);
-      } else if (r.Type === 'AWS::SQS::Queue') {
-        const attributes: Record<string, string> = {};
-        for (const key of [
-          'VisibilityTimeout',
-          'MessageRetentionPeriod',
-          'DelaySeconds',
-          'ReceiveMessageWaitTimeSeconds',
-          'FifoQueue',
-          'ContentBasedDeduplication',
-        ]) {
-          if (props[key] !== undefined) attributes[key] = String(props[key]);
-        }
-        if (props.RedrivePolicy) attributes.RedrivePolicy = JSON.stringify(props.RedrivePolicy);
-        this.queueNames.push(name);
-        work.push(
-          sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })).then((out) => {
-            if (out.QueueUrl) resolver.queueUrls.set(id, out.QueueUrl);
-          }),
-        );
-      }
+    const dynamodb = dynamoDbClient({ env: this.sdkEnv() });
+    const context = {
+      template,
+      resolver,
+      stateDir: this.stateDir,
+      log: this.log,
+      clients: { s3, kinesis, sqs, dynamodb },
+      secrets: this.secrets as LocalSecrets,
+    };
+    try {
+      await Promise.all(this.plugins.map((p) => p.provision?.(context)));
+    } finally {
+      dynamodb.destroy();
     }
-    await Promise.all(work);
-    await this.restoreQueueMessages(resolver);
-  }
-
-  /** Put back the SQS messages the last clean stop saved (the SQS emulator keeps them in memory only). */
-  private async restoreQueueMessages(resolver: TemplateResolver): Promise<void> {
-    const file = path.join(this.stateDir, 'sqs', 'messages.json');
-    if (!fs.existsSync(file)) return;
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, SavedMessage[]>;
-    const { sqs } = this.clients as NonNullable<typeof this.clients>;
-    let restored = 0;
-    for (const [queue, messages] of Object.entries(saved)) {
-      const id = resolver.resourcesOfType('AWS::SQS::Queue').find(([lid]) => resolver.physicalName(lid) === queue)?.[0];
-      const url = id ? resolver.queueUrls.get(id) : undefined;
-      if (!url) {
-        this.log(
-          `${messages.length} saved messages of queue ${queue}, which the template no longer has, were left in ${file}`,
-        );
-        continue;
-      }
-      for (const m of messages) {
-        await sqs.send(
-          new SendMessageCommand({
-            QueueUrl: url,
-            MessageBody: m.body,
-            ...(m.messageAttributes && Object.keys(m.messageAttributes).length > 0
-              ? { MessageAttributes: m.messageAttributes as never }
-              : {}),
-            ...(m.messageGroupId ? { MessageGroupId: m.messageGroupId } : {}),
-            ...(m.messageDeduplicationId ? { MessageDeduplicationId: m.messageDeduplicationId } : {}),
-          }),
-        );
-        restored++;
-      }
-    }
-    fs.rmSync(file, { force: true });
-    if (restored > 0) this.log(`restored ${restored} SQS messages saved at the last stop`);
-  }
-
-  private async waitForStream(kinesis: KinesisClient, name: string): Promise<void> {
-    for (let i = 0; i < 100; i++) {
-      const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-      if (out.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`Kinesis stream ${name} did not become ACTIVE`);
   }
 
   private loadFunctions(resolver: TemplateResolver, assemblyDir: string): void {
@@ -810,7 +725,7 @@ export class LocalCloud {
     await this.metadataApi?.stop();
     // Close our keep-alive connections first: kinesis-mock waits for open connections before it exits.
     for (const client of Object.values(this.clients ?? {})) client.destroy();
-    await this.emulators?.stop(this.queueNames);
+    await this.emulators?.stop(this.sqsQueues.queueNames);
     fs.rmSync(path.join(this.stateDir, 'endpoint.json'), { force: true });
     this.info = undefined;
     this.releaseLock?.();
@@ -820,10 +735,3 @@ export class LocalCloud {
 
 /** An asynchronous invocation that failed every attempt, already recorded (not an error of the cloud). */
 class RecordedAsyncFailure extends Error {}
-
-interface SavedMessage {
-  readonly body: string;
-  readonly messageAttributes?: Record<string, unknown>;
-  readonly messageGroupId?: string;
-  readonly messageDeduplicationId?: string;
-}
