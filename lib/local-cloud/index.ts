@@ -1,23 +1,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { dynamoDbClient, type Env, kinesisClient, s3Client, sqsClient } from '../../layers/aws/clients';
-import { again, done, retrying } from '../../layers/util/retry';
 import { withConfigOverride } from '../config';
 import { MockMetadataApi, type MockMetadataApiOptions } from '../mock-metadata-api';
 import { synthesizeCached } from './assembly-cache';
-import { Emulators, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, type RawS3Record } from './emulators';
+import { Emulators, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './emulators';
 import { type LocalCloudInfo, readEndpointFile } from './endpoint-file';
 import { Gateway } from './gateway';
 import { type HttpRoute, httpRoutes, serveHttpApi } from './http-api';
 import { LocalIam } from './iam';
 import { KinesisEventSourceMapping } from './kinesis-esm';
-import { type InvokeResult, LocalFunction, STOPPED_ERROR } from './lambda-runtime';
+import type { InvokeResult, LocalFunction } from './lambda-runtime';
 import { dynamoDbTables, kinesisStreams, SqsQueues, s3Buckets, secretsManagerSecrets } from './plugins/data-stores';
+import { type AsyncFailure, LambdaFunctions } from './plugins/functions';
 import type { LocalPlugin } from './plugins/plugin';
-import { type NotificationRule, ruleMatches, rulesFromNotificationResource, toAwsS3Record } from './s3-notifications';
+import { S3Notifications } from './plugins/s3-notifications';
 import { findSchedule, type ScheduleInfo, scheduledEvent } from './schedules';
 import { LocalSecrets } from './secrets';
 import { acquireStateLock } from './state-lock';
@@ -33,8 +33,7 @@ const MOCK_METADATA_PLACEHOLDER = 'http://mock-metadata-api.recomart.invalid';
  * (docs/decisions/022-local-cloud-plugins.md).
  */
 const ENGINE_FAMILIES: LocalPlugin[] = [
-  { name: 'lambda', types: ['AWS::Lambda::Function', 'AWS::Lambda::LayerVersion', 'AWS::Lambda::EventSourceMapping'] },
-  { name: 's3-notifications', types: ['Custom::S3BucketNotifications'] },
+  { name: 'kinesis-event-source-mappings', types: ['AWS::Lambda::EventSourceMapping'] },
   { name: 'step-functions', types: ['AWS::StepFunctions::StateMachine', 'AWS::ECS::TaskDefinition'] },
   { name: 'eventbridge', types: ['AWS::Events::Rule'] },
   {
@@ -121,11 +120,10 @@ export class LocalCloud {
   private emulators?: Emulators;
   private gateway?: Gateway;
   private gatewayUrl?: string;
-  private resolver?: TemplateResolver;
-  private readonly functions = new Map<string, LocalFunction>();
+  private readonly lambdas: LambdaFunctions;
+  private readonly notifications: S3Notifications;
   private iamPolicies?: LocalIam;
   private readonly mappings: KinesisEventSourceMapping[] = [];
-  private rules: NotificationRule[] = [];
   private stepFunctions?: LocalStepFunctions;
   private secrets?: LocalSecrets;
   private routes: HttpRoute[] = [];
@@ -134,11 +132,21 @@ export class LocalCloud {
   private readonly inflight = new Set<Promise<unknown>>();
   private clients?: { s3: S3Client; kinesis: KinesisClient; sqs: SQSClient };
   info?: LocalCloudInfo;
-  readonly asyncFailures: { functionName: string; error: string; event: unknown }[] = [];
 
   constructor(private readonly options: LocalCloudOptions = {}) {
     this.stateDir = path.resolve(options.stateDir ?? '.recomart');
     this.log = options.log ?? (() => undefined);
+    this.lambdas = new LambdaFunctions(this.stateDir, this.log);
+    this.notifications = new S3Notifications(this.log);
+    this.plugins = [
+      s3Buckets,
+      kinesisStreams,
+      dynamoDbTables,
+      this.sqsQueues,
+      secretsManagerSecrets,
+      this.lambdas,
+      this.notifications,
+    ];
     this.failure = new Promise<Error>((resolve) => {
       let failed = false;
       this.fail = (err) => {
@@ -226,7 +234,7 @@ export class LocalCloud {
     }
     this.emulators = new Emulators(
       this.stateDir,
-      (record) => this.onS3Event(record),
+      (record) => this.notifications.onEvent(record),
       (exit) =>
         this.fail(
           new Error(
@@ -276,7 +284,6 @@ export class LocalCloud {
     const endpoints = await emulatorsUp;
     const resolver = new TemplateResolver(stack.stackName, template);
     resolver.sqsEndpoint = endpoints.sqs;
-    this.resolver = resolver;
     this.iamPolicies = new LocalIam(resolver, this.options.enforceIam ?? true);
     this.secrets = new LocalSecrets(path.join(this.stateDir, 'secrets.json'));
     const gateway = this.gateway as Gateway;
@@ -289,7 +296,7 @@ export class LocalCloud {
         this.info
           ? { name: this.info.stackName, outputs: this.info.outputs, createdAt: this.info.startedAt }
           : undefined,
-      functions: () => [...this.functions.values()].map((f) => f.spec),
+      functions: () => this.lambdas.all().map((f) => f.spec),
       kinesisWritten: () => {
         for (const m of this.mappings) m.poke();
       },
@@ -337,8 +344,19 @@ export class LocalCloud {
     this.clients = { s3: s3Client({ env }), kinesis: kinesisClient({ env: kinesisEnv }), sqs: sqsClient({ env }) };
 
     await this.provision(template, resolver);
-    this.loadFunctions(resolver, assemblyDir);
-    this.wireNotifications(resolver);
+    this.lambdas.load(resolver, assemblyDir, (role, session) => this.roleEnv(role, session));
+    const { s3, sqs } = this.clients;
+    this.notifications.wire({
+      resolver,
+      s3,
+      sqs,
+      functions: this.lambdas,
+      region: LOCAL_REGION,
+      track: (task) => {
+        this.inflight.add(task);
+        task.finally(() => this.inflight.delete(task));
+      },
+    });
     this.wireSchedules(resolver);
     this.routes = httpRoutes(resolver);
     for (const route of this.routes)
@@ -347,7 +365,10 @@ export class LocalCloud {
     if (this.metadataApi) {
       // The mock accepts exactly the key the pull function will read from its secret.
       const secretArns = new Set(
-        [...this.functions.values()].map((f) => f.spec.environment.METADATA_API_KEY_SECRET_ARN).filter(Boolean),
+        this.lambdas
+          .all()
+          .map((f) => f.spec.environment.METADATA_API_KEY_SECRET_ARN)
+          .filter(Boolean),
       );
       const [arn] = [...secretArns];
       if (arn) this.metadataApi.apiKey = this.secrets?.find(arn)?.value;
@@ -391,53 +412,6 @@ export class LocalCloud {
     }
   }
 
-  private loadFunctions(resolver: TemplateResolver, assemblyDir: string): void {
-    for (const [id, r] of resolver.resourcesOfType('AWS::Lambda::Function')) {
-      const props = resolver.resolve(r.Properties ?? {}) as Record<string, unknown>;
-      const assetPath = r.Metadata?.['aws:asset:path'];
-      const runtime = String(props.Runtime ?? '');
-      const handler = String(props.Handler ?? 'index.handler');
-      const file = handler.slice(0, handler.lastIndexOf('.'));
-      const entry =
-        typeof assetPath === 'string' && runtime.startsWith('nodejs')
-          ? path.join(assemblyDir, assetPath, `${file}.js`)
-          : undefined;
-      const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
-        {}) as Record<string, unknown>;
-      // Layers are unpacked where Lambda puts /opt/nodejs/node_modules: ahead of the project's modules.
-      const layerPaths = ((r.Properties?.Layers as unknown[] | undefined) ?? []).map((layer) => {
-        const logicalId = (layer as { Ref?: string }).Ref;
-        const layerAsset = logicalId ? resolver.template.Resources[logicalId]?.Metadata?.['aws:asset:path'] : undefined;
-        if (typeof layerAsset !== 'string')
-          throw new Error(`Function ${id} uses layer ${JSON.stringify(layer)}, which has no local asset`);
-        return path.join(assemblyDir, layerAsset, 'nodejs', 'node_modules');
-      });
-      const fn = new LocalFunction(
-        {
-          logicalId: id,
-          name: resolver.physicalName(id),
-          arn: resolver.arn(id),
-          entry,
-          handler,
-          runtime,
-          architectures: (props.Architectures as string[] | undefined) ?? ['x86_64'],
-          environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
-          timeoutSeconds: Number(props.Timeout ?? 3),
-          memoryMb: Number(props.MemorySize ?? 128),
-          concurrency: Number(props.ReservedConcurrentExecutions ?? 4),
-        },
-        {
-          ...this.roleEnv(LocalIam.roleOf(r.Properties?.Role), resolver.physicalName(id)),
-          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? 128),
-          TZ: 'UTC',
-        },
-        path.join(this.stateDir, 'logs', 'lambda'),
-        layerPaths.join(path.delimiter),
-      );
-      this.functions.set(id, fn);
-    }
-  }
-
   /**
    * The SDK environment of code running as a role: the role's own credentials and every service through
    * the gateway, where IAM checks each call. Without a role (or with IAM off), the cloud's own access.
@@ -456,78 +430,12 @@ export class LocalCloud {
 
   /** A function by logical id, name or ARN (with or without a qualifier). */
   functionByRef(ref: string): LocalFunction {
-    const direct = this.functions.get(ref);
-    if (direct) return direct;
-    const bare = ref.replace(/:(\$LATEST|\d+)$/, '');
-    for (const fn of this.functions.values()) if (fn.spec.name === bare || fn.spec.arn === bare) return fn;
-    throw new Error(`No function ${ref} in the template`);
+    return this.lambdas.byRef(ref);
   }
 
-  private wireNotifications(resolver: TemplateResolver): void {
-    this.rules = resolver
-      .resourcesOfType('Custom::S3BucketNotifications')
-      .flatMap(([, r]) => rulesFromNotificationResource(resolver.resolve(r.Properties ?? {}) as never));
-    for (const rule of this.rules) {
-      this.log(
-        `S3 ${rule.bucket} ${rule.events.join(',')} ${rule.prefix ?? ''}*${rule.suffix ?? ''} → ${rule.target.arn.split(':').pop()}`,
-      );
-    }
-  }
-
-  private onS3Event(raw: RawS3Record): void {
-    const key = raw.s3.object.key;
-    const matching = this.rules.filter((rule) => ruleMatches(rule, raw.s3.bucket.name, raw.eventName, key));
-    for (const rule of matching) {
-      const task = this.dispatchS3(raw, rule).catch((err) => this.log(`S3 notification for ${key} failed: ${err}`));
-      this.inflight.add(task);
-      task.finally(() => this.inflight.delete(task));
-    }
-  }
-
-  private async dispatchS3(raw: RawS3Record, rule: NotificationRule): Promise<void> {
-    let eTag = raw.s3.object.eTag;
-    if (!eTag && raw.eventName.startsWith('ObjectCreated')) {
-      const head = await this.clients?.s3.send(
-        new HeadObjectCommand({ Bucket: raw.s3.bucket.name, Key: raw.s3.object.key }),
-      );
-      eTag = head?.ETag;
-    }
-    const event = { Records: [toAwsS3Record(raw, rule, LOCAL_REGION, eTag)] };
-    if (rule.target.type === 'queue') {
-      const url = (this.resolver as TemplateResolver).queueUrlForArn(rule.target.arn);
-      await this.clients?.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify(event) }));
-      return;
-    }
-    await this.invokeAsync(this.functionByRef(rule.target.arn), event);
-  }
-
-  /** Asynchronous invocation like Lambda's: up to 2 retries, then recorded as failed (never silently dropped). */
-  private async invokeAsync(fn: LocalFunction, event: unknown): Promise<void> {
-    let last = '';
-    const recordFailure = () => {
-      const failure = { functionName: fn.spec.name, error: last, event };
-      this.asyncFailures.push(failure);
-      try {
-        fs.appendFileSync(
-          path.join(this.stateDir, 'logs', 'async-invoke-failures.jsonl'),
-          `${JSON.stringify(failure)}\n`,
-        );
-      } catch (err) {
-        this.log(`could not record the failed event of ${fn.spec.name}: ${(err as Error).message}`);
-      }
-      return new RecordedAsyncFailure(last);
-    };
-    await retrying({ attempts: 3, baseDelayMs: 200 }, { giveUp: recordFailure }, async (attempt) => {
-      const result = await fn.invoke(event);
-      if (result.ok) return done(undefined);
-      last = `${result.error.errorType}: ${result.error.errorMessage}`;
-      this.log(`${fn.spec.name} failed (attempt ${attempt}/3): ${last}`);
-      // A stop ends the retries: the event is recorded as failed, not retried into a stopped cloud.
-      if (result.error.errorType === STOPPED_ERROR) throw recordFailure();
-      return again(last);
-    }).catch((err: unknown) => {
-      if (!(err instanceof RecordedAsyncFailure)) throw err;
-    });
+  /** Events whose asynchronous invocation failed every attempt. */
+  get asyncFailures(): readonly AsyncFailure[] {
+    return this.lambdas.asyncFailures;
   }
 
   private async startMappings(resolver: TemplateResolver): Promise<void> {
@@ -720,7 +628,7 @@ export class LocalCloud {
     await Promise.allSettled(this.mappings.map((m) => m.stop()));
     await this.stepFunctions?.stopAll();
     await Promise.allSettled([...this.inflight]);
-    await Promise.allSettled([...this.functions.values()].map((f) => f.stop()));
+    await this.lambdas.stop();
     await this.gateway?.stop();
     await this.metadataApi?.stop();
     // Close our keep-alive connections first: kinesis-mock waits for open connections before it exits.
@@ -732,6 +640,3 @@ export class LocalCloud {
     this.releaseLock = undefined;
   }
 }
-
-/** An asynchronous invocation that failed every attempt, already recorded (not an error of the cloud). */
-class RecordedAsyncFailure extends Error {}
