@@ -10,42 +10,24 @@ import { synthesizeCached } from './assembly-cache';
 import { Emulators, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './emulators';
 import { type LocalCloudInfo, readEndpointFile } from './endpoint-file';
 import { Gateway } from './gateway';
-import { type HttpRoute, httpRoutes, serveHttpApi } from './http-api';
 import { LocalIam } from './iam';
-import { KinesisEventSourceMapping } from './kinesis-esm';
+import type { KinesisEventSourceMapping } from './kinesis-esm';
 import type { InvokeResult, LocalFunction } from './lambda-runtime';
 import { dynamoDbTables, kinesisStreams, SqsQueues, s3Buckets, secretsManagerSecrets } from './plugins/data-stores';
+import { EventSourceMappings } from './plugins/event-source-mappings';
 import { type AsyncFailure, LambdaFunctions } from './plugins/functions';
+import { HttpApis } from './plugins/http-api';
 import type { LocalPlugin } from './plugins/plugin';
 import { S3Notifications } from './plugins/s3-notifications';
-import { findSchedule, type ScheduleInfo, scheduledEvent } from './schedules';
+import { Schedules } from './plugins/schedules';
+import { StateMachines } from './plugins/state-machines';
 import { LocalSecrets } from './secrets';
 import { acquireStateLock } from './state-lock';
-import { LocalStepFunctions, type StateMachineSpec, type TaskDefinitionSpec } from './step-functions';
+import type { LocalStepFunctions } from './step-functions';
 import { type CfnTemplate, TemplateResolver } from './template';
 
 /** The metadata API base URL the local cloud synthesizes with; the running mock's URL replaces it. */
 const MOCK_METADATA_PLACEHOLDER = 'http://mock-metadata-api.recomart.invalid';
-
-/**
- * Families the engine still runs itself (functions and what invokes them); the data stores are
- * plugins (./plugins). The types the local cloud handles derive from both
- * (docs/decisions/022-local-cloud-plugins.md).
- */
-const ENGINE_FAMILIES: LocalPlugin[] = [
-  { name: 'kinesis-event-source-mappings', types: ['AWS::Lambda::EventSourceMapping'] },
-  { name: 'step-functions', types: ['AWS::StepFunctions::StateMachine', 'AWS::ECS::TaskDefinition'] },
-  { name: 'eventbridge', types: ['AWS::Events::Rule'] },
-  {
-    name: 'http-api',
-    types: [
-      'AWS::ApiGatewayV2::Api',
-      'AWS::ApiGatewayV2::Route',
-      'AWS::ApiGatewayV2::Integration',
-      'AWS::ApiGatewayV2::Stage',
-    ],
-  },
-];
 
 /** Resource types with no local counterpart, and why that is safe. */
 export const IGNORED: Record<string, string> = {
@@ -122,12 +104,13 @@ export class LocalCloud {
   private gatewayUrl?: string;
   private readonly lambdas: LambdaFunctions;
   private readonly notifications: S3Notifications;
+  private readonly esm: EventSourceMappings;
+  private readonly scheduled: Schedules;
+  private readonly httpApis: HttpApis;
+  private readonly machines = new StateMachines();
   private iamPolicies?: LocalIam;
-  private readonly mappings: KinesisEventSourceMapping[] = [];
   private stepFunctions?: LocalStepFunctions;
   private secrets?: LocalSecrets;
-  private routes: HttpRoute[] = [];
-  private schedules: ScheduleInfo[] = [];
   metadataApi?: MockMetadataApi;
   private readonly inflight = new Set<Promise<unknown>>();
   private clients?: { s3: S3Client; kinesis: KinesisClient; sqs: SQSClient };
@@ -138,6 +121,9 @@ export class LocalCloud {
     this.log = options.log ?? (() => undefined);
     this.lambdas = new LambdaFunctions(this.stateDir, this.log);
     this.notifications = new S3Notifications(this.log);
+    this.esm = new EventSourceMappings(this.stateDir, this.log);
+    this.scheduled = new Schedules(this.log);
+    this.httpApis = new HttpApis(this.log);
     this.plugins = [
       s3Buckets,
       kinesisStreams,
@@ -146,6 +132,10 @@ export class LocalCloud {
       secretsManagerSecrets,
       this.lambdas,
       this.notifications,
+      this.esm,
+      this.scheduled,
+      this.httpApis,
+      this.machines,
     ];
     this.failure = new Promise<Error>((resolve) => {
       let failed = false;
@@ -193,7 +183,7 @@ export class LocalCloud {
     secretsManagerSecrets,
   ];
   private get handledTypes(): Set<string> {
-    return new Set([...this.plugins, ...ENGINE_FAMILIES].flatMap((p) => p.types));
+    return new Set(this.plugins.flatMap((p) => p.types));
   }
 
   async start(): Promise<LocalCloudInfo> {
@@ -291,15 +281,13 @@ export class LocalCloud {
       stepFunctions: () => this.stepFunctions,
       invoke: async (ref, payload) => this.functionByRef(ref).invoke(payload),
       secrets: () => this.secrets,
-      httpApi: (request) => serveHttpApi(this.routes, (arn, event) => this.functionByRef(arn).invoke(event), request),
+      httpApi: (request) => this.httpApis.serve(this.lambdas, request),
       stack: () =>
         this.info
           ? { name: this.info.stackName, outputs: this.info.outputs, createdAt: this.info.startedAt }
           : undefined,
       functions: () => this.lambdas.all().map((f) => f.spec),
-      kinesisWritten: () => {
-        for (const m of this.mappings) m.poke();
-      },
+      kinesisWritten: () => this.esm.poke(),
       iam: () => {
         const iam = this.iamPolicies;
         if (!iam?.enforce) return undefined;
@@ -357,11 +345,9 @@ export class LocalCloud {
         task.finally(() => this.inflight.delete(task));
       },
     });
-    this.wireSchedules(resolver);
-    this.routes = httpRoutes(resolver);
-    for (const route of this.routes)
-      this.log(`HTTP API ${endpoint}/_api/${route.apiId} ${route.routeKey} → ${route.functionArn}`);
-    this.info = { ...this.info, schedules: this.schedules };
+    this.scheduled.wire(resolver, this.lambdas);
+    this.httpApis.wire(resolver, endpoint);
+    this.info = { ...this.info, schedules: this.scheduled.schedules };
     if (this.metadataApi) {
       // The mock accepts exactly the key the pull function will read from its secret.
       const secretArns = new Set(
@@ -373,17 +359,15 @@ export class LocalCloud {
       const [arn] = [...secretArns];
       if (arn) this.metadataApi.apiKey = this.secrets?.find(arn)?.value;
     }
-    this.stepFunctions = new LocalStepFunctions(this.stateMachines(resolver), {
-      invokeFunction: (ref, payload) => this.functionByRef(ref).invoke(payload),
-      taskDefinitions: this.taskDefinitions(resolver, assemblyDir, assets.dockerImages ?? {}),
-      // Local only: the SDK's Node 22 notice would drown the container's own log lines.
-      // Credentials and endpoints come with each task definition (its role's: see roleEnv).
-      containerEnv: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    this.stepFunctions = this.machines.wire(resolver, this.lambdas, {
+      assemblyDir,
+      dockerImages: assets.dockerImages ?? {},
       stateDir: this.stateDir,
       retryIntervalMs: this.options.retryIntervalMs ?? 100,
+      roleEnv: (role, session) => this.roleEnv(role, session),
       log: this.log,
     });
-    await this.startMappings(resolver);
+    await this.esm.start(resolver, this.clients, this.lambdas, LOCAL_REGION);
 
     const outputs: Record<string, string> = {};
     for (const [name, output] of Object.entries(template.Outputs ?? {}))
@@ -438,102 +422,6 @@ export class LocalCloud {
     return this.lambdas.asyncFailures;
   }
 
-  private async startMappings(resolver: TemplateResolver): Promise<void> {
-    const { kinesis, sqs } = this.clients as NonNullable<typeof this.clients>;
-    for (const [id, r] of resolver.resourcesOfType('AWS::Lambda::EventSourceMapping')) {
-      const props = resolver.resolve(r.Properties ?? {}) as Record<string, unknown>;
-      const sourceArn = String(props.EventSourceArn ?? '');
-      if (!sourceArn.startsWith('arn:aws:kinesis:')) {
-        throw new Error(`Event source mapping ${id} reads ${sourceArn}; only Kinesis sources are emulated so far.`);
-      }
-      const fn = this.functionByRef(String(props.FunctionName));
-      const destination = (props.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure
-        ?.Destination;
-      let onFailureQueueUrl: string | undefined;
-      if (destination) {
-        if (!destination.startsWith('arn:aws:sqs:'))
-          throw new Error(`${id}: only SQS on-failure destinations are emulated`);
-        onFailureQueueUrl = resolver.queueUrlForArn(destination);
-      }
-      const mapping = new KinesisEventSourceMapping(
-        {
-          logicalId: id,
-          streamName: sourceArn.split('/').pop() ?? '',
-          streamArn: sourceArn,
-          functionArn: fn.spec.arn,
-          batchSize: Number(props.BatchSize ?? 100),
-          maxBatchingWindowMs: Number(props.MaximumBatchingWindowInSeconds ?? 0) * 1000,
-          startingPosition: props.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
-          reportBatchItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes(
-            'ReportBatchItemFailures',
-          ),
-          bisectOnError: props.BisectBatchOnFunctionError === true,
-          maxRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
-          maxRecordAgeSeconds: Number(props.MaximumRecordAgeInSeconds ?? -1),
-          onFailureQueueUrl,
-          region: LOCAL_REGION,
-          checkpointFile: path.join(this.stateDir, 'kinesis-esm', `${id}.json`),
-        },
-        kinesis,
-        sqs,
-        (event) => fn.invoke(event),
-        this.log,
-      );
-      await mapping.start();
-      this.mappings.push(mapping);
-      this.log(`Kinesis ${mapping.config.streamName} → ${fn.spec.name} (batch ${mapping.config.batchSize})`);
-    }
-  }
-
-  private stateMachines(resolver: TemplateResolver): StateMachineSpec[] {
-    return resolver.resourcesOfType('AWS::StepFunctions::StateMachine').map(([id, r]) => {
-      const props = r.Properties ?? {};
-      const definition =
-        props.DefinitionString !== undefined
-          ? JSON.parse(resolver.resolveString(props.DefinitionString))
-          : (resolver.resolve(props.Definition) as Record<string, unknown>);
-      return { logicalId: id, name: resolver.physicalName(id), arn: resolver.arn(id), definition };
-    });
-  }
-
-  private taskDefinitions(
-    resolver: TemplateResolver,
-    assemblyDir: string,
-    dockerImages: Record<string, { source: { directory: string } }>,
-  ): Map<string, TaskDefinitionSpec> {
-    const out = new Map<string, TaskDefinitionSpec>();
-    for (const [id, r] of resolver.resourcesOfType('AWS::ECS::TaskDefinition')) {
-      const props = resolver.resolve(r.Properties ?? {}) as { ContainerDefinitions?: Record<string, unknown>[] };
-      const containers = (props.ContainerDefinitions ?? []).map((c) => {
-        const image = String(c.Image ?? '');
-        const hash = image.split(':').pop() ?? '';
-        const asset = dockerImages[hash];
-        if (!asset)
-          throw new Error(`Task definition ${id} uses image ${image}, which is not a container asset of this app`);
-        return {
-          name: String(c.Name),
-          assetDir: path.join(assemblyDir, asset.source.directory),
-          environment: Object.fromEntries(
-            ((c.Environment as { Name: string; Value: string }[]) ?? []).map((e) => [e.Name, String(e.Value)]),
-          ),
-          command: c.Command as string[] | undefined,
-          entryPoint: c.EntryPoint as string[] | undefined,
-          essential: c.Essential !== false,
-        };
-      });
-      const family = resolver.physicalName(id);
-      const spec: TaskDefinitionSpec = {
-        family,
-        arn: resolver.arn(id),
-        containers,
-        env: this.roleEnv(LocalIam.roleOf(r.Properties?.TaskRoleArn), family),
-      };
-      out.set(spec.arn, spec);
-      out.set(id, spec);
-    }
-    return out;
-  }
-
   /**
    * Serve plain HTTP pages under `prefix` on the gateway endpoint (the console): the engine routes,
    * the caller renders. Call after start.
@@ -549,71 +437,33 @@ export class LocalCloud {
     return this.stepFunctions;
   }
 
-  /** Resolves once every stream has been read to its end and every triggered invocation has finished. */
-  private wireSchedules(resolver: TemplateResolver): void {
-    for (const [id, r] of resolver.resourcesOfType('AWS::Events::Rule')) {
-      const props = resolver.resolve(r.Properties ?? {}) as {
-        ScheduleExpression?: string;
-        Targets?: { Arn: string; Input?: string }[];
-      };
-      if (!props.ScheduleExpression) {
-        throw new Error(`EventBridge rule ${id} matches an event pattern; the local cloud only runs schedules.`);
-      }
-      const targets = (props.Targets ?? []).map((t) => t.Arn);
-      for (const arn of targets) {
-        // fail now if a target is neither a local function nor a state machine of the template
-        if (!arn.startsWith('arn:aws:states:')) this.functionByRef(arn);
-      }
-      const input = props.Targets?.find((t) => t.Input)?.Input;
-      this.schedules.push({
-        ...(input ? { input: JSON.parse(input) as unknown } : {}),
-        logicalId: id,
-        name: resolver.physicalName(id),
-        arn: resolver.arn(id),
-        expression: props.ScheduleExpression,
-        targets,
-      });
-      this.log(
-        `schedule ${props.ScheduleExpression} → ${targets.join(', ')} (run it with \`recomart schedule fire ${id}\`)`,
-      );
-    }
-  }
-
   /**
    * Run a schedule's targets now, as EventBridge would at its time (a schedule does not fire on its
    * own locally: a daily pull should not start while you work). Matches logical id, name or a
    * target function's name. Returns each target's result.
    */
   async fireSchedule(ref: string): Promise<InvokeResult[]> {
-    const schedule = findSchedule(this.schedules, ref, (t) => this.functionByRef(t).spec.name);
-    if (!schedule)
-      throw new Error(`No schedule ${ref}; schedules: ${this.schedules.map((s) => s.logicalId).join(', ')}`);
-    const event = scheduledEvent(schedule.arn, LOCAL_ACCOUNT, LOCAL_REGION);
-    return Promise.all(
-      schedule.targets.map(async (t): Promise<InvokeResult> => {
-        if (!t.startsWith('arn:aws:states:')) return this.functionByRef(t).invoke(event);
-        // A state machine target starts an execution with the rule's input (EventBridge passes it as is).
-        const execution = this.stepFunctions?.start(t, schedule.input ?? event);
-        return { ok: true, payload: { executionArn: execution?.executionArn } };
-      }),
-    );
+    return this.scheduled.fire(ref, this.lambdas, (arn, input) => this.stepFunctions?.start(arn, input), {
+      account: LOCAL_ACCOUNT,
+      region: LOCAL_REGION,
+    });
   }
 
+  /** Resolves once every stream has been read to its end and every triggered invocation has finished. */
   async settle(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const since = Date.now();
       // Idle shards are polled about once a second: have them read now.
-      for (const m of this.mappings) m.poke();
+      this.esm.poke();
       await new Promise((r) => setTimeout(r, 150));
       // S3 events trail their requests over IPC: the barrier makes every one of them a dispatch in flight.
       await this.emulators?.sync();
       while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-      const caughtUp = () => this.mappings.every((m) => m.caughtUpSince(since));
-      while (!caughtUp()) {
+      while (!this.esm.caughtUpSince(since)) {
         if (Date.now() > deadline) throw new Error('The local cloud did not settle in time');
         await new Promise((r) => setTimeout(r, 50));
-        for (const m of this.mappings) m.poke();
+        this.esm.poke();
       }
       await this.emulators?.sync();
       if (this.inflight.size === 0) return;
@@ -621,12 +471,12 @@ export class LocalCloud {
   }
 
   get kinesisMappings(): readonly KinesisEventSourceMapping[] {
-    return this.mappings;
+    return this.esm.mappings;
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled(this.mappings.map((m) => m.stop()));
-    await this.stepFunctions?.stopAll();
+    await this.esm.stop();
+    await this.machines.stop();
     await Promise.allSettled([...this.inflight]);
     await this.lambdas.stop();
     await this.gateway?.stop();
