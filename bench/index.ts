@@ -32,6 +32,7 @@ import { writeLines } from '../lib/cli/commands/generate';
 import { TRANSACTIONS_HEAP_MIB } from '../lib/constructs/batch-ingestion';
 import { LocalCloud } from '../lib/local-cloud';
 import { type LocalCloudInfo, localCloudEnv, readEndpointFile } from '../lib/local-cloud/endpoint-file';
+import { recomartProfile } from '../lib/local-profile';
 import { compareKernels } from './ml-matrix-kernels';
 import type { BenchmarkName } from './names';
 
@@ -479,7 +480,7 @@ async function features(): Promise<BenchLine> {
   }
 
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-fs-'));
-  const cloud = new LocalCloud({ stateDir, metadataApi: false });
+  const cloud = new LocalCloud({ stateDir, profile: recomartProfile({ metadataApi: false }) });
   const info = await cloud.start();
   let writeSeconds: number;
   const writeItems = 20_000;
@@ -741,7 +742,7 @@ async function quality(): Promise<BenchLine> {
  */
 async function api(): Promise<BenchLine> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-api-'));
-  const cloud = new LocalCloud({ stateDir, metadataApi: false });
+  const cloud = new LocalCloud({ stateDir, profile: recomartProfile({ metadataApi: false }) });
   const info = await cloud.start();
   try {
     const doc = dynamoDbDocumentClient({ env: cloud.sdkEnv() });

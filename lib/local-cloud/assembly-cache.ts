@@ -7,21 +7,13 @@ import { codeVersion } from '../code-version';
 import { resolveStageConfig } from '../config';
 import { PROJECT_ROOT } from '../project-root';
 import { stackIdFor } from '../stack-id';
+import type { SynthesizedApp } from './profile';
 
 /** Everything that feeds synth and bundling, relative to the project root. */
 const SOURCES = ['bin', 'lib', 'lambdas', 'layers', 'containers', 'types'];
 const SOURCE_FILES = ['package-lock.json', 'cdk.json', 'tsconfig.json', 'package.json'];
 /** Cached assemblies kept (most recently used first). */
 const KEEP = 4;
-
-export interface SynthesizedApp {
-  /** The cloud assembly directory (shared: never write into it). */
-  readonly dir: string;
-  readonly stackName: string;
-  /** True when an earlier synth of the same sources and context was reused. */
-  readonly reused: boolean;
-  readonly key: string;
-}
 
 /**
  * Synthesize the CDK app once per distinct input: the assembly is cached under

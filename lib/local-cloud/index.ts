@@ -4,9 +4,6 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { dynamoDbClient, type Env, kinesisClient, s3Client, sqsClient } from '../../layers/aws/clients';
-import { withConfigOverride } from '../config';
-import { MockMetadataApi, type MockMetadataApiOptions } from '../mock-metadata-api';
-import { synthesizeCached } from './assembly-cache';
 import { Emulators, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './emulators';
 import { type LocalCloudInfo, readEndpointFile } from './endpoint-file';
 import { Gateway } from './gateway';
@@ -21,13 +18,11 @@ import type { LocalPlugin } from './plugins/plugin';
 import { S3Notifications } from './plugins/s3-notifications';
 import { Schedules } from './plugins/schedules';
 import { StateMachines } from './plugins/state-machines';
+import type { LocalCloudProfile } from './profile';
 import { LocalSecrets } from './secrets';
 import { acquireStateLock } from './state-lock';
 import type { LocalStepFunctions } from './step-functions';
 import { type CfnTemplate, TemplateResolver } from './template';
-
-/** The metadata API base URL the local cloud synthesizes with; the running mock's URL replaces it. */
-const MOCK_METADATA_PLACEHOLDER = 'http://mock-metadata-api.recomart.invalid';
 
 /** Resource types with no local counterpart, and why that is safe. */
 export const IGNORED: Record<string, string> = {
@@ -63,14 +58,10 @@ export const IGNORED: Record<string, string> = {
 export interface LocalCloudOptions {
   /** Where emulator data, logs, the cloud assembly and endpoint.json live. @default '.recomart' */
   readonly stateDir?: string;
-  /** CDK context for the synth (stage, recomart:config). @default { stage: 'dev' } */
+  /** The application: how it is synthesized and what runs beside it (./profile.ts). */
+  readonly profile: LocalCloudProfile;
+  /** CDK context for the synth, as the profile reads it. @default {} */
   readonly context?: Record<string, unknown>;
-  /**
-   * The mock external metadata API the stack's metadata pull is pointed at (its base URL goes into the
-   * synth as `metadata.baseUrl`, its key is the template's secret). `false`: keep the configured URL.
-   * @default {} (a mock with 300 products)
-   */
-  readonly metadataApi?: MockMetadataApiOptions | false;
   /** Port of the single gateway endpoint. @default 0 (a free port) */
   readonly port?: number;
   /** Progress and diagnostics. @default - silent */
@@ -111,12 +102,11 @@ export class LocalCloud {
   private iamPolicies?: LocalIam;
   private stepFunctions?: LocalStepFunctions;
   private secrets?: LocalSecrets;
-  metadataApi?: MockMetadataApi;
   private readonly inflight = new Set<Promise<unknown>>();
   private clients?: { s3: S3Client; kinesis: KinesisClient; sqs: SQSClient };
   info?: LocalCloudInfo;
 
-  constructor(private readonly options: LocalCloudOptions = {}) {
+  constructor(private readonly options: LocalCloudOptions) {
     this.stateDir = path.resolve(options.stateDir ?? '.recomart');
     this.log = options.log ?? (() => undefined);
     this.lambdas = new LambdaFunctions(this.stateDir, this.log);
@@ -236,16 +226,8 @@ export class LocalCloud {
     const emulatorsUp = this.emulators.start();
     emulatorsUp.catch(() => undefined);
 
-    let context: Record<string, unknown> = { stage: 'dev', ...this.options.context };
-    if (this.options.metadataApi !== false) {
-      this.metadataApi = new MockMetadataApi(this.options.metadataApi ?? {});
-      const url = await this.metadataApi.start();
-      // A fixed placeholder goes into the synth, so the assembly does not change with the mock's port.
-      context = withConfigOverride(context, { metadata: { baseUrl: MOCK_METADATA_PLACEHOLDER } });
-      this.log(`mock metadata API at ${url}`);
-    }
-
-    const synth = synthesizeCached(context, this.log, { verbose: this.options.verbose === true });
+    const prepared = await this.options.profile.prepare(this.options.context ?? {}, this.log);
+    const synth = this.options.profile.synth(prepared.context, this.log, { verbose: this.options.verbose === true });
     const assemblyDir = synth.dir;
     this.log(
       synth.reused
@@ -253,7 +235,8 @@ export class LocalCloud {
         : `synthesized the CDK app in ${Date.now() - t0} ms`,
     );
     let templateText = fs.readFileSync(path.join(assemblyDir, `${synth.stackName}.template.json`), 'utf8');
-    if (this.metadataApi) templateText = templateText.split(MOCK_METADATA_PLACEHOLDER).join(this.metadataApi.url);
+    for (const [placeholder, value] of Object.entries(prepared.replacements))
+      templateText = templateText.split(placeholder).join(value);
     const synthesized = JSON.parse(templateText) as CfnTemplate;
     const template = this.options.templateTransform ? this.options.templateTransform(synthesized) : synthesized;
     const stack = { stackName: synth.stackName };
@@ -324,7 +307,7 @@ export class LocalCloud {
       pid: process.pid,
       emulatorPids: this.emulators.pids,
       startedAt: new Date().toISOString(),
-      ...(this.metadataApi ? { metadataApi: this.metadataApi.url } : {}),
+      ...(prepared.metadataApi ? { metadataApi: prepared.metadataApi } : {}),
     };
     const env = this.sdkEnv() as Env;
     // The event source mappings poll the emulator itself (their own reads wake no one).
@@ -348,17 +331,10 @@ export class LocalCloud {
     this.scheduled.wire(resolver, this.lambdas);
     this.httpApis.wire(resolver, endpoint);
     this.info = { ...this.info, schedules: this.scheduled.schedules };
-    if (this.metadataApi) {
-      // The mock accepts exactly the key the pull function will read from its secret.
-      const secretArns = new Set(
-        this.lambdas
-          .all()
-          .map((f) => f.spec.environment.METADATA_API_KEY_SECRET_ARN)
-          .filter(Boolean),
-      );
-      const [arn] = [...secretArns];
-      if (arn) this.metadataApi.apiKey = this.secrets?.find(arn)?.value;
-    }
+    this.options.profile.started?.({
+      functionEnvironments: this.lambdas.all().map((f) => f.spec.environment),
+      secretValue: (id) => this.secrets?.find(id)?.value,
+    });
     this.stepFunctions = this.machines.wire(resolver, this.lambdas, {
       assemblyDir,
       dockerImages: assets.dockerImages ?? {},
@@ -480,7 +456,7 @@ export class LocalCloud {
     await Promise.allSettled([...this.inflight]);
     await this.lambdas.stop();
     await this.gateway?.stop();
-    await this.metadataApi?.stop();
+    await this.options.profile.stop?.();
     // Close our keep-alive connections first: kinesis-mock waits for open connections before it exits.
     for (const client of Object.values(this.clients ?? {})) client.destroy();
     await this.emulators?.stop(this.sqsQueues.queueNames);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalCloud } from '../../lib/local-cloud';
+import { recomartProfile } from '../../lib/local-profile';
 import { TEST_CONFIG } from './own-cloud';
 
 /**
@@ -19,7 +20,7 @@ export default async function setup(): Promise<void> {
   // there says nothing: the stage gate's threshold is 0 here, and the rejection path is exercised with
   // a stricter per-run threshold (test/integration/slice.test.ts); the gate itself is unit-tested.
   // Small publishing shards, so that the pipeline's Map over user shards runs several of them.
-  const cloud = new LocalCloud({ stateDir, context: { 'recomart:config': TEST_CONFIG } });
+  const cloud = new LocalCloud({ stateDir, profile: recomartProfile(), context: { 'recomart:config': TEST_CONFIG } });
   const info = await cloud.start();
   (globalThis as { __recomartCloud?: LocalCloud }).__recomartCloud = cloud;
   process.env.RECOMART_TEST_CLOUD = JSON.stringify({

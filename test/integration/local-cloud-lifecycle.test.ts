@@ -9,6 +9,7 @@ import { kinesisClient, s3Client, sfnClient, sqsClient } from '../../layers/aws/
 import { putAllRecords } from '../../layers/clickstream/producer';
 import { LocalCloud, readEndpointFile } from '../../lib/local-cloud';
 import { isAlive, StateDirLockedError } from '../../lib/local-cloud/state-lock';
+import { recomartProfile } from '../../lib/local-profile';
 import { eventually } from '../helpers/cloud';
 import { clickEvent } from '../helpers/fixtures';
 import { accountFor, type SentRecord } from '../helpers/lake-accounting';
@@ -93,7 +94,7 @@ describe('the local cloud as a long-running process', () => {
     expect(code).toBe(1);
     expect(second.stderr()).toMatch(new RegExp(`already running \\(pid ${first.child.pid},`));
     // In-process callers (npm start) get the same refusal, and the first cloud's state is untouched.
-    await expect(new LocalCloud({ stateDir }).start()).rejects.toThrow(StateDirLockedError);
+    await expect(new LocalCloud({ stateDir, profile: recomartProfile() }).start()).rejects.toThrow(StateDirLockedError);
     expect(readEndpointFile(stateDir)?.pid).toBe(first.child.pid);
     // A taken port is refused before any work.
     const third = localUp(tmp('port'), port);

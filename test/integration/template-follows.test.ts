@@ -6,6 +6,7 @@ import { s3Client } from '../../layers/aws/clients';
 import { summarizeZone } from '../../layers/lake/inventory';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
 import { LocalCloud } from '../../lib/local-cloud';
+import { recomartProfile } from '../../lib/local-profile';
 
 const external = Boolean(process.env.AWS_ENDPOINT_URL);
 
@@ -19,6 +20,7 @@ const external = Boolean(process.env.AWS_ENDPOINT_URL);
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-follow-'));
     const cloud = new LocalCloud({
       stateDir,
+      profile: recomartProfile(),
       context: { 'recomart:config': JSON.stringify({ lake: { transactionsPrefix: 'incoming/tx/' } }) },
     });
     try {

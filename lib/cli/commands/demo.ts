@@ -11,6 +11,7 @@ import { isManifestKey } from '../../../layers/lake/zones';
 import type { QualityStatus } from '../../../layers/quality/status';
 import { CONSOLE_PATH, createConsole } from '../../console';
 import { LocalCloud } from '../../local-cloud';
+import { recomartProfile } from '../../local-profile';
 import { Progress, positiveInt } from '../progress';
 import type * as Eda from './eda';
 import { type GeneratedFiles, generateDataset } from './generate';
@@ -56,6 +57,7 @@ export function registerDemo(program: Command): void {
 async function runDemo(opts: DemoOptions): Promise<void> {
   const progress = new Progress();
   const cloud = new LocalCloud({
+    profile: recomartProfile(),
     stateDir: opts.state,
     fresh: true,
     verbose: opts.verbose === true,

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { CONSOLE_PATH, createConsole } from '../../console';
 import { LocalCloud, readEndpointFile } from '../../local-cloud';
 import { isAlive, lockFileOf, stateDirHolder } from '../../local-cloud/state-lock';
+import { recomartProfile } from '../../local-profile';
 import { CliError } from '../errors';
 import { positiveInt } from '../progress';
 
@@ -20,6 +21,7 @@ export function registerLocal(program: Command): void {
     .option('--verbose', "show what synth and bundling print (the CDK's asset lines)")
     .action(async (opts: { state: string; port: number; config?: Record<string, unknown>; verbose?: boolean }) => {
       const cloud = new LocalCloud({
+        profile: recomartProfile(),
         stateDir: opts.state,
         port: opts.port,
         verbose: opts.verbose === true,
