@@ -1,13 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench [-- --only a,b]`: the benchmarks, one JSON line each (README, "Benchmarks"). A program of
 // its own beside the `recomart` CLI, which ships without them. Runs the TypeScript sources through tsx.
-require('tsx/cjs/api').register();
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = (warning, ...rest) => {
-  const type = typeof rest[0] === 'object' ? rest[0]?.type : rest[0];
-  if (type === 'NodeVersionSupportWarning' || String(warning).includes('NodeVersionSupportWarning')) return;
-  emitWarning(warning, ...rest);
-};
+require('./node-setup.cjs');
 require('../bench/main.ts')
   .main(process.argv.slice(2))
   .catch((err) => {

@@ -1,13 +1,6 @@
 #!/usr/bin/env node
 // The `recomart` command. Runs the TypeScript sources directly (tsx), so it works right after `npm ci`.
-require('tsx/cjs/api').register();
-// The SDK warns that its 2027 releases need Node 22; Lambda runs nodejs22.x and we test on Node 20 too.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = (warning, ...rest) => {
-  const type = typeof rest[0] === 'object' ? rest[0]?.type : rest[0];
-  if (type === 'NodeVersionSupportWarning' || String(warning).includes('NodeVersionSupportWarning')) return;
-  emitWarning(warning, ...rest);
-};
+require('./node-setup.cjs');
 // A reader that closes our stdout early (`recomart demo --json | head`) is not an error.
 process.stdout.on('error', (err) => {
   if (err.code === 'EPIPE') process.exit(0);

@@ -4,6 +4,7 @@ import { s3Client } from '../../layers/aws/clients';
 import { checkRunInputs } from '../../layers/pipeline/check-inputs';
 import { readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
+import { useCaseLogger } from '../../layers/util/use-case-logger';
 import { CheckInputsEnv } from './env';
 
 const logger = new Logger({ serviceName: 'check-inputs' });
@@ -11,10 +12,7 @@ const deps = {
   s3: s3Client(),
   bucket: readEnv(CheckInputsEnv).LAKE_BUCKET,
   now: () => new Date(),
-  logger: {
-    info: (message: string, details?: Record<string, unknown>) => logger.info(message, details ?? {}),
-    warn: (message: string, details?: Record<string, unknown>) => logger.warn(message, details ?? {}),
-  },
+  logger: useCaseLogger(logger),
 };
 
 /**

@@ -6,6 +6,7 @@ import { ingestKinesisBatch } from '../../layers/clickstream/ingest-batch';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
 import { DEFAULT_YEARS } from '../../layers/util/timestamps';
+import { useCaseLogger } from '../../layers/util/use-case-logger';
 import { ClickstreamIngestEnv } from './env';
 
 const logger = new Logger({ serviceName: 'clickstream-ingest' });
@@ -19,11 +20,7 @@ const deps = {
   years: DEFAULT_YEARS,
   codeVersion: codeVersionFromEnv(),
   now: () => new Date(),
-  logger: {
-    info: (message: string, details?: Record<string, unknown>) => logger.info(message, details ?? {}),
-    warn: (message: string, details?: Record<string, unknown>) => logger.warn(message, details ?? {}),
-    error: (message: string, details?: Record<string, unknown>) => logger.error(message, details ?? {}),
-  },
+  logger: useCaseLogger(logger),
 };
 
 /** Kinesis event source mapping → one batch landed (layers/clickstream/ingest-batch.ts), partial failures reported. */

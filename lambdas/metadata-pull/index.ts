@@ -5,6 +5,7 @@ import { s3Client, secretsManagerClient } from '../../layers/aws/clients';
 import { pullExternalMetadata } from '../../layers/metadata/pull-job';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
+import { useCaseLogger } from '../../layers/util/use-case-logger';
 import { MetadataPullEnv } from './env';
 
 const logger = new Logger({ serviceName: 'metadata-pull' });
@@ -27,11 +28,7 @@ const deps = {
   timeoutMs: env.METADATA_TIMEOUT_MS,
   codeVersion: codeVersionFromEnv(),
   now: () => new Date(),
-  logger: {
-    info: (message: string, details?: Record<string, unknown>) => logger.info(message, details ?? {}),
-    warn: (message: string, details?: Record<string, unknown>) => logger.warn(message, details ?? {}),
-    error: (message: string, details?: Record<string, unknown>) => logger.error(message, details ?? {}),
-  },
+  logger: useCaseLogger(logger),
 };
 
 /** On its schedule (EventBridge): pull the product metadata API into the lake (layers/metadata/pull-job.ts). */

@@ -12,6 +12,7 @@ import type * as Report from '../../layers/quality/report';
 import { manifestsToValidate, validateRawVersion } from '../../layers/quality/validate-version';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
+import { useCaseLogger } from '../../layers/util/use-case-logger';
 import { ValidateEnv } from './env';
 
 // The renderer (vega-lite, pdfkit) comes from the quality-report layer: too big for a function bundle.
@@ -24,10 +25,7 @@ const deps = {
   bucket: readEnv(ValidateEnv).LAKE_BUCKET,
   codeVersion: codeVersionFromEnv(),
   now: () => new Date(),
-  logger: {
-    info: (message: string, details?: Record<string, unknown>) => logger.info(message, details ?? {}),
-    warn: (message: string, details?: Record<string, unknown>) => logger.warn(message, details ?? {}),
-  },
+  logger: useCaseLogger(logger),
   report,
   publishVerdict: (dataset: string, failed: boolean) => publishCriticalFailure(metrics, dataset, failed),
 };

@@ -14,6 +14,7 @@ import { deleteWithManifest, putWithManifest } from '../lake/s3-io';
 import { type DatasetRef, runEvent, writeRunEvent } from '../lineage/openlineage';
 import { mapSettled } from '../util/concurrency';
 import type { YearRange } from '../util/timestamps';
+import type { UseCaseLogger } from '../util/use-case-logger';
 import {
   afterCutback,
   compareSequenceNumbers,
@@ -25,8 +26,6 @@ import {
 } from './batch';
 import { eventsByUser, type SequencedEvent } from './session-features';
 
-type Log = (message: string, details?: Record<string, unknown>) => void;
-
 /** What the use case is given. */
 export interface ClickstreamIngestDeps {
   readonly s3: S3Client;
@@ -37,7 +36,7 @@ export interface ClickstreamIngestDeps {
   readonly years: YearRange;
   readonly codeVersion: string;
   readonly now: () => Date;
-  readonly logger: { readonly info: Log; readonly warn: Log; readonly error: Log };
+  readonly logger: UseCaseLogger;
 }
 
 export async function ingestKinesisBatch(

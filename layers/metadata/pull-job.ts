@@ -9,10 +9,9 @@ import { buildManifest } from '../lake/manifest';
 import { putWithManifest } from '../lake/s3-io';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { toCsvLine } from '../util/csv-write';
+import type { UseCaseLogger } from '../util/use-case-logger';
 import { MetadataPullError, pullAllProducts } from './client';
 import { EXTERNAL_METADATA_COLUMNS, EXTERNAL_METADATA_SCHEMA_VERSION, toRows } from './schema';
-
-type Log = (message: string, details?: Record<string, unknown>) => void;
 
 /** What the use case is given. */
 export interface MetadataPullDeps {
@@ -25,7 +24,7 @@ export interface MetadataPullDeps {
   readonly timeoutMs: number;
   readonly codeVersion: string;
   readonly now: () => Date;
-  readonly logger: { readonly info: Log; readonly warn: Log; readonly error: Log };
+  readonly logger: UseCaseLogger;
   readonly fetch?: typeof fetch;
 }
 

@@ -13,6 +13,7 @@ import { putJson } from '../lake/s3-io';
 import { manifestKeyFor } from '../lake/zones';
 import { readStatus } from '../quality/status';
 import { mapSettled } from '../util/concurrency';
+import type { UseCaseLogger } from '../util/use-case-logger';
 import { RunInputSchema as InputSchema, RUN_ID, runInputProblem } from './run-input';
 
 export class NoInputDataError extends Error {
@@ -40,10 +41,7 @@ export interface CheckInputsDeps {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly now: () => Date;
-  readonly logger: {
-    info(message: string, details?: Record<string, unknown>): void;
-    warn(message: string, details?: Record<string, unknown>): void;
-  };
+  readonly logger: Pick<UseCaseLogger, 'info' | 'warn'>;
 }
 
 /** First step of the training pipeline: validate the run input and find the raw datasets to use. */

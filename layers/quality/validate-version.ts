@@ -17,6 +17,7 @@ import { PartitionSpool } from '../lake/spool';
 import { isManifestKey } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { latestMasterKey } from '../master/schema';
+import type { UseCaseLogger } from '../util/use-case-logger';
 import type { KeyLookup } from './checks';
 import type * as Report from './report';
 import { type QualityStatus, qualityStatusKey } from './status';
@@ -29,10 +30,7 @@ export interface ValidateVersionDeps {
   readonly bucket: string;
   readonly codeVersion: string;
   readonly now: () => Date;
-  readonly logger: {
-    info(message: string, details?: Record<string, unknown>): void;
-    warn(message: string, details?: Record<string, unknown>): void;
-  };
+  readonly logger: Pick<UseCaseLogger, 'info' | 'warn'>;
   readonly report: Pick<typeof Report, 'renderCharts' | 'renderHtml' | 'renderPdf'>;
   /** One verdict per validated version (the stack's alarm watches it). */
   readonly publishVerdict: (dataset: string, failed: boolean) => void;
