@@ -1,7 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
 import type { z } from 'zod';
@@ -35,6 +34,7 @@ export const handler = middy(async (event: z.infer<typeof S3Schema>): Promise<vo
   const keys = manifestsToValidate(event.Records.map((r) => decodeS3EventKey(r.s3.object.key)));
   for (const key of keys) await validateRawVersion(deps, key);
 })
+  // No logMetrics: each verdict is published as it is made (two single metrics, layers/quality/metrics.ts),
+  // so its flush at the end would only warn, every invocation, that nothing is stored.
   .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
   .use(parser({ schema: S3Schema }));

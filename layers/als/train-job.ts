@@ -13,7 +13,6 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { listKeys } from '../lake/inventory';
 import { lakeKeys } from '../lake/keys';
 import { getBytes, getStream, readOrMissing } from '../lake/s3-io';
-import { featureDataKey } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { type GateConfig, gateVerdict, type ModelMetrics } from '../publish/gate';
 import { productionVersion } from '../publish/serving';
@@ -255,7 +254,7 @@ export async function runTrainingJob(opts: TrainJobOptions) {
  * fewer than two categories.
  */
 async function readItemCategories(s3: S3Client, bucket: string, version: string, itemIds: string[]) {
-  const key = featureDataKey('item_features', version);
+  const key = lakeKeys.featureData('item_features', version);
   const categoryOf = await readOrMissing(s3, bucket, key, async (k) => {
     const map = new Map<string, string>();
     for await (const f of jsonLines<{ itemId: string; category: string | null }>(await getStream(s3, bucket, k)))

@@ -17,7 +17,7 @@ import { getListedManifest, readListed, SUPERSEDED } from '../lake/listed';
 import { buildManifest } from '../lake/manifest';
 import { getStream, putJson, uploadFileWithManifest } from '../lake/s3-io';
 import { PartitionSpool } from '../lake/spool';
-import { featureDataKey, isManifestKey, manifestKeyFor } from '../lake/zones';
+import { isManifestKey, manifestKeyFor } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { readStatus } from '../quality/status';
 import { parseTransactionTime } from '../transactions/schema';
@@ -229,7 +229,7 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
   const outputs: { namespace: string; name: string; md5: string; records: number }[] = [];
   try {
     for (const file of spool.close()) {
-      const dataKey = featureDataKey(file.partition, version);
+      const dataKey = lakeKeys.featureData(file.partition, version);
       const manifest = buildManifest({
         dataset: `features/${file.partition}`,
         dataKey,

@@ -68,6 +68,9 @@ export interface LandingIngest {
   readonly step: (body: Readable, context: StepContext) => Promise<StepOutput>;
 }
 
+/** What a dataset's ingest is given by its function, whatever the dataset. */
+export type IngestBase = Pick<LandingIngest, 's3' | 'bucket' | 'ledger' | 'codeVersion' | 'log'>;
+
 /** One version of a landing object, as its S3 event names it. */
 export interface LandingObject {
   readonly key: string;

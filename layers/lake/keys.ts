@@ -61,7 +61,7 @@ export const lakeKeys = {
   /** The folder of rows an ingest refused on `today` (`folder` as for `archived`). */
   quarantineDir: (folder: string, today: string) => `${P.quarantine}${folder}/dt=${today}`,
   /** The folder of click events refused on `dt`. */
-  quarantineClickstream: (dt: string) => `${P.quarantine}clickstream/dt=${dt}/`,
+  quarantineClickstream: (dt: string) => `${datasetPrefix('quarantine', 'clickstream')}dt=${dt}/`,
   /** Rows a quality suite refused in one raw object. */
   qualityQuarantine: (dataset: string, partition: string, name: string) =>
     `${P.qualityQuarantine}${dataset}/${partition}/${name}.jsonl`,

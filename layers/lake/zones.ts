@@ -1,5 +1,4 @@
 /** The lake's zones, as key prefixes of the one lake bucket (README, "Architecture"). */
-import { lakeKeys } from './keys';
 export const ZONES = [
   'landing',
   'raw',
@@ -36,9 +35,4 @@ export function isManifestKey(key: string): boolean {
 /** Keys arrive URL-encoded in S3 event notifications, with `+` for spaces. */
 export function decodeS3EventKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
-}
-
-/** The offline file of a feature set's version: `features/<set>/v=<version>/part-00000.jsonl`. */
-export function featureDataKey(set: string, version: string): string {
-  return lakeKeys.featureData(set, version);
 }

@@ -5,15 +5,14 @@
  * protocol is layers/ingest/landing.ts; this is what master data puts into it.
  */
 import type { Readable } from 'node:stream';
-import type { LandingIngest, StepContext, StepOutput } from '../ingest/landing';
+import type { IngestBase, LandingIngest, StepContext, StepOutput } from '../ingest/landing';
 import { lakeKeys } from '../lake/keys';
 import { buildManifest } from '../lake/manifest';
 import { uploadFileWithManifest } from '../lake/s3-io';
 import type { DatasetRef } from '../lineage/openlineage';
-import type { IngestBase } from '../transactions/ingest';
 import { UnsupportedEncodingError } from '../util/csv-records';
 import { UnusableMasterFileError, validateMasterFile } from './ingest';
-import { datedMasterKey, entityOfKey, latestMasterKey, MASTER_SCHEMA_VERSION, type MasterEntity } from './schema';
+import { entityOfKey, MASTER_SCHEMA_VERSION, type MasterEntity } from './schema';
 
 /** The ingest of one landing key (its entity comes from the key), on `now`'s date. */
 export function masterIngest(base: IngestBase, landingKey: string, now: () => Date = () => new Date()): LandingIngest {
@@ -74,8 +73,8 @@ async function masterStep(
   };
   if (result.rows) {
     // The dated snapshot first, then "latest": a reader of latest/ never sees a snapshot-less version.
-    await upload(result.rows, datedMasterKey(entity, today), entity, 'text/csv');
-    await upload(result.rows, latestMasterKey(entity), entity, 'text/csv');
+    await upload(result.rows, lakeKeys.masterDated(entity, today), entity, 'text/csv');
+    await upload(result.rows, lakeKeys.masterLatest(entity), entity, 'text/csv');
   }
   if (result.quarantine) {
     await upload(

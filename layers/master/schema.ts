@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { lakeKeys } from '../lake/keys';
 import { csvDate, csvDateTime, csvId, csvNonNegativeNumber, csvText } from '../util/csv-fields';
 
 export const MASTER_SCHEMA_VERSION = '1';
@@ -27,16 +26,6 @@ export const MASTER_ENTITIES = {
   customers: { schema: CustomerRowSchema, key: 'customer_id' },
 } as const;
 export type MasterEntity = keyof typeof MASTER_ENTITIES;
-
-/** Where the current version of a master entity lives (a dated snapshot sits beside it under `dt=`). */
-export function latestMasterKey(entity: MasterEntity): string {
-  return lakeKeys.masterLatest(entity);
-}
-
-/** The dated snapshot of a master entity written on `dt` (YYYY-MM-DD). */
-export function datedMasterKey(entity: MasterEntity, dt: string): string {
-  return lakeKeys.masterDated(entity, dt);
-}
 
 export function columnsOf(entity: MasterEntity): string[] {
   return Object.keys(MASTER_ENTITIES[entity].schema.shape);

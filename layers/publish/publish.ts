@@ -23,7 +23,6 @@ import { getModel, setModelStatus } from '../als/registry';
 import { batchWriteItems } from '../feature-store/online';
 import { lakeKeys } from '../lake/keys';
 import { getBytes, getStream } from '../lake/s3-io';
-import { featureDataKey } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { jsonLines } from '../util/lines';
 import { modelSk, productionVersion, switchPointer } from './serving';
@@ -208,7 +207,7 @@ export async function completePublish(
   if (shortfall) throw new PublishIncompleteError(`Publishing ${runId} is incomplete: ${shortfall}.`);
 
   // Cold start: the most popular items overall and per category (item features of the same build).
-  const itemFeaturesKey = featureDataKey('item_features', data.version);
+  const itemFeaturesKey = lakeKeys.featureData('item_features', data.version);
   const popular: { itemId: string; category: string | null; popularity: number }[] = [];
   for await (const f of jsonLines<{ itemId: string; category: string | null; popularity: number }>(
     await getStream(s3, bucket, itemFeaturesKey),

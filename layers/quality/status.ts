@@ -20,12 +20,8 @@ export interface QualityStatus {
   readonly validatedAt: string;
 }
 
-export function qualityStatusKey(dataKey: string): string {
-  return lakeKeys.qualityStatus(dataKey);
-}
-
 /** The status of a data object version, or undefined when it has not been validated. */
 export async function readStatus(s3: S3Client, bucket: string, dataKey: string): Promise<QualityStatus | undefined> {
-  const bytes = await readOrMissing(s3, bucket, qualityStatusKey(dataKey), (key) => getBytes(s3, bucket, key));
+  const bytes = await readOrMissing(s3, bucket, lakeKeys.qualityStatus(dataKey), (key) => getBytes(s3, bucket, key));
   return bytes ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as QualityStatus) : undefined;
 }

@@ -16,11 +16,10 @@ import { getStream, putJson, putWithManifest, readOrMissing } from '../lake/s3-i
 import { PartitionSpool } from '../lake/spool';
 import { isManifestKey } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
-import { latestMasterKey } from '../master/schema';
 import type { UseCaseLogger } from '../util/use-case-logger';
 import type { KeyLookup } from './checks';
 import type * as Report from './report';
-import { type QualityStatus, qualityStatusKey } from './status';
+import type { QualityStatus } from './status';
 import { QUALITY_DATASETS, type QualityDataset, SUITES } from './suites';
 import { loadKeys, validateStream } from './validate';
 
@@ -37,8 +36,8 @@ export interface ValidateVersionDeps {
 }
 
 const REFERENCES = {
-  catalog: { key: latestMasterKey('catalog'), column: 'product_id' },
-  customers: { key: latestMasterKey('customers'), column: 'customer_id' },
+  catalog: { key: lakeKeys.masterLatest('catalog'), column: 'product_id' },
+  customers: { key: lakeKeys.masterLatest('customers'), column: 'customer_id' },
 } as const;
 
 /** The manifests of an S3 event that name a version to validate (a master entity's latest/ repeats a dated snapshot). */
@@ -137,7 +136,7 @@ export async function validateRawVersion(deps: ValidateVersionDeps, manifestKey:
       report: outputs[1] ?? (outputs[0] as string),
       validatedAt: deps.now().toISOString(),
     };
-    await putJson(s3, bucket, qualityStatusKey(manifest.dataKey), status);
+    await putJson(s3, bucket, lakeKeys.qualityStatus(manifest.dataKey), status);
     await writeRunEvent(
       s3,
       bucket,

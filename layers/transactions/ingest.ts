@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { LandingIngest, StepContext, StepOutput } from '../ingest/landing';
+import type { IngestBase, LandingIngest, StepContext, StepOutput } from '../ingest/landing';
 import { lakeKeys } from '../lake/keys';
 import { buildManifest } from '../lake/manifest';
 import { uploadFileWithManifest } from '../lake/s3-io';
@@ -14,10 +14,7 @@ import type { DatasetRef } from '../lineage/openlineage';
 import { mapSettled } from '../util/concurrency';
 import { UnsupportedEncodingError } from '../util/csv-records';
 import { partitionTransactions, UnusableFileError } from './partition';
-import { TRANSACTIONS_SCHEMA_VERSION, transactionsRawKey } from './schema';
-
-/** What a landing ingest is given, whatever its dataset. */
-export type IngestBase = Pick<LandingIngest, 's3' | 'bucket' | 'ledger' | 'codeVersion' | 'log'>;
+import { TRANSACTIONS_SCHEMA_VERSION } from './schema';
 
 export function transactionsIngest(base: IngestBase): LandingIngest {
   return {
@@ -46,7 +43,7 @@ async function partitionStep(s3: S3Client, bucket: string, body: Readable, ctx: 
     file: partition.path,
     manifest: buildManifest({
       dataset: 'transactions',
-      dataKey: transactionsRawKey(partition.dt, ctx.name),
+      dataKey: lakeKeys.rawTransactions(partition.dt, ctx.name),
       contentType: 'text/csv',
       body: partition,
       records: partition.records,

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { lakeKeys } from '../lake/keys';
 import { csvId, csvInt, csvNonNegativeNumber, csvOptional, withAcceptance } from '../util/csv-fields';
 import { memoLast } from '../util/memo';
 import { DEFAULT_YEARS, parseEventTime, type YearRange } from '../util/timestamps';
@@ -14,11 +13,6 @@ export const TRANSACTION_COLUMNS = [
   'timestamp',
 ] as const;
 export const TRANSACTIONS_SCHEMA_VERSION = '1';
-
-/** Where one version of a landing file puts its rows of one transaction date (`name` from versionName). */
-export function transactionsRawKey(dt: string, name: string): string {
-  return lakeKeys.rawTransactions(dt, name);
-}
 
 /**
  * The typed transactions row: what the Glue table declares and what the validation suite

@@ -2,15 +2,15 @@ import { Readable } from 'node:stream';
 import { signedFetch } from '../../layers/aws/signed-fetch';
 import { getUserFeatures } from '../../layers/feature-store/online';
 import { readableUserFeatures } from '../../layers/feature-store/readable';
+import { lakeKeys } from '../../layers/lake/keys';
 import { getBytes, readOrMissing } from '../../layers/lake/s3-io';
-import { latestMasterKey } from '../../layers/master/schema';
 import { csvTableRows } from '../../layers/util/csv-records';
 import type { ConsoleContext } from './context';
 import { esc, json, page, table } from './html';
 
 /** Titles and categories of the catalog's latest version, by product id. */
 async function catalog(ctx: ConsoleContext): Promise<Map<string, { title: string; category: string }>> {
-  const bytes = await readOrMissing(ctx.s3, ctx.bucket, latestMasterKey('catalog'), (key) =>
+  const bytes = await readOrMissing(ctx.s3, ctx.bucket, lakeKeys.masterLatest('catalog'), (key) =>
     getBytes(ctx.s3, ctx.bucket, key),
   );
   const byId = new Map<string, { title: string; category: string }>();

@@ -17,17 +17,9 @@ export type EnvValues<T extends z.ZodObject> = {
  * are strings at synth and pass as such.
  */
 export function envFor<T extends z.ZodObject>(schema: T, values: EnvValues<T>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(values as Record<string, unknown>)) {
-    if (value === undefined) continue;
-    env[name] = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  const parsed = schema.safeParse({ ...Object.fromEntries(Object.keys(BASE_ENV).map((k) => [k, 'synth'])), ...env });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`Environment variable ${String(issue?.path[0])} of the function is invalid: ${issue?.message}`);
-  }
-  return env;
+  const env = written(values);
+  const base = Object.fromEntries(Object.keys(BASE_ENV).map((k) => [k, 'synth']));
+  return checked(schema, { ...base, ...env }, env, 'function');
 }
 
 /**
@@ -35,16 +27,26 @@ export function envFor<T extends z.ZodObject>(schema: T, values: EnvValues<T>): 
  * container overrides, `overridesFor`); the given values are checked against the schema.
  */
 export function envPart<T extends z.ZodObject>(schema: T, values: Partial<EnvValues<T>>): Record<string, string> {
+  const env = written(values);
+  const picked = schema.pick(Object.fromEntries(Object.keys(env).map((k) => [k, true])) as never);
+  return checked(picked, env, env, 'task');
+}
+
+/** Values as environment strings: strings as they are, documents as JSON, numbers written out; undefined left out. */
+function written(values: object): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(values as Record<string, unknown>)) {
     if (value === undefined) continue;
     env[name] = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
-  const picked = schema.pick(Object.fromEntries(Object.keys(env).map((k) => [k, true])) as never);
-  const parsed = picked.safeParse(env);
+  return env;
+}
+
+function checked(schema: z.ZodType, input: Record<string, string>, env: Record<string, string>, what: string) {
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`Environment variable ${String(issue?.path[0])} of the task is invalid: ${issue?.message}`);
+    throw new Error(`Environment variable ${String(issue?.path[0])} of the ${what} is invalid: ${issue?.message}`);
   }
   return env;
 }

@@ -314,7 +314,7 @@ export class LocalCloud {
     const kinesisEnv = { ...env, AWS_ENDPOINT_URL_KINESIS: endpoints.kinesis };
     this.clients = { s3: s3Client({ env }), kinesis: kinesisClient({ env: kinesisEnv }), sqs: sqsClient({ env }) };
 
-    await this.provision(template, resolver);
+    await this.provision(resolver);
     this.lambdas.load(resolver, assemblyDir, (role, session) => this.roleEnv(role, session));
     const { s3, sqs } = this.clients;
     this.notifications.wire({
@@ -354,11 +354,10 @@ export class LocalCloud {
     return this.info;
   }
 
-  private async provision(template: CfnTemplate, resolver: TemplateResolver): Promise<void> {
+  private async provision(resolver: TemplateResolver): Promise<void> {
     const { s3, kinesis, sqs } = this.clients as NonNullable<typeof this.clients>;
     const dynamodb = dynamoDbClient({ env: this.sdkEnv() });
     const context = {
-      template,
       resolver,
       stateDir: this.stateDir,
       log: this.log,

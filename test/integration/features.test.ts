@@ -7,10 +7,10 @@ import { lambdaClient } from '../../layers/aws/control-plane-clients';
 import { putAllRecords } from '../../layers/clickstream/producer';
 import { getUserFeatures } from '../../layers/feature-store/online';
 import { versionName } from '../../layers/ingest/landing';
+import { lakeKeys } from '../../layers/lake/keys';
 import { getBytes, getManifest } from '../../layers/lake/s3-io';
 import { manifestKeyFor } from '../../layers/lake/zones';
 import { readStatus } from '../../layers/quality/status';
-import { transactionsRawKey } from '../../layers/transactions/schema';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 
 const HEADER = 'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp';
@@ -50,7 +50,7 @@ describe('feature store on the cloud', () => {
     }));
     await putAllRecords(kinesisClient({ env: cloud.env }), cloud.outputs.ClickstreamStreamName as string, events);
 
-    const dataKey = transactionsRawKey(day, versionName('landing/transactions/f-orders.csv', 1));
+    const dataKey = lakeKeys.rawTransactions(day, versionName('landing/transactions/f-orders.csv', 1));
     await eventually(
       async () => ((await readStatus(s3, bucket, dataKey))?.usable ? true : undefined),
       90_000,

@@ -4,9 +4,9 @@ import { s3Client } from '../../layers/aws/clients';
 import { lambdaClient } from '../../layers/aws/control-plane-clients';
 import { versionName } from '../../layers/ingest/landing';
 import { listKeys } from '../../layers/lake/inventory';
+import { lakeKeys } from '../../layers/lake/keys';
 import { getBytes } from '../../layers/lake/s3-io';
-import { type QualityStatus, qualityStatusKey } from '../../layers/quality/status';
-import { transactionsRawKey } from '../../layers/transactions/schema';
+import type { QualityStatus } from '../../layers/quality/status';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 
 const HEADER = 'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp';
@@ -27,7 +27,9 @@ describe('data quality on the cloud', () => {
     eventually(
       async () => {
         try {
-          const key = qualityStatusKey(transactionsRawKey(day, versionName(`landing/transactions/${name}.csv`, 1)));
+          const key = lakeKeys.qualityStatus(
+            lakeKeys.rawTransactions(day, versionName(`landing/transactions/${name}.csv`, 1)),
+          );
           return JSON.parse(Buffer.from(await getBytes(s3, bucket, key)).toString()) as QualityStatus;
         } catch {
           return undefined;
@@ -87,7 +89,7 @@ describe('data quality on the cloud', () => {
     expect(checkInputs?.blocked).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          dataKey: transactionsRawKey(day, versionName('landing/transactions/q-bad.csv', 1)),
+          dataKey: lakeKeys.rawTransactions(day, versionName('landing/transactions/q-bad.csv', 1)),
           report: blocked.report,
         }),
       ]),

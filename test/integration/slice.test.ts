@@ -16,13 +16,13 @@ import { isManifestKey } from '../../layers/lake/zones';
 import { productionVersion, recommendationsFor } from '../../layers/publish/serving';
 import { readStatus } from '../../layers/quality/status';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
-import { transactionsRawKey } from '../../layers/transactions/schema';
 import { runPipeline } from '../../lib/cli/commands/run-pipeline';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 
 const run = promisify(execFile);
 const bin = path.join(__dirname, '../../bin/recomart.cjs');
 
+import { lakeKeys } from '../../layers/lake/keys';
 import { accountFor } from '../helpers/lake-accounting';
 
 /** The thin slice end to end, over real AWS APIs: stream → lake, S3 drop → lake, state machine → report. */
@@ -388,7 +388,7 @@ describe('pipeline slice on the cloud', () => {
       `vb2,u2,p00002,1,5.00,7,${day}T11:00:00Z`,
     ].join('\n');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'landing/transactions/it-blocked.csv', Body: csv }));
-    const dataKey = transactionsRawKey(day, versionName('landing/transactions/it-blocked.csv', 1));
+    const dataKey = lakeKeys.rawTransactions(day, versionName('landing/transactions/it-blocked.csv', 1));
     const status = await eventually(
       () => readStatus(s3, bucket, dataKey),
       90_000,

@@ -8,11 +8,10 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalSecrets } from '../secrets';
-import type { CfnTemplate, TemplateResolver } from '../template';
+import type { TemplateResolver } from '../template';
 
-/** What a plugin gets to provision its resources: the template, the emulators' clients, the state directory. */
+/** What a plugin gets to provision its resources: the resolved template, the emulators' clients, the state directory. */
 export interface ProvisionContext {
-  readonly template: CfnTemplate;
   readonly resolver: TemplateResolver;
   readonly stateDir: string;
   readonly log: (line: string) => void;
@@ -33,16 +32,14 @@ export interface LocalPlugin {
   provision?(context: ProvisionContext): Promise<void>;
 }
 
-/** Each resource of one of `types` with its resolved properties and physical name. */
+/** Each resource of `type` with its resolved properties and physical name. */
 export function resourcesOf(
-  { template, resolver }: Pick<ProvisionContext, 'template' | 'resolver'>,
+  { resolver }: Pick<ProvisionContext, 'resolver'>,
   type: string,
 ): { id: string; name: string; props: Record<string, unknown> }[] {
-  return Object.entries(template.Resources)
-    .filter(([, r]) => r.Type === type)
-    .map(([id, r]) => ({
-      id,
-      name: resolver.physicalName(id),
-      props: (resolver.resolve(r.Properties ?? {}) ?? {}) as Record<string, unknown>,
-    }));
+  return resolver.resourcesOfType(type).map(([id, r]) => ({
+    id,
+    name: resolver.physicalName(id),
+    props: (resolver.resolve(r.Properties ?? {}) ?? {}) as Record<string, unknown>,
+  }));
 }

@@ -10,10 +10,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/check-inputs/index';
+import { lakeKeys } from '../../../layers/lake/keys';
 import { buildManifest } from '../../../layers/lake/manifest';
 import { manifestKeyFor } from '../../../layers/lake/zones';
 import { checkRunInputs, MAX_BLOCKED_LISTED } from '../../../layers/pipeline/check-inputs';
-import { qualityStatusKey } from '../../../layers/quality/status';
 import { invoke } from '../../helpers/lambda';
 
 const s3 = mockClient(S3Client);
@@ -54,7 +54,7 @@ afterEach(() => s3.reset());
 
 const status = (usable: boolean, md5 = manifest.md5) =>
   objects.set(
-    qualityStatusKey(dataKey),
+    lakeKeys.qualityStatus(dataKey),
     JSON.stringify({ dataKey, md5, usable, failedCritical: usable ? [] : ['rating_1_5'], report: 'reports/x.html' }),
   );
 
@@ -156,7 +156,7 @@ describe('checking the inputs of a run', () => {
       objects.set(manifestKeyFor(key), JSON.stringify(m));
       const usable = i % 4 === 0;
       objects.set(
-        qualityStatusKey(key),
+        lakeKeys.qualityStatus(key),
         JSON.stringify({
           dataKey: key,
           md5: m.md5,

@@ -14,11 +14,11 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildFeatures } from '../../../layers/features/build';
 import { auditManifest } from '../../../layers/lake/inventory';
+import { lakeKeys } from '../../../layers/lake/keys';
 import { LostDataError, readListed, SUPERSEDED } from '../../../layers/lake/listed';
 import { buildManifest } from '../../../layers/lake/manifest';
 import { deleteWithManifest, getBytes } from '../../../layers/lake/s3-io';
 import { manifestKeyFor } from '../../../layers/lake/zones';
-import { qualityStatusKey } from '../../../layers/quality/status';
 
 /**
  * A re-upload retires the previous version's raw objects (manifest, then data) while a reader that
@@ -88,7 +88,7 @@ function landDay(day: string, rows: string[]): string {
   objects.set(dataKey, body);
   objects.set(manifestKeyFor(dataKey), Buffer.from(JSON.stringify(manifest)));
   objects.set(
-    qualityStatusKey(dataKey),
+    lakeKeys.qualityStatus(dataKey),
     Buffer.from(
       JSON.stringify({ dataKey, md5: manifest.md5, dataset: 'transactions', usable: true, failedCritical: [] }),
     ),
@@ -199,7 +199,7 @@ describe('buildFeatures while a re-upload retires a version', () => {
     const kept = landDay('2026-11-19', day19);
     const retired = landDay('2026-11-20', day20);
     after = async (command, key) => {
-      if (command === 'GetObject' && key === qualityStatusKey(retired)) {
+      if (command === 'GetObject' && key === lakeKeys.qualityStatus(retired)) {
         after = undefined;
         await deleteWithManifest(client, BUCKET, retired);
       }
@@ -216,7 +216,7 @@ describe('buildFeatures while a re-upload retires a version', () => {
     landDay('2026-11-19', day19);
     const lost = landDay('2026-11-20', day20);
     after = async (command, key) => {
-      if (command === 'GetObject' && key === qualityStatusKey(lost)) {
+      if (command === 'GetObject' && key === lakeKeys.qualityStatus(lost)) {
         after = undefined;
         objects.delete(lost);
       }
@@ -230,7 +230,7 @@ describe('buildFeatures with pinned dataKeys', () => {
     const a = landDay('2026-11-18', ['t1,u1,p1,1,1.00,,2026-11-18T09:00:00Z']);
     landDay('2026-11-19', ['t2,u2,p1,1,1.00,,2026-11-19T09:00:00Z']);
     const c = landDay('2026-11-20', ['t3,u3,p2,1,1.00,,2026-11-20T09:00:00Z']);
-    objects.set(qualityStatusKey(c), Buffer.from(JSON.stringify({ dataKey: c, md5: 'x', usable: true })));
+    objects.set(lakeKeys.qualityStatus(c), Buffer.from(JSON.stringify({ dataKey: c, md5: 'x', usable: true })));
     const summary = await buildFeatures({
       s3: client,
       doc,
