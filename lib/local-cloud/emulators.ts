@@ -80,6 +80,14 @@ export interface EmulatorExit {
   readonly signal: NodeJS.Signals | null;
 }
 
+/** Why a cloud whose emulator exited cannot go on, and where to look. */
+export function exitError(exit: EmulatorExit, stateDir: string): Error {
+  const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+  return new Error(
+    `${exit.name} exited unexpectedly (${how}); the local cloud cannot go on (logs in ${path.join(stateDir, 'logs')})`,
+  );
+}
+
 /**
  * The emulator processes of the local cloud: one child hosting S3, DynamoDB and SQS, and
  * kinesis-local (kinesis-mock) as another. Data lives under `stateDir`. The children run in process

@@ -5,8 +5,7 @@ import type { HttpRequest, HttpResponse } from './http-api';
 import type { AuthzRequest, Denial, Principal } from './iam';
 import { type ArnContext, jsonRequests, lambdaRequests, s3Requests } from './iam-requests';
 import type { InvokeResult, LocalFunctionSpec } from './lambda-runtime';
-import { type LocalSecrets, SecretsApiError } from './secrets';
-import type { Execution, HistoryEvent, LocalStepFunctions } from './step-functions';
+import { ApiError, type JsonApi } from './plugins/plugin';
 
 /** Which service a signed request is for: the credential scope names it (`.../us-east-1/s3/aws4_request`). */
 export function serviceOf(req: { headers: http.IncomingHttpHeaders; url?: string }): string {
@@ -23,124 +22,6 @@ export function serviceOf(req: { headers: http.IncomingHttpHeaders; url?: string
   if (target.startsWith('secretsmanager.')) return 'secretsmanager';
   if (/^\/2015-03-31\/functions\//.test(req.url ?? '')) return 'lambda';
   return 's3';
-}
-
-class ApiError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function toSdk(e: Execution) {
-  return {
-    executionArn: e.executionArn,
-    stateMachineArn: e.stateMachineArn,
-    name: e.name,
-    status: e.status,
-    startDate: Date.parse(e.startDate) / 1000,
-    ...(e.stopDate ? { stopDate: Date.parse(e.stopDate) / 1000 } : {}),
-    input: e.input,
-    ...(e.output !== undefined ? { output: e.output } : {}),
-    ...(e.error !== undefined ? { error: e.error } : {}),
-    ...(e.cause !== undefined ? { cause: e.cause } : {}),
-  };
-}
-
-/**
- * An event's details under the member Step Functions names for its type: a state's entry carries
- * its input, its exit its output, a failure (of a state or of the execution) its error and cause.
- */
-function historyDetails(ev: HistoryEvent): Record<string, unknown> {
-  const json = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v ?? {}));
-  if (ev.type.endsWith('StateEntered') && ev.stateName)
-    return { stateEnteredEventDetails: { name: ev.stateName, input: json(ev.details?.input) } };
-  if (ev.type.endsWith('StateExited') && ev.stateName)
-    return { stateExitedEventDetails: { name: ev.stateName, output: json(ev.details?.output) } };
-  const stateFailed = ev.type.endsWith('Failed') && !ev.type.startsWith('Execution');
-  if (ev.details?.error === undefined && !stateFailed) return {};
-  const failure = {
-    error: String(ev.details?.error ?? 'States.TaskFailed'),
-    cause: typeof ev.details?.cause === 'string' ? ev.details.cause : JSON.stringify(ev.details?.cause ?? null),
-  };
-  if (ev.type === 'ExecutionFailed') return { executionFailedEventDetails: failure };
-  if (ev.type === 'ExecutionAborted') return { executionAbortedEventDetails: failure };
-  if (ev.type === 'ExecutionTimedOut') return { executionTimedOutEventDetails: failure };
-  // A state's failure: Step Functions names the task's (TaskFailed); the state is the one entered last.
-  return { taskFailedEventDetails: { ...failure, resourceType: 'states', resource: ev.stateName ?? 'unknown' } };
-}
-
-/** The Step Functions JSON API (the subset the CLI and tests use) over the local runner. */
-export function stepFunctionsApi(sfn: LocalStepFunctions, action: string, body: Record<string, unknown>): unknown {
-  const execution = () => {
-    const e = sfn.describe(String(body.executionArn));
-    if (!e) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${body.executionArn}'`);
-    return e;
-  };
-  switch (action) {
-    case 'ListStateMachines':
-      return {
-        stateMachines: sfn
-          .list()
-          .map((m) => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: 0 })),
-      };
-    case 'DescribeStateMachine': {
-      const m = sfn.machine(String(body.stateMachineArn));
-      if (!m) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${body.stateMachineArn}'`);
-      return {
-        stateMachineArn: m.arn,
-        name: m.name,
-        status: 'ACTIVE',
-        definition: JSON.stringify(m.definition),
-        type: 'STANDARD',
-        roleArn: 'local',
-        creationDate: 0,
-      };
-    }
-    case 'StartExecution': {
-      let input: unknown = {};
-      try {
-        input = body.input === undefined ? {} : JSON.parse(String(body.input));
-      } catch {
-        throw new ApiError('InvalidExecutionInput', 'Execution input is not valid JSON');
-      }
-      try {
-        const e = sfn.start(String(body.stateMachineArn), input, body.name ? String(body.name) : undefined);
-        return { executionArn: e.executionArn, startDate: Date.parse(e.startDate) / 1000 };
-      } catch (err) {
-        throw new ApiError((err as Error).name, (err as Error).message);
-      }
-    }
-    case 'DescribeExecution':
-      return toSdk(execution());
-    case 'StopExecution':
-      sfn.stop(String(body.executionArn));
-      return { stopDate: Date.now() / 1000 };
-    case 'ListExecutions':
-      return { executions: sfn.executionsOf(String(body.stateMachineArn)).map(toSdk).reverse() };
-    case 'GetExecutionHistory': {
-      // Paged as Step Functions pages it: 100 events unless maxResults (at most 1,000) says otherwise.
-      const size = Math.min(1000, Math.max(1, Number(body.maxResults ?? 0) || 100));
-      const from = body.nextToken ? Number(Buffer.from(String(body.nextToken), 'base64url').toString()) : 0;
-      if (!Number.isInteger(from) || from < 0) throw new ApiError('InvalidToken', 'Invalid Token');
-      const all = execution().events;
-      const page = all.slice(from, from + size);
-      return {
-        ...(from + size < all.length ? { nextToken: Buffer.from(String(from + size)).toString('base64url') } : {}),
-        events: page.map((ev) => ({
-          id: ev.id,
-          previousEventId: ev.id - 1,
-          timestamp: Date.parse(ev.timestamp) / 1000,
-          type: ev.type,
-          ...historyDetails(ev),
-        })),
-      };
-    }
-    default:
-      throw new ApiError('UnknownOperationException', `${action} is not supported by the local cloud`);
-  }
 }
 
 /**
@@ -171,11 +52,10 @@ export interface GatewayIam {
 }
 
 export interface LocalServices {
-  /** The Step Functions runner, once it is up. */
-  stepFunctions(): LocalStepFunctions | undefined;
+  /** The JSON API a plugin serves for `service` (Step Functions, Secrets Manager, ...). */
+  api(service: string): JsonApi | undefined;
   /** Invoke a function by name or ARN; throws when there is no such function. */
   invoke(functionRef: string, payload: unknown): Promise<InvokeResult>;
-  secrets(): LocalSecrets | undefined;
   /** An HTTP API request (`/_api/<apiId>/<path>` on the gateway). */
   httpApi(request: HttpRequest): Promise<HttpResponse>;
   /** IAM for calls made with a local role's credentials (functions, tasks). */
@@ -188,7 +68,8 @@ export interface LocalServices {
   kinesisWritten?(): void;
 }
 
-const JSON_SERVICES = new Set(['dynamodb', 'kinesis', 'sqs', 'states', 'secretsmanager', 'lambda', 'cloudformation']);
+/** Services with a JSON-protocol body the gateway reads (besides the plugins' own APIs). */
+const JSON_SERVICES = new Set(['dynamodb', 'kinesis', 'sqs', 'lambda', 'cloudformation']);
 
 export class Gateway {
   private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
@@ -265,7 +146,7 @@ export class Gateway {
     const service = serviceOf(req);
     const iam = this.local.iam();
     const principal = iam?.principalFor(accessKeyOf(req));
-    if (!JSON_SERVICES.has(service)) {
+    if (!JSON_SERVICES.has(service) && !this.local.api(service)) {
       if (!iam || !principal) {
         this.forward(service, req, res);
         return;
@@ -344,20 +225,13 @@ export class Gateway {
       this.handleCloudFormation(res, raw);
       return;
     }
-    if (service === 'states') {
-      this.handleStates(req, res, raw);
-      return;
-    }
     if (service === 'lambda') {
       this.handleLambda(req, res, raw);
       return;
     }
-    if (service === 'secretsmanager') {
-      this.handleJsonApi(req, res, raw, 'secretsmanager.', '1.1', (action, body) => {
-        const secrets = this.local.secrets();
-        if (!secrets) throw new SecretsApiError('ServiceUnavailable', 'Secrets Manager is not up yet');
-        return secrets.api(action, body);
-      });
+    const api = this.local.api(service);
+    if (api) {
+      this.handleJsonApi(req, res, raw, api);
       return;
     }
     this.forward(service, req, res, undefined, raw);
@@ -429,14 +303,6 @@ export class Gateway {
     else req.pipe(upstream);
   }
 
-  private handleStates(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer): void {
-    this.handleJsonApi(req, res, raw, 'AWSStepFunctions.', '1.0', (action, body) => {
-      const sfn = this.local.stepFunctions();
-      if (!sfn) throw new ApiError('UnknownOperationException', 'Step Functions is not up yet');
-      return stepFunctionsApi(sfn, action, body);
-    });
-  }
-
   /** CloudFormation (query protocol): `DescribeStacks` with the stack's outputs, as deployed tools read them. */
   private handleCloudFormation(res: http.ServerResponse, raw: Buffer): void {
     const form = new URLSearchParams(raw.toString('utf8'));
@@ -502,24 +368,18 @@ export class Gateway {
   }
 
   /** An AWS JSON API (X-Amz-Target `<prefix><Action>`) answered by `handler`; its errors carry their `type`. */
-  private handleJsonApi(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    raw: Buffer,
-    prefix: string,
-    version: '1.0' | '1.1',
-    handler: (action: string, body: Record<string, unknown>) => unknown,
-  ): void {
-    const action = String(req.headers['x-amz-target'] ?? '').replace(prefix, '');
+  private handleJsonApi(req: http.IncomingMessage, res: http.ServerResponse, raw: Buffer, api: JsonApi): void {
+    const { version } = api;
+    const action = String(req.headers['x-amz-target'] ?? '').replace(api.targetPrefix, '');
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': `application/x-amz-json-${version}` });
       res.end(JSON.stringify(body));
     };
     try {
       const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
-      reply(200, handler(action, body));
+      reply(200, api.handle(action, body));
     } catch (err) {
-      const type = err instanceof ApiError || err instanceof SecretsApiError ? err.type : 'InternalFailure';
+      const type = err instanceof ApiError ? err.type : 'InternalFailure';
       reply(400, { __type: type, message: (err as Error).message });
     }
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { ApiError } from './plugins/plugin';
 
 export interface LocalSecret {
   readonly arn: string;
@@ -7,15 +8,6 @@ export interface LocalSecret {
   value: string;
   readonly createdDate: number;
   versionId: string;
-}
-
-export class SecretsApiError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -55,8 +47,7 @@ export class LocalSecrets {
   api(action: string, body: Record<string, unknown>): unknown {
     const secret = () => {
       const s = this.find(String(body.SecretId));
-      if (!s)
-        throw new SecretsApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      if (!s) throw new ApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
       return s;
     };
     switch (action) {
@@ -74,7 +65,7 @@ export class LocalSecrets {
       case 'PutSecretValue': {
         const s = secret();
         if (typeof body.SecretString !== 'string')
-          throw new SecretsApiError('InvalidParameterException', 'SecretString is required locally');
+          throw new ApiError('InvalidParameterException', 'SecretString is required locally');
         s.value = body.SecretString;
         s.versionId = randomBytes(16).toString('hex');
         this.save();
@@ -89,7 +80,7 @@ export class LocalSecrets {
           SecretList: [...this.secrets.values()].map((s) => ({ ARN: s.arn, Name: s.name, CreatedDate: s.createdDate })),
         };
       default:
-        throw new SecretsApiError('UnknownOperationException', `${action} is not supported by the local cloud`);
+        throw new ApiError('UnknownOperationException', `${action} is not supported by the local cloud`);
     }
   }
 

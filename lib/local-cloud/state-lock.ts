@@ -84,3 +84,22 @@ export function acquireStateLock(stateDir: string): () => void {
   }
   throw new Error(`Could not take the lock ${file}: another process keeps re-creating it.`);
 }
+
+/** What a local cloud keeps in its state directory: the lake, tables, streams, queues, executions, logs. */
+export const STATE_PARTS = [
+  's3',
+  'dynamodb',
+  'kinesis',
+  'kinesis-esm',
+  'sqs',
+  'stepfunctions',
+  'logs',
+  'reports',
+  'dataset',
+];
+
+/** Delete a stopped cloud's data (its secrets stay: a value set with put-secret-value is the user's). */
+export function wipeState(stateDir: string): void {
+  for (const part of STATE_PARTS) fs.rmSync(path.join(stateDir, part), { recursive: true, force: true });
+  fs.rmSync(path.join(stateDir, 'endpoint.json'), { force: true });
+}

@@ -8,7 +8,7 @@ import { lambdaClient } from '../../layers/aws/control-plane-clients';
 import { putAllRecords } from '../../layers/clickstream/producer';
 import { parseDlqRecord, readRange } from '../../layers/clickstream/replay';
 import { replayDlq } from '../../lib/cli/commands/dlq';
-import type { LocalCloud } from '../../lib/local-cloud';
+import { EventSourceMappings, type LocalCloud } from '../../lib/local-cloud';
 import { clickEvent } from '../helpers/fixtures';
 import { accountFor, type SentRecord } from '../helpers/lake-accounting';
 import { ownCloud } from '../helpers/own-cloud';
@@ -114,7 +114,7 @@ describe('clickstream: raw or DLQ, never both', () => {
   }, 180_000);
 
   it('lands a valid event spread over two lines with a 100k-deep extra field, without a failed invocation', async () => {
-    const errorsBefore = cloud.kinesisMappings.reduce((n, m) => n + m.stats.functionErrors, 0);
+    const errorsBefore = cloud.plugin(EventSourceMappings).mappings.reduce((n, m) => n + m.stats.functionErrors, 0);
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     const text = JSON.stringify(
       clickEvent('2025-05-07T09:00:00Z', { eventId: randomUUID(), userId: 'deep-u' }),
@@ -130,7 +130,9 @@ describe('clickstream: raw or DLQ, never both', () => {
       duplicates: 0,
       misplaced: 0,
     });
-    expect(cloud.kinesisMappings.reduce((n, m) => n + m.stats.functionErrors, 0)).toBe(errorsBefore);
+    expect(cloud.plugin(EventSourceMappings).mappings.reduce((n, m) => n + m.stats.functionErrors, 0)).toBe(
+      errorsBefore,
+    );
     expect((await onDlq([record])).count).toBe(0);
   }, 120_000);
 });

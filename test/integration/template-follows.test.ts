@@ -5,7 +5,7 @@ import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '../../layers/aws/clients';
 import { summarizeZone } from '../../layers/lake/inventory';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
-import { LocalCloud } from '../../lib/local-cloud';
+import { LambdaFunctions, LocalCloud } from '../../lib/local-cloud';
 import { recomartProfile } from '../../lib/local-profile';
 
 const external = Boolean(process.env.AWS_ENDPOINT_URL);
@@ -40,9 +40,13 @@ const external = Boolean(process.env.AWS_ENDPOINT_URL);
         s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'landing/transactions/old.csv' })),
       ).resolves.toBeDefined();
       expect(
-        cloud.functionByRef(
-          cloud.info?.resources.find((r) => r.logicalId.startsWith('BatchIngestionTransactions'))?.logicalId ?? '',
-        ).invocations,
+        cloud
+          .plugin(LambdaFunctions)
+          .byRef(
+            cloud.info?.resources.find(
+              (r) => r.type === 'AWS::Lambda::Function' && r.logicalId.startsWith('BatchIngestionTransactions'),
+            )?.logicalId ?? '',
+          ).invocations,
       ).toBe(1);
     } finally {
       await cloud.stop();

@@ -10,7 +10,7 @@ import { getBytes } from '../../../layers/lake/s3-io';
 import { isManifestKey } from '../../../layers/lake/zones';
 import type { QualityStatus } from '../../../layers/quality/status';
 import { CONSOLE_PATH, createConsole } from '../../console';
-import { LocalCloud } from '../../local-cloud';
+import { EventSourceMappings, LambdaFunctions, LocalCloud, Schedules } from '../../local-cloud';
 import { recomartProfile } from '../../local-profile';
 import { Progress, positiveInt } from '../progress';
 import type * as Eda from './eda';
@@ -117,7 +117,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     }
 
     progress.step('pulling external product metadata from the mock API (the daily schedule, fired now)');
-    const [pull] = await cloud.fireSchedule(info.outputs.MetadataPullFunctionName as string);
+    const [pull] = await cloud.plugin(Schedules).fire(info.outputs.MetadataPullFunctionName as string);
     if (!pull?.ok) throw new Error(`metadata pull failed: ${pull ? JSON.stringify(pull.error) : 'no target'}`);
     progress.step(`  ${JSON.stringify(pull.payload)}`);
 
@@ -156,7 +156,10 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       `  quality: ${quality.usable + quality.blocked} raw versions validated, ${quality.usable} usable, ${quality.blocked} blocked; ${quality.reports.length} HTML/PDF reports in ${path.join(reportsDir, 'quality')}`,
     );
     progress.step('building batch features from the validated raw data');
-    const built = await cloud.functionByRef(info.outputs.FeaturesBuildFunctionName as string).invoke({});
+    const built = await cloud
+      .plugin(LambdaFunctions)
+      .byRef(info.outputs.FeaturesBuildFunctionName as string)
+      .invoke({});
     if (!built.ok) throw new Error(`feature build failed: ${JSON.stringify(built.error)}`);
     const featureSummary = built.payload as {
       version: string;
@@ -257,7 +260,9 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       raw: raw.datasets,
       quarantine: quarantine.datasets,
       sessionFeatureUsers: sessions.length,
-      deadLetterBatches: cloud.kinesisMappings.reduce((n, m) => n + m.stats.batchesToDestination, 0),
+      deadLetterBatches: cloud
+        .plugin(EventSourceMappings)
+        .mappings.reduce((n, m) => n + m.stats.batchesToDestination, 0),
       execution: {
         name: runId,
         status,

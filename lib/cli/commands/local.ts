@@ -3,12 +3,10 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { CONSOLE_PATH, createConsole } from '../../console';
 import { LocalCloud, readEndpointFile } from '../../local-cloud';
-import { isAlive, lockFileOf, stateDirHolder } from '../../local-cloud/state-lock';
+import { isAlive, lockFileOf, stateDirHolder, wipeState } from '../../local-cloud/state-lock';
 import { recomartProfile } from '../../local-profile';
 import { CliError } from '../errors';
 import { positiveInt } from '../progress';
-
-const STATE_PARTS = ['s3', 'dynamodb', 'kinesis', 'kinesis-esm', 'sqs', 'stepfunctions', 'logs', 'reports', 'dataset'];
 
 export function registerLocal(program: Command): void {
   const local = program.command('local').description('The embedded local cloud.');
@@ -142,8 +140,7 @@ export function registerLocal(program: Command): void {
           `The local cloud in ${path.resolve(opts.state)} is running (pid ${holder.pid}); stop it first (recomart local down).`,
           1,
         );
-      for (const part of STATE_PARTS) fs.rmSync(path.join(opts.state, part), { recursive: true, force: true });
-      fs.rmSync(path.join(opts.state, 'endpoint.json'), { force: true });
+      wipeState(opts.state);
       process.stdout.write(`reset ${path.resolve(opts.state)}\n`);
     });
 }

@@ -9,7 +9,8 @@ import { CreateTableCommand, type CreateTableCommandInput, ResourceInUseExceptio
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { type LocalPlugin, type ProvisionContext, resourcesOf } from './plugin';
+import { LocalSecrets } from '../secrets';
+import { ApiError, type JsonApi, type LocalPlugin, type ProvisionContext, resourcesOf } from './plugin';
 
 export const s3Buckets: LocalPlugin = {
   name: 's3',
@@ -84,14 +85,28 @@ export const dynamoDbTables: LocalPlugin = {
   },
 };
 
-export const secretsManagerSecrets: LocalPlugin = {
-  name: 'secretsmanager',
-  types: ['AWS::SecretsManager::Secret'],
-  async provision(ctx) {
+/** Secrets Manager's secrets, kept in <state>/secrets.json, and the Secrets Manager API on the gateway. */
+export class SecretsManager implements LocalPlugin {
+  readonly name = 'secretsmanager';
+  readonly types = ['AWS::SecretsManager::Secret'];
+  store?: LocalSecrets;
+  readonly api: JsonApi = {
+    service: 'secretsmanager',
+    targetPrefix: 'secretsmanager.',
+    version: '1.1',
+    handle: (action, body) => {
+      if (!this.store) throw new ApiError('ServiceUnavailable', 'Secrets Manager is not up yet');
+      return this.store.api(action, body);
+    },
+  };
+
+  async provision(ctx: ProvisionContext): Promise<void> {
+    const store = new LocalSecrets(path.join(ctx.stateDir, 'secrets.json'));
     for (const { id, name, props } of resourcesOf(ctx, 'AWS::SecretsManager::Secret'))
-      ctx.secrets.ensure(name, ctx.resolver.arn(id), props);
-  },
-};
+      store.ensure(name, ctx.resolver.arn(id), props);
+    this.store = store;
+  }
+}
 
 const QUEUE_ATTRIBUTES = [
   'VisibilityTimeout',

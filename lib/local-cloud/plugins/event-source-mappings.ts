@@ -4,29 +4,18 @@
  * each mapping's position kept in the state directory across restarts.
  */
 import * as path from 'node:path';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { KinesisEventSourceMapping } from '../kinesis-esm';
-import type { TemplateResolver } from '../template';
-import type { LambdaFunctions } from './functions';
-import type { LocalPlugin } from './plugin';
+import { LambdaFunctions } from './functions';
+import type { LocalPlugin, WireContext } from './plugin';
 
 export class EventSourceMappings implements LocalPlugin {
   readonly name = 'event-source-mappings';
   readonly types = ['AWS::Lambda::EventSourceMapping'];
   readonly mappings: KinesisEventSourceMapping[] = [];
 
-  constructor(
-    private readonly stateDir: string,
-    private readonly log: (line: string) => void,
-  ) {}
-
-  async start(
-    resolver: TemplateResolver,
-    clients: { readonly kinesis: KinesisClient; readonly sqs: SQSClient },
-    functions: LambdaFunctions,
-    region: string,
-  ): Promise<void> {
+  /** Start polling each mapping's stream from its saved position. */
+  async wire({ resolver, clients, region, stateDir, log, plugin }: WireContext): Promise<void> {
+    const functions = plugin(LambdaFunctions);
     for (const [id, r] of resolver.resourcesOfType('AWS::Lambda::EventSourceMapping')) {
       const props = resolver.resolve(r.Properties ?? {}) as Record<string, unknown>;
       const sourceArn = String(props.EventSourceArn ?? '');
@@ -59,16 +48,16 @@ export class EventSourceMappings implements LocalPlugin {
           maxRecordAgeSeconds: Number(props.MaximumRecordAgeInSeconds ?? -1),
           onFailureQueueUrl,
           region,
-          checkpointFile: path.join(this.stateDir, 'kinesis-esm', `${id}.json`),
+          checkpointFile: path.join(stateDir, 'kinesis-esm', `${id}.json`),
         },
         clients.kinesis,
         clients.sqs,
         (event) => fn.invoke(event),
-        this.log,
+        log,
       );
       await mapping.start();
       this.mappings.push(mapping);
-      this.log(`Kinesis ${mapping.config.streamName} → ${fn.spec.name} (batch ${mapping.config.batchSize})`);
+      log(`Kinesis ${mapping.config.streamName} → ${fn.spec.name} (batch ${mapping.config.batchSize})`);
     }
   }
 

@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { again, done, retrying } from '../../../layers/util/retry';
 import { LocalIam } from '../iam';
 import { LocalFunction, STOPPED_ERROR } from '../lambda-runtime';
-import type { TemplateResolver } from '../template';
-import type { LocalPlugin } from './plugin';
+import { IamEnforcement } from './iam';
+import type { LocalPlugin, WireContext } from './plugin';
 
 /** An asynchronous invocation that failed every attempt, already recorded (not an error of the cloud). */
 class RecordedAsyncFailure extends Error {}
@@ -27,17 +27,14 @@ export class LambdaFunctions implements LocalPlugin {
   /** Events whose asynchronous invocation failed every attempt (also in <state>/logs/async-invoke-failures.jsonl). */
   readonly asyncFailures: AsyncFailure[] = [];
 
-  constructor(
-    private readonly stateDir: string,
-    private readonly log: (line: string) => void,
-  ) {}
+  private stateDir = '';
+  private log: (line: string) => void = () => undefined;
 
-  /** Load every function of the template; `roleEnv` is the SDK environment its role's code runs with. */
-  load(
-    resolver: TemplateResolver,
-    assemblyDir: string,
-    roleEnv: (roleLogicalId: string | undefined, session: string) => Record<string, string>,
-  ): void {
+  /** Load every function of the template from its bundle, to run with its role's credentials. */
+  wire({ resolver, assemblyDir, stateDir, log, plugin }: WireContext): void {
+    this.stateDir = stateDir;
+    this.log = log;
+    const iam = plugin(IamEnforcement);
     for (const [id, r] of resolver.resourcesOfType('AWS::Lambda::Function')) {
       const props = resolver.resolve(r.Properties ?? {}) as Record<string, unknown>;
       const assetPath = r.Metadata?.['aws:asset:path'];
@@ -73,7 +70,7 @@ export class LambdaFunctions implements LocalPlugin {
           concurrency: Number(props.ReservedConcurrentExecutions ?? 4),
         },
         {
-          ...roleEnv(LocalIam.roleOf(r.Properties?.Role), resolver.physicalName(id)),
+          ...iam.roleEnv(LocalIam.roleOf(r.Properties?.Role), resolver.physicalName(id)),
           AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? 128),
           TZ: 'UTC',
         },

@@ -3,9 +3,8 @@
  * gateway under `/_api/<apiId>` (../http-api.ts).
  */
 import { type HttpRequest, type HttpResponse, type HttpRoute, httpRoutes, serveHttpApi } from '../http-api';
-import type { TemplateResolver } from '../template';
-import type { LambdaFunctions } from './functions';
-import type { LocalPlugin } from './plugin';
+import { LambdaFunctions } from './functions';
+import type { LocalPlugin, WireContext } from './plugin';
 
 export class HttpApis implements LocalPlugin {
   readonly name = 'http-api';
@@ -16,16 +15,18 @@ export class HttpApis implements LocalPlugin {
     'AWS::ApiGatewayV2::Stage',
   ];
   private routes: HttpRoute[] = [];
+  private functions?: LambdaFunctions;
 
-  constructor(private readonly log: (line: string) => void) {}
-
-  wire(resolver: TemplateResolver, endpoint: string): void {
+  wire({ resolver, endpoint, log, plugin }: WireContext): void {
+    this.functions = plugin(LambdaFunctions);
     this.routes = httpRoutes(resolver);
     for (const route of this.routes)
-      this.log(`HTTP API ${endpoint}/_api/${route.apiId} ${route.routeKey} → ${route.functionArn}`);
+      log(`HTTP API ${endpoint}/_api/${route.apiId} ${route.routeKey} → ${route.functionArn}`);
   }
 
-  serve(functions: LambdaFunctions, request: HttpRequest): Promise<HttpResponse> {
+  serve(request: HttpRequest): Promise<HttpResponse> {
+    const functions = this.functions;
+    if (!functions) throw new Error('The local cloud is not running.');
     return serveHttpApi(this.routes, (arn, event) => functions.byRef(arn).invoke(event), request);
   }
 }

@@ -8,8 +8,8 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { RawS3Record } from '../emulators';
 import { type NotificationRule, ruleMatches, rulesFromNotificationResource, toAwsS3Record } from '../s3-notifications';
 import type { TemplateResolver } from '../template';
-import type { LambdaFunctions } from './functions';
-import type { LocalPlugin } from './plugin';
+import { LambdaFunctions } from './functions';
+import type { LocalPlugin, WireContext } from './plugin';
 
 export class S3Notifications implements LocalPlugin {
   readonly name = 's3-notifications';
@@ -23,12 +23,13 @@ export class S3Notifications implements LocalPlugin {
     readonly region: string;
     readonly track: (task: Promise<unknown>) => void;
   };
+  private log: (line: string) => void = () => undefined;
+  /** Dispatches under way (a stop lets them finish before the functions stop). */
+  private readonly pending = new Set<Promise<void>>();
 
-  constructor(private readonly log: (line: string) => void) {}
-
-  wire(wired: NonNullable<S3Notifications['wired']>): void {
-    const { resolver } = wired;
-    this.wired = wired;
+  wire({ resolver, clients, region, track, log, plugin }: WireContext): void {
+    this.log = log;
+    this.wired = { resolver, s3: clients.s3, sqs: clients.sqs, functions: plugin(LambdaFunctions), region, track };
     this.rules = resolver
       .resourcesOfType('Custom::S3BucketNotifications')
       .flatMap(([, r]) => rulesFromNotificationResource(resolver.resolve(r.Properties ?? {}) as never));
@@ -44,8 +45,16 @@ export class S3Notifications implements LocalPlugin {
     const wired = this.wired;
     if (!wired) return;
     const key = raw.s3.object.key;
-    for (const rule of this.rules.filter((r) => ruleMatches(r, raw.s3.bucket.name, raw.eventName, key)))
-      wired.track(this.dispatch(raw, rule).catch((err) => this.log(`S3 notification for ${key} failed: ${err}`)));
+    for (const rule of this.rules.filter((r) => ruleMatches(r, raw.s3.bucket.name, raw.eventName, key))) {
+      const task = this.dispatch(raw, rule).catch((err) => this.log(`S3 notification for ${key} failed: ${err}`));
+      this.pending.add(task);
+      task.finally(() => this.pending.delete(task));
+      wired.track(task);
+    }
+  }
+
+  async stop(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   private async dispatch(raw: RawS3Record, rule: NotificationRule): Promise<void> {

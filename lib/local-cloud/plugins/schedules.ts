@@ -5,18 +5,20 @@
  */
 import type { InvokeResult } from '../lambda-runtime';
 import { findSchedule, type ScheduleInfo, scheduledEvent } from '../schedules';
-import type { TemplateResolver } from '../template';
-import type { LambdaFunctions } from './functions';
-import type { LocalPlugin } from './plugin';
+import { LambdaFunctions } from './functions';
+import type { LocalPlugin, WireContext } from './plugin';
+import { StateMachines } from './state-machines';
 
 export class Schedules implements LocalPlugin {
   readonly name = 'eventbridge';
   readonly types = ['AWS::Events::Rule'];
   readonly schedules: ScheduleInfo[] = [];
+  private context?: WireContext;
 
-  constructor(private readonly log: (line: string) => void) {}
-
-  wire(resolver: TemplateResolver, functions: LambdaFunctions): void {
+  wire(context: WireContext): void {
+    const { resolver, log } = context;
+    this.context = context;
+    const functions = context.plugin(LambdaFunctions);
     for (const [id, r] of resolver.resourcesOfType('AWS::Events::Rule')) {
       const props = resolver.resolve(r.Properties ?? {}) as {
         ScheduleExpression?: string;
@@ -37,7 +39,7 @@ export class Schedules implements LocalPlugin {
         expression: props.ScheduleExpression,
         targets,
       });
-      this.log(
+      log(
         `schedule ${props.ScheduleExpression} → ${targets.join(', ')} (run it with \`recomart schedule fire ${id}\`)`,
       );
     }
@@ -47,21 +49,19 @@ export class Schedules implements LocalPlugin {
    * Run a schedule's targets now. Matches logical id, name or a target function's name. Returns each
    * target's result.
    */
-  async fire(
-    ref: string,
-    functions: LambdaFunctions,
-    startExecution: (stateMachineArn: string, input: unknown) => { executionArn: string } | undefined,
-    where: { readonly account: string; readonly region: string },
-  ): Promise<InvokeResult[]> {
+  async fire(ref: string): Promise<InvokeResult[]> {
+    const context = this.context;
+    if (!context) throw new Error('The local cloud is not running.');
+    const functions = context.plugin(LambdaFunctions);
     const schedule = findSchedule(this.schedules, ref, (t) => functions.byRef(t).spec.name);
     if (!schedule)
       throw new Error(`No schedule ${ref}; schedules: ${this.schedules.map((s) => s.logicalId).join(', ')}`);
-    const event = scheduledEvent(schedule.arn, where.account, where.region);
+    const event = scheduledEvent(schedule.arn, context.account, context.region);
     return Promise.all(
       schedule.targets.map(async (t): Promise<InvokeResult> => {
         if (!t.startsWith('arn:aws:states:')) return functions.byRef(t).invoke(event);
         // A state machine target starts an execution with the rule's input (EventBridge passes it as is).
-        const execution = startExecution(t, schedule.input ?? event);
+        const execution = context.plugin(StateMachines).runner?.start(t, schedule.input ?? event);
         return { ok: true, payload: { executionArn: execution?.executionArn } };
       }),
     );

@@ -6,37 +6,38 @@
 import * as path from 'node:path';
 import { LocalIam } from '../iam';
 import { LocalStepFunctions, type StateMachineSpec, type TaskDefinitionSpec } from '../step-functions';
+import { stepFunctionsApi } from '../step-functions-api';
 import type { TemplateResolver } from '../template';
-import type { LambdaFunctions } from './functions';
-import type { LocalPlugin } from './plugin';
-
-export interface StateMachineOptions {
-  readonly assemblyDir: string;
-  readonly dockerImages: Record<string, { source: { directory: string } }>;
-  readonly stateDir: string;
-  readonly retryIntervalMs: number;
-  /** The SDK environment code running as a role gets. */
-  readonly roleEnv: (roleLogicalId: string | undefined, session: string) => Record<string, string>;
-  readonly log: (line: string) => void;
-}
+import { LambdaFunctions } from './functions';
+import { IamEnforcement } from './iam';
+import { ApiError, type JsonApi, type LocalPlugin, type WireContext } from './plugin';
 
 export class StateMachines implements LocalPlugin {
   readonly name = 'step-functions';
   readonly types = ['AWS::StepFunctions::StateMachine', 'AWS::ECS::TaskDefinition'];
   runner?: LocalStepFunctions;
+  readonly api: JsonApi = {
+    service: 'states',
+    targetPrefix: 'AWSStepFunctions.',
+    version: '1.0',
+    handle: (action, body) => {
+      if (!this.runner) throw new ApiError('UnknownOperationException', 'Step Functions is not up yet');
+      return stepFunctionsApi(this.runner, action, body);
+    },
+  };
 
-  wire(resolver: TemplateResolver, functions: LambdaFunctions, options: StateMachineOptions): LocalStepFunctions {
-    this.runner = new LocalStepFunctions(stateMachines(resolver), {
+  wire(context: WireContext): void {
+    const functions = context.plugin(LambdaFunctions);
+    this.runner = new LocalStepFunctions(stateMachines(context.resolver), {
       invokeFunction: (ref, payload) => functions.byRef(ref).invoke(payload),
-      taskDefinitions: taskDefinitions(resolver, options),
+      taskDefinitions: taskDefinitions(context),
       // Local only: the SDK's Node 22 notice would drown the container's own log lines.
       // Credentials and endpoints come with each task definition (its role's).
       containerEnv: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stateDir: options.stateDir,
-      retryIntervalMs: options.retryIntervalMs,
-      log: options.log,
+      stateDir: context.stateDir,
+      retryIntervalMs: context.retryIntervalMs,
+      log: context.log,
     });
-    return this.runner;
   }
 
   async stop(): Promise<void> {
@@ -55,19 +56,25 @@ function stateMachines(resolver: TemplateResolver): StateMachineSpec[] {
   });
 }
 
-function taskDefinitions(resolver: TemplateResolver, options: StateMachineOptions): Map<string, TaskDefinitionSpec> {
+function taskDefinitions({
+  resolver,
+  assemblyDir,
+  dockerImages,
+  plugin,
+}: WireContext): Map<string, TaskDefinitionSpec> {
+  const iam = plugin(IamEnforcement);
   const out = new Map<string, TaskDefinitionSpec>();
   for (const [id, r] of resolver.resourcesOfType('AWS::ECS::TaskDefinition')) {
     const props = resolver.resolve(r.Properties ?? {}) as { ContainerDefinitions?: Record<string, unknown>[] };
     const containers = (props.ContainerDefinitions ?? []).map((c) => {
       const image = String(c.Image ?? '');
       const hash = image.split(':').pop() ?? '';
-      const asset = options.dockerImages[hash];
+      const asset = dockerImages[hash];
       if (!asset)
         throw new Error(`Task definition ${id} uses image ${image}, which is not a container asset of this app`);
       return {
         name: String(c.Name),
-        assetDir: path.join(options.assemblyDir, asset.source.directory),
+        assetDir: path.join(assemblyDir, asset.source.directory),
         environment: Object.fromEntries(
           ((c.Environment as { Name: string; Value: string }[]) ?? []).map((e) => [e.Name, String(e.Value)]),
         ),
@@ -81,7 +88,7 @@ function taskDefinitions(resolver: TemplateResolver, options: StateMachineOption
       family,
       arn: resolver.arn(id),
       containers,
-      env: options.roleEnv(LocalIam.roleOf(r.Properties?.TaskRoleArn), family),
+      env: iam.roleEnv(LocalIam.roleOf(r.Properties?.TaskRoleArn), family),
     };
     out.set(spec.arn, spec);
     out.set(id, spec);
