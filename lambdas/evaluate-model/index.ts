@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
 import { getModel, setModelStatus } from '../../layers/als/registry';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
@@ -7,10 +5,11 @@ import { gateVerdict, type ModelMetrics } from '../../layers/publish/gate';
 import { productionVersion } from '../../layers/publish/serving';
 import { readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
+import { functionTools } from '../../layers/util/powertools';
 import { EvaluateModelEnv } from './env';
 
-const logger = new Logger({ serviceName: 'evaluate-model' });
-const doc = dynamoDbDocumentClient();
+const { logger, traced, middlewares } = functionTools('evaluate-model');
+const doc = traced(dynamoDbDocumentClient());
 const env = readEnv(EvaluateModelEnv);
 const registryTable = env.MODEL_REGISTRY_TABLE;
 const recommendationsTable = env.RECOMMENDATIONS_TABLE;
@@ -41,4 +40,4 @@ export const handler = middy(async (event: unknown) => {
   });
   logger.info('gate', { runId, ...verdict, production: productionId });
   return { ...verdict, production: productionId ?? null, cause: verdict.reasons.join('; ') || 'passed' };
-}).use(injectLambdaContext(logger));
+}).use(middlewares);

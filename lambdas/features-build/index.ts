@@ -1,16 +1,15 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
 import { buildFeatures } from '../../layers/features/build';
 import { type ImplicitWeights, ImplicitWeightsSchema } from '../../layers/features/builders';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
+import { functionTools } from '../../layers/util/powertools';
 import { FeaturesBuildEnv } from './env';
 
-const logger = new Logger({ serviceName: 'features-build' });
-const s3 = s3Client();
-const doc = dynamoDbDocumentClient();
+const { logger, traced, middlewares } = functionTools('features-build');
+const s3 = traced(s3Client());
+const doc = traced(dynamoDbDocumentClient());
 const env = readEnv(FeaturesBuildEnv);
 const bucket = env.LAKE_BUCKET;
 const tableName = env.FEATURE_TABLE;
@@ -52,4 +51,4 @@ export const handler = middy(async (event: unknown) => {
   };
   logger.info('features built', { ...summary, sources: { used: sources.used, skipped: sources.skippedCount } });
   return { ...summary, sources };
-}).use(injectLambdaContext(logger));
+}).use(middlewares);

@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
 import type { Context } from 'aws-lambda';
@@ -11,14 +9,15 @@ import { decodeS3EventKey } from '../../layers/lake/zones';
 import { masterIngest } from '../../layers/master/landing';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
+import { functionTools } from '../../layers/util/powertools';
 import { MasterIngestEnv } from './env';
 
-const logger = new Logger({ serviceName: 'master-ingest' });
+const { logger, traced, middlewares } = functionTools('master-ingest');
 const env = readEnv(MasterIngestEnv);
 const base = {
-  s3: s3Client(),
+  s3: traced(s3Client()),
   bucket: env.LAKE_BUCKET,
-  ledger: new Ledger(dynamoDbDocumentClient(), env.LEDGER_TABLE),
+  ledger: new Ledger(traced(dynamoDbDocumentClient()), env.LEDGER_TABLE),
   codeVersion: codeVersionFromEnv(),
   log: (message: string, details: Record<string, unknown>) => logger.info(message, details),
 };
@@ -30,5 +29,5 @@ export const handler = middy(async (event: z.infer<typeof S3Schema>, context: Co
       waitUntil: lockWaitUntil(context.getRemainingTimeInMillis?.()),
     });
 })
-  .use(injectLambdaContext(logger))
+  .use(middlewares)
   .use(parser({ schema: S3Schema }));

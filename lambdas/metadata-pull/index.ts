@@ -1,20 +1,19 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { s3Client, secretsManagerClient } from '../../layers/aws/clients';
 import { pullExternalMetadata } from '../../layers/metadata/pull-job';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
+import { functionTools } from '../../layers/util/powertools';
 import { useCaseLogger } from '../../layers/util/use-case-logger';
 import { MetadataPullEnv } from './env';
 
-const logger = new Logger({ serviceName: 'metadata-pull' });
-const secrets = secretsManagerClient();
+const { logger, traced, middlewares } = functionTools('metadata-pull');
+const secrets = traced(secretsManagerClient());
 const env = readEnv(MetadataPullEnv);
 let apiKey: string | undefined;
 
 const deps = {
-  s3: s3Client(),
+  s3: traced(s3Client()),
   bucket: env.LAKE_BUCKET,
   baseUrl: env.METADATA_BASE_URL,
   // Read once per cold start.
@@ -32,4 +31,4 @@ const deps = {
 };
 
 /** On its schedule (EventBridge): pull the product metadata API into the lake (layers/metadata/pull-job.ts). */
-export const handler = middy(() => pullExternalMetadata(deps)).use(injectLambdaContext(logger));
+export const handler = middy(() => pullExternalMetadata(deps)).use(middlewares);

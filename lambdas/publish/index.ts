@@ -1,13 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
 import { completePublish, type PublishContext, planPublish, publishShard } from '../../layers/publish/publish';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
+import { functionTools } from '../../layers/util/powertools';
 import { PublishEnv } from './env';
 
-const logger = new Logger({ serviceName: 'publish' });
+const { logger, traced, middlewares } = functionTools('publish');
 
 const Shard = z.object({ shard: z.number().int().min(0), from: z.number().int().min(0), to: z.number().int().min(0) });
 const Plan = z.object({
@@ -48,8 +47,8 @@ export const handler = middy(async (event: unknown) => {
   const env = readEnv(PublishEnv);
   const input = Input.parse(event);
   const ctx: PublishContext = {
-    s3: s3Client(),
-    doc: dynamoDbDocumentClient(),
+    s3: traced(s3Client()),
+    doc: traced(dynamoDbDocumentClient()),
     bucket: input.bucket,
     registryTable: env.MODEL_REGISTRY_TABLE,
     recommendationsTable: env.RECOMMENDATIONS_TABLE,
@@ -66,4 +65,4 @@ export const handler = middy(async (event: unknown) => {
     case 'complete':
       return completePublish(ctx, input.plan, input.results, input.expected);
   }
-}).use(injectLambdaContext(logger));
+}).use(middlewares);

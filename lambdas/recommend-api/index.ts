@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
@@ -9,10 +7,11 @@ import { blendRecentlyViewed } from '../../layers/publish/blend';
 import { productionVersion, recommendationsFor } from '../../layers/publish/serving';
 import { readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
+import { functionTools } from '../../layers/util/powertools';
 import { RecommendApiEnv } from './env';
 
-const logger = new Logger({ serviceName: 'recommend-api' });
-const doc = dynamoDbDocumentClient();
+const { logger, traced, middlewares } = functionTools('recommend-api');
+const doc = traced(dynamoDbDocumentClient());
 const env = readEnv(RecommendApiEnv);
 const recommendationsTable = env.RECOMMENDATIONS_TABLE;
 const featureTable = env.FEATURE_TABLE;
@@ -73,4 +72,4 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     blended: items.filter((i) => i.source === 'recently_viewed').length,
   });
   return json(200, { userId, modelVersion: served.modelVersion, coldStart: served.coldStart, items });
-}).use(injectLambdaContext(logger));
+}).use(middlewares);

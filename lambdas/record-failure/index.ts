@@ -1,14 +1,13 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
 import { setModelStatus } from '../../layers/als/registry';
 import { dynamoDbDocumentClient } from '../../layers/aws/clients';
 import { readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
+import { functionTools } from '../../layers/util/powertools';
 import { RecordFailureEnv } from './env';
 
-const logger = new Logger({ serviceName: 'record-failure' });
-const doc = dynamoDbDocumentClient();
+const { logger, traced, middlewares } = functionTools('record-failure');
+const doc = traced(dynamoDbDocumentClient());
 const registryTable = readEnv(RecordFailureEnv).MODEL_REGISTRY_TABLE;
 
 const Input = z.object({
@@ -50,4 +49,4 @@ export const handler = middy(async (event: unknown) => {
   });
   logger.error('pipeline run failed', { runId, executionName, error: error?.Error, cause });
   return { recorded: true, runId };
-}).use(injectLambdaContext(logger));
+}).use(middlewares);

@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
 import type { Context } from 'aws-lambda';
@@ -10,14 +8,15 @@ import { Ledger } from '../../layers/ingest/ledger';
 import { transactionsIngest } from '../../layers/transactions/ingest';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
+import { functionTools } from '../../layers/util/powertools';
 import { TransactionsIngestEnv } from './env';
 
-const logger = new Logger({ serviceName: 'transactions-ingest' });
+const { logger, traced, middlewares } = functionTools('transactions-ingest');
 const env = readEnv(TransactionsIngestEnv);
 const ingest = transactionsIngest({
-  s3: s3Client(),
+  s3: traced(s3Client()),
   bucket: env.LAKE_BUCKET,
-  ledger: new Ledger(dynamoDbDocumentClient(), env.LEDGER_TABLE),
+  ledger: new Ledger(traced(dynamoDbDocumentClient()), env.LEDGER_TABLE),
   codeVersion: codeVersionFromEnv(),
   log: (message, details) => logger.info(message, details),
 });
@@ -29,5 +28,5 @@ export const handler = middy(async (event: z.infer<typeof S3Schema>, context: Co
       waitUntil: lockWaitUntil(context.getRemainingTimeInMillis?.()),
     });
 })
-  .use(injectLambdaContext(logger))
+  .use(middlewares)
   .use(parser({ schema: S3Schema }));

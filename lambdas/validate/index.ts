@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
@@ -11,16 +9,17 @@ import type * as Report from '../../layers/quality/report';
 import { manifestsToValidate, validateRawVersion } from '../../layers/quality/validate-version';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
+import { functionTools } from '../../layers/util/powertools';
 import { useCaseLogger } from '../../layers/util/use-case-logger';
 import { ValidateEnv } from './env';
 
 // The renderer (vega-lite, pdfkit) comes from the quality-report layer: too big for a function bundle.
 const report: typeof Report = require('@recomart/quality-report');
 
-const logger = new Logger({ serviceName: QUALITY_SERVICE });
+const { logger, traced, middlewares } = functionTools(QUALITY_SERVICE);
 const metrics = new Metrics({ namespace: QUALITY_NAMESPACE, serviceName: QUALITY_SERVICE });
 const deps = {
-  s3: s3Client(),
+  s3: traced(s3Client()),
   bucket: readEnv(ValidateEnv).LAKE_BUCKET,
   codeVersion: codeVersionFromEnv(),
   now: () => new Date(),
@@ -36,5 +35,5 @@ export const handler = middy(async (event: z.infer<typeof S3Schema>): Promise<vo
 })
   // No logMetrics: each verdict is published as it is made (two single metrics, layers/quality/metrics.ts),
   // so its flush at the end would only warn, every invocation, that nothing is stored.
-  .use(injectLambdaContext(logger))
+  .use(middlewares)
   .use(parser({ schema: S3Schema }));
