@@ -15,7 +15,17 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** Service identifiers as used in `AWS_ENDPOINT_URL_<ID>` (the SDK's service-specific endpoint variables). */
-export type ServiceId = 'S3' | 'KINESIS' | 'DYNAMODB' | 'SQS' | 'SFN' | 'SECRETS_MANAGER' | 'LAMBDA' | 'CLOUDFORMATION';
+export type ServiceId =
+  | 'S3'
+  | 'KINESIS'
+  | 'DYNAMODB'
+  | 'SQS'
+  | 'SFN'
+  | 'SECRETS_MANAGER'
+  | 'LAMBDA'
+  | 'CLOUDFORMATION'
+  | 'GLUE'
+  | 'ATHENA';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -20,6 +20,8 @@ export function serviceOf(req: { headers: http.IncomingHttpHeaders; url?: string
   if (target.startsWith('AmazonSQS')) return 'sqs';
   if (target.startsWith('AWSStepFunctions')) return 'states';
   if (target.startsWith('secretsmanager.')) return 'secretsmanager';
+  if (target.startsWith('AWSGlue.')) return 'glue';
+  if (target.startsWith('AmazonAthena.')) return 'athena';
   if (/^\/2015-03-31\/functions\//.test(req.url ?? '')) return 'lambda';
   return 's3';
 }

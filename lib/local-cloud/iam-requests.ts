@@ -20,6 +20,8 @@ export interface ArnContext {
   functionArn(nameOrArn: string): string;
   /** A secret's ARN from the name or ARN in a request. */
   secretArn(idOrArn: string): string;
+  /** The workgroup a query execution ran in, if the cloud knows it. */
+  athenaWorkGroup(queryExecutionId: string): string | undefined;
 }
 
 const header = (facts: RequestFacts, name: string) => {
@@ -129,6 +131,24 @@ export function jsonRequests(service: string, facts: RequestFacts, arns: ArnCont
     case 'secretsmanager': {
       const id = str(body.SecretId);
       return [{ action: `secretsmanager:${operation}`, resource: id ? arns.secretArn(id) : '*' }];
+    }
+    case 'glue': {
+      // Glue authorizes a table read on the catalog, the database and the table(s).
+      const catalog = `arn:aws:glue:${region}:${account}:catalog`;
+      const action = `glue:${operation}`;
+      if (operation === 'GetDatabases') return [{ action, resource: catalog }];
+      const db = str(body.DatabaseName) ?? str(body.Name) ?? '';
+      const database = `arn:aws:glue:${region}:${account}:database/${db}`;
+      if (operation === 'GetDatabase') return [catalog, database].map((resource) => ({ action, resource }));
+      const table =
+        operation === 'GetTable' || operation === 'GetPartitions' ? (str(body.TableName) ?? str(body.Name)) : '*';
+      const tables = `arn:aws:glue:${region}:${account}:table/${db}/${table ?? '*'}`;
+      return [catalog, database, tables].map((resource) => ({ action, resource }));
+    }
+    case 'athena': {
+      const id = str(body.QueryExecutionId);
+      const group = str(body.WorkGroup) ?? (id ? arns.athenaWorkGroup(id) : undefined) ?? 'primary';
+      return [{ action: `athena:${operation}`, resource: `arn:aws:athena:${region}:${account}:workgroup/${group}` }];
     }
     default:
       return [];

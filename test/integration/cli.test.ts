@@ -135,4 +135,68 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/No schedule no-such-schedule; schedules: /);
   });
+
+  it('lists the Glue tables and answers SQL over the lake through Athena’s API (DuckDB locally)', async () => {
+    const state = cloudInfo.stateDir as string;
+    const catalog = await cli(['catalog', '--json', '--state', state]);
+    expect(catalog.code).toBe(0);
+    const { tables } = JSON.parse(catalog.stdout) as {
+      tables: {
+        Name: string;
+        PartitionKeys?: { Name: string }[];
+        StorageDescriptor: { Columns: { Name: string }[] };
+      }[];
+    };
+    const transactions = tables.find((t) => t.Name === 'transactions');
+    expect(transactions?.PartitionKeys?.map((k) => k.Name)).toEqual(['dt']);
+    expect(transactions?.StorageDescriptor.Columns.map((c) => c.Name)).toContain('customer_id');
+
+    // Orders of days no other test writes; the oracle counts the export's rows from its text.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-sql-'));
+    try {
+      const file = path.join(dir, 'sql-orders.csv');
+      const tx = sampleTransactionsCsv({
+        rows: 240,
+        badShare: 0.05,
+        seed: 41,
+        now: new Date('2024-02-21T00:00:00Z'),
+        days: 2,
+      });
+      fs.writeFileSync(file, tx.csv);
+      const rows = tx.csv.trim().split('\n').length - 1;
+      const upload = await cli(['upload', file, '--dataset', 'transactions', '--wait', '--json', '--state', state]);
+      expect(upload.code).toBe(0);
+      const window = "dt BETWEEN '2024-02-19' AND '2024-02-21'";
+      const counted = await cli([
+        'query',
+        `SELECT count(*) AS n, count(DISTINCT dt) AS days FROM transactions WHERE ${window}`,
+        '--json',
+        '--state',
+        state,
+      ]);
+      expect(counted.code).toBe(0);
+      const [answer] = counted.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(Number(answer.n)).toBe(rows - tx.badRows);
+      expect(Number(answer.days)).toBeGreaterThanOrEqual(2);
+      const csv = await cli([
+        'query',
+        `SELECT dt, count(*) AS n FROM transactions WHERE ${window} GROUP BY dt ORDER BY dt`,
+        '--csv',
+        '--state',
+        state,
+      ]);
+      expect(csv.code).toBe(0);
+      const lines = csv.stdout.trim().split('\n');
+      expect(lines[0]).toBe('dt,n');
+      expect(lines.slice(1).reduce((n, l) => n + Number(l.split(',')[1]), 0)).toBe(rows - tx.badRows);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const failed = await cli(['query', 'SELECT no_such_column FROM transactions', '--state', state]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^recomart: Query [0-9a-f-]+ FAILED: .*no_such_column/m);
+  });
 });

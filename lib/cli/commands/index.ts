@@ -16,6 +16,7 @@ import type * as Recommend from './recommend';
 import type * as RunPipeline from './run-pipeline';
 import type * as Schedule from './schedule';
 import type * as SimulateClicks from './simulate-clicks';
+import type * as Sql from './sql';
 import type * as Train from './train';
 import type * as Upload from './upload';
 import type * as Validate from './validate';
@@ -97,6 +98,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'recommend',
     summary: "ask the recommendations API for a user's top-k",
     load: () => (require('./recommend') as typeof Recommend).registerRecommend,
+  },
+  {
+    name: 'catalog',
+    summary: "the lake's tables in the Glue Data Catalog, with their columns",
+    load: () => (require('./sql') as typeof Sql).registerCatalog,
+  },
+  {
+    name: 'query',
+    summary: "run SQL over the lake's tables (Athena; DuckDB on the local cloud)",
+    load: () => (require('./sql') as typeof Sql).registerQuery,
   },
   {
     name: 'models',

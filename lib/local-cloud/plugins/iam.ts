@@ -43,7 +43,7 @@ export class IamEnforcement implements LocalPlugin {
   }
 
   /** What the gateway checks role calls with, or undefined when IAM is not enforced. */
-  gateway(arns: Pick<ArnContext, 'functionArn' | 'secretArn'>): GatewayIam | undefined {
+  gateway(arns: Omit<ArnContext, 'region' | 'account'>): GatewayIam | undefined {
     const iam = this.iam;
     const context = this.context;
     if (!iam?.enforce || !context) return undefined;

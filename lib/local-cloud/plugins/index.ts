@@ -4,9 +4,11 @@
  */
 import type { LocalServices } from '../gateway';
 import type { CfnTemplate } from '../template';
+import { AthenaQueries } from './athena';
 import { dynamoDbTables, kinesisStreams, SecretsManager, SqsQueues, s3Buckets } from './data-stores';
 import { EventSourceMappings } from './event-source-mappings';
 import { LambdaFunctions } from './functions';
+import { GlueCatalog } from './glue';
 import { HttpApis } from './http-api';
 import { IamEnforcement } from './iam';
 import { notEmulated } from './not-emulated';
@@ -16,7 +18,9 @@ import { Schedules } from './schedules';
 import { StateMachines } from './state-machines';
 
 export {
+  AthenaQueries,
   EventSourceMappings,
+  GlueCatalog,
   IamEnforcement,
   LambdaFunctions,
   S3Notifications,
@@ -39,6 +43,8 @@ export function awsPlugins(options: { readonly enforceIam: boolean }): LocalPlug
     dynamoDbTables,
     new SqsQueues(),
     new SecretsManager(),
+    new GlueCatalog(),
+    new AthenaQueries(),
     notEmulated,
     new LambdaFunctions(),
     new S3Notifications(),
@@ -97,6 +103,7 @@ export function gatewayServices(
           }
         },
         secretArn: (id) => secrets.store?.find(id)?.arn ?? id,
+        athenaWorkGroup: (queryExecutionId) => pluginOf(plugins, AthenaQueries).workGroupOf(queryExecutionId),
       }),
   };
 }

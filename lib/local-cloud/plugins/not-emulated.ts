@@ -28,9 +28,5 @@ export const notEmulated: LocalPlugin = {
     'AWS::CDK::Metadata': 'CDK bookkeeping',
     'Custom::S3AutoDeleteObjects':
       'empties a bucket when the stack is deleted; the local state is reset with recomart local reset',
-    'AWS::Glue::Database':
-      'the Glue catalog is query metadata for Athena; locally the lake is read directly (<state>/s3)',
-    'AWS::Glue::Table': 'the Glue catalog is query metadata for Athena; locally the lake is read directly (<state>/s3)',
-    'AWS::Athena::WorkGroup': 'no Athena locally; the lake is plain files under <state>/s3',
   },
 };

@@ -7,6 +7,7 @@ const arns = {
   account: '000000000000',
   functionArn: (n: string) => `arn:aws:lambda:us-east-1:000000000000:function:${n}`,
   secretArn: (n: string) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:${n}-AbCdEf`,
+  athenaWorkGroup: (id: string) => (id === 'q-1' ? 'analysts' : undefined),
 };
 
 describe('what a request asks IAM for', () => {
@@ -54,6 +55,23 @@ describe('what a request asks IAM for', () => {
     expect(json('secretsmanager', 'secretsmanager.GetSecretValue', { SecretId: 'key' })[0]?.resource).toBe(
       arns.secretArn('key'),
     );
+    const glue = 'arn:aws:glue:us-east-1:000000000000';
+    expect(json('glue', 'AWSGlue.GetTable', { DatabaseName: 'lake', Name: 'orders' })).toEqual(
+      [`${glue}:catalog`, `${glue}:database/lake`, `${glue}:table/lake/orders`].map((resource) => ({
+        action: 'glue:GetTable',
+        resource,
+      })),
+    );
+    expect(json('glue', 'AWSGlue.GetTables', { DatabaseName: 'lake' }).map((r) => r.resource)).toContain(
+      `${glue}:table/lake/*`,
+    );
+    const workgroup = 'arn:aws:athena:us-east-1:000000000000:workgroup';
+    expect(json('athena', 'AmazonAthena.StartQueryExecution', { QueryString: 'select 1', WorkGroup: 'wg' })).toEqual([
+      { action: 'athena:StartQueryExecution', resource: `${workgroup}/wg` },
+    ]);
+    expect(json('athena', 'AmazonAthena.GetQueryResults', { QueryExecutionId: 'q-1' })).toEqual([
+      { action: 'athena:GetQueryResults', resource: `${workgroup}/analysts` },
+    ]);
     expect(lambdaRequests({ method: 'POST', url: '/2015-03-31/functions/fn/invocations', headers: {} }, arns)).toEqual([
       { action: 'lambda:InvokeFunction', resource: arns.functionArn('fn') },
     ]);

@@ -1,0 +1,230 @@
+/**
+ * Athena's query engine on the local cloud: DuckDB (`@duckdb/node-api`) over the lake's files, with each
+ * Glue table of the template registered as a view that reads what Athena would read for it: the files
+ * under its location (names starting with `_` or `.` are hidden, as Hadoop hides them), its partition
+ * keys from the `key=value/` folders as strings, within the partition projection's range, and its
+ * columns as its SerDe reads them: the OpenCSV SerDe by position, every value a string; the OpenX JSON
+ * SerDe by name, case-insensitively, a malformed line a row of nulls
+ * (docs/decisions/023-sql-over-the-lake.md).
+ */
+import * as fs from 'node:fs';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { GlueColumn, GlueTable } from './plugins/glue';
+
+/** A query's answer: its columns (Athena's type names) and rows as Athena renders them (text, or null). */
+export interface QueryAnswer {
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  readonly rows: readonly (readonly (string | null)[])[];
+  /** Bytes of the lake files the tables read (Athena's DataScannedInBytes, as an upper bound). */
+  readonly scannedBytes: number;
+}
+
+/** Where an `s3://bucket/prefix` location's objects live on disk, and the suffix of an object's data file. */
+export interface LakeFiles {
+  directoryOf(bucket: string): string;
+  readonly objectSuffix: string;
+}
+
+/** Statements the local engine runs: reads. Writes (CTAS, INSERT, UNLOAD) and DDL are refused by name. */
+const READ_STATEMENT = /^\s*(?:\(\s*)*(select|with|values|show|describe|explain)\b/i;
+
+export class QueryError extends Error {}
+
+/** Run one statement on a fresh in-memory DuckDB with the tables of `database` as views. */
+export async function runQuery(
+  sql: string,
+  database: string | undefined,
+  tables: readonly GlueTable[],
+  lake: LakeFiles,
+  now: Date,
+): Promise<QueryAnswer> {
+  const statement = sql.trim().replace(/;\s*$/, '');
+  if (!READ_STATEMENT.test(statement))
+    throw new QueryError(
+      `The local cloud's Athena runs read queries (SELECT, WITH, VALUES, SHOW, DESCRIBE, EXPLAIN); ` +
+        `"${statement.split(/\s+/)[0]}" statements are not emulated.`,
+    );
+  // Loaded on the first query: the native engine costs nothing to a cloud nobody queries.
+  const { DuckDBInstance } = require('@duckdb/node-api') as typeof import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const connection = await instance.connect();
+  try {
+    let scannedBytes = 0;
+    for (const db of new Set(tables.map((t) => t.DatabaseName))) await connection.run(`CREATE SCHEMA ${ident(db)}`);
+    for (const table of tables) {
+      scannedBytes += await registerTable(connection, table, lake, now).catch((err: Error) => {
+        throw err instanceof QueryError ? err : new QueryError(`Table ${table.Name}: ${err.message}`);
+      });
+    }
+    if (database) await connection.run(`USE ${ident(database)}`);
+    const reader = await connection.runAndReadAll(statement).catch((err: Error) => {
+      throw new QueryError(err.message);
+    });
+    const names = reader.columnNames();
+    const types = reader.columnTypes().map((t) => athenaType(t.toString()));
+    const rows = reader.getRows().map((row) => row.map((v) => (v === null ? null : String(v))));
+    return { columns: names.map((name, i) => ({ name, type: types[i] ?? 'varchar' })), rows, scannedBytes };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** The view of one Glue table; returns the bytes of the files it reads. */
+async function registerTable(
+  connection: DuckDBConnection,
+  table: GlueTable,
+  lake: LakeFiles,
+  now: Date,
+): Promise<number> {
+  const name = `${ident(table.DatabaseName)}.${ident(table.Name)}`;
+  const columns = table.StorageDescriptor?.Columns ?? [];
+  const partitions = table.PartitionKeys ?? [];
+  const files = dataFiles(table, lake, now);
+  const typed = (c: GlueColumn, expr: string) => `TRY_CAST(${expr} AS ${duckType(c.Type)}) AS ${ident(c.Name)}`;
+  if (files.length === 0) {
+    const nulls = [...columns, ...partitions].map((c) => typed(c, 'NULL'));
+    await connection.run(`CREATE VIEW ${name} AS SELECT ${nulls.join(', ') || 'NULL AS none'} WHERE false`);
+    return 0;
+  }
+  const list = `[${files.map((f) => literal(f.path)).join(', ')}]`;
+  const hive = partitions.length > 0 ? ', hive_partitioning = true, hive_types_autocast = false' : '';
+  const serde = table.StorageDescriptor?.SerdeInfo?.SerializationLibrary ?? '';
+  let source: string;
+  let select: string[];
+  if (/OpenCSVSerde|LazySimpleSerDe/i.test(serde)) {
+    const skip = Number(table.Parameters?.['skip.header.line.count'] ?? 0);
+    const sep = table.StorageDescriptor?.SerdeInfo?.Parameters?.separatorChar ?? ',';
+    const names = columns.map((c) => literal(c.Name)).join(', ');
+    source =
+      `read_csv(${list}, header = ${skip > 0}, all_varchar = true, names = [${names}], null_padding = true, ` +
+      `delim = ${literal(sep)}, quote = '"', escape = '"'${hive})`;
+    // OpenCSV reads every value as a string, an empty one as '' (never null); a value that is not of
+    // its column's type fails the query, as Athena's HIVE_BAD_DATA does.
+    select = columns.map((c) => `CAST(COALESCE(${ident(c.Name)}, '') AS ${duckType(c.Type)}) AS ${ident(c.Name)}`);
+  } else if (/JsonSerDe/i.test(serde)) {
+    // The keys the files hold (in their own case), then each column read under its Glue type from the
+    // key that matches its name case-insensitively, as the OpenX SerDe matches them.
+    const options = `format = 'newline_delimited', records = true, union_by_name = true, ignore_errors = true${hive}`;
+    const keys = new Map<string, string>();
+    const described = await connection.runAndReadAll(
+      `DESCRIBE SELECT * FROM read_json(${list}, ${options}, sample_size = -1, maximum_depth = 1)`,
+    );
+    for (const [column] of described.getRows()) keys.set(String(column).toLowerCase(), String(column));
+    const read = columns.flatMap((c) => {
+      const key = keys.get(c.Name.toLowerCase());
+      return key === undefined ? [] : [`${literal(key)}: ${literal(duckType(c.Type))}`];
+    });
+    const partitionTypes = partitions.map((p) => `${literal(p.Name)}: 'VARCHAR'`);
+    source = `read_json(${list}, ${options}, columns = {${[...read, ...partitionTypes].join(', ')}})`;
+    select = columns.map((c) => {
+      const key = keys.get(c.Name.toLowerCase());
+      return typed(c, key === undefined ? 'NULL' : ident(key));
+    });
+  } else {
+    throw new QueryError(`Table ${table.Name}: the local cloud's Athena does not read the SerDe "${serde}".`);
+  }
+  await connection.run(
+    `CREATE VIEW ${name} AS SELECT ${[...select, ...partitions.map((p) => ident(p.Name))].join(', ')} FROM ${source}`,
+  );
+  return files.reduce((n, f) => n + f.bytes, 0);
+}
+
+/** The data files Athena reads for a table: under its location, partition folders deep, none hidden. */
+function dataFiles(table: GlueTable, lake: LakeFiles, now: Date): { path: string; bytes: number }[] {
+  const location = table.StorageDescriptor?.Location ?? '';
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
+  if (!match) throw new QueryError(`Table ${table.Name} has no S3 location (${location || 'none'}).`);
+  const [, bucket = '', prefix = ''] = match;
+  const depth = (table.PartitionKeys ?? []).length;
+  const out: { path: string; bytes: number }[] = [];
+  const walk = (dir: string, level: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith('_') || e.name.startsWith('.')) continue;
+      const full = `${dir}/${e.name}`;
+      if (level < depth) {
+        const key = table.PartitionKeys?.[level]?.Name ?? '';
+        if (e.isDirectory() && e.name.startsWith(`${key}=`) && projected(table, key, e.name.slice(key.length + 1), now))
+          walk(full, level + 1);
+      } else if (e.isFile() && e.name.endsWith(lake.objectSuffix)) {
+        out.push({ path: full, bytes: fs.statSync(full).size });
+      }
+    }
+  };
+  walk(`${lake.directoryOf(bucket)}/${prefix.replace(/\/$/, '')}`, 0);
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * Is a partition value one Athena projects for the key: a `date` key's day within its range (format
+ * yyyy-MM-dd; the range may end at NOW), an `integer` key's value within its range with its digits.
+ * Without projection, or for other projection types, every folder is read.
+ */
+function projected(table: GlueTable, key: string, value: string, now: Date): boolean {
+  const p = table.Parameters ?? {};
+  if (p['projection.enabled'] !== 'true') return true;
+  const type = p[`projection.${key}.type`];
+  const [from = '', to = ''] = (p[`projection.${key}.range`] ?? '').split(',').map((s) => s.trim());
+  if (type === 'date' && p[`projection.${key}.format`] === 'yyyy-MM-dd') {
+    const day = (s: string) => (s === 'NOW' ? now.toISOString().slice(0, 10) : s);
+    const valid = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
+    return valid && value >= day(from) && value <= day(to);
+  }
+  if (type === 'integer') {
+    const digits = Number(p[`projection.${key}.digits`] ?? 0);
+    const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    return n >= Number(from) && n <= Number(to) && (digits === 0 || value.length === digits);
+  }
+  return true;
+}
+
+/** A Glue (Hive) column type as DuckDB's. */
+function duckType(glue: string): string {
+  const t = glue.trim().toLowerCase();
+  if (t === 'string' || t.startsWith('varchar') || t.startsWith('char')) return 'VARCHAR';
+  if (t === 'bigint') return 'BIGINT';
+  if (t === 'int' || t === 'integer') return 'INTEGER';
+  if (t === 'smallint') return 'SMALLINT';
+  if (t === 'tinyint') return 'TINYINT';
+  if (t === 'double') return 'DOUBLE';
+  if (t === 'float') return 'FLOAT';
+  if (t === 'boolean') return 'BOOLEAN';
+  if (t === 'date') return 'DATE';
+  if (t === 'timestamp') return 'TIMESTAMP';
+  if (/^decimal\(\d+,\s*\d+\)$/.test(t)) return t.toUpperCase();
+  // Arrays, structs and maps stay as their JSON text.
+  return 'VARCHAR';
+}
+
+/** A DuckDB result type as Athena names it in `ColumnInfo.Type`. */
+function athenaType(duck: string): string {
+  const t = duck.toUpperCase();
+  if (t.endsWith('[]')) return 'array';
+  if (t.startsWith('STRUCT')) return 'row';
+  if (t.startsWith('MAP')) return 'map';
+  if (t.startsWith('DECIMAL')) return 'decimal';
+  const names: Record<string, string> = {
+    VARCHAR: 'varchar',
+    BIGINT: 'bigint',
+    HUGEINT: 'decimal',
+    INTEGER: 'integer',
+    SMALLINT: 'smallint',
+    TINYINT: 'tinyint',
+    DOUBLE: 'double',
+    FLOAT: 'real',
+    BOOLEAN: 'boolean',
+    DATE: 'date',
+    TIMESTAMP: 'timestamp',
+    'TIMESTAMP WITH TIME ZONE': 'timestamp with time zone',
+  };
+  return names[t] ?? 'varchar';
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;

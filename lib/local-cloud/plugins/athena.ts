@@ -1,0 +1,256 @@
+/**
+ * Athena workgroups of the template, and the query side of Athena's API on the gateway
+ * (StartQueryExecution, GetQueryExecution, GetQueryResults, StopQueryExecution, ListQueryExecutions),
+ * running each query on DuckDB over the lake's files with the template's Glue tables as views
+ * (../athena-duckdb.ts). As on AWS, a query runs after StartQueryExecution answers, its result is a
+ * CSV object under the workgroup's output location, and GetQueryResults pages it with the column
+ * names as the first row (docs/decisions/023-sql-over-the-lake.md).
+ */
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { stringify } from 'csv-stringify/sync';
+import { type QueryAnswer, QueryError, runQuery } from '../athena-duckdb';
+import { GlueCatalog } from './glue';
+import {
+  ApiError,
+  type JsonApi,
+  type LocalPlugin,
+  type ProvisionContext,
+  resourcesOf,
+  type WireContext,
+} from './plugin';
+
+type State = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+interface QueryExecution {
+  readonly id: string;
+  readonly query: string;
+  readonly workGroup: string;
+  readonly database?: string;
+  readonly outputLocation: string;
+  state: State;
+  reason?: string;
+  readonly submitted: number;
+  completed?: number;
+  answer?: QueryAnswer;
+}
+
+interface WorkGroup {
+  readonly name: string;
+  readonly outputLocation?: string;
+  readonly enforce: boolean;
+}
+
+/** GetQueryResults pages: 1,000 rows at most, as Athena's. */
+const MAX_PAGE = 1000;
+/** Query executions kept for GetQueryExecution (oldest forgotten first). */
+const KEEP = 500;
+
+export class AthenaQueries implements LocalPlugin {
+  readonly name = 'athena';
+  readonly types = ['AWS::Athena::WorkGroup'];
+  private readonly workGroups = new Map<string, WorkGroup>();
+  private readonly executions = new Map<string, QueryExecution>();
+  private readonly running = new Set<Promise<void>>();
+  private wired?: { glue: GlueCatalog; s3: S3Client; lakeDir: string; log: (line: string) => void };
+
+  async provision(ctx: ProvisionContext): Promise<void> {
+    for (const { name, props } of resourcesOf(ctx, 'AWS::Athena::WorkGroup')) {
+      const config = (props.WorkGroupConfiguration ?? {}) as {
+        EnforceWorkGroupConfiguration?: boolean;
+        ResultConfiguration?: { OutputLocation?: string };
+      };
+      this.workGroups.set(name, {
+        name,
+        enforce: config.EnforceWorkGroupConfiguration === true,
+        ...(config.ResultConfiguration?.OutputLocation
+          ? { outputLocation: config.ResultConfiguration.OutputLocation }
+          : {}),
+      });
+    }
+  }
+
+  wire({ plugin, clients, stateDir, log }: WireContext): void {
+    this.wired = { glue: plugin(GlueCatalog), s3: clients.s3, lakeDir: path.join(stateDir, 's3'), log };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+  }
+
+  readonly api: JsonApi = {
+    service: 'athena',
+    targetPrefix: 'AmazonAthena.',
+    version: '1.1',
+    handle: (action, body) => this.answer(action, body),
+  };
+
+  /** The workgroup a query execution ran in (IAM authorizes Athena calls on the workgroup). */
+  workGroupOf(queryExecutionId: string): string | undefined {
+    return this.executions.get(queryExecutionId)?.workGroup;
+  }
+
+  private answer(action: string, body: Record<string, unknown>): unknown {
+    switch (action) {
+      case 'StartQueryExecution':
+        return { QueryExecutionId: this.start(body) };
+      case 'GetQueryExecution':
+        return { QueryExecution: describe(this.execution(body)) };
+      case 'GetQueryResults':
+        return this.results(this.execution(body), body);
+      case 'StopQueryExecution': {
+        const e = this.execution(body);
+        if (e.state === 'QUEUED' || e.state === 'RUNNING') this.finish(e, 'CANCELLED', 'Query cancelled by user');
+        return {};
+      }
+      case 'ListQueryExecutions': {
+        const group = String(body.WorkGroup ?? 'primary');
+        return {
+          QueryExecutionIds: [...this.executions.values()]
+            .filter((e) => e.workGroup === group)
+            .reverse()
+            .map((e) => e.id),
+        };
+      }
+      default:
+        throw new ApiError('InvalidRequestException', `${action} is not served by the local cloud's Athena`);
+    }
+  }
+
+  private start(body: Record<string, unknown>): string {
+    const query = typeof body.QueryString === 'string' ? body.QueryString : '';
+    if (!query.trim()) throw new ApiError('InvalidRequestException', 'QueryString is required');
+    const groupName = typeof body.WorkGroup === 'string' ? body.WorkGroup : 'primary';
+    const group = this.workGroups.get(groupName);
+    if (!group) throw new ApiError('InvalidRequestException', `WorkGroup ${groupName} is not found.`);
+    const requested = (body.ResultConfiguration as { OutputLocation?: string } | undefined)?.OutputLocation;
+    const base = group.enforce ? group.outputLocation : (requested ?? group.outputLocation);
+    if (!base)
+      throw new ApiError(
+        'InvalidRequestException',
+        'No output location provided. An output location is required either through the Workgroup result configuration setting or as an API input.',
+      );
+    const id = randomUUID();
+    const database = (body.QueryExecutionContext as { Database?: string } | undefined)?.Database;
+    const execution: QueryExecution = {
+      id,
+      query,
+      workGroup: group.name,
+      ...(database ? { database } : {}),
+      outputLocation: `${base.replace(/\/?$/, '/')}${id}.csv`,
+      state: 'QUEUED',
+      submitted: Date.now(),
+    };
+    this.executions.set(id, execution);
+    for (const old of this.executions.keys()) {
+      if (this.executions.size <= KEEP) break;
+      this.executions.delete(old);
+    }
+    const task = this.run(execution);
+    this.running.add(task);
+    task.finally(() => this.running.delete(task));
+    return id;
+  }
+
+  private async run(e: QueryExecution): Promise<void> {
+    const wired = this.wired;
+    if (!wired) return this.finish(e, 'FAILED', 'Athena is not up yet');
+    await new Promise((r) => setImmediate(r));
+    if (e.state !== 'QUEUED') return;
+    e.state = 'RUNNING';
+    try {
+      const lake = {
+        directoryOf: (bucket: string) => path.join(wired.lakeDir, bucket),
+        objectSuffix: '._S3rver_object',
+      };
+      const answer = await runQuery(e.query, e.database, wired.glue.tables(), lake, new Date());
+      if (e.state !== 'RUNNING') return;
+      const [, bucket = '', key = ''] = /^s3:\/\/([^/]+)\/(.*)$/.exec(e.outputLocation) ?? [];
+      const csv = stringify([answer.columns.map((c) => c.name), ...answer.rows], { quoted: true });
+      await wired.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: csv, ContentType: 'text/csv' }));
+      e.answer = answer;
+      this.finish(e, 'SUCCEEDED');
+    } catch (err) {
+      const reason = err instanceof QueryError ? err.message : `Internal error: ${(err as Error).message}`;
+      wired.log(`Athena query ${e.id} failed: ${reason}`);
+      this.finish(e, 'FAILED', reason);
+    }
+  }
+
+  private finish(e: QueryExecution, state: State, reason?: string): void {
+    e.state = state;
+    if (reason) e.reason = reason;
+    e.completed = Date.now();
+  }
+
+  private execution(body: Record<string, unknown>): QueryExecution {
+    const id = String(body.QueryExecutionId ?? '');
+    const e = this.executions.get(id);
+    if (!e) throw new ApiError('InvalidRequestException', `QueryExecution ${id} was not found`);
+    return e;
+  }
+
+  private results(e: QueryExecution, body: Record<string, unknown>): unknown {
+    if (e.state !== 'SUCCEEDED' || !e.answer)
+      throw new ApiError(
+        'InvalidRequestException',
+        e.state === 'FAILED' || e.state === 'CANCELLED'
+          ? `Query did not finish successfully. Final query state: ${e.state}`
+          : `Query has not yet finished. Current state: ${e.state}`,
+      );
+    const { columns, rows } = e.answer;
+    // The first page's first row holds the column names, as Athena returns them.
+    const all = [columns.map((c) => c.name), ...rows];
+    const size = Math.min(MAX_PAGE, Math.max(1, Number(body.MaxResults ?? MAX_PAGE) || MAX_PAGE));
+    const from = body.NextToken ? Number(Buffer.from(String(body.NextToken), 'base64url').toString()) : 0;
+    if (!Number.isInteger(from) || from < 0) throw new ApiError('InvalidRequestException', 'Invalid NextToken');
+    return {
+      UpdateCount: 0,
+      ResultSet: {
+        Rows: all.slice(from, from + size).map((row) => ({
+          Data: row.map((v) => (v === null ? {} : { VarCharValue: v })),
+        })),
+        ResultSetMetadata: {
+          ColumnInfo: columns.map((c) => ({
+            CatalogName: 'hive',
+            SchemaName: '',
+            TableName: '',
+            Name: c.name,
+            Label: c.name,
+            Type: c.type,
+            Precision: 0,
+            Scale: 0,
+            Nullable: 'UNKNOWN',
+            CaseSensitive: c.type === 'varchar',
+          })),
+        },
+      },
+      ...(from + size < all.length ? { NextToken: Buffer.from(String(from + size)).toString('base64url') } : {}),
+    };
+  }
+}
+
+/** A query execution in the shape of Athena's `QueryExecution`. */
+function describe(e: QueryExecution) {
+  return {
+    QueryExecutionId: e.id,
+    Query: e.query,
+    StatementType: 'DML',
+    WorkGroup: e.workGroup,
+    ResultConfiguration: { OutputLocation: e.outputLocation },
+    QueryExecutionContext: e.database ? { Database: e.database, Catalog: 'AwsDataCatalog' } : {},
+    Status: {
+      State: e.state,
+      ...(e.reason ? { StateChangeReason: e.reason } : {}),
+      SubmissionDateTime: e.submitted / 1000,
+      ...(e.completed ? { CompletionDateTime: e.completed / 1000 } : {}),
+    },
+    Statistics: {
+      EngineExecutionTimeInMillis: (e.completed ?? Date.now()) - e.submitted,
+      TotalExecutionTimeInMillis: (e.completed ?? Date.now()) - e.submitted,
+      DataScannedInBytes: e.answer?.scannedBytes ?? 0,
+    },
+    EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3 (local: DuckDB)' },
+  };
+}

@@ -1,0 +1,138 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { QueryError, runQuery } from '../../../lib/local-cloud/athena-duckdb';
+import type { GlueTable } from '../../../lib/local-cloud/plugins/glue';
+
+const SUFFIX = '._S3rver_object';
+const NOW = new Date('2024-03-10T12:00:00Z');
+
+describe('the local Athena engine (DuckDB over the lake files)', () => {
+  let root: string;
+  const lake = () => ({ directoryOf: (bucket: string) => path.join(root, bucket), objectSuffix: SUFFIX });
+  const put = (key: string, text: string | Buffer) => {
+    const file = path.join(root, 'lake', `${key}${SUFFIX}`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+  };
+  const csvTable: GlueTable = {
+    Name: 'orders',
+    DatabaseName: 'db',
+    Parameters: {
+      'skip.header.line.count': '1',
+      'projection.enabled': 'true',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy-MM-dd',
+      'projection.dt.range': '2020-01-01,NOW',
+    },
+    PartitionKeys: [{ Name: 'dt', Type: 'string' }],
+    StorageDescriptor: {
+      Location: 's3://lake/raw/orders/',
+      Columns: [
+        { Name: 'id', Type: 'string' },
+        { Name: 'qty', Type: 'bigint' },
+        { Name: 'note', Type: 'string' },
+      ],
+      SerdeInfo: {
+        SerializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+        Parameters: { separatorChar: ',' },
+      },
+    },
+  };
+  const jsonTable: GlueTable = {
+    Name: 'events',
+    DatabaseName: 'db',
+    Parameters: {
+      'projection.enabled': 'true',
+      'projection.hour.type': 'integer',
+      'projection.hour.range': '0,23',
+      'projection.hour.digits': '2',
+    },
+    PartitionKeys: [{ Name: 'hour', Type: 'string' }],
+    StorageDescriptor: {
+      Location: 's3://lake/raw/events/',
+      Columns: [
+        { Name: 'eventid', Type: 'string' },
+        { Name: 'price', Type: 'double' },
+        { Name: 'searchterm', Type: 'string' },
+      ],
+      SerdeInfo: { SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+    },
+  };
+  const query = (sql: string, tables: GlueTable[] = [csvTable, jsonTable]) => runQuery(sql, 'db', tables, lake(), NOW);
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'athena-duckdb-'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('reads CSV as Athena’s OpenCSV SerDe does: by position, a header per file, quoted commas and line breaks, empty as empty', async () => {
+    const a = 'ID,Quantity,Note\n1,2,"a, b"\n2,0,"two\nlines"\n3,4,\n';
+    const b = 'id,qty,note\n4,5,plain\n';
+    put('raw/orders/dt=2024-03-01/a.csv', a);
+    put('raw/orders/dt=2024-03-02/b.csv', b);
+    // Hidden by name (manifests), outside the projection's range, or not a date: never read.
+    put('raw/orders/dt=2024-03-01/_a.csv.manifest.json', '{"rows":3}');
+    put('raw/orders/dt=2019-12-31/old.csv', 'id,qty,note\n9,9,old\n');
+    put('raw/orders/dt=2024-03-11/future.csv', 'id,qty,note\n8,8,tomorrow\n');
+    put('raw/orders/dt=latest/x.csv', 'id,qty,note\n7,7,x\n');
+    put('raw/orders/_tmp/dt=2024-03-01/y.csv', 'id,qty,note\n6,6,y\n');
+    const out = await query('SELECT id, qty, note, dt FROM orders ORDER BY id');
+    expect(out.columns).toEqual([
+      { name: 'id', type: 'varchar' },
+      { name: 'qty', type: 'bigint' },
+      { name: 'note', type: 'varchar' },
+      { name: 'dt', type: 'varchar' },
+    ]);
+    expect(out.rows).toEqual([
+      ['1', '2', 'a, b', '2024-03-01'],
+      ['2', '0', 'two\nlines', '2024-03-01'],
+      ['3', '4', '', '2024-03-01'],
+      ['4', '5', 'plain', '2024-03-02'],
+    ]);
+    // the oracle: the data lines of the two visible files, counted from their text
+    const dataRows = a.split('\n').filter((l) => /^\d+,/.test(l)).length + 1;
+    expect((await query('SELECT count(*) FROM orders')).rows).toEqual([[String(dataRows)]]);
+    expect(out.scannedBytes).toBe(Buffer.byteLength(a) + Buffer.byteLength(b));
+  });
+
+  it('reads JSON Lines as the OpenX SerDe does: keys matched case-insensitively, absent keys null, a malformed line a row of nulls', async () => {
+    put('raw/events/hour=00/a.jsonl', '{"eventId":"e1","Price":1.5}\n{"eventId":"e2","searchTerm":"tent"}\nnot json\n');
+    put('raw/events/hour=7/skipped.jsonl', '{"eventId":"wrong digits"}\n');
+    put('raw/events/hour=24/skipped.jsonl', '{"eventId":"out of range"}\n');
+    const out = await query('SELECT eventid, price, searchterm, hour FROM events ORDER BY eventid NULLS LAST');
+    expect(out.rows).toEqual([
+      ['e1', '1.5', null, '00'],
+      ['e2', null, 'tent', '00'],
+      [null, null, null, '00'],
+    ]);
+  });
+
+  it('fails a query that reads an empty or non-numeric value of a bigint column, as Athena’s HIVE_BAD_DATA does', async () => {
+    put('raw/orders/dt=2024-03-01/a.csv', 'id,qty,note\n1,,x\n');
+    await expect(query('SELECT sum(qty) FROM orders')).rejects.toThrow(QueryError);
+  });
+
+  it('gives a table with no files its columns and no rows', async () => {
+    const out = await query('SELECT * FROM orders');
+    expect(out.columns.map((c) => c.name)).toEqual(['id', 'qty', 'note', 'dt']);
+    expect(out.rows).toEqual([]);
+  });
+
+  it('refuses statements that would write, and reports SQL errors as query failures', async () => {
+    for (const sql of [
+      'DROP TABLE orders',
+      'CREATE TABLE x AS SELECT 1',
+      "COPY orders TO '/tmp/x.csv'",
+      "ATTACH 'x.db'",
+    ])
+      await expect(query(sql)).rejects.toThrow(QueryError);
+    await expect(query('SELECT missing FROM orders')).rejects.toThrow(/missing/);
+    expect((await query('WITH t AS (SELECT 1 AS one) SELECT one FROM t;')).rows).toEqual([['1']]);
+  });
+
+  it('fails a query over a file that is not UTF-8, naming the table, rather than dropping its rows', async () => {
+    put('raw/orders/dt=2024-03-05/latin1.csv', Buffer.from('id,qty,note\n1,1,caf\xe9\n2,2,ok\n', 'latin1'));
+    await expect(query('SELECT id FROM orders')).rejects.toThrow(/^Table orders: .*not utf-8 encoded/s);
+  });
+});
