@@ -87,6 +87,12 @@ export function tableInputFor(dataset: RawDataset, bucketName: string): glue.Cfn
       }
     }
   }
+  const columns = glueColumnsOf(dataset.schema, { csv: dataset.format === 'csv' });
+  // The OpenX SerDe matches keys case-insensitively; naming each key keeps readers that match exactly
+  // (the local cloud's engine) reading the same columns.
+  const keyMappings = Object.fromEntries(
+    columns.filter((c) => c.name !== c.name.toLowerCase()).map((c) => [`mapping.${c.name.toLowerCase()}`, c.name]),
+  );
   return {
     name: dataset.table,
     description: dataset.description,
@@ -97,7 +103,7 @@ export function tableInputFor(dataset: RawDataset, bucketName: string): glue.Cfn
       location,
       inputFormat: TEXT_INPUT,
       outputFormat: TEXT_OUTPUT,
-      columns: glueColumnsOf(dataset.schema, { csv: dataset.format === 'csv' }).map((c) => ({
+      columns: columns.map((c) => ({
         name: c.name.toLowerCase(),
         type: c.type,
         ...(c.comment ? { comment: c.comment } : {}),
@@ -105,7 +111,7 @@ export function tableInputFor(dataset: RawDataset, bucketName: string): glue.Cfn
       serdeInfo:
         dataset.format === 'csv'
           ? { serializationLibrary: CSV_SERDE, parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' } }
-          : { serializationLibrary: JSON_SERDE, parameters: { 'ignore.malformed.json': 'true' } },
+          : { serializationLibrary: JSON_SERDE, parameters: { 'ignore.malformed.json': 'true', ...keyMappings } },
     },
   };
 }

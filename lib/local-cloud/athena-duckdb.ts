@@ -70,7 +70,12 @@ export async function runQuery(
   }
 }
 
-/** The view of one Glue table; returns the bytes of the files it reads. */
+/**
+ * The view of one Glue table; returns the bytes of the files it may read. The view names the files by
+ * a glob and its projected partitions by value, so DuckDB opens only the partitions a query's filter
+ * keeps (as Athena plans only those), and nothing is read when the view is created (no sniffing: every
+ * reader option is given).
+ */
 async function registerTable(
   connection: DuckDBConnection,
   table: GlueTable,
@@ -80,85 +85,103 @@ async function registerTable(
   const name = `${ident(table.DatabaseName)}.${ident(table.Name)}`;
   const columns = table.StorageDescriptor?.Columns ?? [];
   const partitions = table.PartitionKeys ?? [];
-  const files = dataFiles(table, lake, now);
+  const { base, files } = dataFiles(table, lake, now);
   const typed = (c: GlueColumn, expr: string) => `TRY_CAST(${expr} AS ${duckType(c.Type)}) AS ${ident(c.Name)}`;
   if (files.length === 0) {
     const nulls = [...columns, ...partitions].map((c) => typed(c, 'NULL'));
     await connection.run(`CREATE VIEW ${name} AS SELECT ${nulls.join(', ') || 'NULL AS none'} WHERE false`);
     return 0;
   }
-  const list = `[${files.map((f) => literal(f.path)).join(', ')}]`;
+  const glob = literal([base, ...partitions.map((p) => `${p.Name}=*`), `[!_.]*${lake.objectSuffix}`].join('/'));
   const hive = partitions.length > 0 ? ', hive_partitioning = true, hive_types_autocast = false' : '';
   const serde = table.StorageDescriptor?.SerdeInfo?.SerializationLibrary ?? '';
+  const serdeParameters = table.StorageDescriptor?.SerdeInfo?.Parameters ?? {};
   let source: string;
   let select: string[];
   if (/OpenCSVSerde|LazySimpleSerDe/i.test(serde)) {
     const skip = Number(table.Parameters?.['skip.header.line.count'] ?? 0);
-    const sep = table.StorageDescriptor?.SerdeInfo?.Parameters?.separatorChar ?? ',';
-    const names = columns.map((c) => literal(c.Name)).join(', ');
+    const names = columns.map((c) => `${literal(c.Name)}: 'VARCHAR'`).join(', ');
     source =
-      `read_csv(${list}, header = ${skip > 0}, all_varchar = true, names = [${names}], null_padding = true, ` +
-      `delim = ${literal(sep)}, quote = '"', escape = '"'${hive})`;
+      `read_csv(${glob}, auto_detect = false, header = ${skip > 0}, columns = {${names}}, ` +
+      `delim = ${literal(serdeParameters.separatorChar ?? ',')}, quote = '"', escape = '"', ` +
+      `null_padding = true, strict_mode = false${hive})`;
     // OpenCSV reads every value as a string, an empty one as '' (never null); a value that is not of
     // its column's type fails the query, as Athena's HIVE_BAD_DATA does.
     select = columns.map((c) => `CAST(COALESCE(${ident(c.Name)}, '') AS ${duckType(c.Type)}) AS ${ident(c.Name)}`);
   } else if (/JsonSerDe/i.test(serde)) {
-    // The keys the files hold (in their own case), then each column read under its Glue type from the
-    // key that matches its name case-insensitively, as the OpenX SerDe matches them.
-    const options = `format = 'newline_delimited', records = true, union_by_name = true, ignore_errors = true${hive}`;
+    // The OpenX SerDe matches keys to columns case-insensitively; DuckDB matches them exactly. The
+    // SerDe's `mapping.<column>` parameters name each key; without them, the keys are read from the files.
+    const options = `format = 'newline_delimited', records = true, ignore_errors = true${hive}`;
     const keys = new Map<string, string>();
-    const described = await connection.runAndReadAll(
-      `DESCRIBE SELECT * FROM read_json(${list}, ${options}, sample_size = -1, maximum_depth = 1)`,
-    );
-    for (const [column] of described.getRows()) keys.set(String(column).toLowerCase(), String(column));
-    const read = columns.flatMap((c) => {
-      const key = keys.get(c.Name.toLowerCase());
-      return key === undefined ? [] : [`${literal(key)}: ${literal(duckType(c.Type))}`];
-    });
-    const partitionTypes = partitions.map((p) => `${literal(p.Name)}: 'VARCHAR'`);
-    source = `read_json(${list}, ${options}, columns = {${[...read, ...partitionTypes].join(', ')}})`;
-    select = columns.map((c) => {
-      const key = keys.get(c.Name.toLowerCase());
-      return typed(c, key === undefined ? 'NULL' : ident(key));
-    });
+    for (const [parameter, key] of Object.entries(serdeParameters))
+      if (parameter.startsWith('mapping.')) keys.set(parameter.slice('mapping.'.length).toLowerCase(), key);
+    if (keys.size === 0) {
+      const described = await connection.runAndReadAll(
+        `DESCRIBE SELECT * FROM read_json(${glob}, ${options}, union_by_name = true, sample_size = -1, maximum_depth = 1)`,
+      );
+      for (const [column] of described.getRows()) keys.set(String(column).toLowerCase(), String(column));
+    }
+    const keyOf = (c: GlueColumn) => keys.get(c.Name.toLowerCase()) ?? c.Name;
+    const read = columns.map((c) => `${literal(keyOf(c))}: ${literal(duckType(c.Type))}`);
+    source = `read_json(${glob}, ${options}, columns = {${read.join(', ')}})`;
+    select = columns.map((c) => typed(c, ident(keyOf(c))));
   } else {
     throw new QueryError(`Table ${table.Name}: the local cloud's Athena does not read the SerDe "${serde}".`);
   }
+  // The partitions Athena projects, by value: the only ones a query can read.
+  const where = partitions.map((p) => {
+    const values = [...new Set(files.map((f) => f.partition[p.Name] ?? ''))].sort();
+    return `${ident(p.Name)} IN (${values.map(literal).join(', ')})`;
+  });
   await connection.run(
-    `CREATE VIEW ${name} AS SELECT ${[...select, ...partitions.map((p) => ident(p.Name))].join(', ')} FROM ${source}`,
+    `CREATE VIEW ${name} AS SELECT ${[...select, ...partitions.map((p) => ident(p.Name))].join(', ')} FROM ${source}` +
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''),
   );
   return files.reduce((n, f) => n + f.bytes, 0);
 }
 
-/** The data files Athena reads for a table: under its location, partition folders deep, none hidden. */
-function dataFiles(table: GlueTable, lake: LakeFiles, now: Date): { path: string; bytes: number }[] {
+interface DataFile {
+  readonly path: string;
+  readonly bytes: number;
+  readonly partition: Readonly<Record<string, string>>;
+}
+
+/** The data files Athena may read for a table: under its location, in projected partitions, none hidden. */
+function dataFiles(table: GlueTable, lake: LakeFiles, now: Date): { base: string; files: DataFile[] } {
   const location = table.StorageDescriptor?.Location ?? '';
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
   if (!match) throw new QueryError(`Table ${table.Name} has no S3 location (${location || 'none'}).`);
   const [, bucket = '', prefix = ''] = match;
-  const depth = (table.PartitionKeys ?? []).length;
-  const out: { path: string; bytes: number }[] = [];
-  const walk = (dir: string, level: number) => {
+  const keys = (table.PartitionKeys ?? []).map((k) => k.Name);
+  const base = `${lake.directoryOf(bucket)}/${prefix.replace(/\/$/, '')}`;
+  const files: DataFile[] = [];
+  const walk = (dir: string, partition: Record<string, string>) => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch {
       return;
     }
+    const level = Object.keys(partition).length;
     for (const e of entries) {
       if (e.name.startsWith('_') || e.name.startsWith('.')) continue;
       const full = `${dir}/${e.name}`;
-      if (level < depth) {
-        const key = table.PartitionKeys?.[level]?.Name ?? '';
-        if (e.isDirectory() && e.name.startsWith(`${key}=`) && projected(table, key, e.name.slice(key.length + 1), now))
-          walk(full, level + 1);
+      const key = keys[level];
+      if (key !== undefined) {
+        const value = e.name.slice(key.length + 1);
+        if (e.isDirectory() && e.name.startsWith(`${key}=`) && projected(table, key, value, now))
+          walk(full, { ...partition, [key]: value });
       } else if (e.isFile() && e.name.endsWith(lake.objectSuffix)) {
-        out.push({ path: full, bytes: fs.statSync(full).size });
+        try {
+          files.push({ path: full, bytes: fs.statSync(full).size, partition });
+        } catch {
+          // deleted since the listing: not part of this query
+        }
       }
     }
   };
-  walk(`${lake.directoryOf(bucket)}/${prefix.replace(/\/$/, '')}`, 0);
-  return out.sort((a, b) => a.path.localeCompare(b.path));
+  walk(base, {});
+  return { base, files };
 }
 
 /**

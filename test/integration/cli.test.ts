@@ -174,7 +174,8 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
         '--state',
         state,
       ]);
-      expect(counted.code).toBe(0);
+      // On failure, say why (the query's error is on stderr).
+      expect([counted.code, counted.code === 0 ? '' : counted.stderr]).toEqual([0, '']);
       const [answer] = counted.stdout
         .trim()
         .split('\n')
@@ -188,7 +189,7 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
         '--state',
         state,
       ]);
-      expect(csv.code).toBe(0);
+      expect([csv.code, csv.code === 0 ? '' : csv.stderr]).toEqual([0, '']);
       const lines = csv.stdout.trim().split('\n');
       expect(lines[0]).toBe('dt,n');
       expect(lines.slice(1).reduce((n, l) => n + Number(l.split(',')[1]), 0)).toBe(rows - tx.badRows);
