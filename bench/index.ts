@@ -22,16 +22,19 @@ import type { ClickEvent } from '../layers/clickstream/schema';
 import { simulateClickstream } from '../layers/clickstream/simulate';
 import { batchWriteItems, featureItem } from '../layers/feature-store/online';
 import { FeatureBuilder, type ItemContext, type TransactionInput } from '../layers/features/builders';
+import { featureSql } from '../layers/features/sql';
 import { switchPointer } from '../layers/publish/serving';
 import { SyntheticDataset } from '../layers/synthetic/dataset';
 import { plantedRatings } from '../layers/synthetic/planted';
-import { parseTransactionTime } from '../layers/transactions/schema';
+import { parseTransactionTime, TRANSACTION_COLUMNS } from '../layers/transactions/schema';
 import { Rng, zipfSampler } from '../layers/util/random';
 import type * as Commands from '../lib/cli/commands';
 import { writeLines } from '../lib/cli/commands/generate';
 import { TRANSACTIONS_HEAP_MIB } from '../lib/constructs/batch-ingestion';
-import { LocalCloud } from '../lib/local-cloud';
+import { GlueCatalog, LocalCloud } from '../lib/local-cloud';
+import { runQuery } from '../lib/local-cloud/athena-duckdb';
 import { type LocalCloudInfo, localCloudEnv, readEndpointFile } from '../lib/local-cloud/endpoint-file';
+import type { GlueTable } from '../lib/local-cloud/plugins/glue';
 import { recomartProfile } from '../lib/local-profile';
 import { compareKernels } from './ml-matrix-kernels';
 import type { BenchmarkName } from './names';
@@ -441,10 +444,13 @@ async function features(): Promise<BenchLine> {
     if (id && category) categories.set(id, { category });
   }
   const transactions: TransactionInput[] = [];
+  // The rows the ingest would place in raw (the others it quarantines): what the SQL build reads.
+  const rawLines: string[] = [];
   for (const line of [...data.transactionLines()].slice(1)) {
     const f = line.split(',');
     const epochMs = parseTransactionTime(f[6] ?? '');
     if (f.length !== 7 || !Number.isFinite(epochMs)) continue;
+    rawLines.push(line);
     transactions.push({
       customerId: f[1] as string,
       productId: f[2] as string,
@@ -455,6 +461,7 @@ async function features(): Promise<BenchLine> {
     });
   }
   const events: ClickEvent[] = [];
+  const eventLines: string[] = [];
   for (const r of simulateClickstream({
     count: 1_000_000,
     users: 50_000,
@@ -462,7 +469,8 @@ async function features(): Promise<BenchLine> {
     malformedShare: 0,
     seed: 5,
   })) {
-    events.push(JSON.parse(r.data.toString('utf8')) as ClickEvent);
+    eventLines.push(r.data.toString('utf8'));
+    events.push(JSON.parse(eventLines[eventLines.length - 1] as string) as ClickEvent);
   }
   const buildTimes: number[] = [];
   let counts = { users: 0, items: 0, interactions: 0 };
@@ -484,7 +492,15 @@ async function features(): Promise<BenchLine> {
   const info = await cloud.start();
   let writeSeconds: number;
   const writeItems = 20_000;
+  let sqlBuild: Record<string, unknown>;
   try {
+    sqlBuild = await featuresInSql(cloud.plugin(GlueCatalog).tables(), {
+      transactions: [TRANSACTION_COLUMNS.join(','), ...rawLines],
+      events: eventLines,
+      catalog: [...data.catalogLines()],
+      expected: counts,
+      typescriptSeconds: median(buildTimes),
+    });
     const doc = dynamoDbDocumentClient({ env: cloud.sdkEnv() });
     const items = Array.from({ length: writeItems }, (_, i) => ({
       ...featureItem(
@@ -513,6 +529,7 @@ async function features(): Promise<BenchLine> {
     buildRuns: buildTimes.length,
     medianBuildSeconds: Number(seconds.toFixed(3)),
     recordsPerSecond: Math.round((transactions.length + events.length) / seconds),
+    sql: sqlBuild,
     onlineWrite: {
       items: writeItems,
       seconds: Number(writeSeconds.toFixed(2)),
@@ -520,6 +537,79 @@ async function features(): Promise<BenchLine> {
       against: 'local cloud (dynalite), BatchWriteItem ×8 in flight',
     },
   };
+}
+
+/**
+ * The same build as SQL (layers/features/sql.ts) on the local cloud's Athena engine (DuckDB) over the
+ * records written as lake files, with the stack's Glue tables: median seconds of the three statements
+ * (every column of every row computed), the ratio to the TypeScript builders' time from the same run,
+ * the files' size, and the row counts, which must equal the builders'.
+ */
+async function featuresInSql(
+  tables: GlueTable[],
+  input: {
+    transactions: string[];
+    events: string[];
+    catalog: string[];
+    expected: { users: number; items: number; interactions: number };
+    typescriptSeconds: number;
+  },
+): Promise<Record<string, unknown>> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-sql-'));
+  try {
+    const location = tables.find((t) => t.Name === 'transactions')?.StorageDescriptor?.Location ?? '';
+    const bucket = /^s3:\/\/([^/]+)\//.exec(location)?.[1] ?? '';
+    const put = (key: string, lines: string[]) => {
+      const file = path.join(dir, bucket, `${key}._S3rver_object`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, `${lines.join('\n')}\n`);
+      return fs.statSync(file).size;
+    };
+    const bytes =
+      put('raw/transactions/dt=2025-01-01/orders.csv', input.transactions) +
+      put('raw/clickstream/dt=2025-01-01/hour=00/events.jsonl', input.events) +
+      put('raw/master/catalog/latest/catalog.csv', input.catalog);
+    const lake = { directoryOf: (b: string) => path.join(dir, b), objectSuffix: '._S3rver_object' };
+    const now = new Date();
+    const sql = featureSql({ now });
+    const database = tables[0]?.DatabaseName;
+    const counts: Record<string, number> = {};
+    const times: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const t0 = performance.now();
+      for (const [name, statement] of Object.entries(sql)) {
+        // Every column of every row is computed (the row as text), as writing the result would.
+        const out = await runQuery(
+          `SELECT count(*) AS n, sum(length(CAST(s AS VARCHAR))) AS width FROM (${statement}) s`,
+          database,
+          tables,
+          lake,
+          now,
+        );
+        counts[name] = Number(out.rows[0]?.[0]);
+      }
+      times.push((performance.now() - t0) / 1000);
+    }
+    const expected = input.expected;
+    if (
+      counts.userFeatures !== expected.users ||
+      counts.itemFeatures !== expected.items ||
+      counts.interactions !== expected.interactions
+    )
+      throw new Error(`the SQL build counted ${JSON.stringify(counts)}, the builders ${JSON.stringify(expected)}`);
+    const seconds = median(times);
+    return {
+      engine: 'DuckDB (local Athena), from lake files',
+      runs: times.length,
+      medianSeconds: Number(seconds.toFixed(3)),
+      timeRatioToTypeScript: Number((seconds / input.typescriptSeconds).toFixed(2)),
+      lakeBytes: bytes,
+      countsMatchBuilders: true,
+      note: 'the TypeScript time is the builders over records already parsed in memory; the SQL time reads and parses the files',
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Synthetic ratings: a planted rank-8 taste structure with Zipf-skewed item popularity. */

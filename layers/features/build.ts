@@ -20,10 +20,17 @@ import { PartitionSpool } from '../lake/spool';
 import { isManifestKey, manifestKeyFor } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { readStatus } from '../quality/status';
-import { parseTransactionTime } from '../transactions/schema';
 import { csvTableRows } from '../util/csv-records';
 import { nonEmptyLines } from '../util/lines';
-import { DEFAULT_WEIGHTS, FeatureBuilder, type ImplicitWeights, type ItemContext } from './builders';
+import {
+  addCatalogRow,
+  addMetadataRow,
+  DEFAULT_WEIGHTS,
+  FeatureBuilder,
+  type ImplicitWeights,
+  type ItemContext,
+  transactionInput,
+} from './builders';
 
 export const FEATURE_SETS = { users: 'user_features', items: 'item_features', interactions: 'interactions' } as const;
 
@@ -132,25 +139,13 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
     unusableRows++;
   };
   const items = new Map<string, ItemContext>();
-  const context = (id: string) => items.get(id) ?? {};
   const catalogStream = catalog && (await open(catalog));
   if (catalogStream) {
-    for await (const row of csvTableRows(catalogStream, countUnusable)) {
-      if (row.product_id) items.set(row.product_id, { ...context(row.product_id), category: row.category });
-    }
+    for await (const row of csvTableRows(catalogStream, countUnusable)) addCatalogRow(items, row);
   }
   const metadataStream = metadata && (await open(metadata));
   if (metadataStream) {
-    for await (const row of csvTableRows(metadataStream, countUnusable)) {
-      if (!row.product_id) continue;
-      items.set(row.product_id, {
-        ...context(row.product_id),
-        externalPopularity: Number(row.popularity_views_7d),
-        externalTrend: Number(row.popularity_trend),
-        sentimentScore: Number(row.sentiment_score),
-        ...(row.sentiment_label ? { sentimentLabel: row.sentiment_label } : {}),
-      });
-    }
+    for await (const row of csvTableRows(metadataStream, countUnusable)) addMetadataRow(items, row);
   }
 
   // 3. One streaming pass over every usable transactions and clickstream object.
@@ -159,29 +154,9 @@ export async function buildFeatures(opts: BuildOptions): Promise<BuildSummary> {
     const stream = await open(ref);
     if (!stream) continue;
     for await (const row of csvTableRows(stream, countUnusable)) {
-      const epochMs = parseTransactionTime(row.timestamp ?? '');
-      const quantity = Number(row.quantity);
-      const unitPrice = Number(row.unit_price);
-      const rating = row.rating?.trim() ? Number(row.rating) : undefined;
-      if (
-        !row.customer_id ||
-        !row.product_id ||
-        !Number.isFinite(epochMs) ||
-        !(quantity >= 1) ||
-        !(unitPrice >= 0) ||
-        (rating !== undefined && !(rating >= 1 && rating <= 5))
-      ) {
-        unusableRows++;
-        continue;
-      }
-      builder.addTransaction({
-        customerId: row.customer_id,
-        productId: row.product_id,
-        quantity,
-        unitPrice,
-        ...(rating !== undefined ? { rating } : {}),
-        epochMs,
-      });
+      const input = transactionInput(row);
+      if (input) builder.addTransaction(input);
+      else unusableRows++;
     }
   }
   for (const ref of clickstream) {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { ClickEvent, EventType } from '../clickstream/schema';
+import { parseTransactionTime } from '../transactions/schema';
 
 /** Implicit-confidence weight of each kind of interaction (stage config, or a run's input document). */
 export const ImplicitWeightsSchema = z.strictObject({
@@ -100,6 +101,54 @@ export interface Interaction {
 }
 
 const round = (n: number, digits = 4) => Number(n.toFixed(digits));
+
+/** A raw transactions row (by column name) as a builder input, or undefined when it cannot count. */
+export function transactionInput(row: Readonly<Record<string, string | undefined>>): TransactionInput | undefined {
+  const epochMs = parseTransactionTime(row.timestamp ?? '');
+  const quantity = Number(row.quantity);
+  const unitPrice = Number(row.unit_price);
+  const rating = row.rating?.trim() ? Number(row.rating) : undefined;
+  if (
+    !row.customer_id ||
+    !row.product_id ||
+    !Number.isFinite(epochMs) ||
+    !(quantity >= 1) ||
+    !(unitPrice >= 0) ||
+    (rating !== undefined && !(rating >= 1 && rating <= 5))
+  )
+    return undefined;
+  return {
+    customerId: row.customer_id,
+    productId: row.product_id,
+    quantity,
+    unitPrice,
+    ...(rating !== undefined ? { rating } : {}),
+    epochMs,
+  };
+}
+
+/** A catalog row's category into the items' context (a later row of the same product wins). */
+export function addCatalogRow(
+  items: Map<string, ItemContext>,
+  row: Readonly<Record<string, string | undefined>>,
+): void {
+  if (row.product_id) items.set(row.product_id, { ...items.get(row.product_id), category: row.category });
+}
+
+/** An external metadata row's popularity, trend and sentiment into the items' context. */
+export function addMetadataRow(
+  items: Map<string, ItemContext>,
+  row: Readonly<Record<string, string | undefined>>,
+): void {
+  if (!row.product_id) return;
+  items.set(row.product_id, {
+    ...items.get(row.product_id),
+    externalPopularity: Number(row.popularity_views_7d),
+    externalTrend: Number(row.popularity_trend),
+    sentimentScore: Number(row.sentiment_score),
+    ...(row.sentiment_label ? { sentimentLabel: row.sentiment_label } : {}),
+  });
+}
 
 export class FeatureBuilder {
   private readonly users = new Map<string, UserAcc>();

@@ -25,6 +25,20 @@ export interface LakeFiles {
   readonly objectSuffix: string;
 }
 
+/**
+ * Trino functions DuckDB lacks, as macros, so one SQL text runs on Athena and locally (the README lists
+ * the dialect both read). Sessions are in UTC, as Athena's are.
+ */
+const TRINO_COMPAT = [
+  "SET TimeZone = 'UTC'",
+  'CREATE MACRO regexp_like(s, pattern) AS regexp_matches(s, pattern)',
+  // ISO-8601 with a zone; DuckDB wants the seconds, which ISO-8601 lets one leave out.
+  "CREATE MACRO from_iso8601_timestamp(s) AS CAST(regexp_replace(s, '^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2})([Z+-])', '\\1:00\\2') AS TIMESTAMPTZ)",
+  'CREATE MACRO to_unixtime(t) AS epoch(t)',
+  'CREATE MACRO slice(list, start, length) AS list_slice(list, start, start + length - 1)',
+  'CREATE MACRO array_join(list, separator) AS array_to_string(list, separator)',
+];
+
 /** Statements the local engine runs: reads. Writes (CTAS, INSERT, UNLOAD) and DDL are refused by name. */
 const READ_STATEMENT = /^\s*(?:\(\s*)*(select|with|values|show|describe|explain)\b/i;
 
@@ -49,6 +63,7 @@ export async function runQuery(
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   const connection = await instance.connect();
   try {
+    for (const statement of TRINO_COMPAT) await connection.run(statement);
     let scannedBytes = 0;
     for (const db of new Set(tables.map((t) => t.DatabaseName))) await connection.run(`CREATE SCHEMA ${ident(db)}`);
     for (const table of tables) {
@@ -62,7 +77,7 @@ export async function runQuery(
     });
     const names = reader.columnNames();
     const types = reader.columnTypes().map((t) => athenaType(t.toString()));
-    const rows = reader.getRows().map((row) => row.map((v) => (v === null ? null : String(v))));
+    const rows = reader.getRows().map((row) => row.map((v) => (v === null ? null : athenaText(v))));
     return { columns: names.map((name, i) => ({ name, type: types[i] ?? 'varchar' })), rows, scannedBytes };
   } finally {
     connection.closeSync();
@@ -205,6 +220,26 @@ function projected(table: GlueTable, key: string, value: string, now: Date): boo
     return n >= Number(from) && n <= Number(to) && (digits === 0 || value.length === digits);
   }
   return true;
+}
+
+/**
+ * A value as Athena (Trino) renders it in a result: an array `[a, b]`, a row or map `{k=v}`, anything
+ * else as its text.
+ */
+function athenaText(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'object') {
+    const items = (value as { items?: unknown }).items;
+    if (Array.isArray(items)) return `[${items.map(athenaText).join(', ')}]`;
+    const entries = (value as { entries?: unknown }).entries;
+    if (Array.isArray(entries))
+      return `{${entries.map((e: { key: unknown; value: unknown }) => `${athenaText(e.key)}=${athenaText(e.value)}`).join(', ')}}`;
+    if (entries && typeof entries === 'object')
+      return `{${Object.entries(entries)
+        .map(([k, v]) => `${k}=${athenaText(v)}`)
+        .join(', ')}}`;
+  }
+  return String(value);
 }
 
 /** A Glue (Hive) column type as DuckDB's. */

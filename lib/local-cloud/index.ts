@@ -8,6 +8,7 @@ import { Gateway } from './gateway';
 import {
   awsPlugins,
   EventSourceMappings,
+  GlueCatalog,
   gatewayServices,
   LambdaFunctions,
   type LocalPlugin,
@@ -29,7 +30,7 @@ import { TemplateResolver } from './template';
 
 export { type LocalCloudInfo, readEndpointFile };
 export type { LocalCloudOptions };
-export { EventSourceMappings, LambdaFunctions, Schedules, StateMachines };
+export { EventSourceMappings, GlueCatalog, LambdaFunctions, Schedules, StateMachines };
 
 /**
  * The embedded local cloud: synthesizes the app (through its profile), starts the emulators and the

@@ -1,0 +1,156 @@
+/**
+ * The batch feature sets as SQL over the lake's Glue tables (`transactions`, `clickstream`, `catalog`,
+ * `external_metadata`), with the definitions of the TypeScript builders (./builders.ts): the same
+ * users, items and pairs, the same counts, weights and rounding. The text is in the dialect Athena
+ * (Trino) and the local cloud's DuckDB both read, given the few Trino functions the local engine
+ * defines as macros (docs/decisions/023-sql-over-the-lake.md). Each statement answers one row per
+ * user, item or (user, item) pair; timestamps come back as epoch milliseconds.
+ */
+import { DEFAULT_WEIGHTS, type ImplicitWeights } from './builders';
+
+export interface FeatureSqlOptions {
+  readonly weights?: ImplicitWeights;
+  /** The build's clock: recency is measured to it. */
+  readonly now: Date;
+}
+
+export interface FeatureSql {
+  readonly interactions: string;
+  readonly itemFeatures: string;
+  readonly userFeatures: string;
+}
+
+/** Epoch milliseconds of a timestamp the ingest accepts: ISO-8601 with a zone, or epoch seconds. */
+const epochMs = (column: string) =>
+  `(CASE WHEN regexp_like(${column}, '^[0-9]{9,11}([.][0-9]+)?$') THEN CAST(${column} AS double) * 1000 ` +
+  `ELSE to_unixtime(from_iso8601_timestamp(${column})) * 1000 END)`;
+
+/** The rows the builders take: transactions with a customer, a product, quantity ≥ 1, a price ≥ 0 and a rating in 1..5 or none. */
+const SOURCES = `
+tx AS (
+  SELECT customer_id AS user_id, product_id AS item_id, quantity, unit_price,
+         CASE WHEN trim(rating) = '' THEN NULL ELSE TRY_CAST(rating AS double) END AS rating,
+         ${epochMs('trim("timestamp")')} AS at_ms
+  FROM transactions
+  WHERE customer_id <> '' AND product_id <> '' AND quantity >= 1 AND unit_price >= 0
+    AND (trim(rating) = '' OR TRY_CAST(rating AS double) BETWEEN 1 AND 5)
+),
+ev AS (
+  SELECT userid AS user_id, sessionid AS session_id, eventtype AS event_type, productid AS item_id,
+         ${epochMs('"timestamp"')} AS at_ms
+  FROM clickstream
+  WHERE eventid IS NOT NULL AND userid IS NOT NULL
+),
+cat AS (
+  SELECT product_id, max(category) AS category FROM catalog WHERE product_id <> '' GROUP BY product_id
+),
+pair_tx AS (
+  SELECT user_id, item_id, count(*) AS transactions, sum(rating) AS rating_sum, count(rating) AS rating_count,
+         max(at_ms) AS last_ms
+  FROM tx GROUP BY user_id, item_id
+),
+pair_ev AS (
+  SELECT user_id, item_id,
+         count_if(event_type = 'view') AS views, count_if(event_type = 'click') AS clicks,
+         count_if(event_type = 'add_to_cart') AS carts, count_if(event_type = 'purchase') AS purchase_events,
+         max(at_ms) AS last_ms
+  FROM ev WHERE item_id IS NOT NULL GROUP BY user_id, item_id
+),
+pairs AS (
+  SELECT COALESCE(t.user_id, e.user_id) AS user_id, COALESCE(t.item_id, e.item_id) AS item_id,
+         COALESCE(t.transactions, 0) AS transactions, COALESCE(t.rating_sum, 0) AS rating_sum,
+         COALESCE(t.rating_count, 0) AS rating_count, COALESCE(e.views, 0) AS views, COALESCE(e.clicks, 0) AS clicks,
+         COALESCE(e.carts, 0) AS carts, COALESCE(e.purchase_events, 0) AS purchase_events,
+         CASE WHEN t.last_ms IS NULL THEN e.last_ms WHEN e.last_ms IS NULL THEN t.last_ms
+              ELSE greatest(t.last_ms, e.last_ms) END AS last_ms
+  FROM pair_tx t FULL OUTER JOIN pair_ev e ON t.user_id = e.user_id AND t.item_id = e.item_id
+)`;
+
+const num = (n: number) => {
+  if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
+  return String(n);
+};
+
+export function featureSql(options: FeatureSqlOptions): FeatureSql {
+  const w = options.weights ?? DEFAULT_WEIGHTS;
+  const now = num(options.now.getTime());
+  const interactions = `WITH ${SOURCES}
+SELECT user_id, item_id,
+       CASE WHEN rating_count > 0 THEN round(rating_sum / rating_count, 4) END AS rating,
+       round(${num(w.view)} * views + ${num(w.click)} * clicks + ${num(w.add_to_cart)} * carts
+             + ${num(w.purchase)} * (purchase_events + transactions), 4) AS confidence,
+       last_ms AS last_at_ms
+FROM pairs`;
+  const itemFeatures = `WITH ${SOURCES},
+items AS (
+  SELECT item_id, count(*) AS popularity, sum(rating_count) AS rating_count, sum(rating_sum) AS rating_sum,
+         sum(views) AS views, sum(transactions + purchase_events) AS purchases,
+         count_if(views > 0) AS viewers, count_if(views > 0 AND transactions + purchase_events > 0) AS buyers
+  FROM pairs GROUP BY item_id
+),
+meta AS (
+  SELECT product_id, max(popularity_views_7d) AS popularity_views_7d, max(popularity_trend) AS popularity_trend,
+         max(sentiment_score) AS sentiment_score, max(NULLIF(sentiment_label, '')) AS sentiment_label
+  FROM external_metadata
+  WHERE dt = (SELECT max(dt) FROM external_metadata) AND product_id <> ''
+  GROUP BY product_id
+)
+SELECT i.item_id, c.category, i.popularity, i.rating_count,
+       CASE WHEN i.rating_count > 0 THEN round(i.rating_sum / i.rating_count, 4) END AS rating_mean,
+       i.views, i.purchases,
+       CASE WHEN i.viewers > 0 THEN round(CAST(i.buyers AS double) / i.viewers, 4) END AS view_to_purchase,
+       CAST(m.popularity_views_7d AS double) AS external_popularity, CAST(m.popularity_trend AS double) AS external_trend,
+       CAST(m.sentiment_score AS double) AS sentiment_score, m.sentiment_label
+FROM items i LEFT JOIN cat c ON c.product_id = i.item_id LEFT JOIN meta m ON m.product_id = i.item_id`;
+  const userFeatures = `WITH ${SOURCES},
+users_tx AS (
+  SELECT user_id, count(*) AS purchases, sum(quantity * unit_price) AS spend, sum(rating) AS rating_sum,
+         count(rating) AS rating_count, max(at_ms) AS last_ms
+  FROM tx GROUP BY user_id
+),
+users_ev AS (
+  SELECT user_id, count_if(event_type = 'view') AS views, count_if(event_type = 'click') AS clicks,
+         count_if(event_type = 'add_to_cart') AS add_to_carts, count_if(event_type = 'remove_from_cart') AS remove_from_carts,
+         count_if(event_type = 'search') AS searches, count_if(event_type = 'purchase') AS purchase_events,
+         max(at_ms) AS last_ms
+  FROM ev GROUP BY user_id
+),
+category_hits AS (
+  SELECT user_id, category, count(*) AS hits
+  FROM (
+    SELECT t.user_id, c.category FROM tx t JOIN cat c ON c.product_id = t.item_id
+    UNION ALL
+    SELECT e.user_id, c.category FROM ev e JOIN cat c ON c.product_id = e.item_id WHERE e.event_type <> 'remove_from_cart'
+  ) hits
+  WHERE category <> ''
+  GROUP BY user_id, category
+),
+top AS (
+  SELECT user_id, slice(array_agg(category ORDER BY hits DESC, category ASC), 1, 3) AS top_categories
+  FROM category_hits GROUP BY user_id
+),
+sessions AS (
+  SELECT session_id, min_by(user_id, at_ms) AS user_id, (max(at_ms) - min(at_ms)) / 60000.0 AS minutes
+  FROM ev GROUP BY session_id
+),
+user_sessions AS (
+  SELECT user_id, count(*) AS sessions, round(avg(minutes), 2) AS avg_session_minutes FROM sessions GROUP BY user_id
+),
+all_users AS (SELECT user_id FROM users_tx UNION SELECT user_id FROM users_ev)
+SELECT a.user_id,
+       COALESCE(e.views, 0) AS views, COALESCE(e.clicks, 0) AS clicks, COALESCE(e.add_to_carts, 0) AS add_to_carts,
+       COALESCE(e.remove_from_carts, 0) AS remove_from_carts, COALESCE(e.searches, 0) AS searches,
+       COALESCE(e.purchase_events, 0) AS purchase_events,
+       COALESCE(t.purchases, 0) AS purchase_count, round(COALESCE(t.spend, 0), 2) AS total_spend,
+       CASE WHEN t.rating_count > 0 THEN round(t.rating_sum / t.rating_count, 4) END AS avg_rating_given,
+       round(greatest(0, (${now} - greatest(COALESCE(t.last_ms, 0), COALESCE(e.last_ms, 0))) / 86400000.0), 2) AS recency_days,
+       top.top_categories,
+       COALESCE(s.sessions, 0) AS sessions, s.avg_session_minutes,
+       greatest(COALESCE(t.last_ms, 0), COALESCE(e.last_ms, 0)) AS last_activity_ms
+FROM all_users a
+LEFT JOIN users_tx t ON t.user_id = a.user_id
+LEFT JOIN users_ev e ON e.user_id = a.user_id
+LEFT JOIN top ON top.user_id = a.user_id
+LEFT JOIN user_sessions s ON s.user_id = a.user_id`;
+  return { interactions, itemFeatures, userFeatures };
+}
