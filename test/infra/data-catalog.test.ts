@@ -2,7 +2,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
+import { parseClickEvent } from '../../layers/clickstream/schema';
 import { simulateClickstream } from '../../layers/clickstream/simulate';
+import {
+  addCatalogRow,
+  addMetadataRow,
+  FeatureBuilder,
+  type ItemContext,
+  transactionInput,
+} from '../../layers/features/builders';
+import { featureSql } from '../../layers/features/sql';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
 import { runQuery } from '../../lib/local-cloud/athena-duckdb';
 import { GlueCatalog } from '../../lib/local-cloud/plugins/glue';
@@ -11,13 +20,14 @@ import { type CfnTemplate, TemplateResolver } from '../../lib/local-cloud/templa
 import { appWithoutBundling } from '../helpers/synth';
 
 const SUFFIX = '._S3rver_object';
+/** The stack's template, synthesized once for both suites. */
+const template = Template.fromStack(appWithoutBundling({ stage: 'dev' }).stack).toJSON() as CfnTemplate;
 
 /**
  * The Glue tables the stack declares, read by the local cloud's Athena engine over files our ingest
  * writes: what a query answers is counted again from the files' text.
  */
 describe('the stack’s Glue tables, queried on the local cloud', () => {
-  const template = Template.fromStack(appWithoutBundling({ stage: 'dev' }).stack).toJSON() as CfnTemplate;
   const resolver = new TemplateResolver('RecoMart-dev', template);
   const glue = new GlueCatalog();
   let root: string;
@@ -93,5 +103,168 @@ describe('the stack’s Glue tables, queried on the local cloud', () => {
         String(new Set(parsed.map((e) => e.sessionId)).size),
       ],
     ]);
+  });
+});
+
+const NOW = new Date('2025-01-10T00:00:00Z');
+const WEIGHTS = { view: 1, click: 2.5, add_to_cart: 4, purchase: 8 };
+
+/** Naive CSV rows of a fixture we wrote ourselves (no quoted commas in it). */
+const rowsOf = (csv: string) => {
+  const [header = '', ...lines] = csv.trim().split('\n');
+  const names = header.split(',');
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i] ?? `c${i}`, v])));
+};
+
+/**
+ * The feature sets as SQL (layers/features/sql.ts), run by the local cloud's Athena engine over the
+ * stack's own Glue tables, against the TypeScript builders fed the same rows: equal, set by set.
+ */
+describe('the feature build in SQL and in TypeScript', () => {
+  const glue = new GlueCatalog();
+  let root: string;
+  let builder: FeatureBuilder;
+  const sql = featureSql({ weights: WEIGHTS, now: NOW });
+  const query = (statement: string) =>
+    runQuery(
+      statement,
+      'recomart_dev',
+      glue.tables(),
+      { directoryOf: (b) => path.join(root, b), objectSuffix: SUFFIX },
+      NOW,
+    );
+
+  beforeAll(async () => {
+    await glue.provision({ resolver: new TemplateResolver('RecoMart-dev', template) } as unknown as ProvisionContext);
+    const location = glue.tables('recomart_dev').find((t) => t.Name === 'transactions')?.StorageDescriptor?.Location;
+    const bucket = /^s3:\/\/([^/]+)\//.exec(location ?? '')?.[1] ?? '';
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'feature-sql-'));
+    const put = (key: string, text: string) => {
+      const file = path.join(root, bucket, `${key}${SUFFIX}`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+    };
+
+    // Transactions: ISO and epoch-second timestamps, blank and given ratings, over three days.
+    const tx = sampleTransactionsCsv({ rows: 1500, users: 120, products: 80, badShare: 0, seed: 9, now: NOW, days: 3 });
+    put('raw/transactions/dt=2025-01-08/orders-0a1b2c3d.v1.csv', tx.csv);
+    // A second version of another export: rows of users and items the clickstream never sees, one out of range.
+    const extra =
+      'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp\n' +
+      'x1,u09001,p09001,2,10.50,5,2025-01-09T08:00:00Z\nx2,u09001,p00001,1,3.25,,1736409600\n' +
+      'x3,u09002,p00002,1,4.00,9,2025-01-09T09:30+01:00\n';
+    put('raw/transactions/dt=2025-01-09/extra-1a2b3c4d.v2.csv', extra);
+    // Clickstream: sessions over two hours, every event type.
+    const events = [
+      ...simulateClickstream({ count: 1200, users: 120, products: 80, malformedShare: 0, seed: 4, hours: 2, now: NOW }),
+    ].map((r) => r.data.toString('utf8'));
+    put('raw/clickstream/dt=2025-01-09/hour=22/shardId-000000000000-1.jsonl', `${events.slice(0, 600).join('\n')}\n`);
+    put('raw/clickstream/dt=2025-01-09/hour=23/shardId-000000000000-2.jsonl', `${events.slice(600).join('\n')}\n`);
+    // Catalog: most products, one with no category, some missing.
+    const categories = ['books', 'garden', 'kitchen', 'outdoor', 'sports', 'toys'];
+    const catalogCsv = [
+      'product_id,title,category',
+      ...Array.from(
+        { length: 70 },
+        (_, i) => `p${String(i + 1).padStart(5, '0')},Item ${i + 1},${i === 4 ? '' : categories[i % 6]}`,
+      ),
+    ].join('\n');
+    put('raw/master/catalog/latest/catalog.csv', `${catalogCsv}\n`);
+    // External metadata: an older day the build must not read, and the latest.
+    const metaHeader =
+      'product_id,external_rating_average,external_rating_count,popularity_views_7d,popularity_trend,sentiment_score,sentiment_label,tags,updated_at';
+    const metaRow = (i: number, day: number) =>
+      `p${String(i).padStart(5, '0')},4.1,12,${100 * i + day},${(i % 7) / 10 - 0.2},${(i % 5) / 5},${i % 3 === 0 ? '' : 'positive'},a|b,2025-01-0${day}T00:00:00Z`;
+    put(
+      'raw/external_metadata/dt=2025-01-08/external_metadata.csv',
+      `${metaHeader}\n${[1, 2, 3].map((i) => metaRow(i, 8)).join('\n')}\n`,
+    );
+    const latestMeta = `${metaHeader}\n${Array.from({ length: 40 }, (_, i) => metaRow(i + 1, 9)).join('\n')}\n`;
+    put('raw/external_metadata/dt=2025-01-09/external_metadata.csv', latestMeta);
+
+    // The TypeScript build, fed the same rows the way layers/features/build.ts feeds it.
+    const items = new Map<string, ItemContext>();
+    for (const row of rowsOf(catalogCsv)) addCatalogRow(items, row);
+    for (const row of rowsOf(latestMeta)) addMetadataRow(items, row);
+    builder = new FeatureBuilder(items, WEIGHTS, NOW);
+    for (const row of [...rowsOf(tx.csv), ...rowsOf(extra)]) {
+      const input = transactionInput(row);
+      if (input) builder.addTransaction(input);
+    }
+    for (const line of events) {
+      const parsed = parseClickEvent(Buffer.from(line, 'utf8'));
+      if (parsed.ok) builder.addEvent(parsed.event);
+    }
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const n = (v: string | null | undefined) => (v === null || v === undefined ? null : Number(v));
+  const byKey = <T>(rows: T[], key: (r: T) => string) => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
+  const table = async (statement: string) => {
+    const out = await query(statement);
+    const names = out.columns.map((c) => c.name);
+    return out.rows.map((r) => Object.fromEntries(names.map((name, i) => [name, r[i] ?? null])));
+  };
+
+  it('builds the same interactions', async () => {
+    const rows = await table(sql.interactions);
+    const fromSql = rows.map((r) => ({
+      userId: r.user_id,
+      itemId: r.item_id,
+      rating: n(r.rating),
+      confidence: n(r.confidence),
+      lastAt: new Date(Number(r.last_at_ms)).toISOString(),
+    }));
+    const fromTs = [...builder.interactions()];
+    expect(fromTs.length).toBeGreaterThan(1000);
+    const key = (x: { userId?: string | null; itemId?: string | null }) => `${x.userId}/${x.itemId}`;
+    expect(byKey(fromSql, key)).toEqual(byKey(fromTs, key));
+  });
+
+  it('builds the same item features', async () => {
+    const rows = await table(sql.itemFeatures);
+    const fromSql = rows.map((r) => ({
+      itemId: r.item_id,
+      category: r.category,
+      popularity: n(r.popularity),
+      ratingCount: n(r.rating_count),
+      ratingMean: n(r.rating_mean),
+      views: n(r.views),
+      purchases: n(r.purchases),
+      viewToPurchase: n(r.view_to_purchase),
+      externalPopularity: n(r.external_popularity),
+      externalTrend: n(r.external_trend),
+      sentimentScore: n(r.sentiment_score),
+      sentimentLabel: r.sentiment_label,
+    }));
+    const fromTs = [...builder.itemFeatures()];
+    expect(fromTs.length).toBeGreaterThan(50);
+    expect(byKey(fromSql, (x) => String(x.itemId))).toEqual(byKey(fromTs, (x) => x.itemId));
+  });
+
+  it('builds the same user features', async () => {
+    const rows = await table(`SELECT *, array_join(top_categories, '|') AS top FROM (${sql.userFeatures}) u`);
+    const fromSql = rows.map((r) => ({
+      userId: r.user_id,
+      eventCounts: {
+        view: n(r.views),
+        click: n(r.clicks),
+        add_to_cart: n(r.add_to_carts),
+        remove_from_cart: n(r.remove_from_carts),
+        search: n(r.searches),
+        purchase: n(r.purchase_events),
+      },
+      purchaseCount: n(r.purchase_count),
+      totalSpend: n(r.total_spend),
+      avgRatingGiven: n(r.avg_rating_given),
+      recencyDays: n(r.recency_days),
+      topCategories: r.top ? String(r.top).split('|') : [],
+      sessions: n(r.sessions),
+      avgSessionMinutes: n(r.avg_session_minutes),
+      lastActivity: new Date(Number(r.last_activity_ms)).toISOString(),
+    }));
+    const fromTs = [...builder.userFeatures()];
+    expect(fromTs.length).toBeGreaterThan(100);
+    expect(byKey(fromSql, (x) => String(x.userId))).toEqual(byKey(fromTs, (x) => x.userId));
   });
 });
