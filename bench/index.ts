@@ -35,6 +35,8 @@ import { GlueCatalog, LocalCloud } from '../lib/local-cloud';
 import { runQuery } from '../lib/local-cloud/athena-duckdb';
 import { type LocalCloudInfo, localCloudEnv, readEndpointFile } from '../lib/local-cloud/endpoint-file';
 import type { GlueTable } from '../lib/local-cloud/plugins/glue';
+import type { ProvisionContext } from '../lib/local-cloud/plugins/plugin';
+import { type CfnTemplate, TemplateResolver } from '../lib/local-cloud/template';
 import { recomartProfile } from '../lib/local-profile';
 import { compareKernels } from './ml-matrix-kernels';
 import type { BenchmarkName } from './names';
@@ -78,10 +80,11 @@ async function cliStartup(): Promise<BenchLine> {
 }
 
 /** A benchmark's child process, bundled as Lambda would run it (one file, Node 20); returns its path. */
-function bundleChild(entry: string, dir: string): string {
+function bundleChild(entry: string, dir: string, external: string[] = []): string {
   const bundle = path.join(dir, `${path.basename(entry, '.ts')}.js`);
   buildSync({
     entryPoints: [path.join(__dirname, entry)],
+    external,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -883,6 +886,151 @@ async function api(): Promise<BenchLine> {
   }
 }
 
+/**
+ * The feature build at scale: 5M transactions and 5M click events (1M users, 100k items) written as
+ * lake files, built by the TypeScript builders streaming the files (as the features-build function
+ * does) and by the SQL feature sets on the local cloud's Athena engine (DuckDB), each in its own
+ * process (time and peak RSS its own, one run each: a run takes a minute); the row counts must be
+ * equal. Also the size of the same rows as zstd Parquet, against the raw files.
+ */
+async function featureBuildScale(): Promise<BenchLine> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-fbs-'));
+  try {
+    const { createApp } = require('../lib/app') as typeof import('../lib/app');
+    const { Template } = require('aws-cdk-lib/assertions') as typeof import('aws-cdk-lib/assertions');
+    const stack = createApp({ context: { stage: 'dev', 'aws:cdk:bundling-stacks': [] } }).stack;
+    const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+    const glue = new GlueCatalog();
+    await glue.provision({ resolver: new TemplateResolver(stack.stackName, template) } as unknown as ProvisionContext);
+    const tables = glue.tables();
+    const location = tables.find((t) => t.Name === 'transactions')?.StorageDescriptor?.Location ?? '';
+    const bucket = /^s3:\/\/([^/]+)\//.exec(location)?.[1] ?? '';
+    const lakeDir = path.join(dir, 'lake');
+    const files = {
+      transactions: 'raw/transactions/dt=2025-01-01/orders.csv',
+      clickstream: 'raw/clickstream/dt=2025-01-01/hour=00/events.jsonl',
+      catalog: 'raw/master/catalog/latest/catalog.csv',
+    };
+    const writer = (key: string) => {
+      const file = path.join(lakeDir, bucket, `${key}._S3rver_object`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const fd = fs.openSync(file, 'w');
+      let buffered: string[] = [];
+      let size = 0;
+      const flush = () => {
+        fs.writeSync(fd, buffered.join(''));
+        buffered = [];
+        size = 0;
+      };
+      return {
+        line(text: string) {
+          buffered.push(`${text}\n`);
+          size += text.length;
+          if (size > 1 << 22) flush();
+        },
+        close() {
+          flush();
+          fs.closeSync(fd);
+          return fs.statSync(file).size;
+        },
+      };
+    };
+    const now = new Date('2025-01-02T00:00:00Z');
+    const data = new SyntheticDataset({
+      users: 1_000_000,
+      products: 100_000,
+      days: 1,
+      transactions: 5_000_000,
+      seed: 11,
+      now,
+    });
+    const catalog = writer(files.catalog);
+    for (const line of data.catalogLines()) catalog.line(line);
+    let rawBytes = catalog.close();
+    const tx = writer(files.transactions);
+    let transactions = 0;
+    tx.line(TRANSACTION_COLUMNS.join(','));
+    let first = true;
+    for (const line of data.transactionLines()) {
+      if (first) {
+        first = false;
+        continue;
+      }
+      const f = line.split(',');
+      // Only rows the ingest would place in raw (the others it quarantines).
+      if (f.length !== 7 || !Number.isFinite(parseTransactionTime(f[6] ?? ''))) continue;
+      tx.line(line);
+      transactions++;
+    }
+    rawBytes += tx.close();
+    const events = writer(files.clickstream);
+    let eventCount = 0;
+    for (const r of simulateClickstream({
+      count: 5_000_000,
+      users: 1_000_000,
+      products: 100_000,
+      malformedShare: 0,
+      seed: 12,
+      hours: 20,
+      now,
+    })) {
+      events.line(r.data.toString('utf8'));
+      eventCount++;
+    }
+    rawBytes += events.close();
+
+    const bundle = bundleChild('feature-build-child.ts', dir, ['@duckdb/node-api']);
+    const parquetDir = path.join(dir, 'parquet');
+    fs.mkdirSync(parquetDir);
+    const run = (mode: 'typescript' | 'sql') => {
+      const jobFile = path.join(dir, `${mode}.json`);
+      fs.writeFileSync(
+        jobFile,
+        JSON.stringify({ mode, lakeDir, bucket, tables, nowMs: now.getTime(), files, parquetDir }),
+      );
+      const out = execFileSync(process.execPath, [bundle, jobFile], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+        // the native engine stays outside the bundle, found in the project's node_modules
+        env: { ...process.env, NODE_PATH: path.join(__dirname, '..', 'node_modules') },
+      });
+      return JSON.parse(out) as {
+        users: number;
+        items: number;
+        interactions: number;
+        seconds: number;
+        peakRssMiB: number;
+        parquetBytes?: number;
+      };
+    };
+    const ts = run('typescript');
+    const sql = run('sql');
+    if (ts.users !== sql.users || ts.items !== sql.items || ts.interactions !== sql.interactions)
+      throw new Error(`the SQL build counted ${JSON.stringify(sql)}, the builders ${JSON.stringify(ts)}`);
+    return {
+      benchmark: 'feature-build-scale',
+      transactions,
+      events: eventCount,
+      users: ts.users,
+      items: ts.items,
+      interactions: ts.interactions,
+      runs: 1,
+      typescript: { seconds: Number(ts.seconds.toFixed(1)), peakRssMiB: Math.round(ts.peakRssMiB) },
+      sql: {
+        engine: 'DuckDB (local Athena)',
+        seconds: Number(sql.seconds.toFixed(1)),
+        peakRssMiB: Math.round(sql.peakRssMiB),
+      },
+      timeRatioSqlToTypeScript: Number((sql.seconds / ts.seconds).toFixed(2)),
+      rawBytes,
+      parquetBytes: sql.parquetBytes,
+      parquetToRaw: Number(((sql.parquetBytes ?? 0) / rawBytes).toFixed(3)),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** `npm start` wall time: the whole demo in a fresh state directory, as its own process. */
 async function demo(): Promise<BenchLine> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-bench-demo-'));
@@ -935,6 +1083,7 @@ export const BENCHMARKS: Record<BenchmarkName, () => Promise<BenchLine>> = {
   'transactions-ingest': transactionsIngest,
   validation,
   features,
+  'feature-build-scale': featureBuildScale,
   als,
   'recommendation-quality': quality,
   api,

@@ -6,6 +6,7 @@ export const BENCHMARK_NAMES = [
   'transactions-ingest',
   'validation',
   'features',
+  'feature-build-scale',
   'als',
   'recommendation-quality',
   'api',
