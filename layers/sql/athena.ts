@@ -20,6 +20,8 @@ export interface SqlAnswer {
   /** Where Athena wrote the result as CSV. */
   readonly outputLocation?: string;
   readonly scannedBytes?: number;
+  /** Rows a write statement (UNLOAD, INSERT, CTAS) wrote. */
+  readonly updateCount?: number;
 }
 
 export class SqlFailed extends Error {
@@ -103,6 +105,7 @@ export async function runSql(athena: AthenaClient, request: SqlRequest): Promise
     queryExecutionId: id,
     columns,
     rows: body,
+    ...(pages[0]?.UpdateCount ? { updateCount: pages[0].UpdateCount } : {}),
     ...(execution?.ResultConfiguration?.OutputLocation
       ? { outputLocation: execution.ResultConfiguration.OutputLocation }
       : {}),

@@ -17,6 +17,68 @@ export interface QueryAnswer {
   readonly rows: readonly (readonly (string | null)[])[];
   /** Bytes of the lake files the tables read (Athena's DataScannedInBytes, as an upper bound). */
   readonly scannedBytes: number;
+  /** An UNLOAD's result: the files written (to upload under `location`) and their rows. */
+  readonly unloaded?: { readonly location: string; readonly files: readonly string[]; readonly rows: number };
+}
+
+/** `UNLOAD (query) TO 's3://…/' WITH (format = '…', compression = '…')`, taken apart. */
+export interface Unload {
+  readonly query: string;
+  readonly location: string;
+  readonly format: 'PARQUET' | 'JSON' | 'TEXTFILE';
+  readonly compression: 'GZIP' | 'SNAPPY' | 'ZSTD' | 'NONE';
+}
+
+/** An UNLOAD statement's parts, or undefined when the statement is not an UNLOAD. */
+export function parseUnload(sql: string): Unload | undefined {
+  const text = sql.trim().replace(/;\s*$/, '');
+  const head = /^UNLOAD\s*\(/i.exec(text);
+  if (!head) return undefined;
+  // The query is the balanced parenthesis after UNLOAD (quotes and identifiers may hold parentheses).
+  let depth = 0;
+  let end = -1;
+  let quote: string | undefined;
+  for (let i = head[0].length - 1; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quote) {
+      if (c !== quote) continue;
+      // A doubled quote is the quote character itself; a single one closes the quoted text.
+      if (text[i + 1] === quote) i++;
+      else quote = undefined;
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) throw new QueryError('UNLOAD: the query in parentheses is not closed.');
+  const query = text.slice(head[0].length, end).trim();
+  const rest = /^\s*TO\s+'(s3:\/\/[^']+)'\s+WITH\s*\((.*)\)\s*$/is.exec(text.slice(end + 1));
+  if (!rest) throw new QueryError("UNLOAD needs TO 's3://bucket/prefix/' WITH (format = '…').");
+  const properties = new Map<string, string>();
+  for (const part of (rest[2] ?? '').split(',')) {
+    const kv = /^\s*(\w+)\s*=\s*'([^']*)'\s*$/.exec(part);
+    if (!kv) throw new QueryError(`UNLOAD: cannot read the property "${part.trim()}".`);
+    properties.set((kv[1] as string).toLowerCase(), (kv[2] as string).toUpperCase());
+  }
+  const format = properties.get('format');
+  if (format !== 'PARQUET' && format !== 'JSON' && format !== 'TEXTFILE')
+    throw new QueryError(
+      `UNLOAD format '${format ?? ''}' is not one the local cloud writes (PARQUET, JSON, TEXTFILE).`,
+    );
+  const compression = properties.get('compression') ?? 'GZIP';
+  if (compression !== 'GZIP' && compression !== 'SNAPPY' && compression !== 'ZSTD' && compression !== 'NONE')
+    throw new QueryError(`UNLOAD compression '${compression}' is not one the local cloud writes.`);
+  if (format !== 'PARQUET' && (compression === 'SNAPPY' || compression === 'ZSTD'))
+    throw new QueryError(`UNLOAD writes ${format} with GZIP or NONE compression locally.`);
+  for (const key of properties.keys())
+    if (key !== 'format' && key !== 'compression')
+      throw new QueryError(`UNLOAD property '${key}' is not emulated locally.`);
+  const location = rest[1] as string;
+  return { query, location: location.endsWith('/') ? location : `${location}/`, format, compression };
 }
 
 /** Where an `s3://bucket/prefix` location's objects live on disk, and the suffix of an object's data file. */
@@ -39,7 +101,7 @@ const TRINO_COMPAT = [
   'CREATE MACRO array_join(list, separator) AS array_to_string(list, separator)',
 ];
 
-/** Statements the local engine runs: reads. Writes (CTAS, INSERT, UNLOAD) and DDL are refused by name. */
+/** Statements the local engine runs: reads, and UNLOAD. Other writes (CTAS, INSERT) and DDL are refused by name. */
 const READ_STATEMENT = /^\s*(?:\(\s*)*(select|with|values|show|describe|explain)\b/i;
 
 export class QueryError extends Error {}
@@ -51,11 +113,14 @@ export async function runQuery(
   tables: readonly GlueTable[],
   lake: LakeFiles,
   now: Date,
+  /** Where an UNLOAD writes its files before they are uploaded. @default none: UNLOAD is refused */
+  unloadDir?: string,
 ): Promise<QueryAnswer> {
-  const statement = sql.trim().replace(/;\s*$/, '');
+  const unload = unloadDir ? parseUnload(sql) : undefined;
+  const statement = unload ? unload.query : sql.trim().replace(/;\s*$/, '');
   if (!READ_STATEMENT.test(statement))
     throw new QueryError(
-      `The local cloud's Athena runs read queries (SELECT, WITH, VALUES, SHOW, DESCRIBE, EXPLAIN); ` +
+      `The local cloud's Athena runs read queries (SELECT, WITH, VALUES, SHOW, DESCRIBE, EXPLAIN) and UNLOAD; ` +
         `"${statement.split(/\s+/)[0]}" statements are not emulated.`,
     );
   // Loaded on the first query: the native engine costs nothing to a cloud nobody queries.
@@ -72,6 +137,8 @@ export async function runQuery(
       });
     }
     if (database) await connection.run(`USE ${ident(database)}`);
+    if (unload && unloadDir)
+      return { columns: [], rows: [], scannedBytes, unloaded: await write(connection, unload, unloadDir) };
     const reader = await connection.runAndReadAll(statement).catch((err: Error) => {
       throw new QueryError(err.message);
     });
@@ -83,6 +150,31 @@ export async function runQuery(
     connection.closeSync();
     instance.closeSync();
   }
+}
+
+/** Write an UNLOAD's rows as Athena would (one file here; Athena may write several). */
+async function write(
+  connection: DuckDBConnection,
+  unload: Unload,
+  dir: string,
+): Promise<{ location: string; files: string[]; rows: number }> {
+  const extension = { PARQUET: '.parquet', JSON: '.json', TEXTFILE: '.txt' }[unload.format];
+  const compressed = unload.compression === 'GZIP' && unload.format !== 'PARQUET' ? '.gz' : '';
+  const file = `${dir}/data_00000${extension}${compressed}`;
+  const options =
+    unload.format === 'PARQUET'
+      ? `FORMAT parquet, COMPRESSION ${unload.compression === 'NONE' ? 'uncompressed' : unload.compression.toLowerCase()}`
+      : unload.format === 'JSON'
+        ? `FORMAT json, COMPRESSION ${compressed ? 'gzip' : 'none'}`
+        : // Athena's TEXTFILE: fields separated by \001 (Hive's default), no header.
+          `FORMAT csv, DELIMITER chr(1), HEADER false, COMPRESSION ${compressed ? 'gzip' : 'none'}`;
+  const out = await connection
+    .runAndReadAll(`COPY (${unload.query}) TO ${literal(file)} (${options})`)
+    .catch((err: Error) => {
+      throw new QueryError(err.message);
+    });
+  const rows = Number(out.getRows()[0]?.[0] ?? 0);
+  return { location: unload.location, files: [file], rows };
 }
 
 /**

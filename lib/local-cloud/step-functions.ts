@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type ContainerSpec, runContainers } from './ecs-tasks';
 import type { InvokeResult } from './lambda-runtime';
+import type { AthenaTasks } from './plugins/athena';
 
 type Asl = typeof import('aws-local-stepfunctions', { with: { 'resolution-mode': 'import' }});
 // The package is "type": "module" but ships a CommonJS build under its "require" export.
@@ -58,6 +59,8 @@ export interface Execution {
 
 export interface StepFunctionsDeps {
   readonly invokeFunction: (functionRef: string, payload: unknown) => Promise<InvokeResult>;
+  /** Athena, for the `arn:aws:states:::athena:*` integrations. @default none: such states are refused */
+  readonly athena?: AthenaTasks;
   readonly taskDefinitions: ReadonlyMap<string, TaskDefinitionSpec>;
   /** Environment given to every container (endpoints, credentials, region). */
   readonly containerEnv: Record<string, string>;
@@ -66,6 +69,15 @@ export interface StepFunctionsDeps {
   readonly retryIntervalMs?: number;
   readonly log?: (line: string) => void;
 }
+
+const ATHENA_PREFIX = 'arn:aws:states:::athena:';
+const ATHENA_ACTIONS = new Set([
+  'startQueryExecution',
+  'startQueryExecution.sync',
+  'getQueryExecution',
+  'getQueryResults',
+  'stopQueryExecution',
+]);
 
 /** Step Functions' limit on a state's input or output, and on an execution's input. */
 export const PAYLOAD_LIMIT_BYTES = 262_144;
@@ -174,7 +186,10 @@ export class LocalStepFunctions {
       resource === 'arn:aws:states:::lambda:invoke' ||
       resource.startsWith('arn:aws:lambda:') ||
       resource === 'arn:aws:states:::ecs:runTask.sync' ||
-      resource === 'arn:aws:states:::ecs:runTask'
+      resource === 'arn:aws:states:::ecs:runTask' ||
+      (this.deps.athena !== undefined &&
+        ATHENA_ACTIONS.has(resource.slice(ATHENA_PREFIX.length)) &&
+        resource.startsWith(ATHENA_PREFIX))
     ) {
       return;
     }
@@ -203,6 +218,9 @@ export class LocalStepFunctions {
           if (!result.ok) throw lambdaError(result);
           return result.payload;
         };
+      } else if (resource.startsWith(ATHENA_PREFIX)) {
+        handlers[name] = (input) =>
+          this.athenaTask(resource.slice(ATHENA_PREFIX.length), input as Record<string, unknown>);
       } else {
         handlers[name] = (input) => this.runTask(name, input as EcsRunTaskInput, resource.endsWith('.sync'));
       }
@@ -210,6 +228,41 @@ export class LocalStepFunctions {
       handlers[name] = async (input) => limited(name, await run(input));
     }
     return handlers;
+  }
+
+  /**
+   * Athena's integrations: `startQueryExecution` answers the id, `.sync` waits for the query and
+   * answers GetQueryExecution's output, and fails with `States.TaskFailed` (the output as its cause)
+   * when the query did not succeed; a rejected request fails as `Athena.<error type>`
+   * (docs/decisions/023-sql-over-the-lake.md).
+   */
+  private async athenaTask(action: string, parameters: Record<string, unknown>): Promise<unknown> {
+    const athena = this.deps.athena as AthenaTasks;
+    const request = <T>(call: () => T): T => {
+      try {
+        return call();
+      } catch (err) {
+        const type = (err as { type?: unknown }).type;
+        throw typeof type === 'string' ? new TaskError(`Athena.${type}`, (err as Error).message) : err;
+      }
+    };
+    switch (action) {
+      case 'startQueryExecution':
+        return { QueryExecutionId: request(() => athena.start(parameters)) };
+      case 'startQueryExecution.sync': {
+        const id = request(() => athena.start(parameters));
+        const out = await athena.finished(id);
+        if (out.QueryExecution.Status.State !== 'SUCCEEDED')
+          throw new TaskError('States.TaskFailed', JSON.stringify(out));
+        return out;
+      }
+      case 'getQueryExecution':
+        return request(() => athena.call('GetQueryExecution', parameters));
+      case 'getQueryResults':
+        return request(() => athena.call('GetQueryResults', parameters));
+      default:
+        return request(() => athena.call('StopQueryExecution', parameters));
+    }
   }
 
   private async runTask(stateName: string, input: EcsRunTaskInput, sync: boolean): Promise<unknown> {

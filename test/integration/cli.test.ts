@@ -148,10 +148,16 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
       }[];
     };
     const transactions = tables.find((t) => t.Name === 'transactions');
+    const bucketOf = (list: typeof tables) =>
+      /^s3:\/\/([^/]+)\//.exec(
+        (list.find((t) => t.Name === 'transactions')?.StorageDescriptor as { Location?: string } | undefined)
+          ?.Location ?? '',
+      )?.[1];
     expect(transactions?.PartitionKeys?.map((k) => k.Name)).toEqual(['dt']);
     expect(transactions?.StorageDescriptor.Columns.map((c) => c.Name)).toContain('customer_id');
 
     // Orders of days no other test writes; the oracle counts the export's rows from its text.
+    const window = "dt BETWEEN '2024-02-19' AND '2024-02-21'";
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-sql-'));
     try {
       const file = path.join(dir, 'sql-orders.csv');
@@ -166,7 +172,6 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
       const rows = tx.csv.trim().split('\n').length - 1;
       const upload = await cli(['upload', file, '--dataset', 'transactions', '--wait', '--json', '--state', state]);
       expect(upload.code).toBe(0);
-      const window = "dt BETWEEN '2024-02-19' AND '2024-02-21'";
       const counted = await cli([
         'query',
         `SELECT count(*) AS n, count(DISTINCT dt) AS days FROM transactions WHERE ${window}`,
@@ -196,6 +201,15 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+    // UNLOAD writes where it is told, once: a second UNLOAD to the same place is refused, as on Athena.
+    const target = `s3://${bucketOf(tables)}/reports/athena-unload/${Date.now()}/`;
+    const unload = `UNLOAD (SELECT dt, count(*) AS n FROM transactions WHERE ${window} GROUP BY dt) TO '${target}' WITH (format = 'JSON')`;
+    const first = await cli(['query', unload, '--state', state]);
+    expect([first.code, first.code === 0 ? '' : first.stderr]).toEqual([0, '']);
+    expect(first.stdout).toMatch(/^wrote [1-9]\d* rows \(query [0-9a-f-]+\)$/m);
+    const again = await cli(['query', unload, '--state', state]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/HIVE_PATH_ALREADY_EXISTS/);
     const failed = await cli(['query', 'SELECT no_such_column FROM transactions', '--state', state]);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/^recomart: Query [0-9a-f-]+ FAILED: .*no_such_column/m);

@@ -106,6 +106,9 @@ export function registerQuery(program: Command): void {
           process.stdout.write(
             [names, ...answer.rows.map((r) => r.map((v) => v ?? ''))].map((r) => `${toCsvLine(r)}\n`).join(''),
           );
+        } else if (names.length === 0) {
+          // A write (UNLOAD): no result set, only what it wrote.
+          process.stdout.write(`wrote ${answer.updateCount ?? 0} rows (query ${answer.queryExecutionId})\n`);
         } else {
           process.stdout.write(
             `${table(names, answer.rows)}\n(${answer.rows.length} rows; result ${answer.outputLocation ?? 'not written'})\n`,

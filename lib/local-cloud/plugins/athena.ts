@@ -7,10 +7,12 @@
  * names as the first row (docs/decisions/023-sql-over-the-lake.md).
  */
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { stringify } from 'csv-stringify/sync';
-import { type QueryAnswer, QueryError, runQuery } from '../athena-duckdb';
+import { parseUnload, type QueryAnswer, QueryError, runQuery } from '../athena-duckdb';
 import { GlueCatalog } from './glue';
 import {
   ApiError,
@@ -20,6 +22,16 @@ import {
   resourcesOf,
   type WireContext,
 } from './plugin';
+
+/** What Step Functions' Athena integrations need from the local Athena (../step-functions.ts). */
+export interface AthenaTasks {
+  /** StartQueryExecution with the task's parameters: the query execution's id. */
+  start(parameters: Record<string, unknown>): string;
+  /** An action of Athena's API (GetQueryExecution, GetQueryResults, StopQueryExecution). */
+  call(action: string, parameters: Record<string, unknown>): unknown;
+  /** GetQueryExecution's answer once the query has ended. */
+  finished(queryExecutionId: string): Promise<{ QueryExecution: ReturnType<typeof describe> }>;
+}
 
 type State = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
@@ -52,7 +64,7 @@ export class AthenaQueries implements LocalPlugin {
   readonly types = ['AWS::Athena::WorkGroup'];
   private readonly workGroups = new Map<string, WorkGroup>();
   private readonly executions = new Map<string, QueryExecution>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly running = new Map<string, Promise<void>>();
   private wired?: { glue: GlueCatalog; s3: S3Client; lakeDir: string; log: (line: string) => void };
 
   async provision(ctx: ProvisionContext): Promise<void> {
@@ -76,8 +88,21 @@ export class AthenaQueries implements LocalPlugin {
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.running]);
+    await Promise.allSettled([...this.running.values()]);
   }
+
+  /**
+   * Athena for Step Functions' service integrations (the state machine's tasks call it in process):
+   * start a query, call a read action, or wait for a query to end.
+   */
+  readonly tasks: AthenaTasks = {
+    start: (parameters) => this.start(parameters),
+    call: (action, parameters) => this.answer(action, parameters),
+    finished: async (queryExecutionId) => {
+      await this.running.get(queryExecutionId);
+      return { QueryExecution: describe(this.execution({ QueryExecutionId: queryExecutionId })) };
+    },
+  };
 
   readonly api: JsonApi = {
     service: 'athena',
@@ -148,8 +173,8 @@ export class AthenaQueries implements LocalPlugin {
       this.executions.delete(old);
     }
     const task = this.run(execution);
-    this.running.add(task);
-    task.finally(() => this.running.delete(task));
+    this.running.set(id, task);
+    task.finally(() => this.running.delete(id));
     return id;
   }
 
@@ -159,23 +184,55 @@ export class AthenaQueries implements LocalPlugin {
     await new Promise((r) => setImmediate(r));
     if (e.state !== 'QUEUED') return;
     e.state = 'RUNNING';
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-athena-'));
     try {
+      const unload = parseUnload(e.query);
+      if (unload) await this.refuseNonEmpty(wired.s3, unload.location);
       const lake = {
         directoryOf: (bucket: string) => path.join(wired.lakeDir, bucket),
         objectSuffix: '._S3rver_object',
       };
-      const answer = await runQuery(e.query, e.database, wired.glue.tables(), lake, new Date());
+      const answer = await runQuery(e.query, e.database, wired.glue.tables(), lake, new Date(), scratch);
       if (e.state !== 'RUNNING') return;
-      const [, bucket = '', key = ''] = /^s3:\/\/([^/]+)\/(.*)$/.exec(e.outputLocation) ?? [];
-      const csv = stringify([answer.columns.map((c) => c.name), ...answer.rows], { quoted: true });
-      await wired.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: csv, ContentType: 'text/csv' }));
+      const [, bucket = '', key = ''] = s3Parts(e.outputLocation);
+      if (answer.unloaded) {
+        // The files under the UNLOAD's location, and a manifest of them beside the query's result, as Athena writes them.
+        const written: string[] = [];
+        const [, target = '', prefix = ''] = s3Parts(answer.unloaded.location);
+        for (const file of answer.unloaded.files) {
+          const name = `${prefix}${e.id}_${path.basename(file)}`;
+          await wired.s3.send(new PutObjectCommand({ Bucket: target, Key: name, Body: fs.readFileSync(file) }));
+          written.push(`s3://${target}/${name}`);
+        }
+        await wired.s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key.replace(/\.csv$/, '-manifest.csv'),
+            Body: `${written.join('\n')}\n`,
+            ContentType: 'text/csv',
+          }),
+        );
+      } else {
+        const csv = stringify([answer.columns.map((c) => c.name), ...answer.rows], { quoted: true });
+        await wired.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: csv, ContentType: 'text/csv' }));
+      }
       e.answer = answer;
       this.finish(e, 'SUCCEEDED');
     } catch (err) {
       const reason = err instanceof QueryError ? err.message : `Internal error: ${(err as Error).message}`;
       wired.log(`Athena query ${e.id} failed: ${reason}`);
       this.finish(e, 'FAILED', reason);
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
     }
+  }
+
+  /** Athena's UNLOAD writes only to an empty location. */
+  private async refuseNonEmpty(s3: S3Client, location: string): Promise<void> {
+    const [, bucket = '', prefix = ''] = s3Parts(location);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
+    if ((listed.KeyCount ?? 0) > 0)
+      throw new QueryError(`HIVE_PATH_ALREADY_EXISTS: Target directory for table already exists: ${location}`);
   }
 
   private finish(e: QueryExecution, state: State, reason?: string): void {
@@ -200,13 +257,13 @@ export class AthenaQueries implements LocalPlugin {
           : `Query has not yet finished. Current state: ${e.state}`,
       );
     const { columns, rows } = e.answer;
-    // The first page's first row holds the column names, as Athena returns them.
-    const all = [columns.map((c) => c.name), ...rows];
+    // The first page's first row holds the column names, as Athena returns them (an UNLOAD has none).
+    const all = columns.length > 0 ? [columns.map((c) => c.name), ...rows] : [];
     const size = Math.min(MAX_PAGE, Math.max(1, Number(body.MaxResults ?? MAX_PAGE) || MAX_PAGE));
     const from = body.NextToken ? Number(Buffer.from(String(body.NextToken), 'base64url').toString()) : 0;
     if (!Number.isInteger(from) || from < 0) throw new ApiError('InvalidRequestException', 'Invalid NextToken');
     return {
-      UpdateCount: 0,
+      UpdateCount: e.answer.unloaded?.rows ?? 0,
       ResultSet: {
         Rows: all.slice(from, from + size).map((row) => ({
           Data: row.map((v) => (v === null ? {} : { VarCharValue: v })),
@@ -230,6 +287,8 @@ export class AthenaQueries implements LocalPlugin {
     };
   }
 }
+
+const s3Parts = (uri: string) => /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) ?? [];
 
 /** A query execution in the shape of Athena's `QueryExecution`. */
 function describe(e: QueryExecution) {

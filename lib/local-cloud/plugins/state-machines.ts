@@ -8,6 +8,7 @@ import { LocalIam } from '../iam';
 import { LocalStepFunctions, type StateMachineSpec, type TaskDefinitionSpec } from '../step-functions';
 import { stepFunctionsApi } from '../step-functions-api';
 import type { TemplateResolver } from '../template';
+import { AthenaQueries } from './athena';
 import { LambdaFunctions } from './functions';
 import { IamEnforcement } from './iam';
 import { ApiError, type JsonApi, type LocalPlugin, type WireContext } from './plugin';
@@ -30,6 +31,7 @@ export class StateMachines implements LocalPlugin {
     const functions = context.plugin(LambdaFunctions);
     this.runner = new LocalStepFunctions(stateMachines(context.resolver), {
       invokeFunction: (ref, payload) => functions.byRef(ref).invoke(payload),
+      athena: context.plugin(AthenaQueries).tasks,
       taskDefinitions: taskDefinitions(context),
       // Local only: the SDK's Node 22 notice would drown the container's own log lines.
       // Credentials and endpoints come with each task definition (its role's).

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { QueryError, runQuery } from '../../../lib/local-cloud/athena-duckdb';
+import * as zlib from 'node:zlib';
+import { parseUnload, QueryError, runQuery } from '../../../lib/local-cloud/athena-duckdb';
 import type { GlueTable } from '../../../lib/local-cloud/plugins/glue';
 
 const SUFFIX = '._S3rver_object';
@@ -136,5 +137,41 @@ describe('the local Athena engine (DuckDB over the lake files)', () => {
     await expect(query('SELECT * FROM orders')).rejects.toThrow(/not utf-8 encoded.*latin1\.csv/s);
     // Reading only the bad column, DuckDB 1.5 fails with an internal error instead: still a failure.
     await expect(query('SELECT note FROM orders')).rejects.toThrow(QueryError);
+  });
+
+  it('takes an UNLOAD apart: the query in its balanced parentheses, the location, format and compression', () => {
+    expect(parseUnload(`UNLOAD (SELECT ')(' AS "a)", (1) AS b) TO 's3://lake/out' WITH (format = 'json');`)).toEqual({
+      query: `SELECT ')(' AS "a)", (1) AS b`,
+      location: 's3://lake/out/',
+      format: 'JSON',
+      compression: 'GZIP',
+    });
+    expect(parseUnload('SELECT 1')).toBeUndefined();
+    expect(() => parseUnload("UNLOAD (SELECT 1) TO 's3://lake/out/'")).toThrow(QueryError);
+    expect(() => parseUnload("UNLOAD (SELECT 1) TO 's3://lake/out/' WITH (format = 'ORC')")).toThrow(/ORC/);
+    expect(() =>
+      parseUnload("UNLOAD (SELECT 1) TO 's3://lake/out/' WITH (format = 'JSON', partitioned_by = 'x')"),
+    ).toThrow(/partitioned_by/);
+  });
+
+  it('writes an UNLOAD’s rows as gzipped JSON Lines, every row, and refuses it where no one uploads the files', async () => {
+    put('raw/orders/dt=2024-03-01/a.csv', 'id,qty,note\n1,2,a\n2,3,"b, c"\n3,4,\n');
+    const dir = path.join(root, 'unload');
+    fs.mkdirSync(dir);
+    const sql = "UNLOAD (SELECT id, qty, note FROM orders ORDER BY id) TO 's3://lake/out/' WITH (format = 'JSON')";
+    const out = await runQuery(sql, 'db', [csvTable, jsonTable], lake(), NOW, dir);
+    expect(out.unloaded).toMatchObject({ location: 's3://lake/out/', rows: 3 });
+    const [file] = out.unloaded?.files ?? [];
+    const lines = zlib
+      .gunzipSync(fs.readFileSync(file as string))
+      .toString('utf8')
+      .trim()
+      .split('\n');
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      { id: '1', qty: 2, note: 'a' },
+      { id: '2', qty: 3, note: 'b, c' },
+      { id: '3', qty: 4, note: '' },
+    ]);
+    await expect(query(sql)).rejects.toThrow(/"UNLOAD" statements are not emulated/);
   });
 });

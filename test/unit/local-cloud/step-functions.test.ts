@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { AthenaTasks } from '../../../lib/local-cloud/plugins/athena';
 import { HISTORY_LIMIT_EVENTS, LocalStepFunctions, PAYLOAD_LIMIT_BYTES } from '../../../lib/local-cloud/step-functions';
 
 /** Step Functions' limits and error semantics, as the local runner must enforce them. */
@@ -141,5 +142,119 @@ describe('LocalStepFunctions as strict as AWS', () => {
       expect(record.error.Error).toBe('ContainerFailed');
       expect(record.error.Cause).toMatch(cause);
     });
+  });
+});
+
+/** Step Functions' Athena integrations on the local runner (a stand-in for the local Athena). */
+describe('LocalStepFunctions with Athena', () => {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-sfn-athena-'));
+  afterAll(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+  const arn = 'arn:aws:states:us-east-1:000000000000:stateMachine:sql';
+  const started: Record<string, unknown>[] = [];
+  const athena: AthenaTasks = {
+    start: (parameters) => {
+      if (parameters.WorkGroup !== 'wg')
+        throw Object.assign(new Error(`WorkGroup ${String(parameters.WorkGroup)} is not found.`), {
+          type: 'InvalidRequestException',
+        });
+      started.push(parameters);
+      return `q-${started.length}`;
+    },
+    call: (action, parameters) => ({ action, id: parameters.QueryExecutionId }),
+    finished: async (id) =>
+      ({
+        QueryExecution: {
+          QueryExecutionId: id,
+          Status: { State: String(started.at(-1)?.QueryString).includes('broken') ? 'FAILED' : 'SUCCEEDED' },
+        },
+      }) as never,
+  };
+  const machine = () =>
+    new LocalStepFunctions(
+      [
+        {
+          logicalId: 'M',
+          name: 'sql',
+          arn,
+          definition: {
+            StartAt: 'Query',
+            States: {
+              Query: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::athena:startQueryExecution.sync',
+                Parameters: { 'QueryString.$': '$.sql', 'WorkGroup.$': '$.workGroup' },
+                Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'QueryFailed' }],
+                Next: 'Results',
+              },
+              Results: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::athena:getQueryResults',
+                Parameters: { 'QueryExecutionId.$': '$.QueryExecution.QueryExecutionId' },
+                End: true,
+              },
+              QueryFailed: { Type: 'Pass', End: true },
+            },
+          },
+        },
+      ],
+      {
+        invokeFunction: async () => ({ ok: true, payload: null }),
+        taskDefinitions: new Map(),
+        containerEnv: {},
+        stateDir,
+        athena,
+      },
+    );
+
+  it('waits for the query, passes GetQueryExecution’s output on, and reads the results', async () => {
+    const sfn = machine();
+    const done = await sfn.waitFor(sfn.start(arn, { sql: 'SELECT 1', workGroup: 'wg' }).executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(String(done.output))).toEqual({ action: 'GetQueryResults', id: `q-${started.length}` });
+    expect(started.at(-1)).toEqual({ QueryString: 'SELECT 1', WorkGroup: 'wg' });
+  });
+
+  it('fails a query that did not succeed with States.TaskFailed, which a Catch takes', async () => {
+    const sfn = machine();
+    const done = await sfn.waitFor(sfn.start(arn, { sql: 'SELECT broken', workGroup: 'wg' }).executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.events.map((e) => e.stateName).filter(Boolean)).toContain('QueryFailed');
+  });
+
+  it('fails a rejected request as Athena.<error type> (States.TaskFailed matches it too, as on AWS)', async () => {
+    const sfn = machine();
+    const done = await sfn.waitFor(sfn.start(arn, { sql: 'SELECT 1', workGroup: 'nope' }).executionArn);
+    const caught = done.events.find((e) => e.stateName === 'QueryFailed' && e.type === 'PassStateEntered');
+    expect(caught?.details?.input).toEqual({
+      Error: 'Athena.InvalidRequestException',
+      Cause: 'WorkGroup nope is not found.',
+    });
+  });
+
+  it('refuses a definition with Athena states when the cloud has no Athena', () => {
+    expect(
+      () =>
+        new LocalStepFunctions(
+          [
+            {
+              logicalId: 'M',
+              name: 'sql',
+              arn,
+              definition: {
+                StartAt: 'Q',
+                States: {
+                  Q: { Type: 'Task', Resource: 'arn:aws:states:::athena:startQueryExecution.sync', End: true },
+                },
+              },
+            },
+          ],
+          {
+            invokeFunction: async () => ({ ok: true, payload: null }),
+            taskDefinitions: new Map(),
+            containerEnv: {},
+            stateDir,
+          },
+        ),
+    ).toThrow(/athena:startQueryExecution.sync, which the local cloud cannot run yet/);
   });
 });
