@@ -12,6 +12,11 @@ export interface FeatureSqlOptions {
   readonly weights?: ImplicitWeights;
   /** The build's clock: recency is measured to it. */
   readonly now: Date;
+  /**
+   * Read only these objects (S3 URIs) of the transactions and clickstream tables, by Athena's `"$path"`:
+   * the versions that passed validation, as the build selects them. @default every object of the tables
+   */
+  readonly sources?: { readonly transactions: readonly string[]; readonly clickstream: readonly string[] };
 }
 
 export interface FeatureSql {
@@ -25,21 +30,28 @@ const epochMs = (column: string) =>
   `(CASE WHEN regexp_like(${column}, '^[0-9]{9,11}([.][0-9]+)?$') THEN CAST(${column} AS double) * 1000 ` +
   `ELSE to_unixtime(from_iso8601_timestamp(${column})) * 1000 END)`;
 
+/** Only these objects, or every one. */
+const objectsIn = (uris: readonly string[] | undefined) => {
+  if (uris === undefined) return '';
+  if (uris.length === 0) return ' AND false';
+  return ` AND "$path" IN (${uris.map((u) => `'${u.replace(/'/g, "''")}'`).join(', ')})`;
+};
+
 /** The rows the builders take: transactions with a customer, a product, quantity ≥ 1, a price ≥ 0 and a rating in 1..5 or none. */
-const SOURCES = `
+const sources = (options: FeatureSqlOptions) => `
 tx AS (
   SELECT customer_id AS user_id, product_id AS item_id, quantity, unit_price,
          CASE WHEN trim(rating) = '' THEN NULL ELSE TRY_CAST(rating AS double) END AS rating,
          ${epochMs('trim("timestamp")')} AS at_ms
   FROM transactions
   WHERE customer_id <> '' AND product_id <> '' AND quantity >= 1 AND unit_price >= 0
-    AND (trim(rating) = '' OR TRY_CAST(rating AS double) BETWEEN 1 AND 5)
+    AND (trim(rating) = '' OR TRY_CAST(rating AS double) BETWEEN 1 AND 5)${objectsIn(options.sources?.transactions)}
 ),
 ev AS (
   SELECT userid AS user_id, sessionid AS session_id, eventtype AS event_type, productid AS item_id,
          ${epochMs('"timestamp"')} AS at_ms
   FROM clickstream
-  WHERE eventid IS NOT NULL AND userid IS NOT NULL
+  WHERE eventid IS NOT NULL AND userid IS NOT NULL${objectsIn(options.sources?.clickstream)}
 ),
 cat AS (
   SELECT product_id, max(category) AS category FROM catalog WHERE product_id <> '' GROUP BY product_id
@@ -74,14 +86,14 @@ const num = (n: number) => {
 export function featureSql(options: FeatureSqlOptions): FeatureSql {
   const w = options.weights ?? DEFAULT_WEIGHTS;
   const now = num(options.now.getTime());
-  const interactions = `WITH ${SOURCES}
+  const interactions = `WITH ${sources(options)}
 SELECT user_id, item_id,
        CASE WHEN rating_count > 0 THEN round(rating_sum / rating_count, 4) END AS rating,
        round(${num(w.view)} * views + ${num(w.click)} * clicks + ${num(w.add_to_cart)} * carts
              + ${num(w.purchase)} * (purchase_events + transactions), 4) AS confidence,
        last_ms AS last_at_ms
 FROM pairs`;
-  const itemFeatures = `WITH ${SOURCES},
+  const itemFeatures = `WITH ${sources(options)},
 items AS (
   SELECT item_id, count(*) AS popularity, sum(rating_count) AS rating_count, sum(rating_sum) AS rating_sum,
          sum(views) AS views, sum(transactions + purchase_events) AS purchases,
@@ -102,7 +114,7 @@ SELECT i.item_id, c.category, i.popularity, i.rating_count,
        CAST(m.popularity_views_7d AS double) AS external_popularity, CAST(m.popularity_trend AS double) AS external_trend,
        CAST(m.sentiment_score AS double) AS sentiment_score, m.sentiment_label
 FROM items i LEFT JOIN cat c ON c.product_id = i.item_id LEFT JOIN meta m ON m.product_id = i.item_id`;
-  const userFeatures = `WITH ${SOURCES},
+  const userFeatures = `WITH ${sources(options)},
 users_tx AS (
   SELECT user_id, count(*) AS purchases, sum(quantity * unit_price) AS spend, sum(rating) AS rating_sum,
          count(rating) AS rating_count, max(at_ms) AS last_ms

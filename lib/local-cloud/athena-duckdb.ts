@@ -131,8 +131,11 @@ export async function runQuery(
     for (const statement of TRINO_COMPAT) await connection.run(statement);
     let scannedBytes = 0;
     for (const db of new Set(tables.map((t) => t.DatabaseName))) await connection.run(`CREATE SCHEMA ${ident(db)}`);
+    // Athena's hidden "$path" column (an object's S3 URI) is given to the views when the query names it:
+    // DuckDB has no hidden columns, and `SELECT *` must not grow one.
+    const withPath = statement.includes('"$path"');
     for (const table of tables) {
-      scannedBytes += await registerTable(connection, table, lake, now).catch((err: Error) => {
+      scannedBytes += await registerTable(connection, table, lake, now, withPath).catch((err: Error) => {
         throw err instanceof QueryError ? err : new QueryError(`Table ${table.Name}: ${err.message}`);
       });
     }
@@ -188,19 +191,30 @@ async function registerTable(
   table: GlueTable,
   lake: LakeFiles,
   now: Date,
+  withPath: boolean,
 ): Promise<number> {
   const name = `${ident(table.DatabaseName)}.${ident(table.Name)}`;
   const columns = table.StorageDescriptor?.Columns ?? [];
   const partitions = table.PartitionKeys ?? [];
-  const { base, files } = dataFiles(table, lake, now);
+  const { base, bucket, files } = dataFiles(table, lake, now);
   const typed = (c: GlueColumn, expr: string) => `TRY_CAST(${expr} AS ${duckType(c.Type)}) AS ${ident(c.Name)}`;
+  const path = withPath ? [`CAST(NULL AS VARCHAR) AS "$path"`] : [];
   if (files.length === 0) {
     const nulls = [...columns, ...partitions].map((c) => typed(c, 'NULL'));
-    await connection.run(`CREATE VIEW ${name} AS SELECT ${nulls.join(', ') || 'NULL AS none'} WHERE false`);
+    await connection.run(
+      `CREATE VIEW ${name} AS SELECT ${[...nulls, ...path].join(', ') || 'NULL AS none'} WHERE false`,
+    );
     return 0;
   }
+  if (withPath) {
+    // The file's path on disk as the object's S3 URI.
+    const onDisk = `^${escapeRegExp(lake.directoryOf(bucket))}/(.*)${escapeRegExp(lake.objectSuffix)}$`;
+    path[0] = `regexp_replace(filename, ${literal(onDisk)}, ${literal(`s3://${bucket}/\\1`)}) AS "$path"`;
+  }
   const glob = literal([base, ...partitions.map((p) => `${p.Name}=*`), `[!_.]*${lake.objectSuffix}`].join('/'));
-  const hive = partitions.length > 0 ? ', hive_partitioning = true, hive_types_autocast = false' : '';
+  const hive =
+    (partitions.length > 0 ? ', hive_partitioning = true, hive_types_autocast = false' : '') +
+    (withPath ? ', filename = true' : '');
   const serde = table.StorageDescriptor?.SerdeInfo?.SerializationLibrary ?? '';
   const serdeParameters = table.StorageDescriptor?.SerdeInfo?.Parameters ?? {};
   let source: string;
@@ -241,7 +255,7 @@ async function registerTable(
     return `${ident(p.Name)} IN (${values.map(literal).join(', ')})`;
   });
   await connection.run(
-    `CREATE VIEW ${name} AS SELECT ${[...select, ...partitions.map((p) => ident(p.Name))].join(', ')} FROM ${source}` +
+    `CREATE VIEW ${name} AS SELECT ${[...select, ...partitions.map((p) => ident(p.Name)), ...path].join(', ')} FROM ${source}` +
       (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''),
   );
   return files.reduce((n, f) => n + f.bytes, 0);
@@ -254,7 +268,7 @@ interface DataFile {
 }
 
 /** The data files Athena may read for a table: under its location, in projected partitions, none hidden. */
-function dataFiles(table: GlueTable, lake: LakeFiles, now: Date): { base: string; files: DataFile[] } {
+function dataFiles(table: GlueTable, lake: LakeFiles, now: Date): { base: string; bucket: string; files: DataFile[] } {
   const location = table.StorageDescriptor?.Location ?? '';
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
   if (!match) throw new QueryError(`Table ${table.Name} has no S3 location (${location || 'none'}).`);
@@ -288,7 +302,7 @@ function dataFiles(table: GlueTable, lake: LakeFiles, now: Date): { base: string
     }
   };
   walk(base, {});
-  return { base, files };
+  return { base, bucket, files };
 }
 
 /**
@@ -376,5 +390,6 @@ function athenaType(duck: string): string {
   return names[t] ?? 'varchar';
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;

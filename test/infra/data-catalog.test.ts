@@ -124,7 +124,9 @@ describe('the feature build in SQL and in TypeScript', () => {
   const glue = new GlueCatalog();
   let root: string;
   let builder: FeatureBuilder;
-  const sql = featureSql({ weights: WEIGHTS, now: NOW });
+  // The versions the build selected (validated); another version lies in the lake beside them.
+  let sql: ReturnType<typeof featureSql>;
+  let everything: ReturnType<typeof featureSql>;
   const query = (statement: string) =>
     runQuery(
       statement,
@@ -160,6 +162,27 @@ describe('the feature build in SQL and in TypeScript', () => {
     ].map((r) => r.data.toString('utf8'));
     put('raw/clickstream/dt=2025-01-09/hour=22/shardId-000000000000-1.jsonl', `${events.slice(0, 600).join('\n')}\n`);
     put('raw/clickstream/dt=2025-01-09/hour=23/shardId-000000000000-2.jsonl', `${events.slice(600).join('\n')}\n`);
+    // A version that has not passed validation: in the lake, not in the build.
+    put(
+      'raw/transactions/dt=2025-01-09/unvalidated-9f8e7d6c.v1.csv',
+      'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp\ny1,u09999,p00001,1,1.00,,2025-01-09T10:00:00Z\n',
+    );
+    const uri = (key: string) => `s3://${bucket}/${key}`;
+    sql = featureSql({
+      weights: WEIGHTS,
+      now: NOW,
+      sources: {
+        transactions: [
+          uri('raw/transactions/dt=2025-01-08/orders-0a1b2c3d.v1.csv'),
+          uri('raw/transactions/dt=2025-01-09/extra-1a2b3c4d.v2.csv'),
+        ],
+        clickstream: [
+          uri('raw/clickstream/dt=2025-01-09/hour=22/shardId-000000000000-1.jsonl'),
+          uri('raw/clickstream/dt=2025-01-09/hour=23/shardId-000000000000-2.jsonl'),
+        ],
+      },
+    });
+    everything = featureSql({ weights: WEIGHTS, now: NOW });
     // Catalog: most products, one with no category, some missing.
     const categories = ['books', 'garden', 'kitchen', 'outdoor', 'sports', 'toys'];
     const catalogCsv = [
@@ -266,5 +289,17 @@ describe('the feature build in SQL and in TypeScript', () => {
     const fromTs = [...builder.userFeatures()];
     expect(fromTs.length).toBeGreaterThan(100);
     expect(byKey(fromSql, (x) => String(x.userId))).toEqual(byKey(fromTs, (x) => x.userId));
+  });
+
+  it('reads only the selected versions, by Athena’s "$path"', async () => {
+    const users = async (statement: string) => (await table(statement)).map((r) => r.user_id);
+    expect(await users(sql.userFeatures)).not.toContain('u09999');
+    expect(await users(everything.userFeatures)).toContain('u09999');
+    const paths = await table(`SELECT DISTINCT "$path" AS p FROM transactions WHERE dt = '2025-01-09' ORDER BY 1`);
+    expect(paths.map((r) => String(r.p).replace(/^s3:\/\/[^/]+\//, ''))).toEqual([
+      'raw/transactions/dt=2025-01-09/extra-1a2b3c4d.v2.csv',
+      'raw/transactions/dt=2025-01-09/unvalidated-9f8e7d6c.v1.csv',
+    ]);
+    expect((await query('SELECT * FROM transactions LIMIT 1')).columns.map((c) => c.name)).not.toContain('$path');
   });
 });
