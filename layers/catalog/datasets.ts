@@ -1,15 +1,17 @@
 /**
- * The raw datasets of the lake, each with the zod schema its producer validates with. The Glue
- * catalog (lib/constructs/data-catalog.ts) and the lake tooling read this one list.
+ * The datasets of the lake that are tables in the Glue catalog (lib/constructs/data-catalog.ts): the
+ * raw datasets, each with the zod schema its producer validates with, and the feature sets, with the
+ * schema of the records the feature build writes. The catalog and the lake tooling read these lists.
  */
 import type { z } from 'zod';
 import { CLICKSTREAM_SCHEMA_VERSION, ClickEventSchema } from '../clickstream/schema';
+import { FEATURE_SETS, InteractionSchema, ItemFeaturesSchema, UserFeaturesSchema } from '../features/builders';
 import { LAKE_PREFIXES, lakeKeys } from '../lake/keys';
 import { CatalogRowSchema, CustomerRowSchema, MASTER_SCHEMA_VERSION } from '../master/schema';
 import { EXTERNAL_METADATA_SCHEMA_VERSION, ExternalMetadataRowSchema } from '../metadata/schema';
 import { TRANSACTIONS_SCHEMA_VERSION, TransactionRowSchema } from '../transactions/schema';
 
-export interface RawDataset {
+export interface LakeDataset {
   /** Glue table name. */
   readonly table: string;
   readonly description: string;
@@ -18,11 +20,11 @@ export interface RawDataset {
   readonly format: 'csv' | 'jsonl';
   readonly schema: z.ZodObject;
   readonly schemaVersion: string;
-  /** Hive-style partition keys under the prefix, in path order. */
-  readonly partitions: readonly ('dt' | 'hour')[];
+  /** Hive-style partition keys under the prefix, in path order (`v`: a feature set's version). */
+  readonly partitions: readonly ('dt' | 'hour' | 'v')[];
 }
 
-export const RAW_DATASETS: readonly RawDataset[] = [
+export const RAW_DATASETS: readonly LakeDataset[] = [
   {
     table: 'clickstream',
     description: 'Clickstream events (JSON Lines), partitioned by event time.',
@@ -67,5 +69,40 @@ export const RAW_DATASETS: readonly RawDataset[] = [
     schema: ExternalMetadataRowSchema,
     schemaVersion: EXTERNAL_METADATA_SCHEMA_VERSION,
     partitions: ['dt'],
+  },
+];
+
+/** The version of the feature records' layout (layers/features/builders.ts). */
+export const FEATURES_SCHEMA_VERSION = '1';
+
+/** The offline feature sets, one version per build under `v=` (query one with `WHERE v = '…'`). */
+export const FEATURE_DATASETS: readonly LakeDataset[] = [
+  {
+    table: FEATURE_SETS.users,
+    description: "Users' batch features (JSON Lines), one version per feature build.",
+    prefix: `${LAKE_PREFIXES.features}${FEATURE_SETS.users}/`,
+    format: 'jsonl',
+    schema: UserFeaturesSchema,
+    schemaVersion: FEATURES_SCHEMA_VERSION,
+    partitions: ['v'],
+  },
+  {
+    table: FEATURE_SETS.items,
+    description: "Items' batch features (JSON Lines), one version per feature build.",
+    prefix: `${LAKE_PREFIXES.features}${FEATURE_SETS.items}/`,
+    format: 'jsonl',
+    schema: ItemFeaturesSchema,
+    schemaVersion: FEATURES_SCHEMA_VERSION,
+    partitions: ['v'],
+  },
+  {
+    table: FEATURE_SETS.interactions,
+    description:
+      'The interaction matrix (JSON Lines): rating and implicit confidence per user and item, one version per build.',
+    prefix: `${LAKE_PREFIXES.features}${FEATURE_SETS.interactions}/`,
+    format: 'jsonl',
+    schema: InteractionSchema,
+    schemaVersion: FEATURES_SCHEMA_VERSION,
+    partitions: ['v'],
   },
 ];

@@ -22,17 +22,19 @@ import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { readStatus } from '../quality/status';
 import { csvTableRows } from '../util/csv-records';
 import { nonEmptyLines } from '../util/lines';
+
+export { FEATURE_SETS } from './builders';
+
 import {
   addCatalogRow,
   addMetadataRow,
   DEFAULT_WEIGHTS,
+  FEATURE_SETS,
   FeatureBuilder,
   type ImplicitWeights,
   type ItemContext,
   transactionInput,
 } from './builders';
-
-export const FEATURE_SETS = { users: 'user_features', items: 'item_features', interactions: 'interactions' } as const;
 
 export interface BuildOptions {
   readonly s3: S3Client;

@@ -59,46 +59,63 @@ interface PairAcc {
   transactions: number;
 }
 
-export interface UserFeatures {
-  readonly userId: string;
-  readonly eventCounts: Counts;
-  readonly purchaseCount: number;
-  readonly totalSpend: number;
-  readonly avgRatingGiven: number | null;
-  readonly recencyDays: number;
-  readonly topCategories: string[];
-  readonly sessions: number;
-  readonly avgSessionMinutes: number | null;
-  readonly lastActivity: string;
-}
+/** The feature sets and their names in the lake (`features/<set>/v=<version>/`) and the catalog. */
+export const FEATURE_SETS = { users: 'user_features', items: 'item_features', interactions: 'interactions' } as const;
 
-export interface ItemFeatures {
-  readonly itemId: string;
-  readonly category: string | null;
+const count = () => z.number().int();
+const EventCountsSchema = z.strictObject({
+  view: count(),
+  click: count(),
+  add_to_cart: count(),
+  remove_from_cart: count(),
+  search: count(),
+  purchase: count(),
+});
+
+/** A user's batch features: the offline record (JSON Lines) and, without userId and lastActivity, the online item. */
+export const UserFeaturesSchema = z.strictObject({
+  userId: z.string(),
+  eventCounts: EventCountsSchema,
+  purchaseCount: count(),
+  totalSpend: z.number(),
+  avgRatingGiven: z.number().nullable(),
+  recencyDays: z.number(),
+  topCategories: z.array(z.string()),
+  sessions: count(),
+  avgSessionMinutes: z.number().nullable(),
+  lastActivity: z.string(),
+});
+export type UserFeatures = Readonly<z.infer<typeof UserFeaturesSchema>>;
+
+export const ItemFeaturesSchema = z.strictObject({
+  itemId: z.string(),
+  category: z.string().nullable(),
   /** Distinct users who interacted with the item in any way. */
-  readonly popularity: number;
-  readonly ratingCount: number;
-  readonly ratingMean: number | null;
-  readonly views: number;
-  readonly purchases: number;
+  popularity: count(),
+  ratingCount: count(),
+  ratingMean: z.number().nullable(),
+  views: count(),
+  purchases: count(),
   /** Distinct buyers / distinct viewers; null when nobody viewed it. */
-  readonly viewToPurchase: number | null;
-  readonly externalPopularity: number | null;
-  readonly externalTrend: number | null;
-  readonly sentimentScore: number | null;
-  readonly sentimentLabel: string | null;
-}
+  viewToPurchase: z.number().nullable(),
+  externalPopularity: z.number().nullable(),
+  externalTrend: z.number().nullable(),
+  sentimentScore: z.number().nullable(),
+  sentimentLabel: z.string().nullable(),
+});
+export type ItemFeatures = Readonly<z.infer<typeof ItemFeaturesSchema>>;
 
-export interface Interaction {
-  readonly userId: string;
-  readonly itemId: string;
+export const InteractionSchema = z.strictObject({
+  userId: z.string(),
+  itemId: z.string(),
   /** Mean explicit rating, when the user rated the item. */
-  readonly rating: number | null;
+  rating: z.number().nullable(),
   /** Implicit confidence: weighted views, clicks, add-to-carts and purchases. */
-  readonly confidence: number;
+  confidence: z.number(),
   /** When the user last interacted with the item (ISO 8601): training holds out each user's latest. */
-  readonly lastAt: string;
-}
+  lastAt: z.string(),
+});
+export type Interaction = Readonly<z.infer<typeof InteractionSchema>>;
 
 const round = (n: number, digits = 4) => Number(n.toFixed(digits));
 

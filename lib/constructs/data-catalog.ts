@@ -3,7 +3,7 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { RAW_DATASETS, type RawDataset } from '../../layers/catalog/datasets';
+import { FEATURE_DATASETS, type LakeDataset, RAW_DATASETS } from '../../layers/catalog/datasets';
 import { glueColumnsOf } from '../../layers/catalog/glue-columns';
 
 export interface DataCatalogProps {
@@ -18,9 +18,9 @@ const TEXT_INPUT = 'org.apache.hadoop.mapred.TextInputFormat';
 const TEXT_OUTPUT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
 
 /**
- * The Glue Data Catalog of the raw zone: one database, one table per raw dataset with columns derived
- * from the dataset's zod schema, and partition projection on `dt` (and `hour`) so new partitions are
- * queryable the moment they land. An Athena workgroup writes query results under reports/athena/.
+ * The Glue Data Catalog of the lake: one database, one table per raw dataset and per feature set with
+ * columns derived from the dataset's zod schema, and partition projection on `dt` (and `hour`, and a
+ * feature set's `v`) so new partitions are queryable the moment they land. An Athena workgroup writes query results under reports/athena/.
  */
 export class DataCatalog extends Construct {
   public readonly database: glue.CfnDatabase;
@@ -32,9 +32,12 @@ export class DataCatalog extends Construct {
     const catalogId = Aws.ACCOUNT_ID;
     this.database = new glue.CfnDatabase(this, 'Database', {
       catalogId,
-      databaseInput: { name: props.databaseName, description: 'RecoMart raw zone (see layers/catalog/datasets.ts).' },
+      databaseInput: {
+        name: props.databaseName,
+        description: 'RecoMart lake: raw datasets and feature sets (see layers/catalog/datasets.ts).',
+      },
     });
-    for (const dataset of RAW_DATASETS) {
+    for (const dataset of [...RAW_DATASETS, ...FEATURE_DATASETS]) {
       const table = new glue.CfnTable(this, `Table-${dataset.table}`, {
         catalogId,
         databaseName: props.databaseName,
@@ -61,7 +64,7 @@ export class DataCatalog extends Construct {
 }
 
 /** The Glue TableInput of a raw dataset (exported for tests). */
-export function tableInputFor(dataset: RawDataset, bucketName: string): glue.CfnTable.TableInputProperty {
+export function tableInputFor(dataset: LakeDataset, bucketName: string): glue.CfnTable.TableInputProperty {
   const location = `s3://${bucketName}/${dataset.prefix}`;
   const partitionKeys = dataset.partitions.map((p) => ({ name: p, type: 'string' }));
   const parameters: Record<string, string> = {
@@ -80,6 +83,9 @@ export function tableInputFor(dataset: RawDataset, bucketName: string): glue.Cfn
         parameters['projection.dt.range'] = '2020-01-01,NOW';
         parameters['projection.dt.interval'] = '1';
         parameters['projection.dt.interval.unit'] = 'DAYS';
+      } else if (p === 'v') {
+        // A feature set's versions are build times: a query names the one it reads.
+        parameters['projection.v.type'] = 'injected';
       } else if (p === 'hour') {
         parameters['projection.hour.type'] = 'integer';
         parameters['projection.hour.range'] = '0,23';

@@ -134,6 +134,7 @@ export async function runQuery(
     // Athena's hidden "$path" column (an object's S3 URI) is given to the views when the query names it:
     // DuckDB has no hidden columns, and `SELECT *` must not grow one.
     const withPath = statement.includes('"$path"');
+    for (const table of tables) refuseUninjected(table, statement);
     for (const table of tables) {
       scannedBytes += await registerTable(connection, table, lake, now, withPath).catch((err: Error) => {
         throw err instanceof QueryError ? err : new QueryError(`Table ${table.Name}: ${err.message}`);
@@ -306,6 +307,24 @@ function dataFiles(table: GlueTable, lake: LakeFiles, now: Date): { base: string
 }
 
 /**
+ * Athena answers a query over a table with an injected projected key only when the query gives that
+ * key's values by equality (`v = '…'` or `v IN (…)`). Checked on the text, as closely as text allows:
+ * a query that names the table and never compares the key is refused.
+ */
+function refuseUninjected(table: GlueTable, statement: string): void {
+  const p = table.Parameters ?? {};
+  if (p['projection.enabled'] !== 'true') return;
+  if (!new RegExp(`\\b${escapeRegExp(table.Name)}\\b`, 'i').test(statement)) return;
+  for (const key of table.PartitionKeys ?? []) {
+    if (p[`projection.${key.Name}.type`] !== 'injected') continue;
+    if (!new RegExp(`\\b${escapeRegExp(key.Name)}"?\\s*(=|IN\\b)`, 'i').test(statement))
+      throw new QueryError(
+        `CONSTRAINT_VIOLATION: For the injected projected partition column ${key.Name}, the WHERE clause must contain only static equality conditions, and at least one such condition must be present (table ${table.Name}).`,
+      );
+  }
+}
+
+/**
  * Is a partition value one Athena projects for the key: a `date` key's day within its range (format
  * yyyy-MM-dd; the range may end at NOW), an `integer` key's value within its range with its digits.
  * Without projection, or for other projection types, every folder is read.
@@ -320,6 +339,8 @@ function projected(table: GlueTable, key: string, value: string, now: Date): boo
     const valid = /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
     return valid && value >= day(from) && value <= day(to);
   }
+  // An injected key's values come from the query (runQuery checks that it names them): every folder.
+  if (type === 'injected') return true;
   if (type === 'integer') {
     const digits = Number(p[`projection.${key}.digits`] ?? 0);
     const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -348,9 +369,20 @@ function athenaText(value: unknown): string {
   return String(value);
 }
 
-/** A Glue (Hive) column type as DuckDB's. */
-function duckType(glue: string): string {
+/** A Glue (Hive) column type as DuckDB's, arrays and structs included. */
+export function duckType(glue: string): string {
   const t = glue.trim().toLowerCase();
+  // Nested field names keep their case (they name JSON keys).
+  const array = /^array<(.*)>$/is.exec(glue.trim());
+  if (array) return `${duckType(array[1] as string)}[]`;
+  const struct = /^struct<(.*)>$/is.exec(glue.trim());
+  if (struct) {
+    const fields = splitTopLevel(struct[1] as string).map((f) => {
+      const colon = f.indexOf(':');
+      return `${ident(f.slice(0, colon).trim())} ${duckType(f.slice(colon + 1))}`;
+    });
+    return `STRUCT(${fields.join(', ')})`;
+  }
   if (t === 'string' || t.startsWith('varchar') || t.startsWith('char')) return 'VARCHAR';
   if (t === 'bigint') return 'BIGINT';
   if (t === 'int' || t === 'integer') return 'INTEGER';
@@ -362,8 +394,26 @@ function duckType(glue: string): string {
   if (t === 'date') return 'DATE';
   if (t === 'timestamp') return 'TIMESTAMP';
   if (/^decimal\(\d+,\s*\d+\)$/.test(t)) return t.toUpperCase();
-  // Arrays, structs and maps stay as their JSON text.
+  // Maps and anything else stay as their JSON text.
   return 'VARCHAR';
+}
+
+/** `a:int,b:struct<c:int,d:int>` split at its top-level commas. */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '<') depth++;
+    else if (c === '>') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.filter((p) => p.trim() !== '');
 }
 
 /** A DuckDB result type as Athena names it in `ColumnInfo.Type`. */

@@ -54,13 +54,22 @@ describe('the stack’s Glue tables, queried on the local cloud', () => {
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it('declares every raw dataset, with the JSON keys named for readers that match them exactly', () => {
+  it('declares every raw dataset and feature set, with the JSON keys named for readers that match them exactly', () => {
     expect(
       glue
         .tables('recomart_dev')
         .map((t) => t.Name)
         .sort(),
-    ).toEqual(['catalog', 'clickstream', 'customers', 'external_metadata', 'transactions']);
+    ).toEqual([
+      'catalog',
+      'clickstream',
+      'customers',
+      'external_metadata',
+      'interactions',
+      'item_features',
+      'transactions',
+      'user_features',
+    ]);
     const clickstream = glue.tables('recomart_dev').find((t) => t.Name === 'clickstream');
     expect(clickstream?.StorageDescriptor?.SerdeInfo?.Parameters).toMatchObject({
       'mapping.eventid': 'eventId',
@@ -301,5 +310,36 @@ describe('the feature build in SQL and in TypeScript', () => {
       'raw/transactions/dt=2025-01-09/unvalidated-9f8e7d6c.v1.csv',
     ]);
     expect((await query('SELECT * FROM transactions LIMIT 1')).columns.map((c) => c.name)).not.toContain('$path');
+  });
+
+  it('serves a feature set’s offline version as a table: one version by v, nested columns as Athena shows them', async () => {
+    const version = '20250110T000000Z';
+    const users = [...builder.userFeatures()];
+    const root_ = (key: string, text: string) => {
+      const location = glue.tables('recomart_dev').find((t) => t.Name === 'user_features')?.StorageDescriptor?.Location;
+      const [, bucket = '', prefix = ''] = /^s3:\/\/([^/]+)\/(.*)$/.exec(location ?? '') ?? [];
+      const file = path.join(root, bucket, `${prefix}${key}${SUFFIX}`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+    };
+    root_(`v=${version}/part-00000.jsonl`, `${users.map((u) => JSON.stringify(u)).join('\n')}\n`);
+    root_(`v=${version}/_part-00000.jsonl.manifest.json`, '{}');
+    root_('v=20250101T000000Z/part-00000.jsonl', `${JSON.stringify(users[0])}\n`);
+    const out = await table(
+      `SELECT count(*) AS n, sum(purchasecount) AS purchases, sum(eventcounts.view) AS views FROM user_features WHERE v = '${version}'`,
+    );
+    expect(out).toEqual([
+      {
+        n: String(users.length),
+        purchases: String(users.reduce((n, u) => n + u.purchaseCount, 0)),
+        views: String(users.reduce((n, u) => n + u.eventCounts.view, 0)),
+      },
+    ]);
+    const one = users.find((u) => u.topCategories.length > 1);
+    const [row] = await table(
+      `SELECT topcategories AS top FROM user_features WHERE v = '${version}' AND userid = '${one?.userId}'`,
+    );
+    expect(row?.top).toBe(`[${one?.topCategories.join(', ')}]`);
+    await expect(query('SELECT count(*) FROM user_features')).rejects.toThrow(/CONSTRAINT_VIOLATION: .* v,/);
   });
 });

@@ -4,7 +4,7 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { RAW_DATASETS } from '../../layers/catalog/datasets';
+import { FEATURE_DATASETS, RAW_DATASETS } from '../../layers/catalog/datasets';
 import { glueColumnsOf } from '../../layers/catalog/glue-columns';
 import { rulesFromNotificationResource } from '../../lib/local-cloud/s3-notifications';
 import { validateDefinition } from '../../lib/local-cloud/step-functions';
@@ -388,8 +388,9 @@ describe('RecoMart stack', () => {
         };
       };
     }[];
-    expect(tables.map((t) => t.Properties.TableInput.Name).sort()).toEqual(RAW_DATASETS.map((d) => d.table).sort());
-    for (const dataset of RAW_DATASETS) {
+    const datasets = [...RAW_DATASETS, ...FEATURE_DATASETS];
+    expect(tables.map((t) => t.Properties.TableInput.Name).sort()).toEqual(datasets.map((d) => d.table).sort());
+    for (const dataset of datasets) {
       const input = tables.find((t) => t.Properties.TableInput.Name === dataset.table)?.Properties.TableInput;
       expect(input?.StorageDescriptor.Columns).toEqual(
         glueColumnsOf(dataset.schema, { csv: dataset.format === 'csv' }).map((c) => ({
@@ -401,6 +402,9 @@ describe('RecoMart stack', () => {
       expect(input?.PartitionKeys.map((k) => k.Name)).toEqual([...dataset.partitions]);
       if (dataset.partitions.includes('dt')) {
         expect(input?.Parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.dt.type': 'date' });
+      }
+      if (dataset.partitions.includes('v')) {
+        expect(input?.Parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.v.type': 'injected' });
       }
     }
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'recomart_dev' } });
