@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 /** Progress lines on stderr (stdout stays clean for --json output). */
 export class Progress {
   private readonly t0 = Date.now();
@@ -14,7 +15,9 @@ export class Progress {
 export function positiveInt(name: string): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${value}".`);
+    // commander reports it as a usage error (exit 2) naming the option.
+    if (!Number.isInteger(n) || n <= 0)
+      throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}".`);
     return n;
   };
 }

@@ -88,6 +88,7 @@ export function registerQuery(program: Command): void {
     .option('--timeout <seconds>', 'stop the query after this long', positiveInt('--timeout'), 300)
     .action(async (sql: string, opts: QueryOpts) => {
       if (opts.json && opts.csv) throw new CliError('Choose one of --json and --csv.', 2);
+      if (!sql.trim()) throw new CliError('The SQL statement is empty.', 2);
       const target = resolveTarget(opts);
       const [workGroup, database] = await Promise.all([
         target.output('AthenaWorkGroup'),

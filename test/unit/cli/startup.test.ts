@@ -65,4 +65,13 @@ describe('CLI usage errors', () => {
     expect(run(['nosuch']).status).toBe(2);
     expect(run(['--help']).status).toBe(0);
   });
+
+  it('exit with code 2 for a number that is not a positive integer, and for empty SQL, before any AWS call', () => {
+    const timeout = run(['query', 'SELECT 1', '--timeout', '0']);
+    expect(timeout.status).toBe(2);
+    expect(timeout.stderr).toMatch(/--timeout must be a positive integer, got "0"/);
+    const empty = run(['query', '  ']);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr.trim()).toBe('recomart: The SQL statement is empty.');
+  });
 });
