@@ -9,11 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseClickEvent } from '../layers/clickstream/schema';
 import { addCatalogRow, FeatureBuilder, type ItemContext, transactionInput } from '../layers/features/builders';
-import { featureSql } from '../layers/features/sql';
 import { csvTableRows } from '../layers/util/csv-records';
 import { nonEmptyLines } from '../layers/util/lines';
-import { runQuery } from '../lib/local-cloud/athena-duckdb';
 import type { GlueTable } from '../lib/local-cloud/plugins/glue';
+import { featureSqlCounts } from './feature-sql-counts';
 
 interface Job {
   readonly mode: 'typescript' | 'sql';
@@ -50,24 +49,9 @@ async function typescript(job: Job) {
   return { users, items: items_, interactions };
 }
 
-async function sql(job: Job) {
+function sql(job: Job) {
   const lake = { directoryOf: (b: string) => path.join(job.lakeDir, b), objectSuffix: SUFFIX };
-  const now = new Date(job.nowMs);
-  const statements = featureSql({ now });
-  const database = job.tables[0]?.DatabaseName;
-  const counts: Record<string, number> = {};
-  for (const [name, statement] of Object.entries(statements)) {
-    // Every column of every row is computed (the row as text), as writing the result would.
-    const out = await runQuery(
-      `SELECT count(*) AS n, sum(length(CAST(s AS VARCHAR))) AS width FROM (${statement}) s`,
-      database,
-      job.tables,
-      lake,
-      now,
-    );
-    counts[name] = Number(out.rows[0]?.[0]);
-  }
-  return { users: counts.userFeatures, items: counts.itemFeatures, interactions: counts.interactions };
+  return featureSqlCounts(job.tables, lake, new Date(job.nowMs));
 }
 
 /** The raw tables' rows as zstd Parquet with typed columns: the size a curated zone would have. */

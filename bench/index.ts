@@ -21,23 +21,22 @@ import { putAllRecords } from '../layers/clickstream/producer';
 import type { ClickEvent } from '../layers/clickstream/schema';
 import { simulateClickstream } from '../layers/clickstream/simulate';
 import { batchWriteItems, featureItem } from '../layers/feature-store/online';
-import { FeatureBuilder, type ItemContext, type TransactionInput } from '../layers/features/builders';
-import { featureSql } from '../layers/features/sql';
+import { FeatureBuilder, type ItemContext, type TransactionInput, transactionInput } from '../layers/features/builders';
 import { switchPointer } from '../layers/publish/serving';
 import { SyntheticDataset } from '../layers/synthetic/dataset';
 import { plantedRatings } from '../layers/synthetic/planted';
-import { parseTransactionTime, TRANSACTION_COLUMNS } from '../layers/transactions/schema';
+import { classifyRow, TRANSACTION_COLUMNS } from '../layers/transactions/schema';
 import { Rng, zipfSampler } from '../layers/util/random';
 import type * as Commands from '../lib/cli/commands';
 import { writeLines } from '../lib/cli/commands/generate';
 import { TRANSACTIONS_HEAP_MIB } from '../lib/constructs/batch-ingestion';
 import { GlueCatalog, LocalCloud } from '../lib/local-cloud';
-import { runQuery } from '../lib/local-cloud/athena-duckdb';
 import { type LocalCloudInfo, localCloudEnv, readEndpointFile } from '../lib/local-cloud/endpoint-file';
 import type { GlueTable } from '../lib/local-cloud/plugins/glue';
 import type { ProvisionContext } from '../lib/local-cloud/plugins/plugin';
 import { type CfnTemplate, TemplateResolver } from '../lib/local-cloud/template';
 import { recomartProfile } from '../lib/local-profile';
+import { featureSqlCounts } from './feature-sql-counts';
 import { compareKernels } from './ml-matrix-kernels';
 import type { BenchmarkName } from './names';
 
@@ -451,17 +450,10 @@ async function features(): Promise<BenchLine> {
   const rawLines: string[] = [];
   for (const line of [...data.transactionLines()].slice(1)) {
     const f = line.split(',');
-    const epochMs = parseTransactionTime(f[6] ?? '');
-    if (f.length !== 7 || !Number.isFinite(epochMs)) continue;
+    if (!classifyRow(f).ok) continue;
     rawLines.push(line);
-    transactions.push({
-      customerId: f[1] as string,
-      productId: f[2] as string,
-      quantity: Number(f[3]),
-      unitPrice: Number(f[4]),
-      ...(f[5] ? { rating: Number(f[5]) } : {}),
-      epochMs,
-    });
+    const input = transactionInput(Object.fromEntries(TRANSACTION_COLUMNS.map((c, i) => [c, f[i]])));
+    if (input) transactions.push(input);
   }
   const events: ClickEvent[] = [];
   const eventLines: string[] = [];
@@ -574,29 +566,17 @@ async function featuresInSql(
       put('raw/master/catalog/latest/catalog.csv', input.catalog);
     const lake = { directoryOf: (b: string) => path.join(dir, b), objectSuffix: '._S3rver_object' };
     const now = new Date();
-    const sql = featureSql({ now });
-    const database = tables[0]?.DatabaseName;
-    const counts: Record<string, number> = {};
+    let counts = { users: 0, items: 0, interactions: 0 };
     const times: number[] = [];
     for (let run = 0; run < 3; run++) {
       const t0 = performance.now();
-      for (const [name, statement] of Object.entries(sql)) {
-        // Every column of every row is computed (the row as text), as writing the result would.
-        const out = await runQuery(
-          `SELECT count(*) AS n, sum(length(CAST(s AS VARCHAR))) AS width FROM (${statement}) s`,
-          database,
-          tables,
-          lake,
-          now,
-        );
-        counts[name] = Number(out.rows[0]?.[0]);
-      }
+      counts = await featureSqlCounts(tables, lake, now);
       times.push((performance.now() - t0) / 1000);
     }
     const expected = input.expected;
     if (
-      counts.userFeatures !== expected.users ||
-      counts.itemFeatures !== expected.items ||
+      counts.users !== expected.users ||
+      counts.items !== expected.items ||
       counts.interactions !== expected.interactions
     )
       throw new Error(`the SQL build counted ${JSON.stringify(counts)}, the builders ${JSON.stringify(expected)}`);
@@ -956,9 +936,8 @@ async function featureBuildScale(): Promise<BenchLine> {
         first = false;
         continue;
       }
-      const f = line.split(',');
       // Only rows the ingest would place in raw (the others it quarantines).
-      if (f.length !== 7 || !Number.isFinite(parseTransactionTime(f[6] ?? ''))) continue;
+      if (!classifyRow(line.split(',')).ok) continue;
       tx.line(line);
       transactions++;
     }

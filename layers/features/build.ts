@@ -22,9 +22,6 @@ import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { readStatus } from '../quality/status';
 import { csvTableRows } from '../util/csv-records';
 import { nonEmptyLines } from '../util/lines';
-
-export { FEATURE_SETS } from './builders';
-
 import {
   addCatalogRow,
   addMetadataRow,

@@ -2,7 +2,7 @@
  * The Step Functions JSON API (the subset the CLI, the console and the tests use) over the local
  * runner, in the shapes the SDK reads.
  */
-import { ApiError } from './plugins/plugin';
+import { ApiError, pageOf } from './plugins/plugin';
 import type { Execution, HistoryEvent, LocalStepFunctions } from './step-functions';
 
 function toSdk(e: Execution) {
@@ -93,14 +93,15 @@ export function stepFunctionsApi(sfn: LocalStepFunctions, action: string, body: 
       return { executions: sfn.executionsOf(String(body.stateMachineArn)).map(toSdk).reverse() };
     case 'GetExecutionHistory': {
       // Paged as Step Functions pages it: 100 events unless maxResults (at most 1,000) says otherwise.
-      const size = Math.min(1000, Math.max(1, Number(body.maxResults ?? 0) || 100));
-      const from = body.nextToken ? Number(Buffer.from(String(body.nextToken), 'base64url').toString()) : 0;
-      if (!Number.isInteger(from) || from < 0) throw new ApiError('InvalidToken', 'Invalid Token');
-      const all = execution().events;
-      const page = all.slice(from, from + size);
+      const page = pageOf(
+        execution().events,
+        { token: body.nextToken, size: body.maxResults },
+        { fallback: 100, max: 1000 },
+        () => new ApiError('InvalidToken', 'Invalid Token'),
+      );
       return {
-        ...(from + size < all.length ? { nextToken: Buffer.from(String(from + size)).toString('base64url') } : {}),
-        events: page.map((ev) => ({
+        ...(page.next ? { nextToken: page.next } : {}),
+        events: page.items.map((ev) => ({
           id: ev.id,
           previousEventId: ev.id - 1,
           timestamp: Date.parse(ev.timestamp) / 1000,

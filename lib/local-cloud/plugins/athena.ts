@@ -19,6 +19,7 @@ import {
   type JsonApi,
   type LocalPlugin,
   type ProvisionContext,
+  pageOf,
   resourcesOf,
   type WireContext,
 } from './plugin';
@@ -259,13 +260,16 @@ export class AthenaQueries implements LocalPlugin {
     const { columns, rows } = e.answer;
     // The first page's first row holds the column names, as Athena returns them (an UNLOAD has none).
     const all = columns.length > 0 ? [columns.map((c) => c.name), ...rows] : [];
-    const size = Math.min(MAX_PAGE, Math.max(1, Number(body.MaxResults ?? MAX_PAGE) || MAX_PAGE));
-    const from = body.NextToken ? Number(Buffer.from(String(body.NextToken), 'base64url').toString()) : 0;
-    if (!Number.isInteger(from) || from < 0) throw new ApiError('InvalidRequestException', 'Invalid NextToken');
+    const page = pageOf(
+      all,
+      { token: body.NextToken, size: body.MaxResults },
+      { fallback: MAX_PAGE, max: MAX_PAGE },
+      () => new ApiError('InvalidRequestException', 'Invalid NextToken'),
+    );
     return {
       UpdateCount: e.answer.unloaded?.rows ?? 0,
       ResultSet: {
-        Rows: all.slice(from, from + size).map((row) => ({
+        Rows: page.items.map((row) => ({
           Data: row.map((v) => (v === null ? {} : { VarCharValue: v })),
         })),
         ResultSetMetadata: {
@@ -283,7 +287,7 @@ export class AthenaQueries implements LocalPlugin {
           })),
         },
       },
-      ...(from + size < all.length ? { NextToken: Buffer.from(String(from + size)).toString('base64url') } : {}),
+      ...(page.next ? { NextToken: page.next } : {}),
     };
   }
 }

@@ -5,7 +5,7 @@
  * the same definitions locally as on AWS. The catalog cannot be changed through the API: the template
  * is its only source, as the stack is on AWS (docs/decisions/023-sql-over-the-lake.md).
  */
-import { ApiError, type JsonApi, type LocalPlugin, type ProvisionContext, resourcesOf } from './plugin';
+import { ApiError, type JsonApi, type LocalPlugin, type ProvisionContext, pageOf, resourcesOf } from './plugin';
 
 /** A table as Glue's `TableInput` describes it (the template's property, resolved). */
 export interface GlueTableInput {
@@ -91,13 +91,13 @@ export class GlueCatalog implements LocalPlugin {
         const db = database();
         const pattern = typeof body.Expression === 'string' ? globToRegExp(body.Expression) : undefined;
         const all = this.tables(db.Name).filter((t) => !pattern || pattern.test(t.Name));
-        const size = Math.min(PAGE, Math.max(1, Number(body.MaxResults ?? PAGE) || PAGE));
-        const from = body.NextToken ? Number(Buffer.from(String(body.NextToken), 'base64url').toString()) : 0;
-        if (!Number.isInteger(from) || from < 0) throw new ApiError('InvalidInputException', 'Invalid NextToken');
-        return {
-          TableList: all.slice(from, from + size).map(withTimes),
-          ...(from + size < all.length ? { NextToken: Buffer.from(String(from + size)).toString('base64url') } : {}),
-        };
+        const page = pageOf(
+          all,
+          { token: body.NextToken, size: body.MaxResults },
+          { fallback: PAGE, max: PAGE },
+          () => new ApiError('InvalidInputException', 'Invalid NextToken'),
+        );
+        return { TableList: page.items.map(withTimes), ...(page.next ? { NextToken: page.next } : {}) };
       }
       case 'GetTable': {
         const db = database();

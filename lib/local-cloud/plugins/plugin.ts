@@ -86,6 +86,24 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * One page of `all` as AWS APIs page it: an opaque token says where the next page starts. The page size
+ * is the request's within [1, max] (`fallback` when absent or 0); a token that is not one of ours is
+ * refused with `invalid()`.
+ */
+export function pageOf<T>(
+  all: readonly T[],
+  request: { readonly token: unknown; readonly size: unknown },
+  limits: { readonly fallback: number; readonly max: number },
+  invalid: () => Error,
+): { items: T[]; next?: string } {
+  const size = Math.min(limits.max, Math.max(1, Number(request.size ?? limits.fallback) || limits.fallback));
+  const from = request.token ? Number(Buffer.from(String(request.token), 'base64url').toString()) : 0;
+  if (!Number.isInteger(from) || from < 0) throw invalid();
+  const next = from + size < all.length ? Buffer.from(String(from + size)).toString('base64url') : undefined;
+  return { items: all.slice(from, from + size), ...(next ? { next } : {}) };
+}
+
 /** Each resource of `type` with its resolved properties and physical name. */
 export function resourcesOf(
   { resolver }: Pick<ProvisionContext, 'resolver'>,
