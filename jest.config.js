@@ -2,8 +2,18 @@
 const transform = {
   // Transpile only (type checking is `npm run typecheck`), which keeps the suite fast.
   '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  // hyparquet ships ES modules only; jest loads CommonJS, so it is transpiled like our sources.
+  '/node_modules/hyparquet/.+\\.js$': [
+    'ts-jest',
+    { isolatedModules: true, diagnostics: false, tsconfig: { allowJs: true } },
+  ],
 };
-const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json', 'cjs'] };
+const common = {
+  transform,
+  transformIgnorePatterns: ['/node_modules/(?!hyparquet/)'],
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json', 'cjs'],
+};
 
 module.exports = {
   maxWorkers: 2,

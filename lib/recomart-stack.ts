@@ -51,12 +51,6 @@ export class RecoMartStack extends Stack {
       ...config.metadata,
       logRetentionDays: config.logRetentionDays,
     });
-    const features = new FeatureBuild(this, 'Features', {
-      lakeBucket: lake.bucket,
-      featureStore,
-      ...config.features,
-      logRetentionDays: config.logRetentionDays,
-    });
     new QualityValidation(this, 'Quality', {
       lakeBucket: lake.bucket,
       logRetentionDays: config.logRetentionDays,
@@ -65,9 +59,17 @@ export class RecoMartStack extends Stack {
       lakeBucket: lake.bucket,
       databaseName: `recomart_${config.stage}`,
     });
+    const features = new FeatureBuild(this, 'Features', {
+      lakeBucket: lake.bucket,
+      featureStore,
+      workGroup: catalog.workGroupName,
+      database: catalog.databaseName,
+      ...config.features,
+      logRetentionDays: config.logRetentionDays,
+    });
     const pipeline = new TrainingPipeline(this, 'TrainingPipeline', {
       lakeBucket: lake.bucket,
-      featuresFunction: features.function,
+      featureBuild: features.stateMachine,
       retainData: config.retainData,
       gate: config.gate,
       publish: config.publish,
@@ -83,6 +85,7 @@ export class RecoMartStack extends Stack {
     new CfnOutput(this, 'ClickstreamFunctionName', { value: clickstream.function.functionName });
     new CfnOutput(this, 'ClickstreamDlqUrl', { value: clickstream.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'FeaturesBuildFunctionName', { value: features.function.functionName });
+    new CfnOutput(this, 'FeatureBuildStateMachineArn', { value: features.stateMachine.stateMachineArn });
     new CfnOutput(this, 'LedgerTableName', { value: batch.ledger.tableName });
     new CfnOutput(this, 'MetadataPullFunctionName', { value: metadata.function.functionName });
     new CfnOutput(this, 'MetadataApiKeySecretArn', { value: metadata.apiKeySecret.secretArn });

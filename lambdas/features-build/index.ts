@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
-import { buildFeatures } from '../../layers/features/build';
-import { type ImplicitWeights, ImplicitWeightsSchema } from '../../layers/features/builders';
+import { ImplicitWeightsSchema } from '../../layers/features/builders';
+import { loadFeatureSets } from '../../layers/features/load';
+import { planFeatureBuild } from '../../layers/features/select';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
 import { functionTools } from '../../layers/util/powertools';
@@ -11,44 +12,69 @@ const { logger, traced, middlewares } = functionTools('features-build');
 const s3 = traced(s3Client());
 const doc = traced(dynamoDbDocumentClient());
 const env = readEnv(FeaturesBuildEnv);
-const bucket = env.LAKE_BUCKET;
-const tableName = env.FEATURE_TABLE;
-const ttlDays = env.FEATURE_TTL_DAYS;
 
-/** Skipped sources named in the result (all of them are in the registry entry and the log). */
+/** Skipped sources named in a result (all of them are in the plan, the registry entries and the log). */
 const MAX_SKIPPED_LISTED = 25;
 
-const InputSchema = z
-  .object({
-    /** Implicit-confidence weights for this build (defaults from the stack). */
-    weights: ImplicitWeightsSchema.nullable().optional(),
-    /** Build from exactly these raw objects (the run's pinned dataKeys); null or absent: every usable one. */
-    dataKeys: z.array(z.string().min(1)).nullable().optional(),
-  })
-  .loose();
+/**
+ * The two steps of the feature build the state machine runs around the statements (README, "Feature
+ * store"): SelectFeatureSources plans the build, the statements run on Athena, LoadFeatures loads them.
+ */
+const Input = z.discriminatedUnion('step', [
+  z
+    .object({
+      step: z.literal('select'),
+      /** Implicit-confidence weights for this build (defaults from the stack). */
+      weights: ImplicitWeightsSchema.nullable().optional(),
+      /** Build from exactly these raw objects (the run's pinned dataKeys); null or absent: every usable one. */
+      dataKeys: z.array(z.string().min(1)).nullable().optional(),
+    })
+    .loose(),
+  z.object({ step: z.literal('load'), planKey: z.string().min(1) }).loose(),
+]);
 
-/** Build user features, item features and the interaction matrix from validated raw data (README, "Feature store"). */
+const listed = <T>(list: readonly T[]) => ({ first: list.slice(0, MAX_SKIPPED_LISTED), count: list.length });
+
 export const handler = middy(async (event: unknown) => {
-  const input = InputSchema.safeParse(event ?? {});
-  if (!input.success) throw new Error(`Feature build input is invalid: ${input.error.issues[0]?.message}`);
-  const weights: ImplicitWeights = input.data.weights ?? env.FEATURE_WEIGHTS;
-  const summary = await buildFeatures({
+  const parsed = Input.safeParse(event ?? {});
+  if (!parsed.success) throw new Error(`Feature build input is invalid: ${parsed.error.issues[0]?.message}`);
+  const input = parsed.data;
+  if (input.step === 'select') {
+    const { plan, planKey } = await planFeatureBuild({
+      s3,
+      bucket: env.LAKE_BUCKET,
+      weights: input.weights ?? env.FEATURE_WEIGHTS,
+      ...(input.dataKeys ? { dataKeys: input.dataKeys } : {}),
+    });
+    const { transactions, clickstream, skipped } = plan.sources;
+    logger.info('feature build planned', {
+      version: plan.version,
+      planKey,
+      transactions: transactions.length,
+      clickstream: clickstream.length,
+      skipped: skipped.length,
+    });
+    // The result travels through Step Functions (256 KB): the statements, and the first skipped sources.
+    return {
+      version: plan.version,
+      planKey,
+      queries: plan.queries.map(({ set, query }) => ({ set, query })),
+      sources: { transactions: transactions.length, clickstream: clickstream.length, skipped: listed(skipped) },
+    };
+  }
+  const summary = await loadFeatureSets({
     s3,
     doc,
-    bucket,
-    tableName,
-    ttlDays,
-    weights,
-    ...(input.data.dataKeys ? { dataKeys: input.data.dataKeys } : {}),
+    bucket: env.LAKE_BUCKET,
+    tableName: env.FEATURE_TABLE,
+    ttlDays: env.FEATURE_TTL_DAYS,
+    planKey: input.planKey,
     codeVersion: codeVersionFromEnv(),
     log: (message, details) => logger.info(message, details ?? {}),
   });
-  const sources = {
-    used: summary.sources.used,
-    // The result travels through Step Functions (256 KB): the first skipped sources, and how many.
-    skipped: summary.sources.skipped.slice(0, MAX_SKIPPED_LISTED),
-    skippedCount: summary.sources.skipped.length,
-  };
-  logger.info('features built', { ...summary, sources: { used: sources.used, skipped: sources.skippedCount } });
-  return { ...summary, sources };
+  logger.info('features built', {
+    ...summary,
+    sources: { used: summary.sources.used, skipped: summary.sources.skipped.length },
+  });
+  return { ...summary, sources: { used: summary.sources.used, skipped: listed(summary.sources.skipped) } };
 }).use(middlewares);

@@ -1,22 +1,16 @@
-/**
- * The training task: the interaction matrix of a feature-set version → ALS → evaluation
- * against the popularity baseline → artifacts under `models/<runId>/`, a model registry record and a
- * lineage event. Runs in the container (ECS Fargate) and, on the local cloud, as a child process.
- */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Transform } from 'node:stream';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { FEATURE_SETS } from '../features/builders';
+import { type FeatureRegistryEntry, featureFiles, featureRecords, readFeatureRegistry } from '../features/offline';
 import { listKeys } from '../lake/inventory';
 import { lakeKeys } from '../lake/keys';
-import { getBytes, getStream, readOrMissing } from '../lake/s3-io';
+import { getBytes } from '../lake/s3-io';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { type GateConfig, gateVerdict, type ModelMetrics } from '../publish/gate';
 import { productionVersion } from '../publish/serving';
-import { jsonLines } from '../util/lines';
 import type { AlsParams } from './als';
 import { writeModel } from './artifacts';
 import { randomSplit } from './evaluate';
@@ -59,11 +53,9 @@ export async function runTrainingJob(opts: TrainJobOptions) {
       `No interactions feature set${opts.featureVersion ? ` v=${opts.featureVersion}` : ''} in s3://${bucket}/${lakeKeys.featureRegistryOf('interactions')}: build features first.`,
     );
   }
-  const registry = JSON.parse(Buffer.from(await getBytes(s3, bucket, registryKey)).toString('utf8')) as {
-    version: string;
-    data: { key: string; md5: string };
-    sources?: { key: string }[];
-  };
+  const registry = JSON.parse(
+    Buffer.from(await getBytes(s3, bucket, registryKey)).toString('utf8'),
+  ) as FeatureRegistryEntry;
   const window = dataWindow(registry.sources ?? []);
   const implicit = opts.params?.implicit ?? true;
   const seed = opts.params?.seed ?? 42;
@@ -72,8 +64,8 @@ export async function runTrainingJob(opts: TrainJobOptions) {
     if (opts.params?.[name] !== undefined) fixed[name] = opts.params[name];
 
   // Interactions → ratings: explicit uses the mean rating (rated pairs only; a blank rating is missing,
-  // never a zero), implicit the confidence. The bytes are hashed as they are read: training refuses
-  // data that is not what the registry recorded.
+  // never a zero), implicit the confidence. Each file's bytes must have the MD5 the registry recorded:
+  // training refuses data that is not what the build wrote.
   const builder = new RatingsBuilder();
   type Interaction = {
     userId: string;
@@ -83,29 +75,15 @@ export async function runTrainingJob(opts: TrainJobOptions) {
     /** Absent in feature sets built before it was recorded: then validation holds out at random. */
     lastAt?: string;
   };
-  const hash = createHash('md5');
-  const source = await getStream(s3, bucket, registry.data.key);
-  const hashed = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  source.on('error', (err) => hashed.destroy(err));
   let read = 0;
   let skipped = 0;
-  for await (const x of jsonLines<Interaction>(source.pipe(hashed))) {
+  for await (const x of featureRecords<Interaction>(s3, bucket, registry)) {
     read++;
     const value = implicit ? x.confidence : x.rating;
     const at = x.lastAt ? Date.parse(x.lastAt) / 1000 : Number.NaN;
     if (value !== null && value > 0) builder.add(x.userId, x.itemId, value, at);
     else skipped++;
   }
-  const md5 = hash.digest('hex');
-  if (md5 !== registry.data.md5)
-    throw new Error(
-      `Feature set v=${registry.version}: ${registry.data.key} has MD5 ${md5}, the registry recorded ${registry.data.md5}; refusing to train on it.`,
-    );
   const ratings = builder.build();
   if (ratings.length < 10)
     throw new Error(
@@ -212,7 +190,7 @@ export async function runTrainingJob(opts: TrainJobOptions) {
       featureSet: 'interactions',
       version: registry.version,
       key: registry.data.key,
-      md5: registry.data.md5,
+      files: featureFiles(registry).map(({ key, md5 }) => ({ key, md5 })),
       window,
     },
     artifacts: `s3://${bucket}/${prefix}`,
@@ -227,7 +205,7 @@ export async function runTrainingJob(opts: TrainJobOptions) {
       job: 'train',
       runId: undefined,
       codeVersion: opts.codeVersion,
-      inputs: [{ namespace: `s3://${bucket}`, name: registry.data.key, md5: registry.data.md5 }],
+      inputs: featureFiles(registry).map((f) => ({ namespace: `s3://${bucket}`, name: f.key, md5: f.md5 })),
       outputs,
       details: {
         runId: opts.runId,
@@ -250,18 +228,15 @@ export async function runTrainingJob(opts: TrainJobOptions) {
 }
 
 /**
- * Item categories from the item features of the same feature-set version, for the category-aware recommender; undefined when that file is missing or has
+ * Item categories from the item features of the same feature-set version, for the category-aware recommender; undefined when that version has none or has
  * fewer than two categories.
  */
 async function readItemCategories(s3: S3Client, bucket: string, version: string, itemIds: string[]) {
-  const key = lakeKeys.featureData('item_features', version);
-  const categoryOf = await readOrMissing(s3, bucket, key, async (k) => {
-    const map = new Map<string, string>();
-    for await (const f of jsonLines<{ itemId: string; category: string | null }>(await getStream(s3, bucket, k)))
-      if (f.category) map.set(f.itemId, f.category);
-    return map;
-  });
-  if (!categoryOf) return undefined;
+  const entry = await readFeatureRegistry(s3, bucket, FEATURE_SETS.items, version);
+  if (!entry) return undefined;
+  const categoryOf = new Map<string, string>();
+  for await (const f of featureRecords<{ itemId: string; category: string | null }>(s3, bucket, entry))
+    if (f.category) categoryOf.set(f.itemId, f.category);
   const { categories, names } = categoryIndex(itemIds, categoryOf);
   return names.length > 1 ? { categories, count: names.length } : undefined;
 }

@@ -5,7 +5,8 @@
  */
 import type { z } from 'zod';
 import { CLICKSTREAM_SCHEMA_VERSION, ClickEventSchema } from '../clickstream/schema';
-import { FEATURE_SETS, InteractionSchema, ItemFeaturesSchema, UserFeaturesSchema } from '../features/builders';
+import { FEATURE_SETS } from '../features/builders';
+import { InteractionRowSchema, ItemFeatureRowSchema, UserFeatureRowSchema } from '../features/sql';
 import { LAKE_PREFIXES, lakeKeys } from '../lake/keys';
 import { CatalogRowSchema, CustomerRowSchema, MASTER_SCHEMA_VERSION } from '../master/schema';
 import { EXTERNAL_METADATA_SCHEMA_VERSION, ExternalMetadataRowSchema } from '../metadata/schema';
@@ -17,7 +18,7 @@ export interface LakeDataset {
   readonly description: string;
   /** Key prefix of the table's location (ends with /). */
   readonly prefix: string;
-  readonly format: 'csv' | 'jsonl';
+  readonly format: 'csv' | 'jsonl' | 'parquet';
   readonly schema: z.ZodObject;
   readonly schemaVersion: string;
   /** Hive-style partition keys under the prefix, in path order (`v`: a feature set's version). */
@@ -72,36 +73,36 @@ export const RAW_DATASETS: readonly LakeDataset[] = [
   },
 ];
 
-/** The version of the feature records' layout (layers/features/builders.ts). */
-export const FEATURES_SCHEMA_VERSION = '1';
+/** The version of the feature sets' offline layout: 2 is the SQL build's Parquet rows (layers/features/sql.ts). */
+export const FEATURES_SCHEMA_VERSION = '2';
 
 /** The offline feature sets, one version per build under `v=` (query one with `WHERE v = '…'`). */
 export const FEATURE_DATASETS: readonly LakeDataset[] = [
   {
     table: FEATURE_SETS.users,
-    description: "Users' batch features (JSON Lines), one version per feature build.",
+    description: "Users' batch features (Parquet), one version per feature build.",
     prefix: `${LAKE_PREFIXES.features}${FEATURE_SETS.users}/`,
-    format: 'jsonl',
-    schema: UserFeaturesSchema,
+    format: 'parquet',
+    schema: UserFeatureRowSchema,
     schemaVersion: FEATURES_SCHEMA_VERSION,
     partitions: ['v'],
   },
   {
     table: FEATURE_SETS.items,
-    description: "Items' batch features (JSON Lines), one version per feature build.",
+    description: "Items' batch features (Parquet), one version per feature build.",
     prefix: `${LAKE_PREFIXES.features}${FEATURE_SETS.items}/`,
-    format: 'jsonl',
-    schema: ItemFeaturesSchema,
+    format: 'parquet',
+    schema: ItemFeatureRowSchema,
     schemaVersion: FEATURES_SCHEMA_VERSION,
     partitions: ['v'],
   },
   {
     table: FEATURE_SETS.interactions,
     description:
-      'The interaction matrix (JSON Lines): rating and implicit confidence per user and item, one version per build.',
+      'The interaction matrix (Parquet): rating and implicit confidence per user and item, one version per build.',
     prefix: `${LAKE_PREFIXES.features}${FEATURE_SETS.interactions}/`,
-    format: 'jsonl',
-    schema: InteractionSchema,
+    format: 'parquet',
+    schema: InteractionRowSchema,
     schemaVersion: FEATURES_SCHEMA_VERSION,
     partitions: ['v'],
   },

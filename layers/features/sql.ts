@@ -6,7 +6,16 @@
  * defines as macros (docs/decisions/023-sql-over-the-lake.md). Each statement answers one row per
  * user, item or (user, item) pair; timestamps come back as epoch milliseconds.
  */
-import { DEFAULT_WEIGHTS, type ImplicitWeights } from './builders';
+import { z } from 'zod';
+import { glueTypeOf } from '../catalog/glue-columns';
+import {
+  DEFAULT_WEIGHTS,
+  FEATURE_SETS,
+  type ImplicitWeights,
+  type Interaction,
+  type ItemFeatures,
+  type UserFeatures,
+} from './builders';
 
 export interface FeatureSqlOptions {
   readonly weights?: ImplicitWeights;
@@ -16,7 +25,12 @@ export interface FeatureSqlOptions {
    * Read only these objects (S3 URIs) of the transactions and clickstream tables, by Athena's `"$path"`:
    * the versions that passed validation, as the build selects them. @default every object of the tables
    */
-  readonly sources?: { readonly transactions: readonly string[]; readonly clickstream: readonly string[] };
+  readonly sources?: {
+    readonly transactions: readonly string[];
+    readonly clickstream: readonly string[];
+    /** The external metadata version the build selected. @default the latest `dt` */
+    readonly externalMetadata?: string;
+  };
 }
 
 export interface FeatureSql {
@@ -36,6 +50,10 @@ const objectsIn = (uris: readonly string[] | undefined) => {
   if (uris.length === 0) return ' AND false';
   return ` AND "$path" IN (${uris.map((u) => `'${u.replace(/'/g, "''")}'`).join(', ')})`;
 };
+
+/** The selected external metadata object, or the latest day's. */
+const metadataVersion = (uri: string | undefined) =>
+  uri === undefined ? 'dt = (SELECT max(dt) FROM external_metadata)' : `"$path" = '${uri.replace(/'/g, "''")}'`;
 
 /** The rows the builders take: transactions with a customer, a product, quantity ≥ 1, a price ≥ 0 and a rating in 1..5 or none. */
 const sources = (options: FeatureSqlOptions) => `
@@ -104,7 +122,7 @@ meta AS (
   SELECT product_id, max(popularity_views_7d) AS popularity_views_7d, max(popularity_trend) AS popularity_trend,
          max(sentiment_score) AS sentiment_score, max(NULLIF(sentiment_label, '')) AS sentiment_label
   FROM external_metadata
-  WHERE dt = (SELECT max(dt) FROM external_metadata) AND product_id <> ''
+  WHERE ${metadataVersion(options.sources?.externalMetadata)} AND product_id <> ''
   GROUP BY product_id
 )
 SELECT i.item_id, c.category, i.popularity, i.rating_count,
@@ -165,4 +183,130 @@ LEFT JOIN users_ev e ON e.user_id = a.user_id
 LEFT JOIN top ON top.user_id = a.user_id
 LEFT JOIN user_sessions s ON s.user_id = a.user_id`;
   return { interactions, itemFeatures, userFeatures };
+}
+
+const count = () => z.number().int();
+
+/**
+ * The rows of each statement: the offline store's columns (Parquet, one file set per version under
+ * `features/<set>/v=<version>/`) and the Glue tables' (layers/catalog/datasets.ts). Timestamps are epoch
+ * milliseconds; the records the online store and the trainer use are made from them (`FEATURE_ROWS`).
+ */
+export const InteractionRowSchema = z.strictObject({
+  user_id: z.string(),
+  item_id: z.string(),
+  rating: z.number().nullable(),
+  confidence: z.number(),
+  last_at_ms: count(),
+});
+export const ItemFeatureRowSchema = z.strictObject({
+  item_id: z.string(),
+  category: z.string().nullable(),
+  popularity: count(),
+  rating_count: count(),
+  rating_mean: z.number().nullable(),
+  views: count(),
+  purchases: count(),
+  view_to_purchase: z.number().nullable(),
+  external_popularity: z.number().nullable(),
+  external_trend: z.number().nullable(),
+  sentiment_score: z.number().nullable(),
+  sentiment_label: z.string().nullable(),
+});
+export const UserFeatureRowSchema = z.strictObject({
+  user_id: z.string(),
+  views: count(),
+  clicks: count(),
+  add_to_carts: count(),
+  remove_from_carts: count(),
+  searches: count(),
+  purchase_events: count(),
+  purchase_count: count(),
+  total_spend: z.number(),
+  avg_rating_given: z.number().nullable(),
+  recency_days: z.number(),
+  top_categories: z.array(z.string()).nullable(),
+  sessions: count(),
+  avg_session_minutes: z.number().nullable(),
+  last_activity_ms: count(),
+});
+export type InteractionRow = z.infer<typeof InteractionRowSchema>;
+export type ItemFeatureRow = z.infer<typeof ItemFeatureRowSchema>;
+export type UserFeatureRow = z.infer<typeof UserFeatureRowSchema>;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Each feature set: its statement, the schema of its rows and the record a row makes. */
+export const FEATURE_ROWS = {
+  [FEATURE_SETS.interactions]: {
+    statement: 'interactions',
+    schema: InteractionRowSchema,
+    toRecord: (r: InteractionRow): Interaction => ({
+      userId: r.user_id,
+      itemId: r.item_id,
+      rating: r.rating,
+      confidence: r.confidence,
+      lastAt: iso(r.last_at_ms),
+    }),
+  },
+  [FEATURE_SETS.items]: {
+    statement: 'itemFeatures',
+    schema: ItemFeatureRowSchema,
+    toRecord: (r: ItemFeatureRow): ItemFeatures => ({
+      itemId: r.item_id,
+      category: r.category,
+      popularity: r.popularity,
+      ratingCount: r.rating_count,
+      ratingMean: r.rating_mean,
+      views: r.views,
+      purchases: r.purchases,
+      viewToPurchase: r.view_to_purchase,
+      externalPopularity: r.external_popularity,
+      externalTrend: r.external_trend,
+      sentimentScore: r.sentiment_score,
+      sentimentLabel: r.sentiment_label,
+    }),
+  },
+  [FEATURE_SETS.users]: {
+    statement: 'userFeatures',
+    schema: UserFeatureRowSchema,
+    toRecord: (r: UserFeatureRow): UserFeatures => ({
+      userId: r.user_id,
+      eventCounts: {
+        view: r.views,
+        click: r.clicks,
+        add_to_cart: r.add_to_carts,
+        remove_from_cart: r.remove_from_carts,
+        search: r.searches,
+        purchase: r.purchase_events,
+      },
+      purchaseCount: r.purchase_count,
+      totalSpend: r.total_spend,
+      avgRatingGiven: r.avg_rating_given,
+      recencyDays: r.recency_days,
+      topCategories: r.top_categories ?? [],
+      sessions: r.sessions,
+      avgSessionMinutes: r.avg_session_minutes,
+      lastActivity: iso(r.last_activity_ms),
+    }),
+  },
+} as const;
+
+export type FeatureSetName = keyof typeof FEATURE_ROWS;
+
+/** Trino's name of a scalar Glue type (the casts below read the same in DuckDB). */
+const SQL_TYPES: Record<string, string> = { string: 'varchar', bigint: 'bigint', double: 'double' };
+
+/**
+ * The UNLOAD that writes one feature set's version as Parquet: the statement's columns in the row
+ * schema's order, each cast to its declared type, so both engines write the same Parquet types (a sum
+ * of counts is a bigint in Trino and a 128-bit integer in DuckDB).
+ */
+export function unloadStatement(set: FeatureSetName, sql: FeatureSql, location: string): string {
+  const { statement, schema } = FEATURE_ROWS[set];
+  const columns = Object.entries(schema.shape).map(([name, type]) => {
+    const sqlType = SQL_TYPES[glueTypeOf(type as z.ZodType)];
+    return sqlType ? `CAST(${name} AS ${sqlType}) AS ${name}` : name;
+  });
+  return `UNLOAD (SELECT ${columns.join(', ')} FROM (${sql[statement]}) r) TO '${location.replace(/'/g, "''")}' WITH (format = 'PARQUET', compression = 'SNAPPY')`;
 }

@@ -4,6 +4,7 @@
  * under these prefixes. A test evaluates the synthesized roles' policies against keys the builders
  * make, and the local cloud enforces the same policies on every call (docs/decisions/019-lake-contract.md).
  */
+import { FEATURE_SETS } from '../features/builders';
 import { datasetPrefix, lineagePrefix, LAKE_PREFIXES as P } from './keys';
 
 export interface LakeAccess {
@@ -40,7 +41,15 @@ export const LAKE_ACCESS = {
   },
   'metadata-pull': { read: [], write: [P.rawExternalMetadata, lineagePrefix('metadata-pull')] },
   validate: { read: [P.raw], write: [P.qualityReports, P.qualityQuarantine, lineagePrefix('validate')] },
-  'features-build': { read: [P.raw, P.qualityStatus], write: [P.features, lineagePrefix('features-build')] },
+  'features-build': {
+    read: [P.raw, P.qualityStatus, P.features],
+    write: [P.featureBuilds, P.featureRegistry, lineagePrefix('features-build')],
+  },
+  /** The state machine's feature statements, run by Athena with its role: the raw tables in, each set's version out. */
+  'feature-queries': {
+    read: [P.raw, P.features, P.athenaResults],
+    write: [...Object.values(FEATURE_SETS).map((set) => `${P.features}${set}/`), P.athenaResults],
+  },
   'check-inputs': { read: [P.raw, P.qualityStatus, P.featureRegistry], write: [P.pipelineReports] },
   'lake-audit': { read: [P.raw], write: [P.auditReports] },
   train: { read: [P.features], write: [P.models, lineagePrefix('train')] },

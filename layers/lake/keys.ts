@@ -19,8 +19,10 @@ export const LAKE_PREFIXES = {
   qualityStatus: 'reports/quality/_status/',
   pipelineReports: 'reports/pipeline/',
   auditReports: 'reports/audit/',
+  athenaResults: 'reports/athena/',
   features: 'features/',
   featureRegistry: 'features/_registry/',
+  featureBuilds: 'features/_builds/',
   models: 'models/',
   lineage: 'lineage/',
 } as const;
@@ -74,8 +76,10 @@ export const lakeKeys = {
   pipelineBlocked: (runId: string) => `${P.pipelineReports}${runId}/blocked.json`,
   /** The lake audit's report of a training run. */
   audit: (runId: string) => `${P.auditReports}${runId}.json`,
-  /** The offline file of a feature set's version. */
-  featureData: (set: string, version: string) => `${P.features}${set}/v=${version}/part-00000.jsonl`,
+  /** The offline files of a feature set's version (Parquet, as the build's UNLOAD writes them). */
+  featureVersionDir: (set: string, version: string) => `${P.features}${set}/v=${version}/`,
+  /** What a feature build selected and the statements it runs (written before they run). */
+  featureBuildPlan: (version: string) => `${P.featureBuilds}v=${version}.json`,
   /** The registry record of a feature set's version. */
   featureRegistry: (set: string, version: string) => `${P.featureRegistry}${set}/v=${version}.json`,
   /** The registry records of one feature set. */

@@ -21,10 +21,11 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LoadedModel, loadModel, type ModelHeader, modelFiles, recommendFor } from '../als/artifacts';
 import { getModel, setModelStatus } from '../als/registry';
 import { batchWriteItems } from '../feature-store/online';
+import { FEATURE_SETS } from '../features/builders';
+import { featureRecords, readFeatureRegistry } from '../features/offline';
 import { lakeKeys } from '../lake/keys';
-import { getBytes, getStream } from '../lake/s3-io';
+import { getBytes } from '../lake/s3-io';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
-import { jsonLines } from '../util/lines';
 import { modelSk, productionVersion, switchPointer } from './serving';
 
 export interface PublishContext {
@@ -164,7 +165,9 @@ export async function publishShard(
 
   // What each user of the shard already has (interactions of the training version) is not recommended again.
   const seen = new Map<string, Set<string>>();
-  for await (const x of jsonLines<{ userId: string; itemId: string }>(await getStream(ctx.s3, ctx.bucket, data.key))) {
+  const interactions = await readFeatureRegistry(ctx.s3, ctx.bucket, FEATURE_SETS.interactions, data.version);
+  if (!interactions) throw new Error(`Publishing ${runId}: feature set v=${data.version} has no interactions.`);
+  for await (const x of featureRecords<{ userId: string; itemId: string }>(ctx.s3, ctx.bucket, interactions)) {
     if (!mine.has(x.userId)) continue;
     const set = seen.get(x.userId) ?? new Set<string>();
     set.add(x.itemId);
@@ -207,10 +210,16 @@ export async function completePublish(
   if (shortfall) throw new PublishIncompleteError(`Publishing ${runId} is incomplete: ${shortfall}.`);
 
   // Cold start: the most popular items overall and per category (item features of the same build).
-  const itemFeaturesKey = lakeKeys.featureData('item_features', data.version);
+  const itemFeatures = await readFeatureRegistry(s3, bucket, FEATURE_SETS.items, data.version);
+  if (!itemFeatures)
+    throw new Error(
+      `Publishing ${runId}: feature set v=${data.version} has no item features for the cold-start lists.`,
+    );
   const popular: { itemId: string; category: string | null; popularity: number }[] = [];
-  for await (const f of jsonLines<{ itemId: string; category: string | null; popularity: number }>(
-    await getStream(s3, bucket, itemFeaturesKey),
+  for await (const f of featureRecords<{ itemId: string; category: string | null; popularity: number }>(
+    s3,
+    bucket,
+    itemFeatures,
   ))
     popular.push(f);
   popular.sort((a, b) => b.popularity - a.popularity || a.itemId.localeCompare(b.itemId));

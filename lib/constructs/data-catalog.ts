@@ -5,6 +5,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { FEATURE_DATASETS, type LakeDataset, RAW_DATASETS } from '../../layers/catalog/datasets';
 import { glueColumnsOf } from '../../layers/catalog/glue-columns';
+import { LAKE_PREFIXES } from '../../layers/lake/keys';
 
 export interface DataCatalogProps {
   readonly lakeBucket: s3.IBucket;
@@ -16,6 +17,9 @@ const CSV_SERDE = 'org.apache.hadoop.hive.serde2.OpenCSVSerde';
 const JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
 const TEXT_INPUT = 'org.apache.hadoop.mapred.TextInputFormat';
 const TEXT_OUTPUT = 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat';
+const PARQUET_SERDE = 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe';
+const PARQUET_INPUT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat';
+const PARQUET_OUTPUT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat';
 
 /**
  * The Glue Data Catalog of the lake: one database, one table per raw dataset and per feature set with
@@ -26,10 +30,14 @@ export class DataCatalog extends Construct {
   public readonly database: glue.CfnDatabase;
   public readonly tables: Record<string, glue.CfnTable> = {};
   public readonly workGroup: athena.CfnWorkGroup;
+  public readonly databaseName: string;
+  public readonly workGroupName: string;
 
   constructor(scope: Construct, id: string, props: DataCatalogProps) {
     super(scope, id);
     const catalogId = Aws.ACCOUNT_ID;
+    this.databaseName = props.databaseName;
+    this.workGroupName = props.databaseName;
     this.database = new glue.CfnDatabase(this, 'Database', {
       catalogId,
       databaseInput: {
@@ -47,7 +55,7 @@ export class DataCatalog extends Construct {
       this.tables[dataset.table] = table;
     }
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
-      name: `${props.databaseName}`,
+      name: this.workGroupName,
       description: 'Ad-hoc queries over the RecoMart lake.',
       state: 'ENABLED',
       recursiveDeleteOption: true,
@@ -55,7 +63,7 @@ export class DataCatalog extends Construct {
         enforceWorkGroupConfiguration: true,
         publishCloudWatchMetricsEnabled: true,
         resultConfiguration: {
-          outputLocation: `s3://${props.lakeBucket.bucketName}/reports/athena/`,
+          outputLocation: `s3://${props.lakeBucket.bucketName}/${LAKE_PREFIXES.athenaResults}`,
           encryptionConfiguration: { encryptionOption: 'SSE_S3' },
         },
       },
@@ -68,7 +76,7 @@ export function tableInputFor(dataset: LakeDataset, bucketName: string): glue.Cf
   const location = `s3://${bucketName}/${dataset.prefix}`;
   const partitionKeys = dataset.partitions.map((p) => ({ name: p, type: 'string' }));
   const parameters: Record<string, string> = {
-    classification: dataset.format === 'csv' ? 'csv' : 'json',
+    classification: { csv: 'csv', jsonl: 'json', parquet: 'parquet' }[dataset.format],
     'recomart.schemaVersion': dataset.schemaVersion,
   };
   if (dataset.format === 'csv') parameters['skip.header.line.count'] = '1';
@@ -107,17 +115,18 @@ export function tableInputFor(dataset: LakeDataset, bucketName: string): glue.Cf
     partitionKeys,
     storageDescriptor: {
       location,
-      inputFormat: TEXT_INPUT,
-      outputFormat: TEXT_OUTPUT,
+      inputFormat: dataset.format === 'parquet' ? PARQUET_INPUT : TEXT_INPUT,
+      outputFormat: dataset.format === 'parquet' ? PARQUET_OUTPUT : TEXT_OUTPUT,
       columns: columns.map((c) => ({
         name: c.name.toLowerCase(),
         type: c.type,
         ...(c.comment ? { comment: c.comment } : {}),
       })),
-      serdeInfo:
-        dataset.format === 'csv'
-          ? { serializationLibrary: CSV_SERDE, parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' } }
-          : { serializationLibrary: JSON_SERDE, parameters: { 'ignore.malformed.json': 'true', ...keyMappings } },
+      serdeInfo: {
+        csv: { serializationLibrary: CSV_SERDE, parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' } },
+        jsonl: { serializationLibrary: JSON_SERDE, parameters: { 'ignore.malformed.json': 'true', ...keyMappings } },
+        parquet: { serializationLibrary: PARQUET_SERDE, parameters: { 'serialization.format': '1' } },
+      }[dataset.format],
     },
   };
 }

@@ -1,6 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { FeaturesBuildEnv } from '../../lambdas/features-build/env';
 import type { ImplicitWeights } from '../../layers/features/builders';
@@ -8,23 +12,32 @@ import { LAKE_ACCESS } from '../../layers/lake/access';
 import type { FeatureStore } from './feature-store';
 import { envFor } from './function-env';
 import { grantLakeAccess } from './lake-grants';
-import { RecoMartFunction } from './lambda-function';
+import { RecoMartFunction, retentionFor } from './lambda-function';
+import { lambdaServiceRetry } from './retries';
 
 export interface FeatureBuildProps {
   readonly lakeBucket: s3.IBucket;
   readonly featureStore: FeatureStore;
   readonly ttlDays: number;
   readonly weights: ImplicitWeights;
+  /** Where the statements run: the catalog's Athena workgroup and Glue database. */
+  readonly workGroup: string;
+  readonly database: string;
   /** @default 7 */
   readonly logRetentionDays?: number;
 }
 
 /**
- * The feature build step (a Lambda the training pipeline will run as a task): validated raw data →
- * online store (user and item features) + offline store and registry under features/.
+ * The feature build, a state machine of its own (the training pipeline runs it as a child execution;
+ * `recomart features build` starts it alone): plan the build (λ: the validated raw versions, one
+ * statement per feature set), run each statement on Athena (an UNLOAD of the set's version as Parquet
+ * under features/<set>/v=<version>/), then load (λ: the online store, the registry, lineage). Its input
+ * is `{ dataKeys, weights }` (either may be null); its output the load's summary
+ * (docs/decisions/024-feature-build-in-sql.md).
  */
 export class FeatureBuild extends Construct {
   public readonly function: lambda.IFunction;
+  public readonly stateMachine: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: FeatureBuildProps) {
     super(scope, id);
@@ -38,11 +51,103 @@ export class FeatureBuild extends Construct {
       }),
       memorySize: 3008,
       timeout: Duration.minutes(15),
-      ephemeralStorageMiB: 4096,
       logRetentionDays: props.logRetentionDays,
     });
     this.function = fn;
     grantLakeAccess(props.lakeBucket, fn, LAKE_ACCESS['features-build']);
     props.featureStore.table.grant(fn, 'dynamodb:BatchWriteItem');
+
+    const select = new tasks.LambdaInvoke(this, 'SelectFeatureSources', {
+      lambdaFunction: fn,
+      payload: sfn.TaskInput.fromObject({ step: 'select', 'dataKeys.$': '$.dataKeys', 'weights.$': '$.weights' }),
+      resultSelector: {
+        'version.$': '$.Payload.version',
+        'planKey.$': '$.Payload.planKey',
+        'queries.$': '$.Payload.queries',
+      },
+      resultPath: '$.plan',
+      retryOnServiceExceptions: false,
+    }).addRetry(lambdaServiceRetry);
+    // Only a request Athena refused before the query started is retried: a query that ran may have
+    // written files, and UNLOAD refuses a location that holds any.
+    const unload = new sfn.CustomState(this, 'UnloadFeatureSet', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Aws.PARTITION}:states:::athena:startQueryExecution.sync`,
+        Parameters: {
+          'QueryString.$': '$.query',
+          WorkGroup: props.workGroup,
+          QueryExecutionContext: { Database: props.database, Catalog: 'AwsDataCatalog' },
+        },
+        ResultSelector: {
+          'queryExecutionId.$': '$.QueryExecution.QueryExecutionId',
+          'dataScannedInBytes.$': '$.QueryExecution.Statistics.DataScannedInBytes',
+        },
+        Retry: [
+          {
+            ErrorEquals: ['Athena.TooManyRequestsException', 'Athena.InternalServerException'],
+            IntervalSeconds: 5,
+            MaxAttempts: 3,
+            BackoffRate: 2,
+            JitterStrategy: 'FULL',
+          },
+        ],
+      },
+    });
+    const unloads = new sfn.Map(this, 'UnloadFeatureSets', {
+      comment: "Each feature set's statement on Athena: an UNLOAD of its version as Parquet.",
+      itemsPath: '$.plan.queries',
+      maxConcurrency: 3,
+      itemSelector: { 'set.$': '$$.Map.Item.Value.set', 'query.$': '$$.Map.Item.Value.query' },
+      resultPath: sfn.JsonPath.DISCARD,
+    }).itemProcessor(unload);
+    // The statements stay in the history, not in the output.
+    const load = new tasks.LambdaInvoke(this, 'LoadFeatures', {
+      lambdaFunction: fn,
+      payload: sfn.TaskInput.fromObject({ step: 'load', 'planKey.$': '$.plan.planKey' }),
+      outputPath: '$.Payload',
+      retryOnServiceExceptions: false,
+    }).addRetry(lambdaServiceRetry);
+
+    const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      retention: retentionFor(props.logRetentionDays ?? 7),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(select.next(unloads).next(load)),
+      timeout: Duration.hours(1),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    this.grantQueries(props);
+  }
+
+  /**
+   * Athena runs the statements with the state machine's role: the workgroup's query calls, the
+   * catalog's table definitions, and the lake as the statements read and write it.
+   */
+  private grantQueries(props: FeatureBuildProps): void {
+    const stack = Stack.of(this);
+    const role = this.stateMachine.role;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution'],
+        resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: props.workGroup })],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
+        resources: [
+          stack.formatArn({ service: 'glue', resource: 'catalog' }),
+          stack.formatArn({ service: 'glue', resource: 'database', resourceName: props.database }),
+          stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.database}/*` }),
+        ],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [props.lakeBucket.bucketArn] }),
+    );
+    grantLakeAccess(props.lakeBucket, role, LAKE_ACCESS['feature-queries']);
   }
 }

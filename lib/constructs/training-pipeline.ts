@@ -26,12 +26,13 @@ import { bundledContainerImage } from './bundled-container';
 import { envFor, envPart, overridesFor } from './function-env';
 import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction, retentionFor } from './lambda-function';
+import { lambdaServiceRetry, taskRetry } from './retries';
 import { recomartTable } from './table';
 
 export interface TrainingPipelineProps {
   readonly lakeBucket: s3.IBucket;
-  /** The feature build step, run before training. */
-  readonly featuresFunction: lambda.IFunction;
+  /** The feature build's state machine, run before training. */
+  readonly featureBuild: sfn.IStateMachine;
   /** @default false */
   readonly retainData?: boolean;
   /** EventBridge schedule expression of the daily run. */
@@ -50,7 +51,7 @@ export interface TrainingPipelineProps {
 
 /**
  * The Step Functions "training-pipeline": check inputs (λ) → audit the raw zone against its manifests
- * (ECS task) → build features (λ) → train ALS (ECS task; artifacts under models/<runId>/, a record in
+ * (ECS task) → build features (a child state machine: plan λ, Athena UNLOADs, load λ) → train ALS (ECS task; artifacts under models/<runId>/, a record in
  * the model registry table) → evaluate against the gate (λ) → Choice → publish: plan (λ), a Map over
  * user shards (λ per shard), complete (λ: check the shards, cold-start lists, switch the production
  * pointer) → done. Every task is retried with backoff and jitter; every failure is caught, recorded in
@@ -151,25 +152,8 @@ export class TrainingPipeline extends Construct {
     this.checkInputsFunction = checkInputsFn;
     grantLakeAccess(props.lakeBucket, checkInputsFn, LAKE_ACCESS['check-inputs']);
 
-    const retry: sfn.RetryProps = {
-      errors: ['States.TaskFailed'],
-      interval: Duration.seconds(2),
-      maxAttempts: 2,
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    };
-    // Failures of the Lambda service itself (not of our code): every kind Step Functions names.
-    const lambdaRetry: sfn.RetryProps = {
-      ...retry,
-      errors: [
-        'Lambda.ServiceException',
-        'Lambda.AWSLambdaException',
-        'Lambda.SdkClientException',
-        'Lambda.ClientExecutionTimeoutException',
-        'Lambda.TooManyRequestsException',
-      ],
-      maxAttempts: 3,
-    };
+    const retry = taskRetry;
+    const lambdaRetry = lambdaServiceRetry;
     // A task ECS could not start (capacity, throttling, an image pull): started again. A task that ran
     // and exited non-zero is not retried; the exit-code check below fails the run.
     const ecsRetry: sfn.RetryProps = {
@@ -264,19 +248,16 @@ export class TrainingPipeline extends Construct {
       .addRetry(ecsRetry)
       .addCatch(failed, { resultPath: '$.error' });
 
-    const buildFeatures = new tasks.LambdaInvoke(this, 'BuildFeatures', {
-      lambdaFunction: props.featuresFunction,
-      payload: sfn.TaskInput.fromObject({
-        trigger: 'training-pipeline',
-        'dataKeys.$': '$.dataKeys',
-        'weights.$': '$.weights',
-      }),
-      resultSelector: { 'version.$': '$.Payload.version', 'interactions.$': '$.Payload.interactions' },
+    // The feature build is its own state machine (./feature-build.ts), run to its end as a child
+    // execution; its output is the load's summary.
+    const buildFeatures = new tasks.StepFunctionsStartExecution(this, 'BuildFeatures', {
+      stateMachine: props.featureBuild,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      associateWithParent: true,
+      input: sfn.TaskInput.fromObject({ 'dataKeys.$': '$.dataKeys', 'weights.$': '$.weights' }),
+      resultSelector: { 'version.$': '$.Output.version', 'interactions.$': '$.Output.interactions' },
       resultPath: '$.features',
-      retryOnServiceExceptions: false,
-    })
-      .addRetry(lambdaRetry)
-      .addCatch(failed, { resultPath: '$.error' });
+    }).addCatch(failed, { resultPath: '$.error' });
 
     const train = new tasks.EcsRunTask(this, 'TrainModel', {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,

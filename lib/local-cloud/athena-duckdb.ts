@@ -4,7 +4,7 @@
  * under its location (names starting with `_` or `.` are hidden, as Hadoop hides them), its partition
  * keys from the `key=value/` folders as strings, within the partition projection's range, and its
  * columns as its SerDe reads them: the OpenCSV SerDe by position, every value a string; the OpenX JSON
- * SerDe by name, case-insensitively, a malformed line a row of nulls
+ * SerDe by name, case-insensitively, a malformed line a row of nulls; Parquet by name
  * (docs/decisions/023-sql-over-the-lake.md).
  */
 import * as fs from 'node:fs';
@@ -247,6 +247,11 @@ async function registerTable(
     const read = columns.map((c) => `${literal(keyOf(c))}: ${literal(duckType(c.Type))}`);
     source = `read_json(${glob}, ${options}, columns = {${read.join(', ')}})`;
     select = columns.map((c) => typed(c, ident(keyOf(c))));
+  } else if (/ParquetHiveSerDe/i.test(serde)) {
+    // Parquet columns are matched by name (Athena's default for Parquet); a file without one of the
+    // table's columns gives nulls when another file has it (a column no file has fails the query).
+    source = `read_parquet(${glob}, union_by_name = true${hive})`;
+    select = columns.map((c) => typed(c, ident(c.Name)));
   } else {
     throw new QueryError(`Table ${table.Name}: the local cloud's Athena does not read the SerDe "${serde}".`);
   }

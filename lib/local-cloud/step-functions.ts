@@ -79,6 +79,10 @@ const ATHENA_ACTIONS = new Set([
   'stopQueryExecution',
 ]);
 
+/** Step Functions' own integration: start an execution of another state machine (and wait for it). */
+const STATES_PREFIX = 'arn:aws:states:::states:';
+const STATES_ACTIONS = new Set(['startExecution', 'startExecution.sync', 'startExecution.sync:2']);
+
 /** Step Functions' limit on a state's input or output, and on an execution's input. */
 export const PAYLOAD_LIMIT_BYTES = 262_144;
 /** A task result over the payload limit fails the execution; no Retry or Catch applies (as on AWS). */
@@ -187,6 +191,7 @@ export class LocalStepFunctions {
       resource.startsWith('arn:aws:lambda:') ||
       resource === 'arn:aws:states:::ecs:runTask.sync' ||
       resource === 'arn:aws:states:::ecs:runTask' ||
+      (resource.startsWith(STATES_PREFIX) && STATES_ACTIONS.has(resource.slice(STATES_PREFIX.length))) ||
       (this.deps.athena !== undefined &&
         ATHENA_ACTIONS.has(resource.slice(ATHENA_PREFIX.length)) &&
         resource.startsWith(ATHENA_PREFIX))
@@ -218,6 +223,9 @@ export class LocalStepFunctions {
           if (!result.ok) throw lambdaError(result);
           return result.payload;
         };
+      } else if (resource.startsWith(STATES_PREFIX)) {
+        handlers[name] = (input) =>
+          this.childExecution(resource.slice(STATES_PREFIX.length), input as Record<string, unknown>);
       } else if (resource.startsWith(ATHENA_PREFIX)) {
         handlers[name] = (input) =>
           this.athenaTask(resource.slice(ATHENA_PREFIX.length), input as Record<string, unknown>);
@@ -263,6 +271,41 @@ export class LocalStepFunctions {
       default:
         return request(() => athena.call('StopQueryExecution', parameters));
     }
+  }
+
+  /**
+   * Step Functions' own integration: `startExecution` answers the child's ARN; `.sync` and `.sync:2`
+   * wait for it and answer DescribeExecution's output (its Input and Output as JSON text for `.sync`,
+   * parsed for `.sync:2`), and fail with `States.TaskFailed` (that output as the cause) when the child
+   * did not succeed. A rejected start fails as `StepFunctions.<error>`.
+   */
+  private async childExecution(action: string, parameters: Record<string, unknown>): Promise<unknown> {
+    const arn = String(parameters.StateMachineArn ?? '');
+    const raw = parameters.Input;
+    const input = typeof raw === 'string' ? JSON.parse(raw) : (raw ?? {});
+    let child: Execution;
+    try {
+      child = this.start(arn, input, typeof parameters.Name === 'string' ? parameters.Name : undefined);
+    } catch (err) {
+      throw err instanceof TaskError ? new TaskError(`StepFunctions.${err.name}Exception`, err.message) : err;
+    }
+    if (action === 'startExecution') return { ExecutionArn: child.executionArn, StartDate: child.startDate };
+    const done = await this.waitFor(child.executionArn);
+    const json = action === 'startExecution.sync:2';
+    const described = {
+      ExecutionArn: done.executionArn,
+      StateMachineArn: done.stateMachineArn,
+      Name: done.name,
+      Status: done.status,
+      StartDate: done.startDate,
+      StopDate: done.stopDate,
+      Input: json ? JSON.parse(done.input) : done.input,
+      ...(done.output !== undefined ? { Output: json ? JSON.parse(done.output) : done.output } : {}),
+      ...(done.error !== undefined ? { Error: done.error } : {}),
+      ...(done.cause !== undefined ? { Cause: done.cause } : {}),
+    };
+    if (done.status !== 'SUCCEEDED') throw new TaskError('States.TaskFailed', JSON.stringify(described));
+    return described;
   }
 
   private async runTask(stateName: string, input: EcsRunTaskInput, sync: boolean): Promise<unknown> {

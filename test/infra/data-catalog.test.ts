@@ -8,10 +8,14 @@ import {
   addCatalogRow,
   addMetadataRow,
   FeatureBuilder,
+  type Interaction,
   type ItemContext,
+  type ItemFeatures,
   transactionInput,
+  type UserFeatures,
 } from '../../layers/features/builders';
-import { featureSql } from '../../layers/features/sql';
+import { parquetRows, recordOfRow } from '../../layers/features/offline';
+import { type FeatureSetName, featureSql, unloadStatement } from '../../layers/features/sql';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
 import { runQuery } from '../../lib/local-cloud/athena-duckdb';
 import { GlueCatalog } from '../../lib/local-cloud/plugins/glue';
@@ -312,21 +316,53 @@ describe('the feature build in SQL and in TypeScript', () => {
     expect((await query('SELECT * FROM transactions LIMIT 1')).columns.map((c) => c.name)).not.toContain('$path');
   });
 
-  it('serves a feature set’s offline version as a table: one version by v, nested columns as Athena shows them', async () => {
+  /** One feature set's version as the pipeline writes it: the plan's UNLOAD, run by the local engine, under the table's location. */
+  const unloadVersion = async (set: FeatureSetName, version: string) => {
+    const location = glue.tables('recomart_dev').find((t) => t.Name === set)?.StorageDescriptor?.Location ?? '';
+    const [, bucket = '', prefix = ''] = /^s3:\/\/([^/]+)\/(.*)$/.exec(location) ?? [];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unload-'));
+    const answer = await runQuery(
+      unloadStatement(set, sql, `${location}v=${version}/`),
+      'recomart_dev',
+      glue.tables(),
+      { directoryOf: (b) => path.join(root, b), objectSuffix: SUFFIX },
+      NOW,
+      dir,
+    );
+    const [written] = answer.unloaded?.files ?? [];
+    const bytes = fs.readFileSync(written as string);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const file = path.join(root, bucket, `${prefix}v=${version}/q_data_00000.parquet${SUFFIX}`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, bytes);
+    return bytes;
+  };
+  const recordsOf = async (set: FeatureSetName, bytes: Buffer) => {
+    const out: unknown[] = [];
+    for await (const rows of parquetRows(bytes)) for (const row of rows) out.push(recordOfRow(set, row, set));
+    return out;
+  };
+
+  it('writes each feature set as Parquet whose records are the builders’, value for value', async () => {
     const version = '20250110T000000Z';
+    const pairKey = (x: unknown) => `${(x as Interaction).userId}/${(x as Interaction).itemId}`;
+    const interactions = await recordsOf('interactions', await unloadVersion('interactions', version));
+    expect(byKey(interactions, pairKey)).toEqual(byKey([...builder.interactions()], pairKey));
+    const items = await recordsOf('item_features', await unloadVersion('item_features', version));
+    const itemKey = (x: unknown) => (x as ItemFeatures).itemId;
+    expect(byKey(items, itemKey)).toEqual(byKey([...builder.itemFeatures()], itemKey));
+    const users = await recordsOf('user_features', await unloadVersion('user_features', version));
+    const userKey = (x: unknown) => (x as UserFeatures).userId;
+    expect(byKey(users, userKey)).toEqual(byKey([...builder.userFeatures()], userKey));
+  });
+
+  it('serves a feature set’s offline version as a table: one version by v, arrays as Athena shows them', async () => {
+    const version = '20250111T000000Z';
+    await unloadVersion('user_features', version);
+    await unloadVersion('user_features', '20250101T000000Z');
     const users = [...builder.userFeatures()];
-    const root_ = (key: string, text: string) => {
-      const location = glue.tables('recomart_dev').find((t) => t.Name === 'user_features')?.StorageDescriptor?.Location;
-      const [, bucket = '', prefix = ''] = /^s3:\/\/([^/]+)\/(.*)$/.exec(location ?? '') ?? [];
-      const file = path.join(root, bucket, `${prefix}${key}${SUFFIX}`);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, text);
-    };
-    root_(`v=${version}/part-00000.jsonl`, `${users.map((u) => JSON.stringify(u)).join('\n')}\n`);
-    root_(`v=${version}/_part-00000.jsonl.manifest.json`, '{}');
-    root_('v=20250101T000000Z/part-00000.jsonl', `${JSON.stringify(users[0])}\n`);
     const out = await table(
-      `SELECT count(*) AS n, sum(purchasecount) AS purchases, sum(eventcounts.view) AS views FROM user_features WHERE v = '${version}'`,
+      `SELECT count(*) AS n, sum(purchase_count) AS purchases, sum(views) AS views FROM user_features WHERE v = '${version}'`,
     );
     expect(out).toEqual([
       {
@@ -337,7 +373,7 @@ describe('the feature build in SQL and in TypeScript', () => {
     ]);
     const one = users.find((u) => u.topCategories.length > 1);
     const [row] = await table(
-      `SELECT topcategories AS top FROM user_features WHERE v = '${version}' AND userid = '${one?.userId}'`,
+      `SELECT top_categories AS top FROM user_features WHERE v = '${version}' AND user_id = '${one?.userId}'`,
     );
     expect(row?.top).toBe(`[${one?.topCategories.join(', ')}]`);
     await expect(query('SELECT count(*) FROM user_features')).rejects.toThrow(/CONSTRAINT_VIOLATION: .* v,/);

@@ -63,11 +63,25 @@ const ROLES: { role: string; writes: string[]; reads: string[] }[] = [
   {
     role: 'FeaturesBuildFunctionServiceRole',
     writes: [
-      lakeKeys.featureData('user_features', 'v1'),
+      lakeKeys.featureBuildPlan('v1'),
       lakeKeys.featureRegistry('interactions', 'v1'),
       lineage('features-build'),
     ],
-    reads: [lakeKeys.rawTransactions(DT, 'x'), lakeKeys.qualityStatus(lakeKeys.rawTransactions(DT, 'x'))],
+    reads: [
+      lakeKeys.rawTransactions(DT, 'x'),
+      lakeKeys.qualityStatus(lakeKeys.rawTransactions(DT, 'x')),
+      lakeKeys.featureBuildPlan('v1'),
+      `${lakeKeys.featureVersionDir('user_features', 'v1')}q_data_00000.parquet`,
+    ],
+  },
+  {
+    // Athena runs the feature statements with the state machine's role.
+    role: 'TrainingPipelineStateMachineRole',
+    writes: [
+      `${lakeKeys.featureVersionDir('user_features', 'v1')}q_data_00000.parquet`,
+      `${LAKE_PREFIXES.athenaResults}q.csv`,
+    ],
+    reads: [lakeKeys.rawTransactions(DT, 'x'), lakeKeys.masterLatest('catalog'), `${LAKE_PREFIXES.athenaResults}q.csv`],
   },
   {
     role: 'TrainingPipelineCheckInputsFunctionServiceRole',
@@ -82,12 +96,15 @@ const ROLES: { role: string; writes: string[]; reads: string[] }[] = [
   {
     role: 'TrainingPipelineTrainTaskTaskRole',
     writes: [`${lakeKeys.modelPrefix(RUN)}model.json`, lineage('train')],
-    reads: [lakeKeys.featureData('interactions', 'v1')],
+    reads: [`${lakeKeys.featureVersionDir('interactions', 'v1')}q_data_00000.parquet`],
   },
   {
     role: 'TrainingPipelinePublishFunctionServiceRole',
     writes: [lineage('publish')],
-    reads: [`${lakeKeys.modelPrefix(RUN)}model.json`, lakeKeys.featureData('item_features', 'v1')],
+    reads: [
+      `${lakeKeys.modelPrefix(RUN)}model.json`,
+      `${lakeKeys.featureVersionDir('item_features', 'v1')}q_data_00000.parquet`,
+    ],
   },
 ];
 
@@ -98,6 +115,8 @@ const OWNED = [
   `${lakeKeys.modelPrefix(RUN)}model.json`,
   lakeKeys.qualityStatus(lakeKeys.rawTransactions(DT, 'x')),
   lakeKeys.featureRegistry('interactions', 'v1'),
+  lakeKeys.featureBuildPlan('v1'),
+  `${lakeKeys.featureVersionDir('interactions', 'v1')}q_data_00000.parquet`,
   lakeKeys.audit(RUN),
   `${LAKE_PREFIXES.rawClickstream}dt=${DT}/hour=07/part-1.jsonl`,
 ];

@@ -183,7 +183,8 @@ describe('RecoMart stack', () => {
     expect(Object.fromEntries(tasks.map(([name, st]) => [name, st.Resource]))).toEqual({
       CheckInputs: 'arn:aws:states:::lambda:invoke',
       AuditLake: 'arn:aws:states:::ecs:runTask.sync',
-      BuildFeatures: 'arn:aws:states:::lambda:invoke',
+      SelectFeatureSources: 'arn:aws:states:::lambda:invoke',
+      LoadFeatures: 'arn:aws:states:::lambda:invoke',
       TrainModel: 'arn:aws:states:::ecs:runTask.sync',
       EvaluateModel: 'arn:aws:states:::lambda:invoke',
       PlanPublish: 'arn:aws:states:::lambda:invoke',
@@ -216,8 +217,51 @@ describe('RecoMart stack', () => {
     expect(definition.States.FeaturesPinned).toMatchObject({
       Type: 'Choice',
       Choices: [{ Variable: '$.featureVersion', IsString: true, Next: 'UsePinnedFeatures' }],
-      Default: 'BuildFeatures',
+      Default: 'SelectFeatureSources',
     });
+    // The feature build: plan (λ) → one Athena UNLOAD per feature set (a Map) → load (λ) → train.
+    expect(definition.States.SelectFeatureSources).toMatchObject({
+      ResultPath: '$.features',
+      Next: 'UnloadFeatureSets',
+    });
+    const unloads = definition.States.UnloadFeatureSets as unknown as {
+      Type: string;
+      ItemsPath: string;
+      ResultPath: null;
+      Next: string;
+      Catch: { ErrorEquals: string[]; Next: string }[];
+      ItemProcessor: {
+        States: Record<
+          string,
+          { Resource: string; Parameters: Record<string, unknown>; Retry: { ErrorEquals: string[] }[] }
+        >;
+      };
+    };
+    expect(unloads).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.features.queries',
+      ResultPath: null,
+      Next: 'LoadFeatures',
+    });
+    expect(unloads.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'RecordFailure' })]);
+    const unload = unloads.ItemProcessor.States.UnloadFeatureSet;
+    expect(unload?.Resource).toBe('arn:aws:states:::athena:startQueryExecution.sync');
+    // The statements run in the catalog's own workgroup and database (the template's, not a copy).
+    const athena = unload?.Parameters as { WorkGroup: string; QueryExecutionContext: { Database: string } };
+    const workGroups = Object.values(template.findResources('AWS::Athena::WorkGroup')).map(
+      (r) => (r as { Properties: { Name: string } }).Properties.Name,
+    );
+    const databases = Object.values(template.findResources('AWS::Glue::Database')).map(
+      (r) => (r as { Properties: { DatabaseInput: { Name: string } } }).Properties.DatabaseInput.Name,
+    );
+    expect(workGroups).toEqual([athena.WorkGroup]);
+    expect(databases).toEqual([athena.QueryExecutionContext.Database]);
+    // A query that ran may have written files (UNLOAD refuses a location that holds any): only refused requests are retried.
+    expect(unload?.Retry.flatMap((r) => r.ErrorEquals)).toEqual([
+      'Athena.TooManyRequestsException',
+      'Athena.InternalServerException',
+    ]);
+    expect(definition.States.LoadFeatures).toMatchObject({ ResultPath: '$.features', Next: 'TrainModel' });
     expect(definition.States.UsePinnedFeatures).toMatchObject({ Type: 'Pass', Next: 'TrainModel' });
     expect(definition.States.ModelRejected?.Type).toBe('Fail');
     // Publishing fans out over user shards: a Map between the plan and the pointer switch.

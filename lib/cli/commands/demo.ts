@@ -14,6 +14,7 @@ import { EventSourceMappings, LambdaFunctions, LocalCloud, Schedules } from '../
 import { recomartProfile } from '../../local-profile';
 import { Progress, positiveInt } from '../progress';
 import type * as Eda from './eda';
+import { type FeatureBuildOutput, featureBuildLine } from './features';
 import { type GeneratedFiles, generateDataset } from './generate';
 import { fetchRecommendations } from './recommend';
 import { runPipeline } from './run-pipeline';
@@ -155,22 +156,19 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     progress.step(
       `  quality: ${quality.usable + quality.blocked} raw versions validated, ${quality.usable} usable, ${quality.blocked} blocked; ${quality.reports.length} HTML/PDF reports in ${path.join(reportsDir, 'quality')}`,
     );
-    progress.step('building batch features from the validated raw data');
-    const built = await cloud
-      .plugin(LambdaFunctions)
-      .byRef(info.outputs.FeaturesBuildFunctionName as string)
-      .invoke({});
-    if (!built.ok) throw new Error(`feature build failed: ${JSON.stringify(built.error)}`);
-    const featureSummary = built.payload as {
-      version: string;
-      users: number;
-      items: number;
-      interactions: number;
-      offline: Record<string, string>;
-    };
-    progress.step(
-      `  features v=${featureSummary.version}: ${featureSummary.users} users, ${featureSummary.items} items online; ${featureSummary.interactions} interactions in ${featureSummary.offline.interactions}`,
+    progress.step('building batch features from the validated raw data (the feature build state machine)');
+    const sfn = sfnClient({ env });
+    const built = await runPipeline(
+      sfn,
+      info.outputs.FeatureBuildStateMachineArn as string,
+      { runId: `demo-features-${Date.now()}`, dataKeys: null, weights: null },
+      (name) => progress.step(`  → ${name}`),
+      200,
     );
+    if (built.status !== 'SUCCEEDED')
+      throw new Error(`feature build ${built.status}: ${built.error} ${built.cause ?? ''}`);
+    const featureSummary = JSON.parse(built.output ?? '{}') as FeatureBuildOutput;
+    progress.step(`  ${featureBuildLine(featureSummary)}; offline in ${featureSummary.offline.interactions}`);
     // The report renderers (Vega, PDFKit) load when the report is written, not at start.
     const { writeEda } = require('./eda') as typeof Eda;
     const eda = await writeEda(fileOf('transactions').path, {
@@ -194,11 +192,16 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       );
     }
 
-    progress.step('running the training-pipeline state machine');
-    const sfn = sfnClient({ env });
+    progress.step(`running the training-pipeline state machine on features v=${featureSummary.version}`);
     const stateMachineArn = info.outputs.TrainingStateMachineArn as string;
     const runId = `demo-${Date.now()}`;
-    const execution = await runPipeline(sfn, stateMachineArn, { runId }, (name) => progress.step(`  → ${name}`), 200);
+    const execution = await runPipeline(
+      sfn,
+      stateMachineArn,
+      { runId, featureVersion: featureSummary.version },
+      (name) => progress.step(`  → ${name}`),
+      200,
+    );
     const status = execution.status ?? 'UNKNOWN';
     progress.step(`  execution ${status}${execution?.error ? `: ${execution.error} ${execution.cause ?? ''}` : ''}`);
     let model:

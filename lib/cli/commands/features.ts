@@ -1,12 +1,11 @@
-import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { Command } from 'commander';
-import { dynamoDbDocumentClient } from '../../../layers/aws/clients';
-import { lambdaClient } from '../../../layers/aws/control-plane-clients';
+import { dynamoDbDocumentClient, sfnClient } from '../../../layers/aws/clients';
 import { getItemFeatures, getUserFeatures } from '../../../layers/feature-store/online';
 import { featureLines, readableFeatureSet, readableUserFeatures } from '../../../layers/feature-store/readable';
 import { CliError } from '../errors';
 import { Progress } from '../progress';
 import { resolveTarget } from '../target';
+import { runPipeline } from './run-pipeline';
 
 interface TargetOpts {
   state: string;
@@ -19,31 +18,32 @@ export function registerFeatures(program: Command): void {
     .description('The feature store: build batch features, read online features.');
   features
     .command('build')
-    .description('Run the feature build (the deployed function) over the validated raw data.')
+    .description(
+      'Run the feature build (the deployed state machine: plan, Athena statements, load) over the validated raw data.',
+    )
     .option('--state <dir>', 'state directory of a running local cloud', '.recomart')
-    .option('--stage <stage>', 'stage whose stack outputs name the function', 'dev')
+    .option('--stage <stage>', 'stage whose stack outputs name the state machine', 'dev')
     .option('--json', 'print the build summary as JSON')
     .action(async (opts: TargetOpts & { json?: boolean }) => {
       const progress = new Progress();
       const target = resolveTarget(opts);
-      const name = await target.output('FeaturesBuildFunctionName');
-      progress.step(`building features with ${name} via ${target.description}`);
-      const lambda = lambdaClient({ env: target.env });
+      const arn = await target.output('FeatureBuildStateMachineArn');
+      progress.step(`building features with ${arn.split(':').pop()} via ${target.description}`);
+      const sfn = sfnClient({ env: target.env });
       try {
-        const out = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: '{}' }));
-        const payload = JSON.parse(Buffer.from(out.Payload ?? []).toString('utf8') || 'null');
-        if (out.FunctionError)
-          throw new Error(`The feature build failed: ${payload?.errorMessage ?? JSON.stringify(payload)}`);
-        if (opts.json) process.stdout.write(`${JSON.stringify(payload)}\n`);
-        else {
-          process.stdout.write(
-            `features v=${payload.version}: ${payload.users} users, ${payload.items} items, ${payload.interactions} interactions ` +
-              `from ${payload.transactions} transactions and ${payload.events} events (${payload.sources.used} sources, ` +
-              `${payload.sources.skippedCount} skipped) in ${payload.seconds} s\n`,
+        const runId = `features-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
+        const execution = await runPipeline(sfn, arn, { runId, dataKeys: null, weights: null }, (name) =>
+          progress.step(`  → ${name}`),
+        );
+        if (execution.status !== 'SUCCEEDED')
+          throw new Error(
+            `The feature build ${execution.status}: ${execution.error ?? ''} ${execution.cause ?? ''}`.trim(),
           );
-        }
+        const summary = JSON.parse(execution.output ?? '{}') as FeatureBuildOutput;
+        if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+        else process.stdout.write(`${featureBuildLine(summary)}\n`);
       } finally {
-        lambda.destroy();
+        sfn.destroy();
       }
     });
   features
@@ -98,3 +98,21 @@ export function registerFeatures(program: Command): void {
       }
     });
 }
+
+/** What the feature build's state machine answers (the load's summary). */
+export interface FeatureBuildOutput {
+  readonly version: string;
+  readonly users: number;
+  readonly items: number;
+  readonly interactions: number;
+  readonly transactions: number;
+  readonly events: number;
+  readonly sources: { readonly used: number; readonly skipped: { readonly count: number } };
+  readonly offline: Record<string, string>;
+  readonly seconds: number;
+}
+
+export const featureBuildLine = (s: FeatureBuildOutput) =>
+  `features v=${s.version}: ${s.users} users, ${s.items} items, ${s.interactions} interactions ` +
+  `from ${s.transactions} transactions and ${s.events} events (${s.sources.used} sources, ` +
+  `${s.sources.skipped.count} skipped)`;

@@ -12,8 +12,8 @@ import { Progress } from '../progress';
 import { resolveTarget } from '../target';
 
 /**
- * Start a training-pipeline execution and follow it state by state until it ends. Used by
- * `recomart run-pipeline` and the demo.
+ * Start a state machine execution named by the input's runId and follow it state by state until it
+ * ends. Used by `recomart run-pipeline`, `recomart features build` and the demo.
  */
 export async function runPipeline(
   sfn: SFNClient,

@@ -3,8 +3,8 @@ import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, QueryComman
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ClickEvent } from '../../../layers/clickstream/schema';
 import { batchWriteItems, featureItem, getItemFeatures, getUserFeatures } from '../../../layers/feature-store/online';
-import { versionAt } from '../../../layers/features/build';
 import { FeatureBuilder } from '../../../layers/features/builders';
+import { versionAt } from '../../../layers/features/select';
 
 const now = new Date('2026-11-21T00:00:00Z');
 const ev = (over: Partial<ClickEvent> & Pick<ClickEvent, 'eventType' | 'timestamp'>): ClickEvent => ({

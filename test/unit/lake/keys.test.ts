@@ -58,7 +58,12 @@ const BUILDERS: [string, fc.Arbitrary<string>, (key: string) => string][] = [
   ],
   ['pipelineBlocked', segment.map((r) => lakeKeys.pipelineBlocked(r)), () => LAKE_PREFIXES.pipelineReports],
   ['audit', segment.map((r) => lakeKeys.audit(r)), () => LAKE_PREFIXES.auditReports],
-  ['featureData', fc.tuple(segment, segment).map(([s, v]) => lakeKeys.featureData(s, v)), () => LAKE_PREFIXES.features],
+  [
+    'featureVersionDir',
+    fc.tuple(segment, segment).map(([s, v]) => `${lakeKeys.featureVersionDir(s, v)}part-0.parquet`),
+    () => LAKE_PREFIXES.features,
+  ],
+  ['featureBuildPlan', segment.map((v) => lakeKeys.featureBuildPlan(v)), () => LAKE_PREFIXES.features],
   [
     'featureRegistry',
     fc.tuple(segment, segment).map(([s, v]) => lakeKeys.featureRegistry(s, v)),

@@ -1,5 +1,6 @@
-import type { BuildSummary } from '../../../layers/features/build';
 import { DEFAULT_WEIGHTS } from '../../../layers/features/builders';
+import type { BuildSummary } from '../../../layers/features/load';
+import type { FeatureBuildPlan } from '../../../layers/features/select';
 import { invoke } from '../../helpers/lambda';
 
 process.env.FEATURE_TTL_DAYS = '14';
@@ -22,17 +23,50 @@ const summary: BuildSummary = {
   lineageKey: 'lineage/x.json',
   seconds: 1,
 };
-jest.mock('../../../layers/features/build', () => ({ buildFeatures: async () => summary }));
+const plan: FeatureBuildPlan = {
+  version: summary.version,
+  createdAt: '2026-11-20T00:00:00.000Z',
+  bucket: 'lake',
+  weights: DEFAULT_WEIGHTS,
+  sources: { transactions: [], clickstream: [], catalog: null, metadata: null, skipped },
+  queries: [{ set: 'interactions', location: 's3://lake/features/interactions/v=1/', query: 'UNLOAD (SELECT 1) …' }],
+};
+const planned: unknown[] = [];
+jest.mock('../../../layers/features/load', () => ({ loadFeatureSets: async () => summary }));
+jest.mock('../../../layers/features/select', () => ({
+  planFeatureBuild: async (opts: unknown) => {
+    planned.push(opts);
+    return { plan, planKey: 'features/_builds/v=1.json' };
+  },
+}));
 const { handler } =
   require('../../../lambdas/features-build/index') as typeof import('../../../lambdas/features-build/index');
 
 describe('features-build handler', () => {
-  it('keeps its result far below the Step Functions payload limit however many sources were skipped', async () => {
-    const out = await invoke(handler, {});
-    expect(out.sources).toMatchObject({ used: 12, skippedCount: 5000 });
-    expect(out.sources.skipped).toEqual(skipped.slice(0, 25));
+  it('keeps its results far below the Step Functions payload limit however many sources were skipped', async () => {
     // All 5,000 would be ~480 KB, over Step Functions' 256 KB.
     expect(Buffer.byteLength(JSON.stringify({ ...summary }))).toBeGreaterThan(256 * 1024);
-    expect(Buffer.byteLength(JSON.stringify(out))).toBeLessThan(16 * 1024);
+    const loaded = await invoke(handler, { step: 'load', planKey: 'features/_builds/v=1.json' });
+    expect(loaded.sources).toEqual({ used: 12, skipped: { first: skipped.slice(0, 25), count: 5000 } });
+    expect(Buffer.byteLength(JSON.stringify(loaded))).toBeLessThan(16 * 1024);
+    const selected = await invoke(handler, { step: 'select', dataKeys: null, weights: null });
+    expect(selected).toMatchObject({ version: plan.version, planKey: 'features/_builds/v=1.json' });
+    expect(selected.queries).toEqual([{ set: 'interactions', query: 'UNLOAD (SELECT 1) …' }]);
+    expect(selected.sources.skipped.count).toBe(5000);
+    expect(Buffer.byteLength(JSON.stringify(selected))).toBeLessThan(16 * 1024);
+  });
+
+  it("plans with the stage's weights unless the run gives its own", async () => {
+    planned.length = 0;
+    await invoke(handler, { step: 'select' });
+    await invoke(handler, { step: 'select', weights: { view: 0, click: 1, add_to_cart: 1, purchase: 1 } });
+    expect(planned.map((p) => (p as { weights: unknown }).weights)).toEqual([
+      DEFAULT_WEIGHTS,
+      { view: 0, click: 1, add_to_cart: 1, purchase: 1 },
+    ]);
+  });
+
+  it('refuses an input without a step, with one sentence', async () => {
+    await expect(invoke(handler, {})).rejects.toThrow(/^Feature build input is invalid/);
   });
 });

@@ -12,13 +12,15 @@ import {
 } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { buildFeatures } from '../../../layers/features/build';
+import { loadFeatureSets, RETIRED_DURING_BUILD } from '../../../layers/features/load';
+import { planFeatureBuild, selectFeatureSources } from '../../../layers/features/select';
 import { auditManifest } from '../../../layers/lake/inventory';
 import { lakeKeys } from '../../../layers/lake/keys';
 import { LostDataError, readListed, SUPERSEDED } from '../../../layers/lake/listed';
 import { buildManifest } from '../../../layers/lake/manifest';
 import { deleteWithManifest, getBytes } from '../../../layers/lake/s3-io';
 import { manifestKeyFor } from '../../../layers/lake/zones';
+import { parquetOf } from '../../helpers/parquet';
 
 /**
  * A re-upload retires the previous version's raw objects (manifest, then data) while a reader that
@@ -96,15 +98,25 @@ function landDay(day: string, rows: string[]): string {
   return dataKey;
 }
 
-const build = () =>
-  buildFeatures({
+const NOW = new Date('2026-11-21T00:00:00Z');
+/** An interactions version of two rows, as the build's UNLOAD writes it. */
+let INTERACTIONS: Buffer;
+beforeAll(async () => {
+  INTERACTIONS = await parquetOf(
+    `SELECT * FROM (VALUES ('u1', 'p1', 4.0, 16.0, 1763542800000), ('u1', 'p2', NULL, 8.0, 1763629200000)) ` +
+      't(user_id, item_id, rating, confidence, last_at_ms)',
+  );
+});
+const plan = () => planFeatureBuild({ s3: client, bucket: BUCKET, now: NOW });
+const load = (planKey: string) =>
+  loadFeatureSets({
     s3: client,
     doc,
     bucket: BUCKET,
     tableName: 'features',
     ttlDays: 30,
     codeVersion: 'test',
-    now: new Date('2026-11-21T00:00:00Z'),
+    planKey,
   });
 
 beforeEach(installBucket);
@@ -177,12 +189,12 @@ describe('auditManifest', () => {
   });
 });
 
-describe('buildFeatures while a re-upload retires a version', () => {
+describe('the feature build while a re-upload retires a version', () => {
   const day19 = ['t1,u1,p1,2,10.00,4,2026-11-19T09:00:00Z'];
   const day20 = ['t2,u1,p2,1,5.00,,2026-11-20T09:00:00Z', 't3,u2,p2,1,5.00,,2026-11-20T10:00:00Z'];
 
   it('skips a version retired right after the listing (its manifest is gone)', async () => {
-    landDay('2026-11-19', day19);
+    const kept = landDay('2026-11-19', day19);
     const retired = landDay('2026-11-20', day20);
     after = async (command, prefix) => {
       if (command === 'ListObjectsV2' && prefix === 'raw/transactions/') {
@@ -190,61 +202,49 @@ describe('buildFeatures while a re-upload retires a version', () => {
         await deleteWithManifest(client, BUCKET, retired);
       }
     };
-    const summary = await build();
-    expect(summary.transactions).toBe(1);
-    expect(summary.sources.skipped).toContainEqual({ key: manifestKeyFor(retired), reason: SUPERSEDED });
+    const { plan: planned } = await plan();
+    expect(planned.sources.transactions.map((s) => s.key)).toEqual([kept]);
+    expect(planned.sources.skipped).toContainEqual({ key: manifestKeyFor(retired), reason: SUPERSEDED });
+    // Its statements name only the version kept.
+    for (const q of planned.queries) {
+      expect(q.query).toContain(`s3://${BUCKET}/${kept}`);
+      expect(q.query).not.toContain(retired);
+    }
   });
 
-  it('skips a version retired after its manifest and status were read, and leaves it out of the registry', async () => {
+  it('lists a version retired after it was selected as retired during the build, in every registry entry', async () => {
     const kept = landDay('2026-11-19', day19);
     const retired = landDay('2026-11-20', day20);
-    after = async (command, key) => {
-      if (command === 'GetObject' && key === lakeKeys.qualityStatus(retired)) {
-        after = undefined;
-        await deleteWithManifest(client, BUCKET, retired);
-      }
-    };
-    const summary = await build();
-    expect(summary.transactions).toBe(1);
-    expect(summary.users).toBe(1);
-    expect(summary.sources).toEqual({ used: 1, skipped: [{ key: retired, reason: SUPERSEDED }] });
-    const registry = JSON.parse(objects.get(summary.registry.user_features as string)?.toString() ?? '{}');
-    expect(registry.sources.map((s: { key: string }) => s.key)).toEqual([kept]);
+    const { plan: planned, planKey } = await plan();
+    expect(planned.sources.transactions.map((s) => s.key)).toEqual([kept, retired]);
+    // The statements ran; then a re-upload retired the version.
+    objects.set(`${lakeKeys.featureVersionDir('interactions', planned.version)}q_data_00000.parquet`, INTERACTIONS);
+    await deleteWithManifest(client, BUCKET, retired);
+    const summary = await load(planKey);
+    expect(summary.sources.used).toBe(2);
+    expect(summary.sources.skipped).toEqual([{ key: retired, reason: RETIRED_DURING_BUILD }]);
+    const entry = JSON.parse(objects.get(summary.registry.interactions as string)?.toString() ?? '{}');
+    expect(entry.skipped).toEqual([{ key: retired, reason: RETIRED_DURING_BUILD }]);
+    expect(entry.records).toBe(2);
   });
 
-  it('fails with LostDataError when a listed data object is gone but its manifest is not', async () => {
+  it('fails with LostDataError when a selected data object is gone but its manifest is not', async () => {
     landDay('2026-11-19', day19);
     const lost = landDay('2026-11-20', day20);
-    after = async (command, key) => {
-      if (command === 'GetObject' && key === lakeKeys.qualityStatus(lost)) {
-        after = undefined;
-        objects.delete(lost);
-      }
-    };
-    await expect(build()).rejects.toThrow(LostDataError);
+    const { planKey } = await plan();
+    objects.delete(lost);
+    await expect(load(planKey)).rejects.toThrow(LostDataError);
   });
 });
 
-describe('buildFeatures with pinned dataKeys', () => {
-  it('reads only the pinned raw objects (and still skips a pinned one that is not usable)', async () => {
+describe('the feature build with pinned dataKeys', () => {
+  it('selects only the pinned raw objects (and still skips a pinned one that is not usable)', async () => {
     const a = landDay('2026-11-18', ['t1,u1,p1,1,1.00,,2026-11-18T09:00:00Z']);
     landDay('2026-11-19', ['t2,u2,p1,1,1.00,,2026-11-19T09:00:00Z']);
     const c = landDay('2026-11-20', ['t3,u3,p2,1,1.00,,2026-11-20T09:00:00Z']);
     objects.set(lakeKeys.qualityStatus(c), Buffer.from(JSON.stringify({ dataKey: c, md5: 'x', usable: true })));
-    const summary = await buildFeatures({
-      s3: client,
-      doc,
-      bucket: BUCKET,
-      tableName: 'features',
-      ttlDays: 30,
-      codeVersion: 'test',
-      dataKeys: [a, c],
-      now: new Date('2026-11-21T00:00:00Z'),
-    });
-    expect(summary.transactions).toBe(1);
-    expect(summary.sources).toEqual({
-      used: 1,
-      skipped: [{ key: c, reason: 'validated bytes differ from the current version' }],
-    });
+    const sources = await selectFeatureSources(client, BUCKET, [a, c]);
+    expect(sources.transactions.map((s) => s.key)).toEqual([a]);
+    expect(sources.skipped).toEqual([{ key: c, reason: 'validated bytes differ from the current version' }]);
   });
 });

@@ -1,0 +1,167 @@
+/**
+ * The first step of the feature build: which raw versions it reads (those that passed validation,
+ * for the same bytes), and the statements that build each feature set from them. The plan is written
+ * to the lake before any statement runs; the statements run on Athena (on AWS) or on the local cloud's
+ * engine, each an UNLOAD of one feature set's version as Parquet (docs/decisions/024-feature-build-in-sql.md).
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { listKeys } from '../lake/inventory';
+import { LAKE_PREFIXES, lakeKeys } from '../lake/keys';
+import { getListedManifest, SUPERSEDED } from '../lake/listed';
+import { putJson } from '../lake/s3-io';
+import { isManifestKey, manifestKeyFor } from '../lake/zones';
+import { readStatus } from '../quality/status';
+import { DEFAULT_WEIGHTS, FEATURE_SETS, type ImplicitWeights } from './builders';
+import { type FeatureSetName, featureSql, unloadStatement } from './sql';
+
+export interface SourceRef {
+  readonly key: string;
+  readonly md5: string;
+  readonly records: number;
+}
+
+export interface SkippedSource {
+  readonly key: string;
+  readonly reason: string;
+}
+
+export interface FeatureSources {
+  readonly transactions: readonly SourceRef[];
+  readonly clickstream: readonly SourceRef[];
+  /** The newest usable catalog snapshot. */
+  readonly catalog: SourceRef | null;
+  /** The newest usable external metadata pull. */
+  readonly metadata: SourceRef | null;
+  readonly skipped: readonly SkippedSource[];
+}
+
+export interface FeatureBuildPlan {
+  readonly version: string;
+  /** The build's clock (ISO 8601): recency is measured to it. */
+  readonly createdAt: string;
+  readonly bucket: string;
+  readonly weights: ImplicitWeights;
+  readonly sources: FeatureSources;
+  /** One UNLOAD per feature set, into `features/<set>/v=<version>/`. */
+  readonly queries: readonly { readonly set: FeatureSetName; readonly location: string; readonly query: string }[];
+}
+
+/** Athena's limit on a query string's length (bytes). */
+export const ATHENA_QUERY_MAX_BYTES = 262_144;
+/**
+ * What the statements may take of a Step Functions state (256 KiB), which carries all three of them,
+ * with room for the rest of the run's document.
+ */
+export const PLAN_QUERIES_MAX_BYTES = 200_000;
+
+/** Versions sortable by time: `20261121T103000Z`. */
+export function versionAt(now: Date): string {
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+}
+
+/**
+ * The raw versions a build may use: a version's quality status must say usable for the same bytes
+ * its manifest describes. `dataKeys` pins the transactions and clickstream versions (a run's pinned
+ * inputs); catalog and metadata are their newest usable versions. A version a re-upload retires while
+ * the listing runs is skipped as superseded (see ../lake/listed.ts).
+ */
+export async function selectFeatureSources(
+  s3: S3Client,
+  bucket: string,
+  dataKeys?: readonly string[],
+): Promise<FeatureSources> {
+  const skipped: SkippedSource[] = [];
+  const pinned = dataKeys ? new Set(dataKeys.map(manifestKeyFor)) : undefined;
+  const usable = async (prefix: string, selectable = false): Promise<SourceRef[]> => {
+    const out: SourceRef[] = [];
+    for await (const manifestKey of listKeys(s3, bucket, prefix)) {
+      if (!isManifestKey(manifestKey)) continue;
+      if (selectable && pinned && !pinned.has(manifestKey)) continue; // not selected for this build
+      const manifest = await getListedManifest(s3, bucket, manifestKey);
+      if (!manifest) {
+        skipped.push({ key: manifestKey, reason: SUPERSEDED });
+        continue;
+      }
+      const status = await readStatus(s3, bucket, manifest.dataKey);
+      if (!status) skipped.push({ key: manifest.dataKey, reason: 'not validated yet' });
+      else if (status.md5 !== manifest.md5)
+        skipped.push({ key: manifest.dataKey, reason: 'validated bytes differ from the current version' });
+      else if (!status.usable)
+        skipped.push({ key: manifest.dataKey, reason: `failed ${status.failedCritical.join(', ')}` });
+      else out.push({ key: manifest.dataKey, md5: manifest.md5, records: manifest.records });
+    }
+    return out;
+  };
+  const newest = (refs: SourceRef[]) => [...refs].sort((a, b) => a.key.localeCompare(b.key)).at(-1) ?? null;
+  const transactions = await usable(LAKE_PREFIXES.rawTransactions, true);
+  const clickstream = await usable(LAKE_PREFIXES.rawClickstream, true);
+  const catalog = newest(
+    (await usable(`${LAKE_PREFIXES.rawMaster}catalog/dt=`)).filter((r) => r.key.endsWith('/catalog.csv')),
+  );
+  const metadata = newest(await usable(LAKE_PREFIXES.rawExternalMetadata));
+  return { transactions, clickstream, catalog, metadata, skipped };
+}
+
+/** Every source a plan reads. */
+export function sourcesUsed(sources: FeatureSources): SourceRef[] {
+  return [
+    ...sources.transactions,
+    ...sources.clickstream,
+    ...(sources.catalog ? [sources.catalog] : []),
+    ...(sources.metadata ? [sources.metadata] : []),
+  ];
+}
+
+export interface PlanOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly weights?: ImplicitWeights;
+  readonly dataKeys?: readonly string[];
+  readonly now?: Date;
+}
+
+/** Select the sources, write the statements for them and store the plan at `features/_builds/v=<version>.json`. */
+export async function planFeatureBuild(opts: PlanOptions): Promise<{ plan: FeatureBuildPlan; planKey: string }> {
+  const now = opts.now ?? new Date();
+  const version = versionAt(now);
+  const weights = opts.weights ?? DEFAULT_WEIGHTS;
+  const sources = await selectFeatureSources(opts.s3, opts.bucket, opts.dataKeys);
+  const uri = (ref: SourceRef) => `s3://${opts.bucket}/${ref.key}`;
+  const sql = featureSql({
+    weights,
+    now,
+    sources: {
+      transactions: sources.transactions.map(uri),
+      clickstream: sources.clickstream.map(uri),
+      ...(sources.metadata ? { externalMetadata: uri(sources.metadata) } : {}),
+    },
+  });
+  const sets = [FEATURE_SETS.interactions, FEATURE_SETS.items, FEATURE_SETS.users] as const;
+  const queries = sets.map((set) => {
+    const location = `s3://${opts.bucket}/${lakeKeys.featureVersionDir(set, version)}`;
+    return { set, location, query: unloadStatement(set, sql, location) };
+  });
+  const longest = Math.max(...queries.map((q) => Buffer.byteLength(q.query)));
+  const total = queries.reduce((n, q) => n + Buffer.byteLength(q.query), 0);
+  if (longest > ATHENA_QUERY_MAX_BYTES || total > PLAN_QUERIES_MAX_BYTES)
+    throw new Error(
+      `The feature build selected ${sources.transactions.length} transactions and ${sources.clickstream.length} clickstream ` +
+        `versions; naming them makes its statements ${total} bytes (the longest ${longest}), over what Athena ` +
+        `(${ATHENA_QUERY_MAX_BYTES} bytes a query) and the state machine (${PLAN_QUERIES_MAX_BYTES} bytes for all three) carry. ` +
+        'Pin fewer versions with dataKeys (see the README, "Feature store").',
+    );
+  const plan: FeatureBuildPlan = {
+    version,
+    createdAt: now.toISOString(),
+    bucket: opts.bucket,
+    weights,
+    sources,
+    queries,
+  };
+  const planKey = lakeKeys.featureBuildPlan(version);
+  await putJson(opts.s3, opts.bucket, planKey, plan);
+  return { plan, planKey };
+}
