@@ -257,7 +257,16 @@ export class TrainingPipeline extends Construct {
       input: sfn.TaskInput.fromObject({ 'dataKeys.$': '$.dataKeys', 'weights.$': '$.weights' }),
       resultSelector: { 'version.$': '$.Output.version', 'interactions.$': '$.Output.interactions' },
       resultPath: '$.features',
-    }).addCatch(failed, { resultPath: '$.error' });
+    })
+      // Too many running executions: start it again later. AWS does not document whether the error
+      // name carries the SDK's "Exception" suffix; both are listed (docs/decisions/024-feature-build-in-sql.md).
+      .addRetry({
+        ...taskRetry,
+        errors: ['StepFunctions.ExecutionLimitExceeded', 'StepFunctions.ExecutionLimitExceededException'],
+        interval: Duration.seconds(30),
+        maxAttempts: 4,
+      })
+      .addCatch(failed, { resultPath: '$.error' });
 
     const train = new tasks.EcsRunTask(this, 'TrainModel', {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,

@@ -136,9 +136,13 @@ export async function runQuery(
     const withPath = statement.includes('"$path"');
     for (const table of tables) refuseUninjected(table, statement);
     for (const table of tables) {
-      scannedBytes += await registerTable(connection, table, lake, now, withPath).catch((err: Error) => {
-        throw err instanceof QueryError ? err : new QueryError(`Table ${table.Name}: ${err.message}`);
-      });
+      scannedBytes += await registerTable(connection, table, lake, now, withPath, statement).catch(
+        async (err: Error) => {
+          // A table the statement does not name cannot fail it (Athena never opens it): its view is empty.
+          if (!namesTable(statement, table.Name)) return registerEmpty(connection, table, withPath);
+          throw err instanceof QueryError ? err : new QueryError(`Table ${table.Name}: ${err.message}`);
+        },
+      );
     }
     if (database) await connection.run(`USE ${ident(database)}`);
     if (unload && unloadDir)
@@ -193,26 +197,28 @@ async function registerTable(
   lake: LakeFiles,
   now: Date,
   withPath: boolean,
+  statement: string,
 ): Promise<number> {
   const name = `${ident(table.DatabaseName)}.${ident(table.Name)}`;
   const columns = table.StorageDescriptor?.Columns ?? [];
   const partitions = table.PartitionKeys ?? [];
-  const { base, bucket, files } = dataFiles(table, lake, now);
+  const injected = injectedValues(table, statement);
+  const { base, bucket, files } = dataFiles(table, lake, now, injected);
   const typed = (c: GlueColumn, expr: string) => `TRY_CAST(${expr} AS ${duckType(c.Type)}) AS ${ident(c.Name)}`;
   const path = withPath ? [`CAST(NULL AS VARCHAR) AS "$path"`] : [];
-  if (files.length === 0) {
-    const nulls = [...columns, ...partitions].map((c) => typed(c, 'NULL'));
-    await connection.run(
-      `CREATE VIEW ${name} AS SELECT ${[...nulls, ...path].join(', ') || 'NULL AS none'} WHERE false`,
-    );
-    return 0;
-  }
+  if (files.length === 0) return registerEmpty(connection, table, withPath);
   if (withPath) {
     // The file's path on disk as the object's S3 URI.
     const onDisk = `^${escapeRegExp(lake.directoryOf(bucket))}/(.*)${escapeRegExp(lake.objectSuffix)}$`;
     path[0] = `regexp_replace(filename, ${literal(onDisk)}, ${literal(`s3://${bucket}/\\1`)}) AS "$path"`;
   }
-  const glob = literal([base, ...partitions.map((p) => `${p.Name}=*`), `[!_.]*${lake.objectSuffix}`].join('/'));
+  const files_ = `[!_.]*${lake.objectSuffix}`;
+  // Partitions named by an injected key: only their folders are opened (a version of another format
+  // beside them is never read, as on Athena).
+  const glob =
+    injected.size > 0
+      ? `[${[...new Set(files.map((f) => f.path.slice(0, f.path.lastIndexOf('/'))))].map((dir) => literal(`${dir}/${files_}`)).join(', ')}]`
+      : literal([base, ...partitions.map((p) => `${p.Name}=*`), files_].join('/'));
   const hive =
     (partitions.length > 0 ? ', hive_partitioning = true, hive_types_autocast = false' : '') +
     (withPath ? ', filename = true' : '');
@@ -267,6 +273,22 @@ async function registerTable(
   return files.reduce((n, f) => n + f.bytes, 0);
 }
 
+/** A table's view without rows: its columns, typed, and no files read. */
+async function registerEmpty(connection: DuckDBConnection, table: GlueTable, withPath: boolean): Promise<number> {
+  const name = `${ident(table.DatabaseName)}.${ident(table.Name)}`;
+  const nulls = [...(table.StorageDescriptor?.Columns ?? []), ...(table.PartitionKeys ?? [])].map(
+    (c) => `TRY_CAST(NULL AS ${duckType(c.Type)}) AS ${ident(c.Name)}`,
+  );
+  const path = withPath ? [`CAST(NULL AS VARCHAR) AS "$path"`] : [];
+  await connection.run(
+    `CREATE OR REPLACE VIEW ${name} AS SELECT ${[...nulls, ...path].join(', ') || 'NULL AS none'} WHERE false`,
+  );
+  return 0;
+}
+
+/** Does a statement name a table (as a word, case-insensitively)? */
+const namesTable = (statement: string, table: string) => new RegExp(`\\b${escapeRegExp(table)}\\b`, 'i').test(statement);
+
 interface DataFile {
   readonly path: string;
   readonly bytes: number;
@@ -274,7 +296,12 @@ interface DataFile {
 }
 
 /** The data files Athena may read for a table: under its location, in projected partitions, none hidden. */
-function dataFiles(table: GlueTable, lake: LakeFiles, now: Date): { base: string; bucket: string; files: DataFile[] } {
+function dataFiles(
+  table: GlueTable,
+  lake: LakeFiles,
+  now: Date,
+  injected: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): { base: string; bucket: string; files: DataFile[] } {
   const location = table.StorageDescriptor?.Location ?? '';
   const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
   if (!match) throw new QueryError(`Table ${table.Name} has no S3 location (${location || 'none'}).`);
@@ -296,7 +323,13 @@ function dataFiles(table: GlueTable, lake: LakeFiles, now: Date): { base: string
       const key = keys[level];
       if (key !== undefined) {
         const value = e.name.slice(key.length + 1);
-        if (e.isDirectory() && e.name.startsWith(`${key}=`) && projected(table, key, value, now))
+        const named = injected.get(key);
+        if (
+          e.isDirectory() &&
+          e.name.startsWith(`${key}=`) &&
+          projected(table, key, value, now) &&
+          (named === undefined || named.has(value))
+        )
           walk(full, { ...partition, [key]: value });
       } else if (e.isFile() && e.name.endsWith(lake.objectSuffix)) {
         try {
@@ -312,6 +345,37 @@ function dataFiles(table: GlueTable, lake: LakeFiles, now: Date): { base: string
 }
 
 /**
+ * The values a statement gives an injected projected key by equality (`v = '…'`, `v IN ('…', …)`):
+ * Athena reads only those partitions. Read from the text, for every table with the key that the
+ * statement names; a key compared to anything but literals gets no entry (every partition is listed).
+ */
+function injectedValues(table: GlueTable, statement: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const p = table.Parameters ?? {};
+  if (p['projection.enabled'] !== 'true') return out;
+  for (const key of table.PartitionKeys ?? []) {
+    if (p[`projection.${key.Name}.type`] !== 'injected') continue;
+    const k = escapeRegExp(key.Name);
+    const literal = "'((?:[^']|'')*)'";
+    const values = new Set<string>();
+    let other = false;
+    for (const m of statement.matchAll(new RegExp(`\\b${k}"?\\s*=\\s*(${literal}|\\S)`, 'gi')))
+      if (m[2] !== undefined) values.add(m[2].replace(/''/g, "'"));
+      else other = true;
+    for (const m of statement.matchAll(new RegExp(`\\b${k}"?\\s+IN\\s*\\(([^)]*)\\)`, 'gi'))) {
+      const items = (m[1] ?? '').split(',').map((v) => v.trim());
+      for (const item of items) {
+        const lit = new RegExp(`^${literal}$`).exec(item);
+        if (lit?.[1] !== undefined) values.add(lit[1].replace(/''/g, "'"));
+        else other = true;
+      }
+    }
+    if (values.size > 0 && !other) out.set(key.Name, values);
+  }
+  return out;
+}
+
+/**
  * Athena answers a query over a table with an injected projected key only when the query gives that
  * key's values by equality (`v = '…'` or `v IN (…)`). Checked on the text, as closely as text allows:
  * a query that names the table and never compares the key is refused.
@@ -319,7 +383,7 @@ function dataFiles(table: GlueTable, lake: LakeFiles, now: Date): { base: string
 function refuseUninjected(table: GlueTable, statement: string): void {
   const p = table.Parameters ?? {};
   if (p['projection.enabled'] !== 'true') return;
-  if (!new RegExp(`\\b${escapeRegExp(table.Name)}\\b`, 'i').test(statement)) return;
+  if (!namesTable(statement, table.Name)) return;
   for (const key of table.PartitionKeys ?? []) {
     if (p[`projection.${key.Name}.type`] !== 'injected') continue;
     if (!new RegExp(`\\b${escapeRegExp(key.Name)}"?\\s*(=|IN\\b)`, 'i').test(statement))

@@ -277,7 +277,8 @@ export class LocalStepFunctions {
    * Step Functions' own integration: `startExecution` answers the child's ARN; `.sync` and `.sync:2`
    * wait for it and answer DescribeExecution's output (its Input and Output as JSON text for `.sync`,
    * parsed for `.sync:2`), and fail with `States.TaskFailed` (that output as the cause) when the child
-   * did not succeed. A rejected start fails as `StepFunctions.<error>`.
+   * did not succeed. A rejected start fails as `StepFunctions.<API error code>`
+   * (docs/decisions/024-feature-build-in-sql.md).
    */
   private async childExecution(action: string, parameters: Record<string, unknown>): Promise<unknown> {
     const arn = String(parameters.StateMachineArn ?? '');
@@ -287,7 +288,7 @@ export class LocalStepFunctions {
     try {
       child = this.start(arn, input, typeof parameters.Name === 'string' ? parameters.Name : undefined);
     } catch (err) {
-      throw err instanceof TaskError ? new TaskError(`StepFunctions.${err.name}Exception`, err.message) : err;
+      throw err instanceof TaskError ? new TaskError(`StepFunctions.${err.name}`, err.message) : err;
     }
     if (action === 'startExecution') return { ExecutionArn: child.executionArn, StartDate: child.startDate };
     const done = await this.waitFor(child.executionArn);

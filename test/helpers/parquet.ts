@@ -18,3 +18,27 @@ export async function parquetOf(select: string): Promise<Buffer> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Rows of a SELECT over Parquet bytes (the table is `rows`), read by DuckDB: an oracle independent of our reader. */
+export async function parquetSelect(bytes: Buffer, select: string): Promise<Record<string, unknown>[]> {
+  const { DuckDBInstance } = require('@duckdb/node-api') as typeof import('@duckdb/node-api');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parquet-'));
+  const file = path.join(dir, 'rows.parquet');
+  fs.writeFileSync(file, bytes);
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await connection.run(`CREATE VIEW rows AS SELECT * FROM read_parquet('${file}')`);
+    return (await connection.runAndReadAll(select)).getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The columns of Parquet bytes as DuckDB reads them: name and DuckDB type, in file order. */
+export async function parquetColumns(bytes: Buffer): Promise<{ name: string; type: string }[]> {
+  const rows = await parquetSelect(bytes, 'DESCRIBE SELECT * FROM rows');
+  return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+}

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Table } from '@aws-sdk/client-glue';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseClickEvent } from '../../layers/clickstream/schema';
 import { simulateClickstream } from '../../layers/clickstream/simulate';
@@ -16,11 +17,13 @@ import {
 } from '../../layers/features/builders';
 import { parquetRows, recordOfRow } from '../../layers/features/offline';
 import { type FeatureSetName, featureSql, unloadStatement } from '../../layers/features/sql';
+import { createTableDdl } from '../../layers/sql/ddl';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
 import { runQuery } from '../../lib/local-cloud/athena-duckdb';
 import { GlueCatalog } from '../../lib/local-cloud/plugins/glue';
 import type { ProvisionContext } from '../../lib/local-cloud/plugins/plugin';
 import { type CfnTemplate, TemplateResolver } from '../../lib/local-cloud/template';
+import { parquetColumns } from '../helpers/parquet';
 import { appWithoutBundling } from '../helpers/synth';
 
 const SUFFIX = '._S3rver_object';
@@ -356,10 +359,55 @@ describe('the feature build in SQL and in TypeScript', () => {
     expect(byKey(users, userKey)).toEqual(byKey([...builder.userFeatures()], userKey));
   });
 
+  it('generates each table’s Athena DDL from its Glue definition, and a feature set’s DDL describes the files its UNLOAD writes', async () => {
+    const tables = glue.tables('recomart_dev');
+    expect(tables.map((t) => t.Name).sort()).toEqual([
+      'catalog',
+      'clickstream',
+      'customers',
+      'external_metadata',
+      'interactions',
+      'item_features',
+      'transactions',
+      'user_features',
+    ]);
+    for (const t of tables) {
+      const ddl = createTableDdl('recomart_dev', t as unknown as Table);
+      expect(ddl.startsWith(`CREATE EXTERNAL TABLE IF NOT EXISTS \`recomart_dev\`.\`${t.Name}\` (`)).toBe(true);
+      for (const c of t.StorageDescriptor?.Columns ?? []) expect(ddl).toContain(`\`${c.Name}\` ${c.Type}`);
+      expect(ddl).toContain(`LOCATION '${t.StorageDescriptor?.Location}'`);
+      expect(ddl).toContain(`ROW FORMAT SERDE '${t.StorageDescriptor?.SerdeInfo?.SerializationLibrary}'`);
+      for (const [k, v] of Object.entries(t.Parameters ?? {})) expect(ddl).toContain(`'${k}'='${v}'`);
+      if (t.PartitionKeys?.length)
+        expect(ddl).toContain(
+          `PARTITIONED BY (\n${t.PartitionKeys.map((k) => `  \`${k.Name}\` ${k.Type}`).join(',\n')}\n)`,
+        );
+    }
+    // The Parquet a feature set's UNLOAD writes has the DDL's columns, in its order, of its types.
+    const hiveType = (duck: string) =>
+      ({ BIGINT: 'bigint', DOUBLE: 'double', VARCHAR: 'string', 'VARCHAR[]': 'array<string>' })[duck] ?? duck;
+    for (const set of ['interactions', 'item_features', 'user_features'] as const) {
+      const bytes = await unloadVersion(set, '20250112T000000Z');
+      const written = (await parquetColumns(bytes)).map((c) => `\`${c.name}\` ${hiveType(c.type)}`);
+      const ddl = createTableDdl('recomart_dev', tables.find((t) => t.Name === set) as unknown as Table);
+      const declared = ddl
+        .slice(ddl.indexOf('(\n') + 2, ddl.indexOf('\n)'))
+        .split(',\n')
+        .map((l) => l.trim());
+      expect(declared).toEqual(written);
+    }
+  });
+
   it('serves a feature set’s offline version as a table: one version by v, arrays as Athena shows them', async () => {
     const version = '20250111T000000Z';
     await unloadVersion('user_features', version);
     await unloadVersion('user_features', '20250101T000000Z');
+    // A version an earlier build wrote as JSON Lines: Athena reads only the partitions a query names.
+    const location = glue.tables('recomart_dev').find((t) => t.Name === 'user_features')?.StorageDescriptor?.Location;
+    const [, bucket = '', prefix = ''] = /^s3:\/\/([^/]+)\/(.*)$/.exec(location ?? '') ?? [];
+    const legacy = path.join(root, bucket, `${prefix}v=20241231T000000Z/part-00000.jsonl${SUFFIX}`);
+    fs.mkdirSync(path.dirname(legacy), { recursive: true });
+    fs.writeFileSync(legacy, '{"userId":"u1"}\n');
     const users = [...builder.userFeatures()];
     const out = await table(
       `SELECT count(*) AS n, sum(purchase_count) AS purchases, sum(views) AS views FROM user_features WHERE v = '${version}'`,
@@ -377,5 +425,13 @@ describe('the feature build in SQL and in TypeScript', () => {
     );
     expect(row?.top).toBe(`[${one?.topCategories.join(', ')}]`);
     await expect(query('SELECT count(*) FROM user_features')).rejects.toThrow(/CONSTRAINT_VIOLATION: .* v,/);
+    await expect(query("SELECT count(*) FROM user_features WHERE v = '20241231T000000Z'")).rejects.toThrow(/parquet/i);
+    const both = await table(
+      `SELECT v, count(*) AS n FROM user_features WHERE v IN ('${version}', '20250101T000000Z') GROUP BY v ORDER BY v`,
+    );
+    expect(both).toEqual([
+      { v: '20250101T000000Z', n: String(users.length) },
+      { v: version, n: String(users.length) },
+    ]);
   });
 });

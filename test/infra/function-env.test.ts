@@ -63,7 +63,9 @@ describe('function environments in the template', () => {
     const task = only('AWS::ECS::TaskDefinition', prefix);
     const defs = task.Properties?.ContainerDefinitions as { Name: string; Environment?: { Name: string }[] }[];
     const fromTask = (defs[0]?.Environment ?? []).map((e) => e.Name);
-    const machine = resolver.resourcesOfType('AWS::StepFunctions::StateMachine')[0]?.[1];
+    const machine = resolver
+      .resourcesOfType('AWS::StepFunctions::StateMachine')
+      .find(([id]) => id.startsWith('TrainingPipeline'))?.[1];
     const definition = JSON.stringify(resolver.resolve(machine?.Properties?.DefinitionString));
     const required = Object.entries(schema.shape)
       .filter(([, type]) => !(type as z.ZodType).safeParse(undefined).success)

@@ -76,7 +76,7 @@ const ROLES: { role: string; writes: string[]; reads: string[] }[] = [
   },
   {
     // Athena runs the feature statements with the state machine's role.
-    role: 'TrainingPipelineStateMachineRole',
+    role: 'FeaturesStateMachineRole',
     writes: [
       `${lakeKeys.featureVersionDir('user_features', 'v1')}q_data_00000.parquet`,
       `${LAKE_PREFIXES.athenaResults}q.csv`,

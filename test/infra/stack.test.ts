@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FEATURE_DATASETS, RAW_DATASETS } from '../../layers/catalog/datasets';
 import { glueColumnsOf } from '../../layers/catalog/glue-columns';
+import { LocalIam } from '../../lib/local-cloud/iam';
 import { rulesFromNotificationResource } from '../../lib/local-cloud/s3-notifications';
 import { validateDefinition } from '../../lib/local-cloud/step-functions';
 import { type CfnTemplate, TemplateResolver } from '../../lib/local-cloud/template';
@@ -165,8 +166,98 @@ describe('RecoMart stack', () => {
     });
   });
 
+  it('builds features in a state machine of its own: plan (λ), one Athena UNLOAD per set, load (λ)', () => {
+    const [[, machine] = []] = Object.entries(template.findResources('AWS::StepFunctions::StateMachine')).filter(
+      ([id]) => id.startsWith('FeaturesStateMachine'),
+    );
+    const props = (machine as { Properties: Record<string, unknown> }).Properties;
+    expect(props.TracingConfiguration).toEqual({ Enabled: true });
+    const resolver = new TemplateResolver('RecoMart-dev', template.toJSON() as CfnTemplate);
+    const definition = JSON.parse(resolver.resolveString(props.DefinitionString)) as {
+      StartAt: string;
+      States: Record<string, Record<string, unknown>>;
+    };
+    expect(definition.StartAt).toBe('SelectFeatureSources');
+    expect(definition.States.SelectFeatureSources).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { Payload: { step: 'select', 'dataKeys.$': '$.dataKeys', 'weights.$': '$.weights' } },
+      ResultPath: '$.plan',
+      Next: 'UnloadFeatureSets',
+    });
+    const unloads = definition.States.UnloadFeatureSets as {
+      ItemProcessor: {
+        States: Record<
+          string,
+          {
+            Resource: string;
+            Parameters: { WorkGroup: string; QueryExecutionContext: { Database: string } };
+            Retry: { ErrorEquals: string[] }[];
+          }
+        >;
+      };
+    };
+    expect(unloads).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.queries',
+      ResultPath: null,
+      MaxConcurrency: 3,
+      Next: 'LoadFeatures',
+    });
+    const unload = unloads.ItemProcessor.States.UnloadFeatureSet;
+    expect(unload?.Resource).toBe('arn:aws:states:::athena:startQueryExecution.sync');
+    // The statements run in the catalog's own workgroup and database (the template's, not a copy).
+    const workGroups = Object.values(template.findResources('AWS::Athena::WorkGroup')).map(
+      (r) => (r as { Properties: { Name: string } }).Properties.Name,
+    );
+    const databases = Object.values(template.findResources('AWS::Glue::Database')).map(
+      (r) => (r as { Properties: { DatabaseInput: { Name: string } } }).Properties.DatabaseInput.Name,
+    );
+    expect(workGroups).toEqual([unload?.Parameters.WorkGroup]);
+    expect(databases).toEqual([unload?.Parameters.QueryExecutionContext.Database]);
+    // A query that ran may have written files (UNLOAD refuses a location holding any): only refused requests are retried.
+    expect(unload?.Retry.flatMap((r) => r.ErrorEquals)).toEqual([
+      'Athena.TooManyRequestsException',
+      'Athena.InternalServerException',
+    ]);
+    expect(definition.States.LoadFeatures).toMatchObject({
+      Parameters: { Payload: { step: 'load', 'planKey.$': '$.plan.planKey' } },
+      OutputPath: '$.Payload',
+      End: true,
+    });
+  });
+
+  it('lets the feature build run its statements and the pipeline start the build, and no more', async () => {
+    const resolver = new TemplateResolver('RecoMart-dev', template.toJSON() as CfnTemplate);
+    const iam = new LocalIam(resolver);
+    const roleOf = (prefix: string) => {
+      const [[id] = []] = resolver.resourcesOfType('AWS::IAM::Role').filter(([r]) => r.startsWith(prefix));
+      return iam.principalOfRole(id as string, 'test');
+    };
+    const may = async (role: string, action: string, resource: string) =>
+      (await iam.check(roleOf(role), [{ action, resource }])) === undefined;
+    const arn = (service: string, resource: string) => `arn:aws:${service}:us-east-1:000000000000:${resource}`;
+    const features = 'FeaturesStateMachineRole';
+    expect(await may(features, 'athena:StartQueryExecution', arn('athena', 'workgroup/recomart_dev'))).toBe(true);
+    expect(await may(features, 'athena:StartQueryExecution', arn('athena', 'workgroup/primary'))).toBe(false);
+    expect(await may(features, 'glue:GetTable', arn('glue', 'table/recomart_dev/transactions'))).toBe(true);
+    expect(await may(features, 'glue:GetTable', arn('glue', 'table/other_db/transactions'))).toBe(false);
+    expect(await may(features, 'glue:CreateTable', arn('glue', 'table/recomart_dev/x'))).toBe(false);
+    const machines = resolver.resourcesOfType('AWS::StepFunctions::StateMachine').map(([id]) => resolver.arn(id));
+    const featureMachine = machines.find((m) => m.includes('FeaturesStateMachine')) as string;
+    expect(await may('TrainingPipelineStateMachineRole', 'states:StartExecution', featureMachine)).toBe(true);
+    expect(
+      await may(
+        'TrainingPipelineStateMachineRole',
+        'athena:StartQueryExecution',
+        arn('athena', 'workgroup/recomart_dev'),
+      ),
+    ).toBe(false);
+  });
+
   it('runs the pipeline with retries, catches, logging and tracing', () => {
-    const [[, machine] = []] = Object.entries(template.findResources('AWS::StepFunctions::StateMachine'));
+    const [[, machine] = []] = Object.entries(template.findResources('AWS::StepFunctions::StateMachine')).filter(
+      ([id]) => id.startsWith('TrainingPipeline'),
+    );
     const props = (machine as { Properties: Record<string, unknown> }).Properties;
     expect(props.TracingConfiguration).toEqual({ Enabled: true });
     expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
@@ -183,8 +274,7 @@ describe('RecoMart stack', () => {
     expect(Object.fromEntries(tasks.map(([name, st]) => [name, st.Resource]))).toEqual({
       CheckInputs: 'arn:aws:states:::lambda:invoke',
       AuditLake: 'arn:aws:states:::ecs:runTask.sync',
-      SelectFeatureSources: 'arn:aws:states:::lambda:invoke',
-      LoadFeatures: 'arn:aws:states:::lambda:invoke',
+      BuildFeatures: 'arn:aws:states:::states:startExecution.sync:2',
       TrainModel: 'arn:aws:states:::ecs:runTask.sync',
       EvaluateModel: 'arn:aws:states:::lambda:invoke',
       PlanPublish: 'arn:aws:states:::lambda:invoke',
@@ -217,51 +307,15 @@ describe('RecoMart stack', () => {
     expect(definition.States.FeaturesPinned).toMatchObject({
       Type: 'Choice',
       Choices: [{ Variable: '$.featureVersion', IsString: true, Next: 'UsePinnedFeatures' }],
-      Default: 'SelectFeatureSources',
+      Default: 'BuildFeatures',
     });
-    // The feature build: plan (λ) → one Athena UNLOAD per feature set (a Map) → load (λ) → train.
-    expect(definition.States.SelectFeatureSources).toMatchObject({
+    // The feature build is a child execution of its own state machine, run to its end.
+    expect(definition.States.BuildFeatures).toMatchObject({
       ResultPath: '$.features',
-      Next: 'UnloadFeatureSets',
+      ResultSelector: { 'version.$': '$.Output.version', 'interactions.$': '$.Output.interactions' },
+      Parameters: { Input: { 'dataKeys.$': '$.dataKeys', 'weights.$': '$.weights' } },
+      Next: 'TrainModel',
     });
-    const unloads = definition.States.UnloadFeatureSets as unknown as {
-      Type: string;
-      ItemsPath: string;
-      ResultPath: null;
-      Next: string;
-      Catch: { ErrorEquals: string[]; Next: string }[];
-      ItemProcessor: {
-        States: Record<
-          string,
-          { Resource: string; Parameters: Record<string, unknown>; Retry: { ErrorEquals: string[] }[] }
-        >;
-      };
-    };
-    expect(unloads).toMatchObject({
-      Type: 'Map',
-      ItemsPath: '$.features.queries',
-      ResultPath: null,
-      Next: 'LoadFeatures',
-    });
-    expect(unloads.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'RecordFailure' })]);
-    const unload = unloads.ItemProcessor.States.UnloadFeatureSet;
-    expect(unload?.Resource).toBe('arn:aws:states:::athena:startQueryExecution.sync');
-    // The statements run in the catalog's own workgroup and database (the template's, not a copy).
-    const athena = unload?.Parameters as { WorkGroup: string; QueryExecutionContext: { Database: string } };
-    const workGroups = Object.values(template.findResources('AWS::Athena::WorkGroup')).map(
-      (r) => (r as { Properties: { Name: string } }).Properties.Name,
-    );
-    const databases = Object.values(template.findResources('AWS::Glue::Database')).map(
-      (r) => (r as { Properties: { DatabaseInput: { Name: string } } }).Properties.DatabaseInput.Name,
-    );
-    expect(workGroups).toEqual([athena.WorkGroup]);
-    expect(databases).toEqual([athena.QueryExecutionContext.Database]);
-    // A query that ran may have written files (UNLOAD refuses a location that holds any): only refused requests are retried.
-    expect(unload?.Retry.flatMap((r) => r.ErrorEquals)).toEqual([
-      'Athena.TooManyRequestsException',
-      'Athena.InternalServerException',
-    ]);
-    expect(definition.States.LoadFeatures).toMatchObject({ ResultPath: '$.features', Next: 'TrainModel' });
     expect(definition.States.UsePinnedFeatures).toMatchObject({ Type: 'Pass', Next: 'TrainModel' });
     expect(definition.States.ModelRejected?.Type).toBe('Fail');
     // Publishing fans out over user shards: a Map between the plan and the pointer switch.

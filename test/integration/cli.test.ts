@@ -155,6 +155,13 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
       )?.[1];
     expect(transactions?.PartitionKeys?.map((k) => k.Name)).toEqual(['dt']);
     expect(transactions?.StorageDescriptor.Columns.map((c) => c.Name)).toContain('customer_id');
+    // The same tables as Athena DDL: one CREATE EXTERNAL TABLE each, from the Glue definitions read.
+    const ddl = await cli(['catalog', '--ddl', '--state', state]);
+    expect(ddl.code).toBe(0);
+    expect(ddl.stdout.match(/^CREATE EXTERNAL TABLE IF NOT EXISTS /gm)).toHaveLength(tables.length);
+    expect(ddl.stdout).toMatch(
+      /`user_features` \([^;]*STORED AS INPUTFORMAT 'org\.apache\.hadoop\.hive\.ql\.io\.parquet/,
+    );
 
     // Orders of days no other test writes; the oracle counts the export's rows from its text.
     const window = "dt BETWEEN '2024-02-19' AND '2024-02-21'";

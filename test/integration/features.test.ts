@@ -1,17 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash, randomUUID } from 'node:crypto';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamoDbDocumentClient, kinesisClient, s3Client } from '../../layers/aws/clients';
-import { lambdaClient } from '../../layers/aws/control-plane-clients';
+import { dynamoDbDocumentClient, kinesisClient, s3Client, sfnClient } from '../../layers/aws/clients';
 import { putAllRecords } from '../../layers/clickstream/producer';
 import { getUserFeatures } from '../../layers/feature-store/online';
 import { versionName } from '../../layers/ingest/landing';
 import { lakeKeys } from '../../layers/lake/keys';
-import { getBytes, getManifest } from '../../layers/lake/s3-io';
-import { manifestKeyFor } from '../../layers/lake/zones';
+import { getBytes } from '../../layers/lake/s3-io';
 import { readStatus } from '../../layers/quality/status';
+import { runPipeline } from '../../lib/cli/commands/run-pipeline';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
+import { parquetSelect } from '../helpers/parquet';
 
 const HEADER = 'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp';
 
@@ -64,12 +63,21 @@ describe('feature store on the cloud', () => {
       500,
     );
 
-    const out = await lambdaClient({ env: cloud.env }).send(
-      new InvokeCommand({ FunctionName: cloud.outputs.FeaturesBuildFunctionName, Payload: '{}' }),
+    // The feature build's state machine: plan (λ), one Athena UNLOAD per set (DuckDB here), load (λ).
+    const sfn = sfnClient({ env: cloud.env });
+    const states: string[] = [];
+    const execution = await runPipeline(
+      sfn,
+      cloud.outputs.FeatureBuildStateMachineArn as string,
+      { runId: `features-${randomUUID()}`, dataKeys: null, weights: null },
+      (state) => states.push(state),
+      200,
     );
-    const summary = JSON.parse(Buffer.from(out.Payload ?? []).toString());
-    expect(out.FunctionError).toBeUndefined();
-    expect(summary.sources.skipped.some((s: { key: string }) => s.key === dataKey)).toBe(false);
+    sfn.destroy();
+    expect([execution.status, execution.cause]).toEqual(['SUCCEEDED', undefined]);
+    expect(states).toEqual(['SelectFeatureSources', 'UnloadFeatureSets', 'UnloadFeatureSet', 'LoadFeatures']);
+    const summary = JSON.parse(execution.output ?? '{}');
+    expect(summary.sources.skipped.first.some((s: { key: string }) => s.key === dataKey)).toBe(false);
 
     const features = await getUserFeatures(doc, cloud.outputs.FeatureTableName as string, 'fu1');
     expect(features['rt#session']).toEqual(session); // the batch build did not touch it
@@ -81,24 +89,31 @@ describe('feature store on the cloud', () => {
       (features['fs#user_features']?.features as { eventCounts: { view: number } }).eventCounts.view,
     ).toBeGreaterThanOrEqual(1);
 
-    // Offline store: the same features as files, with a manifest and a registry entry naming its sources.
-    const usersKey = summary.offline.user_features as string;
-    expect(usersKey).toBe(`features/user_features/v=${summary.version}/part-00000.jsonl`);
-    const manifest = await getManifest(s3, bucket, manifestKeyFor(usersKey));
-    const lines = Buffer.from(await getBytes(s3, bucket, usersKey))
-      .toString()
-      .trim()
-      .split('\n');
-    expect(lines).toHaveLength(manifest.records);
-    expect(lines.map((l) => JSON.parse(l)).find((u: { userId: string }) => u.userId === 'fu1')).toMatchObject({
-      purchaseCount: 2,
-    });
+    // Offline store: the same features as Parquet files under the version's folder, each named in the
+    // registry entry with its MD5 and rows (read back here with DuckDB, not with the pipeline's reader).
+    const folder = summary.offline.user_features as string;
+    expect(folder).toBe(`features/user_features/v=${summary.version}/`);
     const registry = JSON.parse(Buffer.from(await getBytes(s3, bucket, summary.registry.user_features)).toString());
     expect(registry).toMatchObject({
       name: 'user_features',
       version: summary.version,
-      data: { key: usersKey, md5: manifest.md5 },
+      data: { format: 'parquet', key: folder },
     });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: folder }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key as string).filter((k) => !/\/[_.][^/]*$/.test(k));
+    expect(registry.data.files.map((f: { key: string }) => f.key).sort()).toEqual(keys.sort());
+    let rows = 0;
+    for (const file of registry.data.files as { key: string; md5: string; records: number }[]) {
+      const bytes = Buffer.from(await getBytes(s3, bucket, file.key));
+      expect(createHash('md5').update(bytes).digest('hex')).toBe(file.md5);
+      const users = await parquetSelect(bytes, 'SELECT user_id, purchase_count FROM rows');
+      expect(users).toHaveLength(file.records);
+      rows += users.length;
+      const fu1 = users.find((u) => u.user_id === 'fu1');
+      if (fu1) expect(Number(fu1.purchase_count)).toBe(2);
+    }
+    expect(rows).toBe(registry.records);
+    expect(rows).toBe(summary.users);
     expect(registry.sources).toEqual(expect.arrayContaining([expect.objectContaining({ key: dataKey })]));
   });
 });

@@ -7,6 +7,7 @@ import { GetTablesCommand, type Table } from '@aws-sdk/client-glue';
 import type { Command } from 'commander';
 import { athenaClient, glueClient } from '../../../layers/aws/control-plane-clients';
 import { runSql, SqlFailed } from '../../../layers/sql/athena';
+import { createTableDdl } from '../../../layers/sql/ddl';
 import { toCsvLine } from '../../../layers/util/csv-write';
 import { CliError } from '../errors';
 import { positiveInt } from '../progress';
@@ -30,7 +31,8 @@ export function registerCatalog(program: Command): void {
       .description("The lake's tables in the Glue Data Catalog: format, location, partition keys and columns."),
   )
     .option('--json', 'print the tables as JSON (Glue Table objects)')
-    .action(async (opts: TargetOpts) => {
+    .option('--ddl', "print each table as Athena's CREATE EXTERNAL TABLE, generated from its Glue definition")
+    .action(async (opts: TargetOpts & { ddl?: boolean }) => {
       const target = resolveTarget(opts);
       const database = await target.output('GlueDatabaseName');
       const glue = glueClient({ env: target.env });
@@ -51,10 +53,20 @@ export function registerCatalog(program: Command): void {
         process.stdout.write(`${JSON.stringify({ database, tables })}\n`);
         return;
       }
+      if (opts.ddl) {
+        process.stdout.write(`${tables.map((t) => createTableDdl(database, t)).join('\n\n')}\n`);
+        return;
+      }
       const lines = [`database ${database} (${target.description}): ${tables.length} tables`];
       for (const t of tables) {
         const serde = t.StorageDescriptor?.SerdeInfo?.SerializationLibrary ?? '';
-        const format = /csv/i.test(serde) ? 'CSV' : /json/i.test(serde) ? 'JSON Lines' : serde || '?';
+        const format = /csv/i.test(serde)
+          ? 'CSV'
+          : /json/i.test(serde)
+            ? 'JSON Lines'
+            : /parquet/i.test(serde)
+              ? 'Parquet'
+              : serde || '?';
         const keys = (t.PartitionKeys ?? []).map((k) => k.Name).join(', ');
         lines.push(
           '',
