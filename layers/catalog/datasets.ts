@@ -6,7 +6,13 @@
 import type { z } from 'zod';
 import { CLICKSTREAM_SCHEMA_VERSION, ClickEventSchema } from '../clickstream/schema';
 import { FEATURE_SETS } from '../features/builders';
-import { InteractionRowSchema, ItemFeatureRowSchema, UserFeatureRowSchema } from '../features/sql';
+import {
+  BUILD_SOURCES_TABLE,
+  FeatureBuildSourceSchema,
+  InteractionRowSchema,
+  ItemFeatureRowSchema,
+  UserFeatureRowSchema,
+} from '../features/sql';
 import { LAKE_PREFIXES, lakeKeys } from '../lake/keys';
 import { CatalogRowSchema, CustomerRowSchema, MASTER_SCHEMA_VERSION } from '../master/schema';
 import { EXTERNAL_METADATA_SCHEMA_VERSION, ExternalMetadataRowSchema } from '../metadata/schema';
@@ -107,3 +113,19 @@ export const FEATURE_DATASETS: readonly LakeDataset[] = [
     partitions: ['v'],
   },
 ];
+
+/** What each feature build read: the statements select the raw objects through it (layers/features/sql.ts). */
+export const BUILD_DATASETS: readonly LakeDataset[] = [
+  {
+    table: BUILD_SOURCES_TABLE,
+    description: 'The raw objects each feature build selected (CSV), one version per build.',
+    prefix: LAKE_PREFIXES.featureBuildSources,
+    format: 'csv',
+    schema: FeatureBuildSourceSchema,
+    schemaVersion: '1',
+    partitions: ['v'],
+  },
+];
+
+/** Every table of the catalog. */
+export const CATALOG_DATASETS: readonly LakeDataset[] = [...RAW_DATASETS, ...FEATURE_DATASETS, ...BUILD_DATASETS];

@@ -8,11 +8,20 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { listKeys } from '../lake/inventory';
 import { LAKE_PREFIXES, lakeKeys } from '../lake/keys';
 import { getListedManifest, SUPERSEDED } from '../lake/listed';
-import { putJson } from '../lake/s3-io';
+import { buildManifest } from '../lake/manifest';
+import { putJson, putWithManifest } from '../lake/s3-io';
 import { isManifestKey, manifestKeyFor } from '../lake/zones';
 import { readStatus } from '../quality/status';
+import { toCsvLine } from '../util/csv-write';
 import { DEFAULT_WEIGHTS, FEATURE_SETS, type ImplicitWeights } from './builders';
-import { type FeatureSetName, featureSql, unloadStatement } from './sql';
+import {
+  BUILD_SOURCES_TABLE,
+  type FeatureBuildSource,
+  FeatureBuildSourceSchema,
+  type FeatureSetName,
+  featureSql,
+  unloadStatement,
+} from './sql';
 
 export interface SourceRef {
   readonly key: string;
@@ -42,17 +51,11 @@ export interface FeatureBuildPlan {
   readonly bucket: string;
   readonly weights: ImplicitWeights;
   readonly sources: FeatureSources;
+  /** The selected objects as the catalog's `feature_build_sources` table reads them. */
+  readonly sourcesKey: string;
   /** One UNLOAD per feature set, into `features/<set>/v=<version>/`. */
   readonly queries: readonly { readonly set: FeatureSetName; readonly location: string; readonly query: string }[];
 }
-
-/** Athena's limit on a query string's length (bytes). */
-export const ATHENA_QUERY_MAX_BYTES = 262_144;
-/**
- * What the statements may take of a Step Functions state (256 KiB), which carries all three of them,
- * with room for the rest of the run's document.
- */
-export const PLAN_QUERIES_MAX_BYTES = 200_000;
 
 /** Versions sortable by time: `20261121T103000Z`. */
 export function versionAt(now: Date): string {
@@ -115,6 +118,16 @@ export function sourcesUsed(sources: FeatureSources): SourceRef[] {
   ];
 }
 
+/** The first and last `dt=` day of some raw versions, or null for none. */
+function daysOf(refs: readonly SourceRef[]): [string, string] | null {
+  const days = refs
+    .map((r) => /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(r.key)?.[1])
+    .filter((d): d is string => d !== undefined)
+    .sort();
+  if (days.length !== refs.length) throw new Error('A selected raw version has no dt= partition in its key.');
+  return days.length > 0 ? [days[0] as string, days.at(-1) as string] : null;
+}
+
 export interface PlanOptions {
   readonly s3: S3Client;
   readonly bucket: string;
@@ -129,14 +142,41 @@ export async function planFeatureBuild(opts: PlanOptions): Promise<{ plan: Featu
   const version = versionAt(now);
   const weights = opts.weights ?? DEFAULT_WEIGHTS;
   const sources = await selectFeatureSources(opts.s3, opts.bucket, opts.dataKeys);
+  // The selected objects are a table of the catalog (one CSV per build): the statements select by it,
+  // so their text does not grow with the number of versions read.
   const uri = (ref: SourceRef) => `s3://${opts.bucket}/${ref.key}`;
+  const rows: FeatureBuildSource[] = [
+    ...sources.transactions.map((r) => ({ dataset: 'transactions' as const, uri: uri(r) })),
+    ...sources.clickstream.map((r) => ({ dataset: 'clickstream' as const, uri: uri(r) })),
+    ...(sources.metadata ? [{ dataset: 'external_metadata' as const, uri: uri(sources.metadata) }] : []),
+  ];
+  const sourcesKey = lakeKeys.featureBuildSources(version);
+  const csv = Buffer.from(
+    [toCsvLine(Object.keys(FeatureBuildSourceSchema.shape)), ...rows.map((r) => toCsvLine([r.dataset, r.uri]))].join(
+      '\n',
+    ) + '\n',
+  );
+  await putWithManifest(
+    opts.s3,
+    opts.bucket,
+    csv,
+    buildManifest({
+      dataset: BUILD_SOURCES_TABLE,
+      dataKey: sourcesKey,
+      contentType: 'text/csv',
+      body: csv,
+      records: rows.length,
+      schemaVersion: '1',
+      source: { version },
+      writtenAt: now,
+    }),
+  );
   const sql = featureSql({
     weights,
     now,
     sources: {
-      transactions: sources.transactions.map(uri),
-      clickstream: sources.clickstream.map(uri),
-      ...(sources.metadata ? { externalMetadata: uri(sources.metadata) } : {}),
+      version,
+      days: { transactions: daysOf(sources.transactions), clickstream: daysOf(sources.clickstream) },
     },
   });
   const sets = [FEATURE_SETS.interactions, FEATURE_SETS.items, FEATURE_SETS.users] as const;
@@ -144,21 +184,13 @@ export async function planFeatureBuild(opts: PlanOptions): Promise<{ plan: Featu
     const location = `s3://${opts.bucket}/${lakeKeys.featureVersionDir(set, version)}`;
     return { set, location, query: unloadStatement(set, sql, location) };
   });
-  const longest = Math.max(...queries.map((q) => Buffer.byteLength(q.query)));
-  const total = queries.reduce((n, q) => n + Buffer.byteLength(q.query), 0);
-  if (longest > ATHENA_QUERY_MAX_BYTES || total > PLAN_QUERIES_MAX_BYTES)
-    throw new Error(
-      `The feature build selected ${sources.transactions.length} transactions and ${sources.clickstream.length} clickstream ` +
-        `versions; naming them makes its statements ${total} bytes (the longest ${longest}), over what Athena ` +
-        `(${ATHENA_QUERY_MAX_BYTES} bytes a query) and the state machine (${PLAN_QUERIES_MAX_BYTES} bytes for all three) carry. ` +
-        'Pin fewer versions with dataKeys (see the README, "Feature store").',
-    );
   const plan: FeatureBuildPlan = {
     version,
     createdAt: now.toISOString(),
     bucket: opts.bucket,
     weights,
     sources,
+    sourcesKey,
     queries,
   };
   const planKey = lakeKeys.featureBuildPlan(version);

@@ -22,16 +22,33 @@ export interface FeatureSqlOptions {
   /** The build's clock: recency is measured to it. */
   readonly now: Date;
   /**
-   * Read only these objects (S3 URIs) of the transactions and clickstream tables, by Athena's `"$path"`:
-   * the versions that passed validation, as the build selects them. @default every object of the tables
+   * Read only the objects of the transactions, clickstream and external metadata tables that the
+   * build selected (the versions that passed validation): the rows of the `feature_build_sources`
+   * table for this build's version, matched by Athena's `"$path"`, within the days they span.
+   * @default every object of the tables (the latest day of external metadata)
    */
-  readonly sources?: {
-    readonly transactions: readonly string[];
-    readonly clickstream: readonly string[];
-    /** The external metadata version the build selected. @default the latest `dt` */
-    readonly externalMetadata?: string;
+  readonly sources?: FeatureSources;
+}
+
+/** What a build reads: its version in `feature_build_sources`, and the days its selected versions span. */
+export interface FeatureSources {
+  readonly version: string;
+  /** The first and last `dt` of the selected transactions and clickstream versions; null when none was selected. */
+  readonly days: {
+    readonly transactions: readonly [string, string] | null;
+    readonly clickstream: readonly [string, string] | null;
   };
 }
+
+/** The Glue table of the objects each build selected (layers/catalog/datasets.ts). */
+export const BUILD_SOURCES_TABLE = 'feature_build_sources';
+
+/** One selected object: which table it belongs to, and its S3 URI (Athena's `"$path"`). */
+export const FeatureBuildSourceSchema = z.strictObject({
+  dataset: z.enum(['transactions', 'clickstream', 'external_metadata']),
+  uri: z.string(),
+});
+export type FeatureBuildSource = z.infer<typeof FeatureBuildSourceSchema>;
 
 export interface FeatureSql {
   readonly interactions: string;
@@ -44,16 +61,24 @@ const epochMs = (column: string) =>
   `(CASE WHEN regexp_like(${column}, '^[0-9]{9,11}([.][0-9]+)?$') THEN CAST(${column} AS double) * 1000 ` +
   `ELSE to_unixtime(from_iso8601_timestamp(${column})) * 1000 END)`;
 
-/** Only these objects, or every one. */
-const objectsIn = (uris: readonly string[] | undefined) => {
-  if (uris === undefined) return '';
-  if (uris.length === 0) return ' AND false';
-  return ` AND "$path" IN (${uris.map((u) => `'${u.replace(/'/g, "''")}'`).join(', ')})`;
+const text = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/** Only the objects the build selected for a table (within the days they span), or every one. */
+const selected = (sources: FeatureSources | undefined, dataset: 'transactions' | 'clickstream') => {
+  if (sources === undefined) return '';
+  const days = sources.days[dataset];
+  if (days === null) return ' AND false';
+  return (
+    ` AND dt BETWEEN ${text(days[0])} AND ${text(days[1])}` +
+    ` AND "$path" IN (SELECT uri FROM ${BUILD_SOURCES_TABLE} WHERE v = ${text(sources.version)} AND dataset = '${dataset}')`
+  );
 };
 
 /** The selected external metadata object, or the latest day's. */
-const metadataVersion = (uri: string | undefined) =>
-  uri === undefined ? 'dt = (SELECT max(dt) FROM external_metadata)' : `"$path" = '${uri.replace(/'/g, "''")}'`;
+const metadataVersion = (sources: FeatureSources | undefined) =>
+  sources === undefined
+    ? 'dt = (SELECT max(dt) FROM external_metadata)'
+    : `"$path" IN (SELECT uri FROM ${BUILD_SOURCES_TABLE} WHERE v = ${text(sources.version)} AND dataset = 'external_metadata')`;
 
 /** The rows the builders take: transactions with a customer, a product, quantity ≥ 1, a price ≥ 0 and a rating in 1..5 or none. */
 const sources = (options: FeatureSqlOptions) => `
@@ -63,13 +88,13 @@ tx AS (
          ${epochMs('trim("timestamp")')} AS at_ms
   FROM transactions
   WHERE customer_id <> '' AND product_id <> '' AND quantity >= 1 AND unit_price >= 0
-    AND (trim(rating) = '' OR TRY_CAST(rating AS double) BETWEEN 1 AND 5)${objectsIn(options.sources?.transactions)}
+    AND (trim(rating) = '' OR TRY_CAST(rating AS double) BETWEEN 1 AND 5)${selected(options.sources, 'transactions')}
 ),
 ev AS (
   SELECT userid AS user_id, sessionid AS session_id, eventtype AS event_type, productid AS item_id,
          ${epochMs('"timestamp"')} AS at_ms
   FROM clickstream
-  WHERE eventid IS NOT NULL AND userid IS NOT NULL${objectsIn(options.sources?.clickstream)}
+  WHERE eventid IS NOT NULL AND userid IS NOT NULL${selected(options.sources, 'clickstream')}
 ),
 cat AS (
   SELECT product_id, max(category) AS category FROM catalog WHERE product_id <> '' GROUP BY product_id
@@ -122,7 +147,7 @@ meta AS (
   SELECT product_id, max(popularity_views_7d) AS popularity_views_7d, max(popularity_trend) AS popularity_trend,
          max(sentiment_score) AS sentiment_score, max(NULLIF(sentiment_label, '')) AS sentiment_label
   FROM external_metadata
-  WHERE ${metadataVersion(options.sources?.externalMetadata)} AND product_id <> ''
+  WHERE ${metadataVersion(options.sources)} AND product_id <> ''
   GROUP BY product_id
 )
 SELECT i.item_id, c.category, i.popularity, i.rating_count,

@@ -23,6 +23,7 @@ export const LAKE_PREFIXES = {
   features: 'features/',
   featureRegistry: 'features/_registry/',
   featureBuilds: 'features/_builds/',
+  featureBuildSources: 'features/_builds/sources/',
   models: 'models/',
   lineage: 'lineage/',
 } as const;
@@ -80,6 +81,8 @@ export const lakeKeys = {
   featureVersionDir: (set: string, version: string) => `${P.features}${set}/v=${version}/`,
   /** What a feature build selected and the statements it runs (written before they run). */
   featureBuildPlan: (version: string) => `${P.featureBuilds}v=${version}.json`,
+  /** The raw objects a feature build reads, one per line (the Glue table its statements select them by). */
+  featureBuildSources: (version: string) => `${P.featureBuildSources}v=${version}/sources.csv`,
   /** The registry record of a feature set's version. */
   featureRegistry: (set: string, version: string) => `${P.featureRegistry}${set}/v=${version}.json`,
   /** The registry records of one feature set. */

@@ -3,7 +3,7 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { FEATURE_DATASETS, type LakeDataset, RAW_DATASETS } from '../../layers/catalog/datasets';
+import { CATALOG_DATASETS, type LakeDataset } from '../../layers/catalog/datasets';
 import { glueColumnsOf } from '../../layers/catalog/glue-columns';
 import { LAKE_PREFIXES } from '../../layers/lake/keys';
 
@@ -45,7 +45,7 @@ export class DataCatalog extends Construct {
         description: 'RecoMart lake: raw datasets and feature sets (see layers/catalog/datasets.ts).',
       },
     });
-    for (const dataset of [...RAW_DATASETS, ...FEATURE_DATASETS]) {
+    for (const dataset of CATALOG_DATASETS) {
       const table = new glue.CfnTable(this, `Table-${dataset.table}`, {
         catalogId,
         databaseName: props.databaseName,

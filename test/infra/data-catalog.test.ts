@@ -17,6 +17,7 @@ import {
 } from '../../layers/features/builders';
 import { parquetRows, recordOfRow } from '../../layers/features/offline';
 import { type FeatureSetName, featureSql, unloadStatement } from '../../layers/features/sql';
+import { lakeKeys } from '../../layers/lake/keys';
 import { createTableDdl } from '../../layers/sql/ddl';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
 import { runQuery } from '../../lib/local-cloud/athena-duckdb';
@@ -27,6 +28,8 @@ import { parquetColumns } from '../helpers/parquet';
 import { appWithoutBundling } from '../helpers/synth';
 
 const SUFFIX = '._S3rver_object';
+/** The feature build whose selection the statements read. */
+const BUILD = '20250110T000000Z';
 /** The stack's template, synthesized once for both suites. */
 const template = Template.fromStack(appWithoutBundling({ stage: 'dev' }).stack).toJSON() as CfnTemplate;
 
@@ -72,6 +75,7 @@ describe('the stack’s Glue tables, queried on the local cloud', () => {
       'clickstream',
       'customers',
       'external_metadata',
+      'feature_build_sources',
       'interactions',
       'item_features',
       'transactions',
@@ -183,19 +187,25 @@ describe('the feature build in SQL and in TypeScript', () => {
       'raw/transactions/dt=2025-01-09/unvalidated-9f8e7d6c.v1.csv',
       'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp\ny1,u09999,p00001,1,1.00,,2025-01-09T10:00:00Z\n',
     );
+    // The build's selection, as the plan writes it: the catalog's feature_build_sources table.
     const uri = (key: string) => `s3://${bucket}/${key}`;
+    const selected = [
+      ['transactions', 'raw/transactions/dt=2025-01-08/orders-0a1b2c3d.v1.csv'],
+      ['transactions', 'raw/transactions/dt=2025-01-09/extra-1a2b3c4d.v2.csv'],
+      ['clickstream', 'raw/clickstream/dt=2025-01-09/hour=22/shardId-000000000000-1.jsonl'],
+      ['clickstream', 'raw/clickstream/dt=2025-01-09/hour=23/shardId-000000000000-2.jsonl'],
+      ['external_metadata', 'raw/external_metadata/dt=2025-01-09/external_metadata.csv'],
+    ];
+    put(
+      lakeKeys.featureBuildSources(BUILD),
+      `dataset,uri\n${selected.map(([dataset, key]) => `${dataset},${uri(key as string)}`).join('\n')}\n`,
+    );
     sql = featureSql({
       weights: WEIGHTS,
       now: NOW,
       sources: {
-        transactions: [
-          uri('raw/transactions/dt=2025-01-08/orders-0a1b2c3d.v1.csv'),
-          uri('raw/transactions/dt=2025-01-09/extra-1a2b3c4d.v2.csv'),
-        ],
-        clickstream: [
-          uri('raw/clickstream/dt=2025-01-09/hour=22/shardId-000000000000-1.jsonl'),
-          uri('raw/clickstream/dt=2025-01-09/hour=23/shardId-000000000000-2.jsonl'),
-        ],
+        version: BUILD,
+        days: { transactions: ['2025-01-08', '2025-01-09'], clickstream: ['2025-01-09', '2025-01-09'] },
       },
     });
     everything = featureSql({ weights: WEIGHTS, now: NOW });
@@ -366,6 +376,7 @@ describe('the feature build in SQL and in TypeScript', () => {
       'clickstream',
       'customers',
       'external_metadata',
+      'feature_build_sources',
       'interactions',
       'item_features',
       'transactions',

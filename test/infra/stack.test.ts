@@ -4,7 +4,7 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FEATURE_DATASETS, RAW_DATASETS } from '../../layers/catalog/datasets';
+import { CATALOG_DATASETS } from '../../layers/catalog/datasets';
 import { glueColumnsOf } from '../../layers/catalog/glue-columns';
 import { LocalIam } from '../../lib/local-cloud/iam';
 import { rulesFromNotificationResource } from '../../lib/local-cloud/s3-notifications';
@@ -486,7 +486,7 @@ describe('RecoMart stack', () => {
         };
       };
     }[];
-    const datasets = [...RAW_DATASETS, ...FEATURE_DATASETS];
+    const datasets = CATALOG_DATASETS;
     expect(tables.map((t) => t.Properties.TableInput.Name).sort()).toEqual(datasets.map((d) => d.table).sort());
     for (const dataset of datasets) {
       const input = tables.find((t) => t.Properties.TableInput.Name === dataset.table)?.Properties.TableInput;

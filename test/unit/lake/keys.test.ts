@@ -63,7 +63,8 @@ const BUILDERS: [string, fc.Arbitrary<string>, (key: string) => string][] = [
     fc.tuple(segment, segment).map(([s, v]) => `${lakeKeys.featureVersionDir(s, v)}part-0.parquet`),
     () => LAKE_PREFIXES.features,
   ],
-  ['featureBuildPlan', segment.map((v) => lakeKeys.featureBuildPlan(v)), () => LAKE_PREFIXES.features],
+  ['featureBuildPlan', segment.map((v) => lakeKeys.featureBuildPlan(v)), () => LAKE_PREFIXES.featureBuilds],
+  ['featureBuildSources', segment.map((v) => lakeKeys.featureBuildSources(v)), () => LAKE_PREFIXES.featureBuildSources],
   [
     'featureRegistry',
     fc.tuple(segment, segment).map(([s, v]) => lakeKeys.featureRegistry(s, v)),

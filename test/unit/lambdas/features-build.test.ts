@@ -29,6 +29,7 @@ const plan: FeatureBuildPlan = {
   bucket: 'lake',
   weights: DEFAULT_WEIGHTS,
   sources: { transactions: [], clickstream: [], catalog: null, metadata: null, skipped },
+  sourcesKey: 'features/_builds/sources/v=1/sources.csv',
   queries: [{ set: 'interactions', location: 's3://lake/features/interactions/v=1/', query: 'UNLOAD (SELECT 1) …' }],
 };
 const planned: unknown[] = [];

@@ -205,11 +205,11 @@ describe('the feature build while a re-upload retires a version', () => {
     const { plan: planned } = await plan();
     expect(planned.sources.transactions.map((s) => s.key)).toEqual([kept]);
     expect(planned.sources.skipped).toContainEqual({ key: manifestKeyFor(retired), reason: SUPERSEDED });
-    // Its statements name only the version kept.
-    for (const q of planned.queries) {
-      expect(q.query).toContain(`s3://${BUCKET}/${kept}`);
-      expect(q.query).not.toContain(retired);
-    }
+    // The statements read the selection's table, which names only the version kept.
+    const selection = objects.get(planned.sourcesKey)?.toString() ?? '';
+    expect(selection.trim().split('\n')).toEqual(['dataset,uri', `transactions,s3://${BUCKET}/${kept}`]);
+    for (const q of planned.queries)
+      expect(q.query).toContain(`FROM feature_build_sources WHERE v = '${planned.version}'`);
   });
 
   it('lists a version retired after it was selected as retired during the build, in every registry entry', async () => {
