@@ -289,6 +289,11 @@ async function registerEmpty(connection: DuckDBConnection, table: GlueTable, wit
 /** Does a statement name a table (as a word, case-insensitively)? */
 const namesTable = (statement: string, table: string) => new RegExp(`\\b${escapeRegExp(table)}\\b`, 'i').test(statement);
 
+/** The tables a statement names (read from its text, as closely as text allows). */
+export function tablesNamed(statement: string, tables: readonly GlueTable[]): GlueTable[] {
+  return tables.filter((t) => namesTable(statement, t.Name));
+}
+
 interface DataFile {
   readonly path: string;
   readonly bytes: number;

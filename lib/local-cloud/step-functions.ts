@@ -23,7 +23,15 @@ export interface StateMachineSpec {
   readonly name: string;
   readonly arn: string;
   readonly definition: Record<string, unknown>;
+  /** The logical id of the role the state machine runs as (its service integrations are checked against it). */
+  readonly role?: string;
 }
+
+/** What a state machine's role may do: the first request it may not make, or undefined. */
+export type RoleCheck = (
+  machine: StateMachineSpec,
+  requests: readonly { action: string; resource: string; context?: Record<string, string> }[],
+) => Promise<{ message: string } | undefined>;
 
 export interface TaskDefinitionSpec {
   readonly family: string;
@@ -61,6 +69,10 @@ export interface StepFunctionsDeps {
   readonly invokeFunction: (functionRef: string, payload: unknown) => Promise<InvokeResult>;
   /** Athena, for the `arn:aws:states:::athena:*` integrations. @default none: such states are refused */
   readonly athena?: AthenaTasks;
+  /** IAM for the state machines' roles. @default every call is allowed */
+  readonly checkRole?: RoleCheck;
+  /** The partition, region and account ARNs are made in. @default aws, us-east-1, 000000000000 */
+  readonly arns?: { readonly region: string; readonly account: string };
   readonly taskDefinitions: ReadonlyMap<string, TaskDefinitionSpec>;
   /** Environment given to every container (endpoints, credentials, region). */
   readonly containerEnv: Record<string, string>;
@@ -208,6 +220,9 @@ export class LocalStepFunctions {
       if (resource === 'arn:aws:states:::lambda:invoke') {
         handlers[name] = async (input) => {
           const { FunctionName, Payload } = input as { FunctionName: string; Payload?: unknown };
+          await this.authorize(machine, 'Lambda.AWSLambdaException', [
+            { action: 'lambda:InvokeFunction', resource: FunctionName },
+          ]);
           const result = await this.deps.invokeFunction(FunctionName, Payload ?? {});
           if (!result.ok) throw lambdaError(result);
           return {
@@ -219,16 +234,19 @@ export class LocalStepFunctions {
         };
       } else if (resource.startsWith('arn:aws:lambda:')) {
         handlers[name] = async (input) => {
+          await this.authorize(machine, 'Lambda.AWSLambdaException', [
+            { action: 'lambda:InvokeFunction', resource },
+          ]);
           const result = await this.deps.invokeFunction(resource, input);
           if (!result.ok) throw lambdaError(result);
           return result.payload;
         };
       } else if (resource.startsWith(STATES_PREFIX)) {
         handlers[name] = (input) =>
-          this.childExecution(resource.slice(STATES_PREFIX.length), input as Record<string, unknown>);
+          this.childExecution(machine, resource.slice(STATES_PREFIX.length), input as Record<string, unknown>);
       } else if (resource.startsWith(ATHENA_PREFIX)) {
         handlers[name] = (input) =>
-          this.athenaTask(resource.slice(ATHENA_PREFIX.length), input as Record<string, unknown>);
+          this.athenaTask(machine, resource.slice(ATHENA_PREFIX.length), input as Record<string, unknown>);
       } else {
         handlers[name] = (input) => this.runTask(name, input as EcsRunTaskInput, resource.endsWith('.sync'));
       }
@@ -244,8 +262,34 @@ export class LocalStepFunctions {
    * when the query did not succeed; a rejected request fails as `Athena.<error type>`
    * (docs/decisions/023-sql-over-the-lake.md).
    */
-  private async athenaTask(action: string, parameters: Record<string, unknown>): Promise<unknown> {
+  private async athenaTask(
+    machine: StateMachineSpec,
+    action: string,
+    parameters: Record<string, unknown>,
+  ): Promise<unknown> {
     const athena = this.deps.athena as AthenaTasks;
+    // The call itself on the workgroup's ARN; the data the query reads and writes, as the role, by Athena.
+    const { region, account } = this.deps.arns ?? { region: 'us-east-1', account: '000000000000' };
+    const group = String(
+      parameters.WorkGroup ??
+        athena.workGroupOf(String(parameters.QueryExecutionId ?? '')) ??
+        'primary',
+    );
+    const calls: Record<string, string[]> = {
+      startQueryExecution: ['athena:StartQueryExecution'],
+      'startQueryExecution.sync': ['athena:StartQueryExecution', 'athena:GetQueryExecution'],
+      getQueryExecution: ['athena:GetQueryExecution'],
+      getQueryResults: ['athena:GetQueryResults'],
+      stopQueryExecution: ['athena:StopQueryExecution'],
+    };
+    await this.authorize(
+      machine,
+      'Athena.AccessDeniedException',
+      (calls[action] ?? []).map((a) => ({ action: a, resource: `arn:aws:athena:${region}:${account}:workgroup/${group}` })),
+    );
+    const caller = this.deps.checkRole
+      ? (requests: Parameters<RoleCheck>[1]) => (this.deps.checkRole as RoleCheck)(machine, requests)
+      : undefined;
     const request = <T>(call: () => T): T => {
       try {
         return call();
@@ -256,9 +300,9 @@ export class LocalStepFunctions {
     };
     switch (action) {
       case 'startQueryExecution':
-        return { QueryExecutionId: request(() => athena.start(parameters)) };
+        return { QueryExecutionId: request(() => athena.start(parameters, caller)) };
       case 'startQueryExecution.sync': {
-        const id = request(() => athena.start(parameters));
+        const id = request(() => athena.start(parameters, caller));
         const out = await athena.finished(id);
         if (out.QueryExecution.Status.State !== 'SUCCEEDED')
           throw new TaskError('States.TaskFailed', JSON.stringify(out));
@@ -280,8 +324,18 @@ export class LocalStepFunctions {
    * did not succeed. A rejected start fails as `StepFunctions.<API error code>`
    * (docs/decisions/024-feature-build-in-sql.md).
    */
-  private async childExecution(action: string, parameters: Record<string, unknown>): Promise<unknown> {
+  private async childExecution(
+    machine: StateMachineSpec,
+    action: string,
+    parameters: Record<string, unknown>,
+  ): Promise<unknown> {
     const arn = String(parameters.StateMachineArn ?? '');
+    await this.authorize(machine, 'StepFunctions.AccessDeniedException', [
+      { action: 'states:StartExecution', resource: arn },
+      ...(action === 'startExecution'
+        ? []
+        : [{ action: 'states:DescribeExecution', resource: `${arn.replace(':stateMachine:', ':execution:')}:*` }]),
+    ]);
     const raw = parameters.Input;
     const input = typeof raw === 'string' ? JSON.parse(raw) : (raw ?? {});
     let child: Execution;
@@ -307,6 +361,16 @@ export class LocalStepFunctions {
     };
     if (done.status !== 'SUCCEEDED') throw new TaskError('States.TaskFailed', JSON.stringify(described));
     return described;
+  }
+
+  /** A service integration's calls, as the state machine's role; a denial fails the task as `errorName`. */
+  private async authorize(
+    machine: StateMachineSpec,
+    errorName: string,
+    requests: Parameters<RoleCheck>[1],
+  ): Promise<void> {
+    const denial = await this.deps.checkRole?.(machine, requests);
+    if (denial) throw new TaskError(errorName, denial.message);
   }
 
   private async runTask(stateName: string, input: EcsRunTaskInput, sync: boolean): Promise<unknown> {

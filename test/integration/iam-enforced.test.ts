@@ -1,6 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
+import { dynamoDbDocumentClient, s3Client, sfnClient } from '../../layers/aws/clients';
 import { Ledger } from '../../layers/ingest/ledger';
+import { runPipeline } from '../../lib/cli/commands/run-pipeline';
 import type { LocalCloud } from '../../lib/local-cloud';
 import type { CfnTemplate } from '../../lib/local-cloud/template';
 import { eventually } from '../helpers/cloud';
@@ -32,7 +33,8 @@ describe('IAM on the local cloud', () => {
   let cloud: LocalCloud;
   beforeAll(async () => {
     ({ cloud } = await ownCloud('iam', {
-      templateTransform: (t) => withoutGrant(t, '/lineage/transactions-ingest/*'),
+      templateTransform: (t) =>
+        withoutGrant(withoutGrant(t, '/lineage/transactions-ingest/*'), '/features/interactions/*'),
     }));
   }, 120_000);
   afterAll(async () => {
@@ -63,5 +65,24 @@ describe('IAM on the local cloud', () => {
     // What it had written before the denied call is recorded, for its retry to rewrite or a replace to retire.
     expect(failed.partialOutputs?.some((k) => k.startsWith('raw/transactions/'))).toBe(true);
     s3.destroy();
+  }, 120_000);
+
+  it('runs a state machine’s Athena queries with its role: a statement that may not write its UNLOAD fails, and says so', async () => {
+    const env = cloud.sdkEnv();
+    const outputs = cloud.info?.outputs ?? {};
+    const sfn = sfnClient({ env });
+    const execution = await runPipeline(
+      sfn,
+      outputs.FeatureBuildStateMachineArn as string,
+      { runId: 'iam-features', dataKeys: null, weights: null },
+      () => undefined,
+      200,
+    );
+    sfn.destroy();
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('States.TaskFailed');
+    expect(execution.cause).toMatch(
+      /Access denied: .*is not authorized to perform: s3:PutObject on resource: \\?"arn:aws:s3:::[^/]+\/features\/interactions\/v=/,
+    );
   }, 120_000);
 });

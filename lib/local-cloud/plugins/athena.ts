@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { stringify } from 'csv-stringify/sync';
-import { parseUnload, type QueryAnswer, QueryError, runQuery } from '../athena-duckdb';
+import { parseUnload, type QueryAnswer, QueryError, runQuery, tablesNamed } from '../athena-duckdb';
 import { GlueCatalog } from './glue';
 import {
   ApiError,
@@ -26,13 +26,24 @@ import {
 
 /** What Step Functions' Athena integrations need from the local Athena (../step-functions.ts). */
 export interface AthenaTasks {
-  /** StartQueryExecution with the task's parameters: the query execution's id. */
-  start(parameters: Record<string, unknown>): string;
+  /**
+   * StartQueryExecution with the task's parameters: the query execution's id. With a caller, the reads
+   * and writes the query makes are checked against the caller's permissions first, as Athena makes
+   * them with the caller's credentials; a denial fails the query.
+   */
+  start(parameters: Record<string, unknown>, caller?: Caller): string;
+  /** The workgroup of a query execution, if it is known. */
+  workGroupOf(queryExecutionId: string): string | undefined;
   /** An action of Athena's API (GetQueryExecution, GetQueryResults, StopQueryExecution). */
   call(action: string, parameters: Record<string, unknown>): unknown;
   /** GetQueryExecution's answer once the query has ended. */
   finished(queryExecutionId: string): Promise<{ QueryExecution: ReturnType<typeof describe> }>;
 }
+
+/** Whom a query runs for: the first of some requests they may not make, or undefined. */
+export type Caller = (
+  requests: readonly { action: string; resource: string; context?: Record<string, string> }[],
+) => Promise<{ message: string } | undefined>;
 
 type State = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
@@ -66,7 +77,14 @@ export class AthenaQueries implements LocalPlugin {
   private readonly workGroups = new Map<string, WorkGroup>();
   private readonly executions = new Map<string, QueryExecution>();
   private readonly running = new Map<string, Promise<void>>();
-  private wired?: { glue: GlueCatalog; s3: S3Client; lakeDir: string; log: (line: string) => void };
+  private wired?: {
+    glue: GlueCatalog;
+    s3: S3Client;
+    lakeDir: string;
+    log: (line: string) => void;
+    region: string;
+    account: string;
+  };
 
   async provision(ctx: ProvisionContext): Promise<void> {
     for (const { name, props } of resourcesOf(ctx, 'AWS::Athena::WorkGroup')) {
@@ -84,8 +102,15 @@ export class AthenaQueries implements LocalPlugin {
     }
   }
 
-  wire({ plugin, clients, stateDir, log }: WireContext): void {
-    this.wired = { glue: plugin(GlueCatalog), s3: clients.s3, lakeDir: path.join(stateDir, 's3'), log };
+  wire({ plugin, clients, stateDir, log, region, account }: WireContext): void {
+    this.wired = {
+      glue: plugin(GlueCatalog),
+      s3: clients.s3,
+      lakeDir: path.join(stateDir, 's3'),
+      log,
+      region,
+      account,
+    };
   }
 
   async stop(): Promise<void> {
@@ -97,7 +122,8 @@ export class AthenaQueries implements LocalPlugin {
    * start a query, call a read action, or wait for a query to end.
    */
   readonly tasks: AthenaTasks = {
-    start: (parameters) => this.start(parameters),
+    start: (parameters, caller) => this.start(parameters, caller),
+    workGroupOf: (queryExecutionId) => this.workGroupOf(queryExecutionId),
     call: (action, parameters) => this.answer(action, parameters),
     finished: async (queryExecutionId) => {
       await this.running.get(queryExecutionId);
@@ -144,7 +170,7 @@ export class AthenaQueries implements LocalPlugin {
     }
   }
 
-  private start(body: Record<string, unknown>): string {
+  private start(body: Record<string, unknown>, caller?: Caller): string {
     const query = typeof body.QueryString === 'string' ? body.QueryString : '';
     if (!query.trim()) throw new ApiError('InvalidRequestException', 'QueryString is required');
     const groupName = typeof body.WorkGroup === 'string' ? body.WorkGroup : 'primary';
@@ -173,13 +199,13 @@ export class AthenaQueries implements LocalPlugin {
       if (this.executions.size <= KEEP) break;
       this.executions.delete(old);
     }
-    const task = this.run(execution);
+    const task = this.run(execution, caller);
     this.running.set(id, task);
     task.finally(() => this.running.delete(id));
     return id;
   }
 
-  private async run(e: QueryExecution): Promise<void> {
+  private async run(e: QueryExecution, caller?: Caller): Promise<void> {
     const wired = this.wired;
     if (!wired) return this.finish(e, 'FAILED', 'Athena is not up yet');
     await new Promise((r) => setImmediate(r));
@@ -188,6 +214,8 @@ export class AthenaQueries implements LocalPlugin {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-athena-'));
     try {
       const unload = parseUnload(e.query);
+      const denial = caller && (await caller(this.dataAccess(e, unload?.location)));
+      if (denial) throw new QueryError(`Access denied: ${denial.message}`);
       if (unload) await this.refuseNonEmpty(wired.s3, unload.location);
       const lake = {
         directoryOf: (bucket: string) => path.join(wired.lakeDir, bucket),
@@ -226,6 +254,34 @@ export class AthenaQueries implements LocalPlugin {
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * What a query makes Athena do with its caller's credentials: read the definition and the objects of
+   * every table it names, write its result (and an UNLOAD's files). One object per location stands for
+   * all of them: our policies grant by prefix.
+   */
+  private dataAccess(e: QueryExecution, unloadLocation: string | undefined) {
+    const { region, account, glue } = this.wired as NonNullable<typeof this.wired>;
+    const object = (uri: string) => {
+      const [, bucket = '', key = ''] = s3Parts(uri);
+      return { bucket, key, arn: `arn:aws:s3:::${bucket}/${key}` };
+    };
+    const requests: { action: string; resource: string; context?: Record<string, string> }[] = [];
+    for (const table of tablesNamed(e.query, glue.tables(e.database))) {
+      requests.push({
+        action: 'glue:GetTable',
+        resource: `arn:aws:glue:${region}:${account}:table/${table.DatabaseName}/${table.Name}`,
+      });
+      const location = object(table.StorageDescriptor?.Location ?? '');
+      requests.push(
+        { action: 's3:ListBucket', resource: `arn:aws:s3:::${location.bucket}`, context: { 's3:prefix': location.key } },
+        { action: 's3:GetObject', resource: `${location.arn}part-00000` },
+      );
+    }
+    if (unloadLocation) requests.push({ action: 's3:PutObject', resource: `${object(unloadLocation).arn}part-00000` });
+    requests.push({ action: 's3:PutObject', resource: object(e.outputLocation).arn });
+    return requests;
   }
 
   /** Athena's UNLOAD writes only to an empty location. */

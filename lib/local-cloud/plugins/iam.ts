@@ -4,7 +4,7 @@
  * (../iam.ts; docs/decisions/016-aws-faithful-local-cloud.md).
  */
 import type { GatewayIam } from '../gateway';
-import { LocalIam } from '../iam';
+import { type AuthzRequest, type Denial, LocalIam } from '../iam';
 import type { ArnContext } from '../iam-requests';
 import type { LocalPlugin, ProvisionContext } from './plugin';
 
@@ -40,6 +40,19 @@ export class IamEnforcement implements LocalPlugin {
       AWS_SECRET_ACCESS_KEY: principal.secretAccessKey,
       AWS_ENDPOINT_URL: this.context.endpoint,
     };
+  }
+
+  /**
+   * Check requests a role makes without going through the gateway (a state machine's service
+   * integrations): the first one it may not make, or undefined (always, when IAM is not enforced).
+   */
+  async checkRole(
+    roleLogicalId: string | undefined,
+    session: string,
+    requests: readonly AuthzRequest[],
+  ): Promise<Denial | undefined> {
+    if (!this.iam?.enforce || !roleLogicalId) return undefined;
+    return this.iam.check(this.iam.principalOfRole(roleLogicalId, session), requests);
   }
 
   /** What the gateway checks role calls with, or undefined when IAM is not enforced. */

@@ -32,6 +32,9 @@ export class StateMachines implements LocalPlugin {
     this.runner = new LocalStepFunctions(stateMachines(context.resolver), {
       invokeFunction: (ref, payload) => functions.byRef(ref).invoke(payload),
       athena: context.plugin(AthenaQueries).tasks,
+      checkRole: (machine, requests) =>
+        context.plugin(IamEnforcement).checkRole(machine.role, machine.name, requests),
+      arns: { region: context.region, account: context.account },
       taskDefinitions: taskDefinitions(context),
       // Local only: the SDK's Node 22 notice would drown the container's own log lines.
       // Credentials and endpoints come with each task definition (its role's).
@@ -54,7 +57,14 @@ function stateMachines(resolver: TemplateResolver): StateMachineSpec[] {
       props.DefinitionString !== undefined
         ? JSON.parse(resolver.resolveString(props.DefinitionString))
         : (resolver.resolve(props.Definition) as Record<string, unknown>);
-    return { logicalId: id, name: resolver.physicalName(id), arn: resolver.arn(id), definition };
+    const role = LocalIam.roleOf(props.RoleArn);
+    return {
+      logicalId: id,
+      name: resolver.physicalName(id),
+      arn: resolver.arn(id),
+      definition,
+      ...(role ? { role } : {}),
+    };
   });
 }
 

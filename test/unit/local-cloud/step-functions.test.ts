@@ -2,7 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AthenaTasks } from '../../../lib/local-cloud/plugins/athena';
-import { HISTORY_LIMIT_EVENTS, LocalStepFunctions, PAYLOAD_LIMIT_BYTES } from '../../../lib/local-cloud/step-functions';
+import {
+  HISTORY_LIMIT_EVENTS,
+  LocalStepFunctions,
+  PAYLOAD_LIMIT_BYTES,
+  type RoleCheck,
+} from '../../../lib/local-cloud/step-functions';
 
 /** Step Functions' limits and error semantics, as the local runner must enforce them. */
 describe('LocalStepFunctions as strict as AWS', () => {
@@ -160,6 +165,7 @@ describe('LocalStepFunctions with Athena', () => {
       started.push(parameters);
       return `q-${started.length}`;
     },
+    workGroupOf: () => 'wg',
     call: (action, parameters) => ({ action, id: parameters.QueryExecutionId }),
     finished: async (id) =>
       ({
@@ -169,13 +175,14 @@ describe('LocalStepFunctions with Athena', () => {
         },
       }) as never,
   };
-  const machine = () =>
+  const machine = (checkRole?: RoleCheck) =>
     new LocalStepFunctions(
       [
         {
           logicalId: 'M',
           name: 'sql',
           arn,
+          role: 'SqlRole',
           definition: {
             StartAt: 'Query',
             States: {
@@ -203,8 +210,26 @@ describe('LocalStepFunctions with Athena', () => {
         containerEnv: {},
         stateDir,
         athena,
+        ...(checkRole ? { checkRole } : {}),
       },
     );
+
+  it('checks the role’s Athena calls on the workgroup, and fails a denied one as Athena.AccessDeniedException', async () => {
+    const asked: string[] = [];
+    const sfn = machine(async (m, requests) => {
+      asked.push(...requests.map((r) => `${m.role} ${r.action} ${r.resource}`));
+      return requests.some((r) => r.action === 'athena:GetQueryExecution') ? { message: 'not allowed' } : undefined;
+    });
+    const before = started.length;
+    const done = await sfn.waitFor(sfn.start(arn, { sql: 'SELECT 1', workGroup: 'wg' }).executionArn);
+    expect(asked).toEqual([
+      'SqlRole athena:StartQueryExecution arn:aws:athena:us-east-1:000000000000:workgroup/wg',
+      'SqlRole athena:GetQueryExecution arn:aws:athena:us-east-1:000000000000:workgroup/wg',
+    ]);
+    const caught = done.events.find((e) => e.stateName === 'QueryFailed' && e.type === 'PassStateEntered');
+    expect(caught?.details?.input).toEqual({ Error: 'Athena.AccessDeniedException', Cause: 'not allowed' });
+    expect(started.length).toBe(before); // nothing started
+  });
 
   it('waits for the query, passes GetQueryExecution’s output on, and reads the results', async () => {
     const sfn = machine();
@@ -256,5 +281,98 @@ describe('LocalStepFunctions with Athena', () => {
           },
         ),
     ).toThrow(/athena:startQueryExecution.sync, which the local cloud cannot run yet/);
+  });
+});
+
+/** Step Functions' own integration: a child execution, run to its end. */
+describe('LocalStepFunctions starting another state machine', () => {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'recomart-sfn-child-'));
+  afterAll(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+  const parentArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:parent';
+  const childArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:child';
+  const runner = (checkRole?: RoleCheck) =>
+    new LocalStepFunctions(
+      [
+        {
+          logicalId: 'Parent',
+          name: 'parent',
+          arn: parentArn,
+          role: 'ParentRole',
+          definition: {
+            StartAt: 'Child',
+            States: {
+              Child: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::states:startExecution.sync:2',
+                Parameters: { StateMachineArn: childArn, Input: { 'n.$': '$.n' } },
+                ResultSelector: { 'out.$': '$.Output', 'status.$': '$.Status' },
+                Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Failed' }],
+                End: true,
+              },
+              Failed: { Type: 'Pass', End: true },
+            },
+          },
+        },
+        {
+          logicalId: 'Child',
+          name: 'child',
+          arn: childArn,
+          definition: {
+            StartAt: 'Check',
+            States: {
+              Check: {
+                Type: 'Choice',
+                Choices: [{ Variable: '$.n', NumericGreaterThan: 0, Next: 'Double' }],
+                Default: 'Refuse',
+              },
+              Double: { Type: 'Pass', Parameters: { 'doubled.$': 'States.MathAdd($.n, $.n)' }, End: true },
+              Refuse: { Type: 'Fail', Error: 'NotPositive', Cause: 'n must be positive' },
+            },
+          },
+        },
+      ],
+      {
+        invokeFunction: async () => ({ ok: true, payload: null }),
+        taskDefinitions: new Map(),
+        containerEnv: {},
+        // A directory per runner: a runner reads the executions a runner before it left there.
+        stateDir: fs.mkdtempSync(path.join(stateDir, 'runner-')),
+        ...(checkRole ? { checkRole } : {}),
+      },
+    );
+
+  it('answers the child’s output as JSON (.sync:2)', async () => {
+    const sfn = runner();
+    const done = await sfn.waitFor(sfn.start(parentArn, { n: 21 }).executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(String(done.output))).toEqual({ out: { doubled: 42 }, status: 'SUCCEEDED' });
+  });
+
+  it('fails the task with States.TaskFailed when the child fails, its description as the cause', async () => {
+    const sfn = runner();
+    const done = await sfn.waitFor(sfn.start(parentArn, { n: 0 }).executionArn);
+    const caught = done.events.find((e) => e.stateName === 'Failed' && e.type === 'PassStateEntered');
+    const input = caught?.details?.input as { Error: string; Cause: string };
+    expect(input.Error).toBe('States.TaskFailed');
+    expect(JSON.parse(input.Cause)).toMatchObject({
+      Status: 'FAILED',
+      Error: 'NotPositive',
+      Cause: 'n must be positive',
+    });
+  });
+
+  it('starts the child only when the parent’s role may', async () => {
+    const sfn = runner(async (_m, requests) =>
+      requests.some((r) => r.action === 'states:StartExecution' && r.resource === childArn)
+        ? { message: 'ParentRole may not start child' }
+        : undefined,
+    );
+    const done = await sfn.waitFor(sfn.start(parentArn, { n: 1 }).executionArn);
+    const caught = done.events.find((e) => e.stateName === 'Failed' && e.type === 'PassStateEntered');
+    expect(caught?.details?.input).toEqual({
+      Error: 'StepFunctions.AccessDeniedException',
+      Cause: 'ParentRole may not start child',
+    });
+    expect(sfn.executionsOf(childArn)).toHaveLength(0);
   });
 });
