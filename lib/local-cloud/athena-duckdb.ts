@@ -287,7 +287,8 @@ async function registerEmpty(connection: DuckDBConnection, table: GlueTable, wit
 }
 
 /** Does a statement name a table (as a word, case-insensitively)? */
-const namesTable = (statement: string, table: string) => new RegExp(`\\b${escapeRegExp(table)}\\b`, 'i').test(statement);
+const namesTable = (statement: string, table: string) =>
+  new RegExp(`\\b${escapeRegExp(table)}\\b`, 'i').test(statement);
 
 /** The tables a statement names (read from its text, as closely as text allows). */
 export function tablesNamed(statement: string, tables: readonly GlueTable[]): GlueTable[] {

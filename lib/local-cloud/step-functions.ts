@@ -234,9 +234,7 @@ export class LocalStepFunctions {
         };
       } else if (resource.startsWith('arn:aws:lambda:')) {
         handlers[name] = async (input) => {
-          await this.authorize(machine, 'Lambda.AWSLambdaException', [
-            { action: 'lambda:InvokeFunction', resource },
-          ]);
+          await this.authorize(machine, 'Lambda.AWSLambdaException', [{ action: 'lambda:InvokeFunction', resource }]);
           const result = await this.deps.invokeFunction(resource, input);
           if (!result.ok) throw lambdaError(result);
           return result.payload;
@@ -271,9 +269,7 @@ export class LocalStepFunctions {
     // The call itself on the workgroup's ARN; the data the query reads and writes, as the role, by Athena.
     const { region, account } = this.deps.arns ?? { region: 'us-east-1', account: '000000000000' };
     const group = String(
-      parameters.WorkGroup ??
-        athena.workGroupOf(String(parameters.QueryExecutionId ?? '')) ??
-        'primary',
+      parameters.WorkGroup ?? athena.workGroupOf(String(parameters.QueryExecutionId ?? '')) ?? 'primary',
     );
     const calls: Record<string, string[]> = {
       startQueryExecution: ['athena:StartQueryExecution'],
@@ -285,7 +281,10 @@ export class LocalStepFunctions {
     await this.authorize(
       machine,
       'Athena.AccessDeniedException',
-      (calls[action] ?? []).map((a) => ({ action: a, resource: `arn:aws:athena:${region}:${account}:workgroup/${group}` })),
+      (calls[action] ?? []).map((a) => ({
+        action: a,
+        resource: `arn:aws:athena:${region}:${account}:workgroup/${group}`,
+      })),
     );
     const caller = this.deps.checkRole
       ? (requests: Parameters<RoleCheck>[1]) => (this.deps.checkRole as RoleCheck)(machine, requests)

@@ -10,7 +10,7 @@ import { getBytes } from '../../../layers/lake/s3-io';
 import { isManifestKey } from '../../../layers/lake/zones';
 import type { QualityStatus } from '../../../layers/quality/status';
 import { CONSOLE_PATH, createConsole } from '../../console';
-import { EventSourceMappings, LambdaFunctions, LocalCloud, Schedules } from '../../local-cloud';
+import { EventSourceMappings, LocalCloud, Schedules } from '../../local-cloud';
 import { recomartProfile } from '../../local-profile';
 import { Progress, positiveInt } from '../progress';
 import type * as Eda from './eda';

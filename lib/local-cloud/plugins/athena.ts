@@ -275,7 +275,11 @@ export class AthenaQueries implements LocalPlugin {
       });
       const location = object(table.StorageDescriptor?.Location ?? '');
       requests.push(
-        { action: 's3:ListBucket', resource: `arn:aws:s3:::${location.bucket}`, context: { 's3:prefix': location.key } },
+        {
+          action: 's3:ListBucket',
+          resource: `arn:aws:s3:::${location.bucket}`,
+          context: { 's3:prefix': location.key },
+        },
         { action: 's3:GetObject', resource: `${location.arn}part-00000` },
       );
     }

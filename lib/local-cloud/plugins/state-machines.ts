@@ -32,8 +32,7 @@ export class StateMachines implements LocalPlugin {
     this.runner = new LocalStepFunctions(stateMachines(context.resolver), {
       invokeFunction: (ref, payload) => functions.byRef(ref).invoke(payload),
       athena: context.plugin(AthenaQueries).tasks,
-      checkRole: (machine, requests) =>
-        context.plugin(IamEnforcement).checkRole(machine.role, machine.name, requests),
+      checkRole: (machine, requests) => context.plugin(IamEnforcement).checkRole(machine.role, machine.name, requests),
       arns: { region: context.region, account: context.account },
       taskDefinitions: taskDefinitions(context),
       // Local only: the SDK's Node 22 notice would drown the container's own log lines.
