@@ -136,6 +136,19 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
     expect(unknown.stderr).toMatch(/No schedule no-such-schedule; schedules: /);
   });
 
+  it('runs the feature build state machine and prints its summary', async () => {
+    const built = await cli(['features', 'build', '--json', '--state', cloudInfo.stateDir as string]);
+    expect([built.code, built.code === 0 ? '' : built.stderr]).toEqual([0, '']);
+    const summary = JSON.parse(built.stdout.trim().split('\n').at(-1) as string);
+    expect(summary.version).toMatch(/^\d{8}T\d{6}Z$/);
+    // Each set's version is a folder of Parquet files; a set with rows has a registry entry for it.
+    for (const set of ['interactions', 'item_features', 'user_features'])
+      expect(summary.offline[set]).toBe(`features/${set}/v=${summary.version}/`);
+    if (summary.interactions > 0)
+      expect(summary.registry.interactions).toBe(`features/_registry/interactions/v=${summary.version}.json`);
+    expect(built.stderr).toMatch(/→ SelectFeatureSources[\s\S]*→ UnloadFeatureSets[\s\S]*→ LoadFeatures/);
+  });
+
   it('lists the Glue tables and answers SQL over the lake through Athena’s API (DuckDB locally)', async () => {
     const state = cloudInfo.stateDir as string;
     const catalog = await cli(['catalog', '--json', '--state', state]);
