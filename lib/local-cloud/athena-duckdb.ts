@@ -135,7 +135,10 @@ export async function runQuery(
     // DuckDB has no hidden columns, and `SELECT *` must not grow one.
     const withPath = statement.includes('"$path"');
     for (const table of tables) refuseUninjected(table, statement);
-    for (const table of tables) {
+    // Views for the tables the statement names (every table for SHOW, DESCRIBE and the information
+    // schema): a table it does not name costs nothing, as on Athena.
+    const listing = /^\s*(show|describe)\b/i.test(statement) || /information_schema/i.test(statement);
+    for (const table of listing ? tables : tablesNamed(statement, tables)) {
       scannedBytes += await registerTable(connection, table, lake, now, withPath, statement).catch(
         async (err: Error) => {
           // A table the statement does not name cannot fail it (Athena never opens it): its view is empty.

@@ -28,6 +28,18 @@ import { parquetColumns } from '../helpers/parquet';
 import { appWithoutBundling } from '../helpers/synth';
 
 const SUFFIX = '._S3rver_object';
+/** The catalog's tables, by name. */
+const TABLES = [
+  'catalog',
+  'clickstream',
+  'customers',
+  'external_metadata',
+  'feature_build_sources',
+  'interactions',
+  'item_features',
+  'transactions',
+  'user_features',
+];
 /** The feature build whose selection the statements read. */
 const BUILD = '20250110T000000Z';
 /** The stack's template, synthesized once for both suites. */
@@ -70,17 +82,7 @@ describe('the stack’s Glue tables, queried on the local cloud', () => {
         .tables('recomart_dev')
         .map((t) => t.Name)
         .sort(),
-    ).toEqual([
-      'catalog',
-      'clickstream',
-      'customers',
-      'external_metadata',
-      'feature_build_sources',
-      'interactions',
-      'item_features',
-      'transactions',
-      'user_features',
-    ]);
+    ).toEqual(TABLES);
     const clickstream = glue.tables('recomart_dev').find((t) => t.Name === 'clickstream');
     expect(clickstream?.StorageDescriptor?.SerdeInfo?.Parameters).toMatchObject({
       'mapping.eventid': 'eventId',
@@ -371,17 +373,7 @@ describe('the feature build in SQL and in TypeScript', () => {
 
   it('generates each table’s Athena DDL from its Glue definition, and a feature set’s DDL describes the files its UNLOAD writes', async () => {
     const tables = glue.tables('recomart_dev');
-    expect(tables.map((t) => t.Name).sort()).toEqual([
-      'catalog',
-      'clickstream',
-      'customers',
-      'external_metadata',
-      'feature_build_sources',
-      'interactions',
-      'item_features',
-      'transactions',
-      'user_features',
-    ]);
+    expect(tables.map((t) => t.Name).sort()).toEqual(TABLES);
     for (const t of tables) {
       const ddl = createTableDdl('recomart_dev', t as unknown as Table);
       expect(ddl.startsWith(`CREATE EXTERNAL TABLE IF NOT EXISTS \`recomart_dev\`.\`${t.Name}\` (`)).toBe(true);
