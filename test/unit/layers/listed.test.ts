@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -246,5 +247,66 @@ describe('the feature build with pinned dataKeys', () => {
     const sources = await selectFeatureSources(client, BUCKET, [a, c]);
     expect(sources.transactions.map((s) => s.key)).toEqual([a]);
     expect(sources.skipped).toEqual([{ key: c, reason: 'validated bytes differ from the current version' }]);
+  });
+});
+
+describe('the feature build’s load', () => {
+  it('reads every file the statements wrote for a version, skips hidden ones, and records each with its MD5 and rows', async () => {
+    landDay('2026-11-19', ['t1,u1,p1,2,10.00,4,2026-11-19T09:00:00Z']);
+    const { plan: planned, planKey } = await plan();
+    // Athena may write a set's version as several files; a manifest beside them is hidden.
+    const users = (from: number, count: number) =>
+      parquetOf(
+        `SELECT 'u' || i AS user_id, 1::BIGINT AS views, 0::BIGINT AS clicks, 0::BIGINT AS add_to_carts, ` +
+          `0::BIGINT AS remove_from_carts, 0::BIGINT AS searches, 0::BIGINT AS purchase_events, 2::BIGINT AS purchase_count, ` +
+          `20.0 AS total_spend, NULL::DOUBLE AS avg_rating_given, 1.5 AS recency_days, ['books'] AS top_categories, ` +
+          `1::BIGINT AS sessions, 3.25 AS avg_session_minutes, 1763542800000::BIGINT AS last_activity_ms ` +
+          `FROM range(${from}, ${from + count}) t(i)`,
+      );
+    const dir = lakeKeys.featureVersionDir('user_features', planned.version);
+    const files = {
+      [`${dir}q_data_00000.parquet`]: await users(0, 30),
+      [`${dir}q_data_00001.parquet`]: await users(30, 12),
+    };
+    for (const [key, bytes] of Object.entries(files)) objects.set(key, bytes);
+    objects.set(`${dir}_q_data_00000.parquet.manifest.json`, Buffer.from('{}'));
+    const written: Record<string, unknown>[] = [];
+    ddb
+      .on(BatchWriteCommand)
+      .callsFake(
+        async (input: { RequestItems: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> }) => {
+          for (const requests of Object.values(input.RequestItems))
+            written.push(...requests.map((r) => r.PutRequest.Item));
+          return { UnprocessedItems: {} };
+        },
+      );
+    const summary = await load(planKey);
+    expect(summary.users).toBe(42);
+    const entry = JSON.parse(objects.get(summary.registry.user_features as string)?.toString() ?? '{}');
+    expect(entry.data.files).toEqual(
+      Object.entries(files).map(([key, bytes]) => ({
+        key,
+        md5: createHash('md5').update(bytes).digest('hex'),
+        bytes: bytes.length,
+        records: key.endsWith('00000.parquet') ? 30 : 12,
+      })),
+    );
+    expect(entry.records).toBe(42);
+    // The online items are the records the builders make, keyed by user, with the version.
+    expect(written).toHaveLength(42);
+    expect(written.find((i) => i.pk === 'user#u31')).toMatchObject({
+      sk: 'fs#user_features',
+      featureSetVersion: planned.version,
+      eventTime: new Date(1763542800000).toISOString(),
+      features: {
+        eventCounts: { view: 1, click: 0, add_to_cart: 0, remove_from_cart: 0, search: 0, purchase: 0 },
+        purchaseCount: 2,
+        totalSpend: 20,
+        avgRatingGiven: null,
+        topCategories: ['books'],
+      },
+    });
+    // No rows for the other sets: no registry entry for them, as before.
+    expect(summary.registry.item_features).toBeUndefined();
   });
 });
