@@ -104,17 +104,23 @@ export async function loadFeatureSets(opts: LoadOptions): Promise<BuildSummary> 
       const bytes = await getBytes(s3, bucket, key);
       const records = parquetRowCount(bytes);
       files.push({ key, md5: md5Of(bytes), bytes: bytes.byteLength, records });
+      // The interactions stay offline: every row is checked when training reads it; the first record
+      // gives the registry its schema. Users and items go online, a row group at a time.
+      const online = set !== FEATURE_SETS.interactions;
+      if (!online && first) continue;
       for await (const rows of parquetRows(bytes)) {
-        const records_ = rows.map((row) => recordOfRow(set, row, key) as Record<string, unknown>);
-        first ??= records_[0];
-        if (set !== FEATURE_SETS.interactions) {
-          const written = await batchWriteItems(
-            opts.doc,
-            opts.tableName,
-            onlineItemsOf(set, records_, version, now, expiresAt),
-          );
-          onlineItems += written.written;
-        } else if (first) break; // the interactions stay offline: the first record gives the schema
+        const batch = rows.map((row) => recordOfRow(set, row, key) as Record<string, unknown>);
+        first ??= batch[0];
+        if (!online) break;
+        const written = await batchWriteItems(
+          opts.doc,
+          opts.tableName,
+          onlineItemsOf(set, batch, version, now, expiresAt),
+          {
+            concurrency: 8,
+          },
+        );
+        onlineItems += written.written;
       }
     }
     const records = files.reduce((n, f) => n + f.records, 0);
