@@ -60,6 +60,15 @@ export const RAW_DATASETS: readonly LakeDataset[] = [
     partitions: [],
   },
   {
+    table: 'catalog_snapshots',
+    description: 'Product catalog, every dated snapshot (raw/master/catalog/dt=...), partitioned by upload date.',
+    prefix: `${LAKE_PREFIXES.rawMaster}catalog/`,
+    format: 'csv',
+    schema: CatalogRowSchema,
+    schemaVersion: MASTER_SCHEMA_VERSION,
+    partitions: ['dt'],
+  },
+  {
     table: 'customers',
     description: 'Customers, latest version (dated snapshots under raw/master/customers/dt=...).',
     prefix: lakeKeys.masterLatestDir('customers'),

@@ -148,6 +148,7 @@ export async function planFeatureBuild(opts: PlanOptions): Promise<{ plan: Featu
   const rows: FeatureBuildSource[] = [
     ...sources.transactions.map((r) => ({ dataset: 'transactions' as const, uri: uri(r) })),
     ...sources.clickstream.map((r) => ({ dataset: 'clickstream' as const, uri: uri(r) })),
+    ...(sources.catalog ? [{ dataset: 'catalog' as const, uri: uri(sources.catalog) }] : []),
     ...(sources.metadata ? [{ dataset: 'external_metadata' as const, uri: uri(sources.metadata) }] : []),
   ];
   const sourcesKey = lakeKeys.featureBuildSources(version);
@@ -176,7 +177,11 @@ export async function planFeatureBuild(opts: PlanOptions): Promise<{ plan: Featu
     now,
     sources: {
       version,
-      days: { transactions: daysOf(sources.transactions), clickstream: daysOf(sources.clickstream) },
+      days: {
+        transactions: daysOf(sources.transactions),
+        clickstream: daysOf(sources.clickstream),
+        catalog: daysOf(sources.catalog ? [sources.catalog] : [])?.[0] ?? null,
+      },
     },
   });
   const sets = [FEATURE_SETS.interactions, FEATURE_SETS.items, FEATURE_SETS.users] as const;

@@ -1,5 +1,5 @@
 /**
- * The batch feature sets as SQL over the lake's Glue tables (`transactions`, `clickstream`, `catalog`,
+ * The batch feature sets as SQL over the lake's Glue tables (`transactions`, `clickstream`, `catalog` or `catalog_snapshots`,
  * `external_metadata`), with the definitions of the TypeScript builders (./builders.ts): the same
  * users, items and pairs, the same counts, weights and rounding. The text is in the dialect Athena
  * (Trino) and the local cloud's DuckDB both read, given the few Trino functions the local engine
@@ -37,6 +37,8 @@ export interface FeatureSources {
   readonly days: {
     readonly transactions: readonly [string, string] | null;
     readonly clickstream: readonly [string, string] | null;
+    /** The day of the selected catalog snapshot; null when none was selected. */
+    readonly catalog: string | null;
   };
 }
 
@@ -45,7 +47,7 @@ export const BUILD_SOURCES_TABLE = 'feature_build_sources';
 
 /** One selected object: which table it belongs to, and its S3 URI (Athena's `"$path"`). */
 export const FeatureBuildSourceSchema = z.strictObject({
-  dataset: z.enum(['transactions', 'clickstream', 'external_metadata']),
+  dataset: z.enum(['transactions', 'clickstream', 'catalog', 'external_metadata']),
   uri: z.string(),
 });
 export type FeatureBuildSource = z.infer<typeof FeatureBuildSourceSchema>;
@@ -74,6 +76,20 @@ const selected = (sources: FeatureSources | undefined, dataset: 'transactions' |
   );
 };
 
+/**
+ * The catalog snapshot the build selected (the newest dated one that passed validation), or the latest
+ * copy: `latest/` repeats the newest upload, validated or not.
+ */
+const catalogOf = (sources: FeatureSources | undefined) => {
+  if (sources === undefined) return 'catalog';
+  const day = sources.days.catalog;
+  const selectedSnapshot =
+    day === null
+      ? 'false'
+      : `dt = ${text(day)} AND "$path" IN (SELECT uri FROM ${BUILD_SOURCES_TABLE} WHERE v = ${text(sources.version)} AND dataset = 'catalog')`;
+  return `(SELECT product_id, category FROM catalog_snapshots WHERE ${selectedSnapshot}) snapshot`;
+};
+
 /** The selected external metadata object, or the latest day's. */
 const metadataVersion = (sources: FeatureSources | undefined) =>
   sources === undefined
@@ -97,7 +113,7 @@ ev AS (
   WHERE eventid IS NOT NULL AND userid IS NOT NULL${selected(options.sources, 'clickstream')}
 ),
 cat AS (
-  SELECT product_id, max(category) AS category FROM catalog WHERE product_id <> '' GROUP BY product_id
+  SELECT product_id, max(category) AS category FROM ${catalogOf(options.sources)} WHERE product_id <> '' GROUP BY product_id
 ),
 pair_tx AS (
   SELECT user_id, item_id, count(*) AS transactions, sum(rating) AS rating_sum, count(rating) AS rating_count,

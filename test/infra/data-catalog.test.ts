@@ -31,6 +31,7 @@ const SUFFIX = '._S3rver_object';
 /** The catalog's tables, by name. */
 const TABLES = [
   'catalog',
+  'catalog_snapshots',
   'clickstream',
   'customers',
   'external_metadata',
@@ -196,6 +197,7 @@ describe('the feature build in SQL and in TypeScript', () => {
       ['transactions', 'raw/transactions/dt=2025-01-09/extra-1a2b3c4d.v2.csv'],
       ['clickstream', 'raw/clickstream/dt=2025-01-09/hour=22/shardId-000000000000-1.jsonl'],
       ['clickstream', 'raw/clickstream/dt=2025-01-09/hour=23/shardId-000000000000-2.jsonl'],
+      ['catalog', 'raw/master/catalog/dt=2025-01-09/catalog.csv'],
       ['external_metadata', 'raw/external_metadata/dt=2025-01-09/external_metadata.csv'],
     ];
     put(
@@ -207,7 +209,11 @@ describe('the feature build in SQL and in TypeScript', () => {
       now: NOW,
       sources: {
         version: BUILD,
-        days: { transactions: ['2025-01-08', '2025-01-09'], clickstream: ['2025-01-09', '2025-01-09'] },
+        days: {
+          transactions: ['2025-01-08', '2025-01-09'],
+          clickstream: ['2025-01-09', '2025-01-09'],
+          catalog: '2025-01-09',
+        },
       },
     });
     everything = featureSql({ weights: WEIGHTS, now: NOW });
@@ -220,7 +226,11 @@ describe('the feature build in SQL and in TypeScript', () => {
         (_, i) => `p${String(i + 1).padStart(5, '0')},Item ${i + 1},${i === 4 ? '' : categories[i % 6]}`,
       ),
     ].join('\n');
-    put('raw/master/catalog/latest/catalog.csv', `${catalogCsv}\n`);
+    // The build reads the snapshot it selected; `latest/` repeats the newest upload (here one that did not
+    // pass validation, whose categories must not reach the features), and an older snapshot lies beside it.
+    put('raw/master/catalog/dt=2025-01-09/catalog.csv', `${catalogCsv}\n`);
+    put('raw/master/catalog/dt=2025-01-08/catalog.csv', `${catalogCsv.replace(/,books$/gm, ',old-books')}\n`);
+    put('raw/master/catalog/latest/catalog.csv', `${catalogCsv.replace(/,toys$/gm, ',unvalidated')}\n`);
     // External metadata: an older day the build must not read, and the latest.
     const metaHeader =
       'product_id,external_rating_average,external_rating_count,popularity_views_7d,popularity_trend,sentiment_score,sentiment_label,tags,updated_at';
