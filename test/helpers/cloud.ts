@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { Env } from '../../layers/aws/clients';
 import { cloudFormationClient } from '../../layers/aws/control-plane-clients';
@@ -57,5 +60,41 @@ export async function eventually<T>(
     }
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/**
+ * Run `fn` while no other test file of this jest run uses the shared cloud's metadata API mock: its
+ * injected failures are counters any caller consumes, so the files that drive it take turns (a lock
+ * file named by the jest parent process, which every worker shares; a holder that died releases it).
+ */
+export async function withMetadataMock<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(os.tmpdir(), `recomart-metadata-mock-${process.ppid}.lock`);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(lock, { encoding: 'utf8', flag: 'a+' }));
+      if (holder > 0 && !isAlive(holder)) fs.rmSync(lock, { force: true });
+      else if (Date.now() > deadline) throw new Error(`the metadata mock stayed locked by process ${holder}`);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -8,7 +8,7 @@ import { auditManifest, listKeys } from '../../layers/lake/inventory';
 import { getBytes, getManifest } from '../../layers/lake/s3-io';
 import { isManifestKey, manifestKeyFor } from '../../layers/lake/zones';
 import { readRunEvents, traceLineage } from '../../layers/lineage/openlineage';
-import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
+import { eventually, type TestCloud, testCloud, withMetadataMock } from '../helpers/cloud';
 
 const HEADER = 'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp';
 
@@ -283,8 +283,10 @@ describe('batch ingestion on the cloud', () => {
     const today = () => new Date().toISOString().slice(0, 10);
 
     it('survives two injected failures and writes the flattened file', async () => {
-      await control({ failNext: 1, malformedNext: 1 });
-      const result = await pull();
+      const result = await withMetadataMock(async () => {
+        await control({ failNext: 1, malformedNext: 1 });
+        return pull();
+      });
       expect(result.error).toBeUndefined();
       expect(result.payload).toMatchObject({ products: 300, attempts: 3 });
       const key = `raw/external_metadata/dt=${today()}/external_metadata.csv`;
@@ -301,8 +303,10 @@ describe('batch ingestion on the cloud', () => {
     it('gives up cleanly after three failed attempts and leaves the last good file alone', async () => {
       const manifestKey = manifestKeyFor(`raw/external_metadata/dt=${today()}/external_metadata.csv`);
       const before = await getManifest(s3, bucket, manifestKey);
-      await control({ failNext: 2, stallNext: 1 });
-      const result = await pull();
+      const result = await withMetadataMock(async () => {
+        await control({ failNext: 2, stallNext: 1 });
+        return pull();
+      });
       expect(result.error).toBe('Unhandled');
       // The mock stalls first, then fails: one timeout and two 503s, then the pull gives up.
       expect(result.payload.errorMessage).toMatch(

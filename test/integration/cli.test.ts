@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
+import { withMetadataMock } from '../helpers/cloud';
 
 const run = promisify(execFile);
 const bin = path.join(__dirname, '../../bin/recomart.cjs');
@@ -118,14 +119,10 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
     const schedules = JSON.parse(list.stdout) as { logicalId: string; targets: string[] }[];
     const pull = schedules.find((s) => s.targets.some((t) => t.includes('ExternalMetadataPull')));
     expect(pull).toBeDefined();
-    const fired = await cli([
-      'schedule',
-      'fire',
-      pull?.logicalId as string,
-      '--json',
-      '--state',
-      cloudInfo.stateDir as string,
-    ]);
+    // The pull calls the shared metadata mock, whose injected failures another test file may have armed.
+    const fired = await withMetadataMock(() =>
+      cli(['schedule', 'fire', pull?.logicalId as string, '--json', '--state', cloudInfo.stateDir as string]),
+    );
     expect(fired.code).toBe(0);
     expect(JSON.parse(fired.stdout)).toMatchObject({
       schedule: pull?.logicalId,
