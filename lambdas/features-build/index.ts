@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
-import { ImplicitWeightsSchema } from '../../layers/features/builders';
-import { loadFeatureSets } from '../../layers/features/load';
+import { FEATURE_SETS, ImplicitWeightsSchema } from '../../layers/features/builders';
+import { describeFeatureFiles, loadOnlineFile, registerFeatureSets } from '../../layers/features/load';
 import { planFeatureBuild } from '../../layers/features/select';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
@@ -17,8 +17,10 @@ const env = readEnv(FeaturesBuildEnv);
 const MAX_SKIPPED_LISTED = 25;
 
 /**
- * The two steps of the feature build the state machine runs around the statements (README, "Feature
- * store"): SelectFeatureSources plans the build, the statements run on Athena, LoadFeatures loads them.
+ * The steps of the feature build the state machine runs around the statements (README, "Feature
+ * store"): SelectFeatureSources plans the build, the statements run on Athena, DescribeFeatureFiles
+ * lists what they wrote, LoadOnlineFeatures loads each user and item file (a Map), RegisterFeatures
+ * writes the registry and lineage.
  */
 const Input = z.discriminatedUnion('step', [
   z
@@ -30,7 +32,20 @@ const Input = z.discriminatedUnion('step', [
       dataKeys: z.array(z.string().min(1)).nullable().optional(),
     })
     .loose(),
-  z.object({ step: z.literal('load'), planKey: z.string().min(1) }).loose(),
+  z.object({ step: z.literal('describe'), planKey: z.string().min(1) }).loose(),
+  z
+    .object({
+      step: z.literal('online'),
+      version: z.string().min(1),
+      createdAt: z.iso.datetime(),
+      file: z.object({
+        set: z.enum([FEATURE_SETS.users, FEATURE_SETS.items]),
+        key: z.string().min(1),
+        md5: z.string(),
+      }),
+    })
+    .loose(),
+  z.object({ step: z.literal('register'), descriptionKey: z.string().min(1) }).loose(),
 ]);
 
 const listed = <T>(list: readonly T[]) => ({ first: list.slice(0, MAX_SKIPPED_LISTED), count: list.length });
@@ -57,24 +72,43 @@ export const handler = middy(async (event: unknown) => {
     // The result travels through Step Functions (256 KB): the statements, and the first skipped sources.
     return {
       version: plan.version,
+      createdAt: plan.createdAt,
       planKey,
       queries: plan.queries.map(({ set, query }) => ({ set, query })),
       sources: { transactions: transactions.length, clickstream: clickstream.length, skipped: listed(skipped) },
     };
   }
-  const summary = await loadFeatureSets({
-    s3,
-    doc,
-    bucket: env.LAKE_BUCKET,
-    tableName: env.FEATURE_TABLE,
-    ttlDays: env.FEATURE_TTL_DAYS,
-    planKey: input.planKey,
-    codeVersion: codeVersionFromEnv(),
-    log: (message, details) => logger.info(message, details ?? {}),
-  });
-  logger.info('features built', {
-    ...summary,
-    sources: { used: summary.sources.used, skipped: summary.sources.skipped.length },
-  });
-  return { ...summary, sources: { used: summary.sources.used, skipped: listed(summary.sources.skipped) } };
+  const log = (message: string, details?: Record<string, unknown>) => logger.info(message, details ?? {});
+  switch (input.step) {
+    case 'describe':
+      return describeFeatureFiles({ s3, bucket: env.LAKE_BUCKET, planKey: input.planKey, log });
+    case 'online':
+      return loadOnlineFile({
+        s3,
+        doc,
+        bucket: env.LAKE_BUCKET,
+        tableName: env.FEATURE_TABLE,
+        ttlDays: env.FEATURE_TTL_DAYS,
+        version: input.version,
+        createdAt: input.createdAt,
+        file: input.file,
+        log,
+      });
+    default: {
+      const summary = await registerFeatureSets({
+        s3,
+        bucket: env.LAKE_BUCKET,
+        descriptionKey: input.descriptionKey,
+        tableName: env.FEATURE_TABLE,
+        ttlDays: env.FEATURE_TTL_DAYS,
+        codeVersion: codeVersionFromEnv(),
+        log,
+      });
+      logger.info('features built', {
+        ...summary,
+        sources: { used: summary.sources.used, skipped: summary.sources.skipped.length },
+      });
+      return { ...summary, sources: { used: summary.sources.used, skipped: listed(summary.sources.skipped) } };
+    }
+  }
 }).use(middlewares);

@@ -1,7 +1,8 @@
 /**
- * The last step of the feature build, after the plan's statements wrote each feature set's version as
- * Parquet: check and describe the files, fill the online store (user and item features in DynamoDB),
- * and write the registry entries and the lineage record (docs/decisions/024-feature-build-in-sql.md).
+ * The feature build's steps after the plan's statements wrote each feature set's version as Parquet:
+ * describe the files, load the user and item files into the online store (one step per file, run in
+ * parallel by the state machine), and write the registry entries and the lineage record
+ * (docs/decisions/024-feature-build-in-sql.md).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -26,16 +27,29 @@ import {
 import { type FeatureBuildPlan, type SkippedSource, type SourceRef, sourcesUsed } from './select';
 import type { FeatureSetName } from './sql';
 
-export interface LoadOptions {
+export interface StepOptions {
   readonly s3: S3Client;
-  readonly doc: DynamoDBDocumentClient;
   readonly bucket: string;
-  readonly tableName: string;
-  readonly ttlDays: number;
-  readonly codeVersion: string;
-  /** The build's plan (../select.ts). */
-  readonly planKey: string;
   readonly log?: (message: string, details?: Record<string, unknown>) => void;
+}
+
+/** What `describeFeatureFiles` found: written to the lake, read by the registration. */
+export interface FeatureFilesDescription {
+  readonly version: string;
+  readonly planKey: string;
+  readonly sets: readonly {
+    readonly set: FeatureSetName;
+    readonly files: readonly FeatureFile[];
+    /** Field → JSON type of the set's records (from its first record); null when the set is empty. */
+    readonly schema: Record<string, string> | null;
+  }[];
+}
+
+/** One file of user or item features to load into the online store (an item of the load's Map). */
+export interface OnlineFile {
+  readonly set: FeatureSetName;
+  readonly key: string;
+  readonly md5: string;
 }
 
 export interface BuildSummary {
@@ -47,6 +61,7 @@ export interface BuildSummary {
   readonly users: number;
   readonly items: number;
   readonly interactions: number;
+  /** Items the online store holds for this version: one per user and per item. */
   readonly onlineItems: number;
   readonly offline: Record<string, string>;
   readonly registry: Record<string, string>;
@@ -65,18 +80,104 @@ function schemaOf(record: Record<string, unknown>): Record<string, string> {
   );
 }
 
-export async function loadFeatureSets(opts: LoadOptions): Promise<BuildSummary> {
+const readPlan = async (s3: S3Client, bucket: string, planKey: string) =>
+  JSON.parse(Buffer.from(await getBytes(s3, bucket, planKey)).toString('utf8')) as FeatureBuildPlan;
+
+/**
+ * After the statements: every visible file of each set's version (hidden `_` and `.` names aside, as
+ * Athena reads the folder), with its MD5, size and rows (from the footer), and each set's schema from
+ * its first record. The description is written beside the plan; the answer names the user and item
+ * files for the online load.
+ */
+export async function describeFeatureFiles(
+  opts: StepOptions & { readonly planKey: string },
+): Promise<{ descriptionKey: string; online: OnlineFile[] }> {
+  const { s3, bucket } = opts;
+  const plan = await readPlan(s3, bucket, opts.planKey);
+  const sets: FeatureFilesDescription['sets'][number][] = [];
+  const online: OnlineFile[] = [];
+  for (const { set } of plan.queries) {
+    const files: FeatureFile[] = [];
+    let first: Record<string, unknown> | undefined;
+    for await (const key of listKeys(s3, bucket, lakeKeys.featureVersionDir(set, plan.version))) {
+      if (isHiddenFile(key)) continue;
+      const bytes = await getBytes(s3, bucket, key);
+      const file = { key, md5: md5Of(bytes), bytes: bytes.byteLength, records: parquetRowCount(bytes) };
+      files.push(file);
+      if (file.records > 0 && set !== FEATURE_SETS.interactions) online.push({ set, key, md5: file.md5 });
+      if (first || file.records === 0) continue;
+      // The first record (the first row group's rows are each checked against the set's schema).
+      for await (const rows of parquetRows(bytes)) {
+        first = rows.map((row) => recordOfRow(set, row, key) as Record<string, unknown>)[0];
+        break;
+      }
+    }
+    sets.push({ set, files, schema: first ? schemaOf(first) : null });
+  }
+  const descriptionKey = lakeKeys.featureBuildFiles(plan.version);
+  await putJson(s3, bucket, descriptionKey, { version: plan.version, planKey: opts.planKey, sets });
+  opts.log?.('feature files described', { version: plan.version, files: sets.map((s) => [s.set, s.files.length]) });
+  return { descriptionKey, online };
+}
+
+/**
+ * One user or item features file into the online store (run for each file, in parallel): its bytes
+ * must be those described, its rows are checked and made records, written a row group at a time.
+ * Writing a file again writes the same items.
+ */
+export async function loadOnlineFile(
+  opts: StepOptions & {
+    readonly doc: DynamoDBDocumentClient;
+    readonly tableName: string;
+    readonly ttlDays: number;
+    readonly version: string;
+    /** The build's clock (an item's event time, and its TTL's start). */
+    readonly createdAt: string;
+    readonly file: OnlineFile;
+  },
+): Promise<{ key: string; items: number }> {
+  const { s3, bucket, file } = opts;
+  const bytes = await getBytes(s3, bucket, file.key);
+  const md5 = md5Of(bytes);
+  if (md5 !== file.md5)
+    throw new Error(`${file.key} has MD5 ${md5}, the build described ${file.md5}: refusing to load it.`);
+  const now = new Date(opts.createdAt);
+  const expiresAt = Math.floor(now.getTime() / 1000) + opts.ttlDays * 86_400;
+  let items = 0;
+  for await (const rows of parquetRows(bytes)) {
+    const records = rows.map((row) => recordOfRow(file.set, row, file.key) as Record<string, unknown>);
+    const out = await batchWriteItems(
+      opts.doc,
+      opts.tableName,
+      onlineItemsOf(file.set, records, opts.version, now, expiresAt),
+      { concurrency: 8 },
+    );
+    items += out.written;
+  }
+  return { key: file.key, items };
+}
+
+/**
+ * Last: the registry entry of each set with rows (its files, schema, sources, what was skipped and
+ * why) and the build's lineage record. A source the plan read that a re-upload retired since is listed
+ * as retired during the build; one whose data is gone while its manifest stays is lost data, and the
+ * build fails (Athena would have read nothing from it without a word; ../lake/listed.ts).
+ */
+export async function registerFeatureSets(
+  opts: StepOptions & {
+    readonly descriptionKey: string;
+    readonly tableName: string;
+    readonly ttlDays: number;
+    readonly codeVersion: string;
+  },
+): Promise<BuildSummary> {
   const t0 = performance.now();
   const { s3, bucket } = opts;
-  const log = opts.log ?? (() => undefined);
-  const plan = JSON.parse(Buffer.from(await getBytes(s3, bucket, opts.planKey)).toString('utf8')) as FeatureBuildPlan;
+  const description = JSON.parse(
+    Buffer.from(await getBytes(s3, bucket, opts.descriptionKey)).toString('utf8'),
+  ) as FeatureFilesDescription;
+  const plan = await readPlan(s3, bucket, description.planKey);
   const { version } = plan;
-  const now = new Date(plan.createdAt);
-  const expiresAt = Math.floor(now.getTime() / 1000) + opts.ttlDays * 86_400;
-
-  // A version the build read may have been retired since (manifest and data gone): say so in the
-  // registry. Data gone while its manifest stays is not a retirement but lost data (../lake/listed.ts):
-  // Athena would have read nothing from it without a word, so the build fails.
   const used = sourcesUsed(plan.sources);
   const skipped: SkippedSource[] = [...plan.sources.skipped];
   const checks = await mapSettled(used, 16, async (ref) => {
@@ -94,40 +195,13 @@ export async function loadFeatureSets(opts: LoadOptions): Promise<BuildSummary> 
   const registry: Record<string, string> = {};
   const counts: Record<string, number> = {};
   const outputs: { namespace: string; name: string; md5: string; records: number }[] = [];
-  let onlineItems = 0;
-  for (const { set } of plan.queries) {
+  for (const { set, files, schema } of description.sets) {
     const dir = lakeKeys.featureVersionDir(set, version);
-    const files: FeatureFile[] = [];
-    let first: Record<string, unknown> | undefined;
-    for await (const key of listKeys(s3, bucket, dir)) {
-      if (isHiddenFile(key)) continue;
-      const bytes = await getBytes(s3, bucket, key);
-      const records = parquetRowCount(bytes);
-      files.push({ key, md5: md5Of(bytes), bytes: bytes.byteLength, records });
-      // The interactions stay offline: every row is checked when training reads it; the first record
-      // gives the registry its schema. Users and items go online, a row group at a time.
-      const online = set !== FEATURE_SETS.interactions;
-      if (!online && first) continue;
-      for await (const rows of parquetRows(bytes)) {
-        const batch = rows.map((row) => recordOfRow(set, row, key) as Record<string, unknown>);
-        first ??= batch[0];
-        if (!online) break;
-        const written = await batchWriteItems(
-          opts.doc,
-          opts.tableName,
-          onlineItemsOf(set, batch, version, now, expiresAt),
-          {
-            concurrency: 8,
-          },
-        );
-        onlineItems += written.written;
-      }
-    }
     const records = files.reduce((n, f) => n + f.records, 0);
     counts[set] = records;
     offline[set] = dir;
     if (records === 0) {
-      log('feature set is empty: no registry entry', { set, version });
+      opts.log?.('feature set is empty: no registry entry', { set, version });
       continue;
     }
     for (const f of files) outputs.push({ namespace: `s3://${bucket}`, name: f.key, md5: f.md5, records: f.records });
@@ -136,7 +210,7 @@ export async function loadFeatureSets(opts: LoadOptions): Promise<BuildSummary> 
       version,
       createdAt: plan.createdAt,
       codeVersion: opts.codeVersion,
-      schema: schemaOf(first ?? {}),
+      schema: schema ?? {},
       records,
       data: { format: 'parquet', key: dir, files },
       sources: used,
@@ -147,13 +221,12 @@ export async function loadFeatureSets(opts: LoadOptions): Promise<BuildSummary> 
         set === FEATURE_SETS.interactions
           ? null
           : { table: opts.tableName, sortKey: `fs#${set}`, ttlDays: opts.ttlDays },
-      plan: opts.planKey,
+      plan: description.planKey,
     };
     const registryKey = lakeKeys.featureRegistry(set, version);
     await putJson(s3, bucket, registryKey, entry);
     registry[set] = registryKey;
   }
-  log('online store written', { items: onlineItems });
   const lineageKey = await writeRunEvent(
     s3,
     bucket,
@@ -162,20 +235,22 @@ export async function loadFeatureSets(opts: LoadOptions): Promise<BuildSummary> 
       codeVersion: opts.codeVersion,
       inputs: used.map((u) => ({ namespace: `s3://${bucket}`, name: u.key, md5: u.md5, records: u.records })),
       outputs,
-      details: { version, plan: opts.planKey, skippedSources: skipped.length },
-      eventTime: now,
+      details: { version, plan: description.planKey, skippedSources: skipped.length },
+      eventTime: new Date(plan.createdAt),
     }),
   );
   const sum = (refs: readonly { records: number }[]) => refs.reduce((n, r) => n + r.records, 0);
+  const users = counts[FEATURE_SETS.users] ?? 0;
+  const items = counts[FEATURE_SETS.items] ?? 0;
   return {
     version,
     sources: { used: used.length, skipped },
     transactions: sum(plan.sources.transactions),
     events: sum(plan.sources.clickstream),
-    users: counts[FEATURE_SETS.users] ?? 0,
-    items: counts[FEATURE_SETS.items] ?? 0,
+    users,
+    items,
     interactions: counts[FEATURE_SETS.interactions] ?? 0,
-    onlineItems,
+    onlineItems: users + items,
     offline,
     registry,
     lineageKey,

@@ -81,6 +81,8 @@ export const lakeKeys = {
   featureVersionDir: (set: string, version: string) => `${P.features}${set}/v=${version}/`,
   /** What a feature build selected and the statements it runs (written before they run). */
   featureBuildPlan: (version: string) => `${P.featureBuilds}v=${version}.json`,
+  /** The files a feature build's statements wrote, described (MD5s, rows, schemas) before they are loaded. */
+  featureBuildFiles: (version: string) => `${P.featureBuilds}v=${version}.files.json`,
   /** The raw objects a feature build reads, one per line (the Glue table its statements select them by). */
   featureBuildSources: (version: string) => `${P.featureBuildSources}v=${version}/sources.csv`,
   /** The registry record of a feature set's version. */

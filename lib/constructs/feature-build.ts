@@ -31,7 +31,8 @@ export interface FeatureBuildProps {
  * The feature build, a state machine of its own (the training pipeline runs it as a child execution;
  * `recomart features build` starts it alone): plan the build (λ: the validated raw versions, one
  * statement per feature set), run each statement on Athena (an UNLOAD of the set's version as Parquet
- * under features/<set>/v=<version>/), then load (λ: the online store, the registry, lineage). Its input
+ * under features/<set>/v=<version>/), describe the files (λ), load each user and item file into the
+ * online store (a Map of λ), and register (λ: the registry, lineage). Its input
  * is `{ dataKeys, weights }` (either may be null); its output the load's summary
  * (docs/decisions/024-feature-build-in-sql.md).
  */
@@ -62,6 +63,7 @@ export class FeatureBuild extends Construct {
       payload: sfn.TaskInput.fromObject({ step: 'select', 'dataKeys.$': '$.dataKeys', 'weights.$': '$.weights' }),
       resultSelector: {
         'version.$': '$.Payload.version',
+        'createdAt.$': '$.Payload.createdAt',
         'planKey.$': '$.Payload.planKey',
         'queries.$': '$.Payload.queries',
       },
@@ -101,10 +103,38 @@ export class FeatureBuild extends Construct {
       itemSelector: { 'set.$': '$$.Map.Item.Value.set', 'query.$': '$$.Map.Item.Value.query' },
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(unload);
+    // After the statements: describe their files, load each user and item file into the online store
+    // (a Map: each file its own invocation, so no one function holds the whole load), then register.
     // The statements stay in the history, not in the output.
-    const load = new tasks.LambdaInvoke(this, 'LoadFeatures', {
+    const describe = new tasks.LambdaInvoke(this, 'DescribeFeatureFiles', {
       lambdaFunction: fn,
-      payload: sfn.TaskInput.fromObject({ step: 'load', 'planKey.$': '$.plan.planKey' }),
+      payload: sfn.TaskInput.fromObject({ step: 'describe', 'planKey.$': '$.plan.planKey' }),
+      resultSelector: { 'descriptionKey.$': '$.Payload.descriptionKey', 'online.$': '$.Payload.online' },
+      resultPath: '$.files',
+      retryOnServiceExceptions: false,
+    }).addRetry(lambdaServiceRetry);
+    const loadFile = new tasks.LambdaInvoke(this, 'LoadOnlineFile', {
+      lambdaFunction: fn,
+      resultSelector: { 'key.$': '$.Payload.key', 'items.$': '$.Payload.items' },
+      retryOnServiceExceptions: false,
+    })
+      // A file written again writes the same items: any failure may be retried.
+      .addRetry({ ...lambdaServiceRetry, errors: [...(lambdaServiceRetry.errors ?? []), 'States.TaskFailed'] });
+    const loadOnline = new sfn.Map(this, 'LoadOnlineFeatures', {
+      comment: 'Each user or item features file into the online store.',
+      itemsPath: '$.files.online',
+      maxConcurrency: 8,
+      itemSelector: {
+        step: 'online',
+        'version.$': '$.plan.version',
+        'createdAt.$': '$.plan.createdAt',
+        'file.$': '$$.Map.Item.Value',
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    }).itemProcessor(loadFile);
+    const register = new tasks.LambdaInvoke(this, 'RegisterFeatures', {
+      lambdaFunction: fn,
+      payload: sfn.TaskInput.fromObject({ step: 'register', 'descriptionKey.$': '$.files.descriptionKey' }),
       outputPath: '$.Payload',
       retryOnServiceExceptions: false,
     }).addRetry(lambdaServiceRetry);
@@ -114,7 +144,9 @@ export class FeatureBuild extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(select.next(unloads).next(load)),
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        select.next(unloads).next(describe).next(loadOnline).next(register),
+      ),
       timeout: Duration.hours(1),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },

@@ -201,7 +201,7 @@ describe('RecoMart stack', () => {
       ItemsPath: '$.plan.queries',
       ResultPath: null,
       MaxConcurrency: 3,
-      Next: 'LoadFeatures',
+      Next: 'DescribeFeatureFiles',
     });
     const unload = unloads.ItemProcessor.States.UnloadFeatureSet;
     expect(unload?.Resource).toBe('arn:aws:states:::athena:startQueryExecution.sync');
@@ -219,8 +219,26 @@ describe('RecoMart stack', () => {
       'Athena.TooManyRequestsException',
       'Athena.InternalServerException',
     ]);
-    expect(definition.States.LoadFeatures).toMatchObject({
-      Parameters: { Payload: { step: 'load', 'planKey.$': '$.plan.planKey' } },
+    // Then: describe the files, load each user and item file online in parallel (a Map), register.
+    expect(definition.States.DescribeFeatureFiles).toMatchObject({
+      Parameters: { Payload: { step: 'describe', 'planKey.$': '$.plan.planKey' } },
+      ResultPath: '$.files',
+      Next: 'LoadOnlineFeatures',
+    });
+    expect(definition.States.LoadOnlineFeatures).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.files.online',
+      ItemSelector: {
+        step: 'online',
+        'version.$': '$.plan.version',
+        'createdAt.$': '$.plan.createdAt',
+        'file.$': '$$.Map.Item.Value',
+      },
+      ResultPath: null,
+      Next: 'RegisterFeatures',
+    });
+    expect(definition.States.RegisterFeatures).toMatchObject({
+      Parameters: { Payload: { step: 'register', 'descriptionKey.$': '$.files.descriptionKey' } },
       OutputPath: '$.Payload',
       End: true,
     });

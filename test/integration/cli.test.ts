@@ -143,7 +143,7 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
       expect(summary.offline[set]).toBe(`features/${set}/v=${summary.version}/`);
     if (summary.interactions > 0)
       expect(summary.registry.interactions).toBe(`features/_registry/interactions/v=${summary.version}.json`);
-    expect(built.stderr).toMatch(/→ SelectFeatureSources[\s\S]*→ UnloadFeatureSets[\s\S]*→ LoadFeatures/);
+    expect(built.stderr).toMatch(/→ SelectFeatureSources[\s\S]*→ UnloadFeatureSets[\s\S]*→ RegisterFeatures/);
   });
 
   it('lists the Glue tables and answers SQL over the lake through Athena’s API (DuckDB locally)', async () => {

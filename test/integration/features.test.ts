@@ -75,7 +75,15 @@ describe('feature store on the cloud', () => {
     );
     sfn.destroy();
     expect([execution.status, execution.cause]).toEqual(['SUCCEEDED', undefined]);
-    expect(states).toEqual(['SelectFeatureSources', 'UnloadFeatureSets', 'UnloadFeatureSet', 'LoadFeatures']);
+    expect(states).toEqual([
+      'SelectFeatureSources',
+      'UnloadFeatureSets',
+      'UnloadFeatureSet',
+      'DescribeFeatureFiles',
+      'LoadOnlineFeatures',
+      'LoadOnlineFile',
+      'RegisterFeatures',
+    ]);
     const summary = JSON.parse(execution.output ?? '{}');
     expect(summary.sources.skipped.first.some((s: { key: string }) => s.key === dataKey)).toBe(false);
 

@@ -33,7 +33,7 @@ const plan: FeatureBuildPlan = {
   queries: [{ set: 'interactions', location: 's3://lake/features/interactions/v=1/', query: 'UNLOAD (SELECT 1) …' }],
 };
 const planned: unknown[] = [];
-jest.mock('../../../layers/features/load', () => ({ loadFeatureSets: async () => summary }));
+jest.mock('../../../layers/features/load', () => ({ registerFeatureSets: async () => summary }));
 jest.mock('../../../layers/features/select', () => ({
   planFeatureBuild: async (opts: unknown) => {
     planned.push(opts);
@@ -47,10 +47,15 @@ describe('features-build handler', () => {
   it('keeps its results far below the Step Functions payload limit however many sources were skipped', async () => {
     // All 5,000 would be ~480 KB, over Step Functions' 256 KB.
     expect(Buffer.byteLength(JSON.stringify({ ...summary }))).toBeGreaterThan(256 * 1024);
-    const loaded = await invoke(handler, { step: 'load', planKey: 'features/_builds/v=1.json' });
+    const loaded = (await invoke(handler, { step: 'register', descriptionKey: 'features/_builds/v=1.files.json' })) as {
+      sources: unknown;
+    };
     expect(loaded.sources).toEqual({ used: 12, skipped: { first: skipped.slice(0, 25), count: 5000 } });
     expect(Buffer.byteLength(JSON.stringify(loaded))).toBeLessThan(16 * 1024);
-    const selected = await invoke(handler, { step: 'select', dataKeys: null, weights: null });
+    const selected = (await invoke(handler, { step: 'select', dataKeys: null, weights: null })) as {
+      queries: unknown;
+      sources: { skipped: { count: number } };
+    };
     expect(selected).toMatchObject({ version: plan.version, planKey: 'features/_builds/v=1.json' });
     expect(selected.queries).toEqual([{ set: 'interactions', query: 'UNLOAD (SELECT 1) …' }]);
     expect(selected.sources.skipped.count).toBe(5000);

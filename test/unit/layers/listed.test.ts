@@ -13,7 +13,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { loadFeatureSets, RETIRED_DURING_BUILD } from '../../../layers/features/load';
+import {
+  describeFeatureFiles,
+  loadOnlineFile,
+  RETIRED_DURING_BUILD,
+  registerFeatureSets,
+} from '../../../layers/features/load';
 import { planFeatureBuild, selectFeatureSources } from '../../../layers/features/select';
 import { auditManifest } from '../../../layers/lake/inventory';
 import { lakeKeys } from '../../../layers/lake/keys';
@@ -109,16 +114,15 @@ beforeAll(async () => {
   );
 });
 const plan = () => planFeatureBuild({ s3: client, bucket: BUCKET, now: NOW });
-const load = (planKey: string) =>
-  loadFeatureSets({
-    s3: client,
-    doc,
-    bucket: BUCKET,
-    tableName: 'features',
-    ttlDays: 30,
-    codeVersion: 'test',
-    planKey,
-  });
+/** The steps after the statements, as the state machine runs them: describe, each online file, register. */
+const load = async (planKey: string) => {
+  const common = { s3: client, bucket: BUCKET };
+  const { descriptionKey, online } = await describeFeatureFiles({ ...common, planKey });
+  const { version, createdAt } = JSON.parse(objects.get(planKey)?.toString() ?? '{}');
+  for (const file of online)
+    await loadOnlineFile({ ...common, doc, tableName: 'features', ttlDays: 30, version, createdAt, file });
+  return registerFeatureSets({ ...common, descriptionKey, tableName: 'features', ttlDays: 30, codeVersion: 'test' });
+};
 
 beforeEach(installBucket);
 afterEach(() => {
