@@ -64,6 +64,7 @@ const BUILDERS: [string, fc.Arbitrary<string>, (key: string) => string][] = [
     () => LAKE_PREFIXES.features,
   ],
   ['featureBuildPlan', segment.map((v) => lakeKeys.featureBuildPlan(v)), () => LAKE_PREFIXES.featureBuilds],
+  ['featureBuildFiles', segment.map((v) => lakeKeys.featureBuildFiles(v)), () => LAKE_PREFIXES.featureBuilds],
   ['featureBuildSources', segment.map((v) => lakeKeys.featureBuildSources(v)), () => LAKE_PREFIXES.featureBuildSources],
   [
     'featureRegistry',
