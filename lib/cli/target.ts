@@ -2,6 +2,7 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { type Env, endpointFor } from '../../layers/aws/clients';
 import { cloudFormationClient } from '../../layers/aws/control-plane-clients';
 import { localCloudEnv, readEndpointFile } from '../local-cloud/endpoint-file';
+import { isAlive } from '../local-cloud/state-lock';
 import { stackIdFor } from '../stack-id';
 
 /**
@@ -69,14 +70,5 @@ async function readStackOutputs(env: Env, stackName: string): Promise<Record<str
     );
   } finally {
     cfn.destroy();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { Env } from '../../layers/aws/clients';
 import { cloudFormationClient } from '../../layers/aws/control-plane-clients';
+import { isAlive } from '../../lib/local-cloud/state-lock';
 
 export interface TestCloud {
   /** SDK configuration for clients (pass as `{ env }` to layers/aws/clients). */
@@ -87,14 +88,5 @@ export async function withMetadataMock<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     fs.rmSync(lock, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
