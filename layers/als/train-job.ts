@@ -7,7 +7,7 @@ import { FEATURE_SETS } from '../features/builders';
 import { type FeatureRegistryEntry, featureFiles, featureRecords, readFeatureRegistry } from '../features/offline';
 import { listKeys } from '../lake/inventory';
 import { lakeKeys } from '../lake/keys';
-import { getBytes } from '../lake/s3-io';
+import { getJson } from '../lake/s3-io';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { type GateConfig, gateVerdict, type ModelMetrics } from '../publish/gate';
 import { productionVersion } from '../publish/serving';
@@ -53,9 +53,7 @@ export async function runTrainingJob(opts: TrainJobOptions) {
       `No interactions feature set${opts.featureVersion ? ` v=${opts.featureVersion}` : ''} in s3://${bucket}/${lakeKeys.featureRegistryOf('interactions')}: build features first.`,
     );
   }
-  const registry = JSON.parse(
-    Buffer.from(await getBytes(s3, bucket, registryKey)).toString('utf8'),
-  ) as FeatureRegistryEntry;
+  const registry = await getJson<FeatureRegistryEntry>(s3, bucket, registryKey);
   const window = dataWindow(registry.sources ?? []);
   const implicit = opts.params?.implicit ?? true;
   const seed = opts.params?.seed ?? 42;

@@ -10,7 +10,8 @@ import { batchWriteItems, featureItem } from '../feature-store/online';
 import { listKeys } from '../lake/inventory';
 import { lakeKeys } from '../lake/keys';
 import { getListedManifest, LostDataError, objectExists } from '../lake/listed';
-import { getBytes, putJson } from '../lake/s3-io';
+import { md5Hex } from '../lake/manifest';
+import { getBytes, getJson, putJson } from '../lake/s3-io';
 import { manifestKeyFor } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { mapSettled } from '../util/concurrency';
@@ -19,7 +20,6 @@ import {
   type FeatureFile,
   type FeatureRegistryEntry,
   isHiddenFile,
-  md5Of,
   parquetRowCount,
   parquetRows,
   recordOfRow,
@@ -80,9 +80,6 @@ function schemaOf(record: Record<string, unknown>): Record<string, string> {
   );
 }
 
-const readPlan = async (s3: S3Client, bucket: string, planKey: string) =>
-  JSON.parse(Buffer.from(await getBytes(s3, bucket, planKey)).toString('utf8')) as FeatureBuildPlan;
-
 /**
  * After the statements: every visible file of each set's version (hidden `_` and `.` names aside, as
  * Athena reads the folder), with its MD5, size and rows (from the footer), and each set's schema from
@@ -93,7 +90,7 @@ export async function describeFeatureFiles(
   opts: StepOptions & { readonly planKey: string },
 ): Promise<{ descriptionKey: string; online: OnlineFile[] }> {
   const { s3, bucket } = opts;
-  const plan = await readPlan(s3, bucket, opts.planKey);
+  const plan = await getJson<FeatureBuildPlan>(s3, bucket, opts.planKey);
   const sets: FeatureFilesDescription['sets'][number][] = [];
   const online: OnlineFile[] = [];
   for (const { set } of plan.queries) {
@@ -102,7 +99,7 @@ export async function describeFeatureFiles(
     for await (const key of listKeys(s3, bucket, lakeKeys.featureVersionDir(set, plan.version))) {
       if (isHiddenFile(key)) continue;
       const bytes = await getBytes(s3, bucket, key);
-      const file = { key, md5: md5Of(bytes), bytes: bytes.byteLength, records: parquetRowCount(bytes) };
+      const file = { key, md5: md5Hex(bytes), bytes: bytes.byteLength, records: parquetRowCount(bytes) };
       files.push(file);
       if (file.records > 0 && set !== FEATURE_SETS.interactions) online.push({ set, key, md5: file.md5 });
       if (first || file.records === 0) continue;
@@ -138,7 +135,7 @@ export async function loadOnlineFile(
 ): Promise<{ key: string; items: number }> {
   const { s3, bucket, file } = opts;
   const bytes = await getBytes(s3, bucket, file.key);
-  const md5 = md5Of(bytes);
+  const md5 = md5Hex(bytes);
   if (md5 !== file.md5)
     throw new Error(`${file.key} has MD5 ${md5}, the build described ${file.md5}: refusing to load it.`);
   const now = new Date(opts.createdAt);
@@ -173,10 +170,8 @@ export async function registerFeatureSets(
 ): Promise<BuildSummary> {
   const t0 = performance.now();
   const { s3, bucket } = opts;
-  const description = JSON.parse(
-    Buffer.from(await getBytes(s3, bucket, opts.descriptionKey)).toString('utf8'),
-  ) as FeatureFilesDescription;
-  const plan = await readPlan(s3, bucket, description.planKey);
+  const description = await getJson<FeatureFilesDescription>(s3, bucket, opts.descriptionKey);
+  const plan = await getJson<FeatureBuildPlan>(s3, bucket, description.planKey);
   const { version } = plan;
   const used = sourcesUsed(plan.sources);
   const skipped: SkippedSource[] = [...plan.sources.skipped];

@@ -4,11 +4,11 @@
  * registry entry. Versions built before the SQL build are one JSON Lines file; both read as the same
  * records (docs/decisions/024-feature-build-in-sql.md).
  */
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { lakeKeys } from '../lake/keys';
-import { getBytes, readOrMissing } from '../lake/s3-io';
+import { md5Hex } from '../lake/manifest';
+import { getBytes, getJson, readOrMissing } from '../lake/s3-io';
 import { jsonLines } from '../util/lines';
 import { FEATURE_ROWS, type FeatureSetName } from './sql';
 
@@ -63,8 +63,6 @@ export function parquetRowCount(bytes: Uint8Array): number {
   return Number(parquetMetadata(file).num_rows);
 }
 
-export const md5Of = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
-
 /** A row of a feature set's file as its record, checked against the set's row schema. */
 export function recordOfRow(set: FeatureSetName, row: Record<string, unknown>, where: string): unknown {
   const { schema, toRecord } = FEATURE_ROWS[set];
@@ -91,7 +89,7 @@ export async function* featureRecords<T>(s3: S3Client, bucket: string, entry: Fe
   const files = featureFiles(entry);
   for (const file of files) {
     const bytes = await getBytes(s3, bucket, file.key);
-    const md5 = md5Of(bytes);
+    const md5 = md5Hex(bytes);
     if (md5 !== file.md5)
       throw new Error(
         `Feature set ${entry.name} v=${entry.version}: ${file.key} has MD5 ${md5}, the registry recorded ${file.md5}; refusing to read it.`,
@@ -112,7 +110,7 @@ export async function readFeatureRegistry(
   set: string,
   version: string,
 ): Promise<FeatureRegistryEntry | undefined> {
-  return readOrMissing(s3, bucket, lakeKeys.featureRegistry(set, version), async (key) =>
-    JSON.parse(Buffer.from(await getBytes(s3, bucket, key)).toString('utf8')),
+  return readOrMissing(s3, bucket, lakeKeys.featureRegistry(set, version), (key) =>
+    getJson<FeatureRegistryEntry>(s3, bucket, key),
   );
 }

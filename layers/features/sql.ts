@@ -349,5 +349,5 @@ export function unloadStatement(set: FeatureSetName, sql: FeatureSql, location: 
     const sqlType = SQL_TYPES[glueTypeOf(type as z.ZodType)];
     return sqlType ? `CAST(${name} AS ${sqlType}) AS ${name}` : name;
   });
-  return `UNLOAD (SELECT ${columns.join(', ')} FROM (${sql[statement]}) r) TO '${location.replace(/'/g, "''")}' WITH (format = 'PARQUET', compression = 'SNAPPY')`;
+  return `UNLOAD (SELECT ${columns.join(', ')} FROM (${sql[statement]}) r) TO ${text(location)} WITH (format = 'PARQUET', compression = 'SNAPPY')`;
 }

@@ -45,6 +45,11 @@ export async function putJson(s3: S3Client, bucket: string, key: string, value: 
   );
 }
 
+/** A JSON object's parsed body (the caller says what it holds). */
+export async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T> {
+  return JSON.parse(Buffer.from(await getBytes(s3, bucket, key)).toString('utf8')) as T;
+}
+
 export async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   if (!out.Body) throw new Error(`s3://${bucket}/${key} has no body`);

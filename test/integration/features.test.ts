@@ -8,7 +8,7 @@ import { versionName } from '../../layers/ingest/landing';
 import { lakeKeys } from '../../layers/lake/keys';
 import { getBytes } from '../../layers/lake/s3-io';
 import { readStatus } from '../../layers/quality/status';
-import { runPipeline } from '../../lib/cli/commands/run-pipeline';
+import { runFeatureBuild } from '../../lib/cli/commands/features';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
 import { parquetSelect } from '../helpers/parquet';
 
@@ -66,10 +66,10 @@ describe('feature store on the cloud', () => {
     // The feature build's state machine: plan (λ), one Athena UNLOAD per set (DuckDB here), load (λ).
     const sfn = sfnClient({ env: cloud.env });
     const states: string[] = [];
-    const execution = await runPipeline(
+    const execution = await runFeatureBuild(
       sfn,
       cloud.outputs.FeatureBuildStateMachineArn as string,
-      { runId: `features-${randomUUID()}`, dataKeys: null, weights: null },
+      `features-${randomUUID()}`,
       (state) => states.push(state),
       200,
     );

@@ -1,7 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { dynamoDbDocumentClient, s3Client, sfnClient } from '../../layers/aws/clients';
 import { Ledger } from '../../layers/ingest/ledger';
-import { runPipeline } from '../../lib/cli/commands/run-pipeline';
+import { runFeatureBuild } from '../../lib/cli/commands/features';
 import type { LocalCloud } from '../../lib/local-cloud';
 import type { CfnTemplate } from '../../lib/local-cloud/template';
 import { eventually } from '../helpers/cloud';
@@ -71,10 +71,10 @@ describe('IAM on the local cloud', () => {
     const env = cloud.sdkEnv();
     const outputs = cloud.info?.outputs ?? {};
     const sfn = sfnClient({ env });
-    const execution = await runPipeline(
+    const execution = await runFeatureBuild(
       sfn,
       outputs.FeatureBuildStateMachineArn as string,
-      { runId: 'iam-features', dataKeys: null, weights: null },
+      'iam-features',
       () => undefined,
       200,
     );

@@ -14,7 +14,7 @@ import { EventSourceMappings, LocalCloud, Schedules } from '../../local-cloud';
 import { recomartProfile } from '../../local-profile';
 import { Progress, positiveInt } from '../progress';
 import type * as Eda from './eda';
-import { type FeatureBuildOutput, featureBuildLine } from './features';
+import { featureBuildLine, runFeatureBuild, summaryOf } from './features';
 import { type GeneratedFiles, generateDataset } from './generate';
 import { fetchRecommendations } from './recommend';
 import { runPipeline } from './run-pipeline';
@@ -158,16 +158,15 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     );
     progress.step('building batch features from the validated raw data (the feature build state machine)');
     const sfn = sfnClient({ env });
-    const built = await runPipeline(
-      sfn,
-      info.outputs.FeatureBuildStateMachineArn as string,
-      { runId: `demo-features-${Date.now()}`, dataKeys: null, weights: null },
-      (name) => progress.step(`  → ${name}`),
-      200,
+    const featureSummary = summaryOf(
+      await runFeatureBuild(
+        sfn,
+        info.outputs.FeatureBuildStateMachineArn as string,
+        `demo-features-${Date.now()}`,
+        (name) => progress.step(`  → ${name}`),
+        200,
+      ),
     );
-    if (built.status !== 'SUCCEEDED')
-      throw new Error(`feature build ${built.status}: ${built.error} ${built.cause ?? ''}`);
-    const featureSummary = JSON.parse(built.output ?? '{}') as FeatureBuildOutput;
     progress.step(`  ${featureBuildLine(featureSummary)}; offline in ${featureSummary.offline.interactions}`);
     // The report renderers (Vega, PDFKit) load when the report is written, not at start.
     const { writeEda } = require('./eda') as typeof Eda;

@@ -1,3 +1,4 @@
+import type { DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { dynamoDbDocumentClient, sfnClient } from '../../../layers/aws/clients';
 import { getItemFeatures, getUserFeatures } from '../../../layers/feature-store/online';
@@ -32,14 +33,7 @@ export function registerFeatures(program: Command): void {
       const sfn = sfnClient({ env: target.env });
       try {
         const runId = `features-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
-        const execution = await runPipeline(sfn, arn, { runId, dataKeys: null, weights: null }, (name) =>
-          progress.step(`  → ${name}`),
-        );
-        if (execution.status !== 'SUCCEEDED')
-          throw new Error(
-            `The feature build ${execution.status}: ${execution.error ?? ''} ${execution.cause ?? ''}`.trim(),
-          );
-        const summary = JSON.parse(execution.output ?? '{}') as FeatureBuildOutput;
+        const summary = summaryOf(await runFeatureBuild(sfn, arn, runId, (name) => progress.step(`  → ${name}`)));
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else process.stdout.write(`${featureBuildLine(summary)}\n`);
       } finally {
@@ -99,7 +93,28 @@ export function registerFeatures(program: Command): void {
     });
 }
 
-/** What the feature build's state machine answers (the load's summary). */
+/**
+ * Run the feature build's state machine over every usable raw version (no pinned versions, the
+ * stage's weights) and follow it to its end.
+ */
+export function runFeatureBuild(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  runId: string,
+  onState: (name: string) => void,
+  pollMs?: number,
+): Promise<DescribeExecutionCommandOutput> {
+  return runPipeline(sfn, stateMachineArn, { runId, dataKeys: null, weights: null }, onState, pollMs);
+}
+
+/** A finished build's summary, or one sentence saying how it ended otherwise. */
+export function summaryOf(execution: DescribeExecutionCommandOutput): FeatureBuildOutput {
+  if (execution.status !== 'SUCCEEDED')
+    throw new Error(`The feature build ${execution.status}: ${execution.error ?? ''} ${execution.cause ?? ''}`.trim());
+  return JSON.parse(execution.output ?? '{}') as FeatureBuildOutput;
+}
+
+/** What the feature build's state machine answers (the registration's summary). */
 export interface FeatureBuildOutput {
   readonly version: string;
   readonly users: number;
