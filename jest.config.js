@@ -2,15 +2,16 @@
 const transform = {
   // Transpile only (type checking is `npm run typecheck`), which keeps the suite fast.
   '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
-  // hyparquet ships ES modules only; jest loads CommonJS, so it is transpiled like our sources.
-  '/node_modules/hyparquet/.+\\.js$': [
+  // hyparquet and hyparquet-writer ship ES modules only; jest loads CommonJS, so they are transpiled
+  // like our sources.
+  '/node_modules/hyparquet(-writer)?/.+\\.js$': [
     'ts-jest',
     { isolatedModules: true, diagnostics: false, tsconfig: { allowJs: true } },
   ],
 };
 const common = {
   transform,
-  transformIgnorePatterns: ['/node_modules/(?!hyparquet/)'],
+  transformIgnorePatterns: ['/node_modules/(?!hyparquet(-writer)?/)'],
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json', 'cjs'],
 };

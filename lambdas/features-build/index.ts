@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
 import { FEATURE_SETS, ImplicitWeightsSchema } from '../../layers/features/builders';
 import { describeFeatureFiles, loadOnlineFile, registerFeatureSets } from '../../layers/features/load';
-import { planFeatureBuild } from '../../layers/features/select';
+import { curatePlanned, curationWork, planFeatureBuild } from '../../layers/features/select';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
 import { functionTools } from '../../layers/util/powertools';
@@ -18,7 +18,7 @@ const MAX_SKIPPED_LISTED = 25;
 
 /**
  * The steps of the feature build the state machine runs around the statements (README, "Feature
- * store"): SelectFeatureSources plans the build, the statements run on Athena, DescribeFeatureFiles
+ * store"): SelectFeatureSources plans the build, CurateSources writes the curated files it reads, the statements run on Athena, DescribeFeatureFiles
  * lists what they wrote, LoadOnlineFeatures loads each user and item file (a Map), RegisterFeatures
  * writes the registry and lineage.
  */
@@ -30,6 +30,14 @@ const Input = z.discriminatedUnion('step', [
       weights: ImplicitWeightsSchema.nullable().optional(),
       /** Build from exactly these raw objects (the run's pinned dataKeys); null or absent: every usable one. */
       dataKeys: z.array(z.string().min(1)).nullable().optional(),
+    })
+    .loose(),
+  z
+    .object({
+      step: z.literal('curate'),
+      planKey: z.string().min(1),
+      from: z.number().int().min(0),
+      to: z.number().int().min(1),
     })
     .loose(),
   z.object({ step: z.literal('describe'), planKey: z.string().min(1) }).loose(),
@@ -68,6 +76,7 @@ export const handler = middy(async (event: unknown) => {
       transactions: transactions.length,
       clickstream: clickstream.length,
       skipped: skipped.length,
+      curated: { files: plan.curation.groups.length, toWrite: plan.curation.missing.length },
     });
     // The result travels through Step Functions (256 KB): the statements, and the first skipped sources.
     return {
@@ -75,11 +84,18 @@ export const handler = middy(async (event: unknown) => {
       createdAt: plan.createdAt,
       planKey,
       queries: plan.queries.map(({ set, query }) => ({ set, query })),
+      curate: curationWork(plan),
       sources: { transactions: transactions.length, clickstream: clickstream.length, skipped: listed(skipped) },
     };
   }
   const log = (message: string, details?: Record<string, unknown>) => logger.info(message, details ?? {});
   switch (input.step) {
+    case 'curate':
+      return curatePlanned(
+        { s3, bucket: env.LAKE_BUCKET, codeVersion: codeVersionFromEnv(), log },
+        input.planKey,
+        input,
+      );
     case 'describe':
       return describeFeatureFiles({ s3, bucket: env.LAKE_BUCKET, planKey: input.planKey, log });
     case 'online':

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { CLICKSTREAM_SCHEMA_VERSION, ClickEventSchema } from '../clickstream/schema';
+import { CURATED, CURATED_SCHEMA_VERSION } from '../curated/schema';
 import { FEATURE_SETS } from '../features/builders';
 import {
   BUILD_SOURCES_TABLE,
@@ -88,6 +89,32 @@ export const RAW_DATASETS: readonly LakeDataset[] = [
   },
 ];
 
+/**
+ * The curated zone: the validated transactions and click events as typed Parquet, one file per
+ * partition for the versions the last feature build read (layers/curated/curate.ts).
+ */
+export const CURATED_DATASETS: readonly LakeDataset[] = [
+  {
+    table: CURATED.transactions.table,
+    description:
+      'Validated transactions (Parquet, typed), one file per transaction date; refreshed by each feature build.',
+    prefix: `${LAKE_PREFIXES.curated}transactions/`,
+    format: 'parquet',
+    schema: CURATED.transactions.schema,
+    schemaVersion: CURATED_SCHEMA_VERSION,
+    partitions: CURATED.transactions.partitions,
+  },
+  {
+    table: CURATED.clickstream.table,
+    description: 'Validated click events (Parquet, typed), one file per event hour; refreshed by each feature build.',
+    prefix: `${LAKE_PREFIXES.curated}clickstream/`,
+    format: 'parquet',
+    schema: CURATED.clickstream.schema,
+    schemaVersion: CURATED_SCHEMA_VERSION,
+    partitions: CURATED.clickstream.partitions,
+  },
+];
+
 /** The version of the feature sets' offline layout: 2 is the SQL build's Parquet rows (layers/features/sql.ts). */
 export const FEATURES_SCHEMA_VERSION = '2';
 
@@ -137,4 +164,9 @@ export const BUILD_DATASETS: readonly LakeDataset[] = [
 ];
 
 /** Every table of the catalog. */
-export const CATALOG_DATASETS: readonly LakeDataset[] = [...RAW_DATASETS, ...FEATURE_DATASETS, ...BUILD_DATASETS];
+export const CATALOG_DATASETS: readonly LakeDataset[] = [
+  ...RAW_DATASETS,
+  ...CURATED_DATASETS,
+  ...FEATURE_DATASETS,
+  ...BUILD_DATASETS,
+];

@@ -69,9 +69,14 @@ export interface BuildSummary {
   readonly seconds: number;
 }
 
+/** A curated file a build's statements read was removed while they ran (../curated/curate.ts). */
+export class CuratedFileReplacedError extends Error {
+  override readonly name = 'CuratedFileReplacedError';
+}
+
 /** Why a version the plan read is listed with the skipped ones after the build. */
 export const RETIRED_DURING_BUILD =
-  'retired by a re-upload while the build ran: read whole before the retirement or not at all (a query that loses a file fails)';
+  'retired by a re-upload after the build curated it: the build read the version it selected, and the next build reads its replacement';
 
 /** Field → JSON type of a feature record (the registry's schema). */
 function schemaOf(record: Record<string, unknown>): Record<string, string> {
@@ -185,6 +190,17 @@ export async function registerFeatureSets(
     if (check.status === 'rejected') throw check.reason;
     if (check.value) skipped.push({ key: (used[i] as SourceRef).key, reason: RETIRED_DURING_BUILD });
   });
+  // The curated files the statements read were there before they ran; one gone now was replaced by
+  // another build's curation while they ran, and they may not have read it.
+  const curated = plan.curation.groups.map((g) => g.key);
+  const present = await mapSettled(curated, 16, (key) => objectExists(s3, bucket, key));
+  present.forEach((check, i) => {
+    if (check.status === 'rejected') throw check.reason;
+    if (!check.value)
+      throw new CuratedFileReplacedError(
+        `${curated[i]} was replaced by another feature build's curation while this build's statements ran: they may not have read it. Start the build again.`,
+      );
+  });
 
   const offline: Record<string, string> = {};
   const registry: Record<string, string> = {};
@@ -209,6 +225,8 @@ export async function registerFeatureSets(
       records,
       data: { format: 'parquet', key: dir, files },
       sources: used,
+      /** The curated files the statements read those sources from. */
+      curated,
       // What was left out, and why (not validated, failed checks, retired by a re-upload): all of it here.
       skipped,
       weights: plan.weights,
@@ -228,7 +246,10 @@ export async function registerFeatureSets(
     runEvent({
       job: 'features-build',
       codeVersion: opts.codeVersion,
-      inputs: used.map((u) => ({ namespace: `s3://${bucket}`, name: u.key, md5: u.md5, records: u.records })),
+      inputs: [
+        ...used.map((u) => ({ namespace: `s3://${bucket}`, name: u.key, md5: u.md5, records: u.records })),
+        ...curated.map((key) => ({ namespace: `s3://${bucket}`, name: key })),
+      ],
       outputs,
       details: { version, plan: description.planKey, skippedSources: skipped.length },
       eventTime: new Date(plan.createdAt),

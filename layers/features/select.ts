@@ -5,11 +5,18 @@
  * engine, each an UNLOAD of one feature set's version as Parquet (docs/decisions/024-feature-build-in-sql.md).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  type CurateOptions,
+  type CurateResult,
+  type CurationGroup,
+  curateGroup,
+  curationGroups,
+} from '../curated/curate';
 import { listKeys } from '../lake/inventory';
 import { LAKE_PREFIXES, lakeKeys } from '../lake/keys';
 import { getListedManifest, SUPERSEDED } from '../lake/listed';
 import { buildManifest } from '../lake/manifest';
-import { putJson, putWithManifest } from '../lake/s3-io';
+import { getJson, putJson, putWithManifest } from '../lake/s3-io';
 import { isManifestKey, manifestKeyFor } from '../lake/zones';
 import { readStatus } from '../quality/status';
 import { toCsvLine } from '../util/csv-write';
@@ -51,7 +58,12 @@ export interface FeatureBuildPlan {
   readonly bucket: string;
   readonly weights: ImplicitWeights;
   readonly sources: FeatureSources;
-  /** The selected objects as the catalog's `feature_build_sources` table reads them. */
+  /**
+   * The curated files the statements read: the selected transactions and clickstream versions, one
+   * file per partition (layers/curated/curate.ts). `missing` are the groups whose file the build writes.
+   */
+  readonly curation: { readonly groups: readonly CurationGroup[]; readonly missing: readonly number[] };
+  /** The objects the statements read, as the catalog's `feature_build_sources` table reads them. */
   readonly sourcesKey: string;
   /** One UNLOAD per feature set, into `features/<set>/v=<version>/`. */
   readonly queries: readonly { readonly set: FeatureSetName; readonly location: string; readonly query: string }[];
@@ -142,12 +154,29 @@ export async function planFeatureBuild(opts: PlanOptions): Promise<{ plan: Featu
   const version = versionAt(now);
   const weights = opts.weights ?? DEFAULT_WEIGHTS;
   const sources = await selectFeatureSources(opts.s3, opts.bucket, opts.dataKeys);
-  // The selected objects are a table of the catalog (one CSV per build): the statements select by it,
-  // so their text does not grow with the number of versions read.
-  const uri = (ref: SourceRef) => `s3://${opts.bucket}/${ref.key}`;
+  // The transactions and click events are read curated: one typed Parquet file per partition for the
+  // versions selected, written by the build where it is not there yet.
+  const groups = [
+    ...curationGroups('transactions', sources.transactions),
+    ...curationGroups('clickstream', sources.clickstream),
+  ];
+  // A group needs the curation step unless its partition holds its file and nothing else.
+  const held = new Map<string, string[]>();
+  for (const dataset of ['transactions', 'clickstream'] as const)
+    for await (const key of listKeys(opts.s3, opts.bucket, `${LAKE_PREFIXES.curated}${dataset}/`)) {
+      if (isManifestKey(key)) continue;
+      const dir = key.slice(0, key.lastIndexOf('/') + 1);
+      held.set(dir, [...(held.get(dir) ?? []), key]);
+    }
+  const missing = groups.flatMap((g, i) => {
+    const files = held.get(lakeKeys.curatedDir(g.dataset, g.partition)) ?? [];
+    return files.length === 1 && files[0] === g.key ? [] : [i];
+  });
+  // What the statements read is a table of the catalog (one CSV per build): they select by it, so
+  // their text does not grow with the number of files read.
+  const uri = (ref: { key: string }) => `s3://${opts.bucket}/${ref.key}`;
   const rows: FeatureBuildSource[] = [
-    ...sources.transactions.map((r) => ({ dataset: 'transactions' as const, uri: uri(r) })),
-    ...sources.clickstream.map((r) => ({ dataset: 'clickstream' as const, uri: uri(r) })),
+    ...groups.map((g) => ({ dataset: g.dataset, uri: uri(g) })),
     ...(sources.catalog ? [{ dataset: 'catalog' as const, uri: uri(sources.catalog) }] : []),
     ...(sources.metadata ? [{ dataset: 'external_metadata' as const, uri: uri(sources.metadata) }] : []),
   ];
@@ -195,10 +224,46 @@ export async function planFeatureBuild(opts: PlanOptions): Promise<{ plan: Featu
     bucket: opts.bucket,
     weights,
     sources,
+    curation: { groups, missing },
     sourcesKey,
     queries,
   };
   const planKey = lakeKeys.featureBuildPlan(version);
   await putJson(opts.s3, opts.bucket, planKey, plan);
   return { plan, planKey };
+}
+
+/**
+ * The curation step's items: the groups whose file the build writes, in at most 100 items (a Map's
+ * items travel in the execution's state, 256 KiB), each a run `[from, to)` of the plan's `missing`.
+ */
+export function curationWork(plan: Pick<FeatureBuildPlan, 'curation'>, maxItems = 100): { from: number; to: number }[] {
+  const { missing } = plan.curation;
+  const size = Math.max(1, Math.ceil(missing.length / maxItems));
+  const items: { from: number; to: number }[] = [];
+  for (let from = 0; from < missing.length; from += size)
+    items.push({ from, to: Math.min(from + size, missing.length) });
+  return items;
+}
+
+/** One item of the curation step: write the plan's missing groups `[from, to)` (each skipped if done since). */
+export async function curatePlanned(
+  opts: CurateOptions,
+  planKey: string,
+  item: { readonly from: number; readonly to: number },
+): Promise<{ written: number; records: number; removed: number }> {
+  const plan = await getJson<FeatureBuildPlan>(opts.s3, opts.bucket, planKey);
+  const files: CurateResult[] = [];
+  for (const index of plan.curation.missing.slice(item.from, item.to)) {
+    const group = plan.curation.groups[index];
+    if (!group) throw new Error(`The plan ${planKey} has no curation group ${index}.`);
+    files.push(await curateGroup(opts, group));
+  }
+  // The answer travels in the execution's state: counts only (each file is in the log and its manifest).
+  const written = files.filter((f) => f.written);
+  return {
+    written: written.length,
+    records: written.reduce((n, f) => n + f.records, 0),
+    removed: files.reduce((n, f) => n + f.removed.length, 0),
+  };
 }

@@ -1,6 +1,6 @@
 /**
- * The batch feature sets as SQL over the lake's Glue tables (`transactions`, `clickstream`, `catalog` or `catalog_snapshots`,
- * `external_metadata`), with the definitions of the TypeScript builders (./builders.ts): the same
+ * The batch feature sets as SQL over the lake's Glue tables (`curated_transactions`, `curated_clickstream`,
+ * `catalog` or `catalog_snapshots`, `external_metadata`), with the definitions of the TypeScript builders (./builders.ts): the same
  * users, items and pairs, the same counts, weights and rounding. The text is in the dialect Athena
  * (Trino) and the local cloud's DuckDB both read, given the few Trino functions the local engine
  * defines as macros (docs/decisions/023-sql-over-the-lake.md). Each statement answers one row per
@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { glueTypeOf } from '../catalog/glue-columns';
+import { CURATED } from '../curated/schema';
 import {
   DEFAULT_WEIGHTS,
   FEATURE_SETS,
@@ -22,9 +23,10 @@ export interface FeatureSqlOptions {
   /** The build's clock: recency is measured to it. */
   readonly now: Date;
   /**
-   * Read only the objects of the transactions, clickstream and external metadata tables that the
-   * build selected (the versions that passed validation): the rows of the `feature_build_sources`
-   * table for this build's version, matched by Athena's `"$path"`, within the days they span.
+   * Read only the objects the build selected: the curated files of the transactions and clickstream
+   * versions that passed validation, the catalog snapshot and the external metadata pull (the rows of
+   * the `feature_build_sources` table for this build's version, matched by Athena's `"$path"`, within
+   * the days they span).
    * @default every object of the tables (the latest day of external metadata)
    */
   readonly sources?: FeatureSources;
@@ -45,7 +47,10 @@ export interface FeatureSources {
 /** The Glue table of the objects each build selected (layers/catalog/datasets.ts). */
 export const BUILD_SOURCES_TABLE = 'feature_build_sources';
 
-/** One selected object: which table it belongs to, and its S3 URI (Athena's `"$path"`). */
+/**
+ * One object a build reads: which dataset it belongs to, and its S3 URI (Athena's `"$path"`); for
+ * transactions and clickstream, a curated file.
+ */
 export const FeatureBuildSourceSchema = z.strictObject({
   dataset: z.enum(['transactions', 'clickstream', 'catalog', 'external_metadata']),
   uri: z.string(),
@@ -57,11 +62,6 @@ export interface FeatureSql {
   readonly itemFeatures: string;
   readonly userFeatures: string;
 }
-
-/** Epoch milliseconds of a timestamp the ingest accepts: ISO-8601 with a zone, or epoch seconds. */
-const epochMs = (column: string) =>
-  `(CASE WHEN regexp_like(${column}, '^[0-9]{9,11}([.][0-9]+)?$') THEN CAST(${column} AS double) * 1000 ` +
-  `ELSE to_unixtime(from_iso8601_timestamp(${column})) * 1000 END)`;
 
 const text = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
@@ -96,21 +96,22 @@ const metadataVersion = (sources: FeatureSources | undefined) =>
     ? 'dt = (SELECT max(dt) FROM external_metadata)'
     : `"$path" IN (SELECT uri FROM ${BUILD_SOURCES_TABLE} WHERE v = ${text(sources.version)} AND dataset = 'external_metadata')`;
 
-/** The rows the builders take: transactions with a customer, a product, quantity ≥ 1, a price ≥ 0 and a rating in 1..5 or none. */
+/**
+ * The rows the builders take: the curated transactions and click events (typed Parquet of the
+ * validated versions; the schema already refused a row without a customer or product, a quantity
+ * below 1, a negative price or a rating outside 1..5), their event times as epoch milliseconds.
+ */
 const sources = (options: FeatureSqlOptions) => `
 tx AS (
-  SELECT customer_id AS user_id, product_id AS item_id, quantity, unit_price,
-         CASE WHEN trim(rating) = '' THEN NULL ELSE TRY_CAST(rating AS double) END AS rating,
-         ${epochMs('trim("timestamp")')} AS at_ms
-  FROM transactions
-  WHERE customer_id <> '' AND product_id <> '' AND quantity >= 1 AND unit_price >= 0
-    AND (trim(rating) = '' OR TRY_CAST(rating AS double) BETWEEN 1 AND 5)${selected(options.sources, 'transactions')}
+  SELECT customer_id AS user_id, product_id AS item_id, quantity, unit_price, CAST(rating AS double) AS rating,
+         at_ms
+  FROM ${CURATED.transactions.table}
+  WHERE true${selected(options.sources, 'transactions')}
 ),
 ev AS (
-  SELECT userid AS user_id, sessionid AS session_id, eventtype AS event_type, productid AS item_id,
-         ${epochMs('"timestamp"')} AS at_ms
-  FROM clickstream
-  WHERE eventid IS NOT NULL AND userid IS NOT NULL${selected(options.sources, 'clickstream')}
+  SELECT userid AS user_id, sessionid AS session_id, eventtype AS event_type, productid AS item_id, at_ms
+  FROM ${CURATED.clickstream.table}
+  WHERE true${selected(options.sources, 'clickstream')}
 ),
 cat AS (
   SELECT product_id, max(category) AS category FROM ${catalogOf(options.sources)} WHERE product_id <> '' GROUP BY product_id

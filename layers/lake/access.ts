@@ -42,12 +42,17 @@ export const LAKE_ACCESS = {
   'metadata-pull': { read: [], write: [P.rawExternalMetadata, lineagePrefix('metadata-pull')] },
   validate: { read: [P.raw], write: [P.qualityReports, P.qualityQuarantine, lineagePrefix('validate')] },
   'features-build': {
-    read: [P.raw, P.qualityStatus, P.features],
-    write: [P.featureBuilds, P.featureRegistry, lineagePrefix('features-build')],
+    read: [P.raw, P.qualityStatus, P.curated, P.features],
+    write: [P.curated, P.featureBuilds, P.featureRegistry, lineagePrefix('features-build'), lineagePrefix('curate')],
+    /** A curated partition's file for an earlier set of versions, replaced. */
+    delete: [P.curated],
   },
-  /** The state machine's feature statements, run by Athena with its role: the raw tables in, each set's version out. */
+  /**
+   * The state machine's feature statements, run by Athena with its role: the curated transactions and
+   * click events, the catalog's snapshots and the external metadata in, each set's version out.
+   */
   'feature-queries': {
-    read: [P.raw, P.features, P.athenaResults],
+    read: [`${P.rawMaster}catalog/`, P.rawExternalMetadata, P.curated, P.features, P.athenaResults],
     write: [...Object.values(FEATURE_SETS).map((set) => `${P.features}${set}/`), P.athenaResults],
   },
   'check-inputs': { read: [P.raw, P.qualityStatus, P.featureRegistry], write: [P.pipelineReports] },

@@ -12,6 +12,7 @@ export const LAKE_PREFIXES = {
   rawMaster: 'raw/master/',
   rawExternalMetadata: 'raw/external_metadata/',
   archive: 'archive/',
+  curated: 'curated/',
   quarantine: 'quarantine/',
   qualityQuarantine: 'quarantine/quality/',
   reports: 'reports/',
@@ -55,6 +56,11 @@ export const lakeKeys = {
   masterLatest: (entity: MasterEntityName) => `${lakeKeysLatestDir(entity)}${entity}.csv`,
   /** The folder of a master entity's current version. */
   masterLatestDir: (entity: MasterEntityName) => lakeKeysLatestDir(entity),
+  /** The folder of one curated partition (`dt=…` or `dt=…/hour=…`) of a dataset. */
+  curatedDir: (dataset: string, partition: string) => `${P.curated}${dataset}/${partition}/`,
+  /** A curated partition's file for one set of raw versions (`digest` names the set). */
+  curatedFile: (dataset: string, partition: string, digest: string) =>
+    `${P.curated}${dataset}/${partition}/part-${digest}.parquet`,
   /** The dated snapshot of a master entity written on `dt` (YYYY-MM-DD). */
   masterDated: (entity: MasterEntityName, dt: string) => `${P.rawMaster}${entity}/dt=${dt}/${entity}.csv`,
   /** The external metadata pulled on `dt`. */

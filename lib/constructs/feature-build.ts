@@ -30,7 +30,8 @@ export interface FeatureBuildProps {
 /**
  * The feature build, a state machine of its own (the training pipeline runs it as a child execution;
  * `recomart features build` starts it alone): plan the build (λ: the validated raw versions, one
- * statement per feature set), run each statement on Athena (an UNLOAD of the set's version as Parquet
+ * statement per feature set), write the curated files of their partitions the lake lacks (a Map of λ),
+ * run each statement on Athena (an UNLOAD of the set's version as Parquet
  * under features/<set>/v=<version>/), describe the files (λ), load each user and item file into the
  * online store (a Map of λ), and register (λ: the registry, lineage). Its input
  * is `{ dataKeys, weights }` (either may be null); its output the load's summary
@@ -66,10 +67,34 @@ export class FeatureBuild extends Construct {
         'createdAt.$': '$.Payload.createdAt',
         'planKey.$': '$.Payload.planKey',
         'queries.$': '$.Payload.queries',
+        'curate.$': '$.Payload.curate',
       },
       resultPath: '$.plan',
       retryOnServiceExceptions: false,
     }).addRetry(lambdaServiceRetry);
+    // The selected transactions and click events as the curated zone's files (one per partition),
+    // written where the zone does not hold them yet; the statements read those.
+    const curateFiles = new tasks.LambdaInvoke(this, 'CurateFiles', {
+      lambdaFunction: fn,
+      resultSelector: { 'written.$': '$.Payload.written', 'records.$': '$.Payload.records' },
+      retryOnServiceExceptions: false,
+    })
+      // A partition curated again writes the same file: any failure but a changed selection (the build
+      // must select again) may be retried. Step Functions takes the first retrier that names the error.
+      .addRetry({ errors: ['SelectionChangedError'], maxAttempts: 0 })
+      .addRetry({ ...lambdaServiceRetry, errors: [...(lambdaServiceRetry.errors ?? []), 'States.TaskFailed'] });
+    const curate = new sfn.Map(this, 'CurateSources', {
+      comment: "The selected versions' partitions the curated zone does not hold yet, as typed Parquet.",
+      itemsPath: '$.plan.curate',
+      maxConcurrency: 4,
+      itemSelector: {
+        step: 'curate',
+        'planKey.$': '$.plan.planKey',
+        'from.$': '$$.Map.Item.Value.from',
+        'to.$': '$$.Map.Item.Value.to',
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    }).itemProcessor(curateFiles);
     // Only a request Athena refused before the query started is retried: a query that ran may have
     // written files, and UNLOAD refuses a location that holds any.
     const unload = new sfn.CustomState(this, 'UnloadFeatureSet', {
@@ -145,7 +170,7 @@ export class FeatureBuild extends Construct {
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(
-        select.next(unloads).next(describe).next(loadOnline).next(register),
+        select.next(curate).next(unloads).next(describe).next(loadOnline).next(register),
       ),
       timeout: Duration.hours(1),
       tracingEnabled: true,

@@ -289,9 +289,32 @@ async function registerEmpty(connection: DuckDBConnection, table: GlueTable, wit
   return 0;
 }
 
-/** Does a statement name a table (as a word, case-insensitively)? */
-const namesTable = (statement: string, table: string) =>
-  new RegExp(`\\b${escapeRegExp(table)}\\b`, 'i').test(statement);
+/** A table reference: a name, quoted or not, optionally qualified by its database. */
+const TABLE_REF = String.raw`(?:"[^"]+"|[A-Za-z_][\w$]*)(?:\.(?:"[^"]+"|[A-Za-z_][\w$]*))?`;
+const ALIASED_REF = String.raw`${TABLE_REF}(?:\s+(?:AS\s+)?[A-Za-z_]\w*)?`;
+const FROM_LIST = new RegExp(String.raw`\bFROM\s+(${ALIASED_REF}(?:\s*,\s*${ALIASED_REF})*)`, 'gi');
+const JOINED = new RegExp(String.raw`\bJOIN\s+(${TABLE_REF})`, 'gi');
+
+/**
+ * The table names a statement reads from (lower case): every reference after FROM (a comma-separated
+ * list too) or JOIN, outside string literals and comments. A column or alias that shares a table's name
+ * is not a reference to it (Athena reads a table only where a query names it as one).
+ */
+export function referencedTables(statement: string): Set<string> {
+  const text = statement.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, ' ');
+  const names = new Set<string>();
+  const add = (ref: string) => {
+    const last = ref.split('.').at(-1) ?? '';
+    names.add(last.replace(/^"|"$/g, '').toLowerCase());
+  };
+  for (const m of text.matchAll(JOINED)) add(m[1] ?? '');
+  for (const m of text.matchAll(FROM_LIST))
+    for (const piece of (m[1] ?? '').split(',')) add(piece.trim().split(/\s+/)[0] ?? '');
+  return names;
+}
+
+/** Does a statement read a table (named after FROM or JOIN, case-insensitively)? */
+const namesTable = (statement: string, table: string) => referencedTables(statement).has(table.toLowerCase());
 
 /** The tables a statement names (read from its text, as closely as text allows). */
 export function tablesNamed(statement: string, tables: readonly GlueTable[]): GlueTable[] {

@@ -5,6 +5,7 @@ import type { Table } from '@aws-sdk/client-glue';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseClickEvent } from '../../layers/clickstream/schema';
 import { simulateClickstream } from '../../layers/clickstream/simulate';
+import { curatedFile, membersDigest } from '../../layers/curated/curate';
 import {
   addCatalogRow,
   addMetadataRow,
@@ -33,6 +34,8 @@ const TABLES = [
   'catalog',
   'catalog_snapshots',
   'clickstream',
+  'curated_clickstream',
+  'curated_transactions',
   'customers',
   'external_metadata',
   'feature_build_sources',
@@ -150,6 +153,11 @@ describe('the feature build in SQL and in TypeScript', () => {
   // The versions the build selected (validated); another version lies in the lake beside them.
   let sql: ReturnType<typeof featureSql>;
   let everything: ReturnType<typeof featureSql>;
+  /** The curated transactions files the build selected, and one of a version it did not. */
+  let selectedFiles: string[];
+  let unvalidatedFile: string;
+  let clickFile: string;
+  let curatedBucket: string;
   const query = (statement: string) =>
     runQuery(
       statement,
@@ -164,7 +172,7 @@ describe('the feature build in SQL and in TypeScript', () => {
     const location = glue.tables('recomart_dev').find((t) => t.Name === 'transactions')?.StorageDescriptor?.Location;
     const bucket = /^s3:\/\/([^/]+)\//.exec(location ?? '')?.[1] ?? '';
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'feature-sql-'));
-    const put = (key: string, text: string) => {
+    const put = (key: string, text: string | Uint8Array) => {
       const file = path.join(root, bucket, `${key}${SUFFIX}`);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, text);
@@ -190,13 +198,43 @@ describe('the feature build in SQL and in TypeScript', () => {
       'raw/transactions/dt=2025-01-09/unvalidated-9f8e7d6c.v1.csv',
       'transaction_id,customer_id,product_id,quantity,unit_price,rating,timestamp\ny1,u09999,p00001,1,1.00,,2025-01-09T10:00:00Z\n',
     );
+    // The curated zone, as the build's curation step writes it: one file per partition of the
+    // versions it selected (layers/curated/curate.ts). Beside one of them, a file of the version that
+    // has not passed validation (another build's set of versions): in the zone, not in this build.
+    const curate = async (dataset: 'transactions' | 'clickstream', partition: string, keys: string[]) => {
+      const versions = keys.map((key) => {
+        const bytes = fs.readFileSync(path.join(root, bucket, `${key}${SUFFIX}`));
+        const records = bytes.toString('utf8').trim().split('\n').length - (dataset === 'transactions' ? 1 : 0);
+        return { key, md5: '-', records, bytes };
+      });
+      const { body } = await curatedFile(dataset, versions);
+      const key = lakeKeys.curatedFile(dataset, partition, membersDigest(versions));
+      put(key, body);
+      return key;
+    };
+    const curated = {
+      orders: await curate('transactions', 'dt=2025-01-08', ['raw/transactions/dt=2025-01-08/orders-0a1b2c3d.v1.csv']),
+      extra: await curate('transactions', 'dt=2025-01-09', ['raw/transactions/dt=2025-01-09/extra-1a2b3c4d.v2.csv']),
+      hour22: await curate('clickstream', 'dt=2025-01-09/hour=22', [
+        'raw/clickstream/dt=2025-01-09/hour=22/shardId-000000000000-1.jsonl',
+      ]),
+      hour23: await curate('clickstream', 'dt=2025-01-09/hour=23', [
+        'raw/clickstream/dt=2025-01-09/hour=23/shardId-000000000000-2.jsonl',
+      ]),
+    };
+    unvalidatedFile = await curate('transactions', 'dt=2025-01-09', [
+      'raw/transactions/dt=2025-01-09/unvalidated-9f8e7d6c.v1.csv',
+    ]);
+    selectedFiles = [curated.orders, curated.extra];
+    clickFile = curated.hour22;
+    curatedBucket = bucket;
     // The build's selection, as the plan writes it: the catalog's feature_build_sources table.
     const uri = (key: string) => `s3://${bucket}/${key}`;
     const selected = [
-      ['transactions', 'raw/transactions/dt=2025-01-08/orders-0a1b2c3d.v1.csv'],
-      ['transactions', 'raw/transactions/dt=2025-01-09/extra-1a2b3c4d.v2.csv'],
-      ['clickstream', 'raw/clickstream/dt=2025-01-09/hour=22/shardId-000000000000-1.jsonl'],
-      ['clickstream', 'raw/clickstream/dt=2025-01-09/hour=23/shardId-000000000000-2.jsonl'],
+      ['transactions', curated.orders],
+      ['transactions', curated.extra],
+      ['clickstream', curated.hour22],
+      ['clickstream', curated.hour23],
       ['catalog', 'raw/master/catalog/dt=2025-01-09/catalog.csv'],
       ['external_metadata', 'raw/external_metadata/dt=2025-01-09/external_metadata.csv'],
     ];
@@ -333,11 +371,10 @@ describe('the feature build in SQL and in TypeScript', () => {
     const users = async (statement: string) => (await table(statement)).map((r) => r.user_id);
     expect(await users(sql.userFeatures)).not.toContain('u09999');
     expect(await users(everything.userFeatures)).toContain('u09999');
-    const paths = await table(`SELECT DISTINCT "$path" AS p FROM transactions WHERE dt = '2025-01-09' ORDER BY 1`);
-    expect(paths.map((r) => String(r.p).replace(/^s3:\/\/[^/]+\//, ''))).toEqual([
-      'raw/transactions/dt=2025-01-09/extra-1a2b3c4d.v2.csv',
-      'raw/transactions/dt=2025-01-09/unvalidated-9f8e7d6c.v1.csv',
-    ]);
+    const paths = await table(`SELECT DISTINCT "$path" AS p FROM curated_transactions ORDER BY 1`);
+    expect(paths.map((r) => String(r.p).replace(/^s3:\/\/[^/]+\//, ''))).toEqual(
+      [...selectedFiles, unvalidatedFile].sort(),
+    );
     expect((await query('SELECT * FROM transactions LIMIT 1')).columns.map((c) => c.name)).not.toContain('$path');
   });
 
@@ -399,15 +436,32 @@ describe('the feature build in SQL and in TypeScript', () => {
     // The Parquet a feature set's UNLOAD writes has the DDL's columns, in its order, of its types.
     const hiveType = (duck: string) =>
       ({ BIGINT: 'bigint', DOUBLE: 'double', VARCHAR: 'string', 'VARCHAR[]': 'array<string>' })[duck] ?? duck;
-    for (const set of ['interactions', 'item_features', 'user_features'] as const) {
-      const bytes = await unloadVersion(set, '20250112T000000Z');
-      const written = (await parquetColumns(bytes)).map((c) => `\`${c.name}\` ${hiveType(c.type)}`);
+    // So has the Parquet the curation writes, for each curated table.
+    const written = async (table: string) => {
+      const bytes = ['interactions', 'item_features', 'user_features'].includes(table)
+        ? await unloadVersion(table as FeatureSetName, '20250112T000000Z')
+        : fs.readFileSync(
+            path.join(
+              root,
+              curatedBucket,
+              `${table === 'curated_transactions' ? selectedFiles[0] : clickFile}${SUFFIX}`,
+            ),
+          );
+      return (await parquetColumns(bytes)).map((c) => `\`${c.name}\` ${hiveType(c.type)}`);
+    };
+    for (const set of [
+      'interactions',
+      'item_features',
+      'user_features',
+      'curated_transactions',
+      'curated_clickstream',
+    ]) {
       const ddl = createTableDdl('recomart_dev', tables.find((t) => t.Name === set) as unknown as Table);
       const declared = ddl
         .slice(ddl.indexOf('(\n') + 2, ddl.indexOf('\n)'))
         .split(',\n')
         .map((l) => l.trim());
-      expect(declared).toEqual(written);
+      expect(declared).toEqual(await written(set));
     }
   });
 

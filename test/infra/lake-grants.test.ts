@@ -66,6 +66,8 @@ const ROLES: { role: string; writes: string[]; reads: string[] }[] = [
       lakeKeys.featureBuildPlan('v1'),
       lakeKeys.featureRegistry('interactions', 'v1'),
       lineage('features-build'),
+      lakeKeys.curatedFile('clickstream', `dt=${DT}/hour=09`, 'x'),
+      lineage('curate'),
     ],
     reads: [
       lakeKeys.rawTransactions(DT, 'x'),
@@ -81,7 +83,14 @@ const ROLES: { role: string; writes: string[]; reads: string[] }[] = [
       `${lakeKeys.featureVersionDir('user_features', 'v1')}q_data_00000.parquet`,
       `${LAKE_PREFIXES.athenaResults}q.csv`,
     ],
-    reads: [lakeKeys.rawTransactions(DT, 'x'), lakeKeys.masterLatest('catalog'), `${LAKE_PREFIXES.athenaResults}q.csv`],
+    reads: [
+      lakeKeys.curatedFile('transactions', `dt=${DT}`, 'x'),
+      lakeKeys.curatedFile('clickstream', `dt=${DT}/hour=09`, 'x'),
+      lakeKeys.masterDated('catalog', DT),
+      lakeKeys.rawExternalMetadata(DT),
+      lakeKeys.featureBuildSources('v1'),
+      `${LAKE_PREFIXES.athenaResults}q.csv`,
+    ],
   },
   {
     role: 'TrainingPipelineCheckInputsFunctionServiceRole',
@@ -119,6 +128,7 @@ const OWNED = [
   `${lakeKeys.featureVersionDir('interactions', 'v1')}q_data_00000.parquet`,
   lakeKeys.audit(RUN),
   `${LAKE_PREFIXES.rawClickstream}dt=${DT}/hour=07/part-1.jsonl`,
+  lakeKeys.curatedFile('transactions', `dt=${DT}`, 'x'),
 ];
 
 describe('lake grants follow the key contract', () => {
@@ -141,6 +151,22 @@ describe('lake grants follow the key contract', () => {
   it.each(ROLES)('$role may write and read the keys its code builds', async ({ role, writes, reads }) => {
     for (const key of writes) expect([key, await allowed(role, 's3:PutObject', key)]).toEqual([key, true]);
     for (const key of reads) expect([key, await allowed(role, 's3:GetObject', key)]).toEqual([key, true]);
+  });
+
+  it('lets the feature statements read the curated transactions and click events, not their raw versions', async () => {
+    const role = 'FeaturesStateMachineRole';
+    expect(await allowed(role, 's3:GetObject', lakeKeys.curatedFile('transactions', `dt=${DT}`, 'x'))).toBe(true);
+    expect(await allowed(role, 's3:GetObject', lakeKeys.rawTransactions(DT, 'x'))).toBe(false);
+    expect(await allowed(role, 's3:GetObject', `${lakeKeys.rawClickstreamHour(DT, '09')}b.jsonl`)).toBe(false);
+    // Only the curation (the features-build function) replaces a curated file.
+    expect(
+      await allowed(
+        'FeaturesBuildFunctionServiceRole',
+        's3:DeleteObject',
+        lakeKeys.curatedFile('transactions', `dt=${DT}`, 'x'),
+      ),
+    ).toBe(true);
+    expect(await allowed(role, 's3:DeleteObject', lakeKeys.curatedFile('transactions', `dt=${DT}`, 'x'))).toBe(false);
   });
 
   it('lets only its owner write a key', async () => {

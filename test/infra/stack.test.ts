@@ -182,8 +182,28 @@ describe('RecoMart stack', () => {
       Resource: 'arn:aws:states:::lambda:invoke',
       Parameters: { Payload: { step: 'select', 'dataKeys.$': '$.dataKeys', 'weights.$': '$.weights' } },
       ResultPath: '$.plan',
+      Next: 'CurateSources',
+    });
+    // The curated files the statements read, written where the zone lacks them (a Map of runs of the plan's groups).
+    const curate = definition.States.CurateSources as {
+      ItemProcessor: { States: Record<string, { Retry: { ErrorEquals: string[]; MaxAttempts?: number }[] }> };
+    };
+    expect(curate).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.curate',
+      ItemSelector: {
+        step: 'curate',
+        'planKey.$': '$.plan.planKey',
+        'from.$': '$$.Map.Item.Value.from',
+        'to.$': '$$.Map.Item.Value.to',
+      },
+      ResultPath: null,
       Next: 'UnloadFeatureSets',
     });
+    // A changed selection is not retried (the build must select again); the first retrier naming an error wins.
+    const [first, ...rest] = curate.ItemProcessor.States.CurateFiles?.Retry ?? [];
+    expect(first).toMatchObject({ ErrorEquals: ['SelectionChangedError'], MaxAttempts: 0 });
+    expect(rest.flatMap((r) => r.ErrorEquals)).toContain('States.TaskFailed');
     const unloads = definition.States.UnloadFeatureSets as {
       ItemProcessor: {
         States: Record<

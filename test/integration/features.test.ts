@@ -7,6 +7,7 @@ import { getUserFeatures } from '../../layers/feature-store/online';
 import { versionName } from '../../layers/ingest/landing';
 import { lakeKeys } from '../../layers/lake/keys';
 import { getBytes } from '../../layers/lake/s3-io';
+import { manifestKeyFor } from '../../layers/lake/zones';
 import { readStatus } from '../../layers/quality/status';
 import { runFeatureBuild } from '../../lib/cli/commands/features';
 import { eventually, type TestCloud, testCloud } from '../helpers/cloud';
@@ -77,6 +78,8 @@ describe('feature store on the cloud', () => {
     expect([execution.status, execution.cause]).toEqual(['SUCCEEDED', undefined]);
     expect(states).toEqual([
       'SelectFeatureSources',
+      'CurateSources',
+      'CurateFiles',
       'UnloadFeatureSets',
       'UnloadFeatureSet',
       'DescribeFeatureFiles',
@@ -123,5 +126,43 @@ describe('feature store on the cloud', () => {
     expect(rows).toBe(registry.records);
     expect(rows).toBe(summary.users);
     expect(registry.sources).toEqual(expect.arrayContaining([expect.objectContaining({ key: dataKey })]));
+
+    // The statements read the curated zone: the day's transactions as one typed Parquet file, its rows
+    // those of the CSV (counted from its text, read back with DuckDB), with a manifest naming the version.
+    const curatedTx = (registry.curated as string[]).filter((k) => k.startsWith(`curated/transactions/dt=${day}/`));
+    expect(curatedTx).toHaveLength(1);
+    const txBytes = Buffer.from(await getBytes(s3, bucket, curatedTx[0] as string));
+    const txRows = await parquetSelect(txBytes, 'SELECT transaction_id, quantity FROM rows ORDER BY 1');
+    expect(txRows.map((r) => [r.transaction_id, Number(r.quantity)])).toEqual(
+      csv
+        .split('\n')
+        .slice(1)
+        .map((line) => [line.split(',')[0], Number(line.split(',')[3])]),
+    );
+    const curatedManifest = JSON.parse(
+      Buffer.from(await getBytes(s3, bucket, manifestKeyFor(curatedTx[0] as string))).toString(),
+    );
+    expect(curatedManifest.source.members.map((m: { key: string }) => m.key)).toEqual([dataKey]);
+
+    // A second build finds the day's curated file in place and does not write it again (the click
+    // events, validated meanwhile or not, may add an hour of their own).
+    const second = await runFeatureBuild(
+      sfnClient({ env: cloud.env }),
+      cloud.outputs.FeatureBuildStateMachineArn as string,
+      `features-${randomUUID()}`,
+      () => undefined,
+      200,
+    );
+    expect(second.status).toBe('SUCCEEDED');
+    const secondRegistry = JSON.parse(
+      Buffer.from(
+        await getBytes(s3, bucket, JSON.parse(second.output ?? '{}').registry.user_features as string),
+      ).toString(),
+    );
+    expect(secondRegistry.curated).toEqual(expect.arrayContaining(curatedTx));
+    const manifestAgain = JSON.parse(
+      Buffer.from(await getBytes(s3, bucket, manifestKeyFor(curatedTx[0] as string))).toString(),
+    );
+    expect(manifestAgain.writtenAt).toBe(curatedManifest.writtenAt);
   });
 });

@@ -29,12 +29,21 @@ const plan: FeatureBuildPlan = {
   bucket: 'lake',
   weights: DEFAULT_WEIGHTS,
   sources: { transactions: [], clickstream: [], catalog: null, metadata: null, skipped },
+  // Ten thousand partitions to curate (a first build over years of hourly click events).
+  curation: {
+    groups: [],
+    missing: Array.from({ length: 10_000 }, (_, i) => i),
+  },
   sourcesKey: 'features/_builds/sources/v=1/sources.csv',
   queries: [{ set: 'interactions', location: 's3://lake/features/interactions/v=1/', query: 'UNLOAD (SELECT 1) …' }],
 };
 const planned: unknown[] = [];
 jest.mock('../../../layers/features/load', () => ({ registerFeatureSets: async () => summary }));
 jest.mock('../../../layers/features/select', () => ({
+  curationWork: (p: FeatureBuildPlan) =>
+    (
+      jest.requireActual('../../../layers/features/select') as typeof import('../../../layers/features/select')
+    ).curationWork(p),
   planFeatureBuild: async (opts: unknown) => {
     planned.push(opts);
     return { plan, planKey: 'features/_builds/v=1.json' };
@@ -59,6 +68,10 @@ describe('features-build handler', () => {
     expect(selected).toMatchObject({ version: plan.version, planKey: 'features/_builds/v=1.json' });
     expect(selected.queries).toEqual([{ set: 'interactions', query: 'UNLOAD (SELECT 1) …' }]);
     expect(selected.sources.skipped.count).toBe(5000);
+    // The curation's items: every partition to write, in at most 100 items.
+    const items = (selected as unknown as { curate: { from: number; to: number }[] }).curate;
+    expect(items.length).toBeLessThanOrEqual(100);
+    expect(items.flatMap((item) => plan.curation.missing.slice(item.from, item.to))).toEqual(plan.curation.missing);
     expect(Buffer.byteLength(JSON.stringify(selected))).toBeLessThan(16 * 1024);
   });
 

@@ -1,31 +1,24 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  NotFound,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { SelectionChangedError } from '../../../layers/curated/curate';
 import {
+  CuratedFileReplacedError,
   describeFeatureFiles,
   loadOnlineFile,
   RETIRED_DURING_BUILD,
   registerFeatureSets,
 } from '../../../layers/features/load';
-import { planFeatureBuild, selectFeatureSources } from '../../../layers/features/select';
+import { curatePlanned, curationWork, planFeatureBuild, selectFeatureSources } from '../../../layers/features/select';
 import { auditManifest } from '../../../layers/lake/inventory';
 import { lakeKeys } from '../../../layers/lake/keys';
 import { LostDataError, readListed, SUPERSEDED } from '../../../layers/lake/listed';
 import { buildManifest } from '../../../layers/lake/manifest';
 import { deleteWithManifest, getBytes } from '../../../layers/lake/s3-io';
 import { manifestKeyFor } from '../../../layers/lake/zones';
+import { type AfterHook, memoryBucket } from '../../helpers/memory-bucket';
 import { parquetOf } from '../../helpers/parquet';
 
 /**
@@ -40,42 +33,12 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const client = new S3Client({ region: 'us-east-1' });
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 
-/** The bucket, and hooks that run after a command (to retire a version at an exact moment). */
+/** The bucket, and a hook that runs after a command (to retire a version at an exact moment). */
 let objects: Map<string, Buffer>;
-let after: ((command: string, key: string) => Promise<void>) | undefined;
+let setAfter: (hook: AfterHook | undefined) => void;
 
 function installBucket(): void {
-  objects = new Map();
-  after = undefined;
-  const hook = async (command: string, key: string) => {
-    const fn = after;
-    if (fn) await fn(command, key);
-  };
-  s3.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: string | Uint8Array }) => {
-    objects.set(input.Key, Buffer.from(input.Body));
-    return {};
-  });
-  s3.on(DeleteObjectCommand).callsFake(async (input: { Key: string }) => {
-    objects.delete(input.Key);
-    return {};
-  });
-  s3.on(HeadObjectCommand).callsFake(async (input: { Key: string }) => {
-    if (!objects.has(input.Key)) throw new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
-    return { ContentLength: objects.get(input.Key)?.length };
-  });
-  s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
-    const body = objects.get(input.Key);
-    if (!body) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
-    await hook('GetObject', input.Key);
-    const stream = Readable.from([body]) as Readable & { transformToByteArray: () => Promise<Uint8Array> };
-    stream.transformToByteArray = async () => new Uint8Array(body);
-    return { Body: stream };
-  });
-  s3.on(ListObjectsV2Command).callsFake(async (input: { Prefix: string }) => {
-    const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix)).sort();
-    await hook('ListObjectsV2', input.Prefix);
-    return { Contents: keys.map((Key) => ({ Key })), IsTruncated: false };
-  });
+  ({ objects, setAfter } = memoryBucket(s3));
   ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
 }
 
@@ -113,7 +76,13 @@ beforeAll(async () => {
       't(user_id, item_id, rating, confidence, last_at_ms)',
   );
 });
-const plan = () => planFeatureBuild({ s3: client, bucket: BUCKET, now: NOW });
+/** The plan, then the curation of the partitions it names, as the state machine runs them. */
+const plan = async () => {
+  const planned = await planFeatureBuild({ s3: client, bucket: BUCKET, now: NOW });
+  for (const item of curationWork(planned.plan))
+    await curatePlanned({ s3: client, bucket: BUCKET, codeVersion: 'test' }, planned.planKey, item);
+  return planned;
+};
 /** The steps after the statements, as the state machine runs them: describe, each online file, register. */
 const load = async (planKey: string) => {
   const common = { s3: client, bucket: BUCKET };
@@ -169,15 +138,15 @@ describe('auditManifest', () => {
   it('reports a version retired after the listing as superseded, not as a failure', async () => {
     const dataKey = landDay('2026-11-19', ['t1,u1,p1,1,1.00,,2026-11-19T10:00:00Z']);
     // Retired between reading the manifest and reading the data.
-    after = async (command, key) => {
+    setAfter(async (command, key) => {
       if (command === 'GetObject' && key === manifestKeyFor(dataKey)) await deleteWithManifest(client, BUCKET, dataKey);
-    };
+    });
     expect(await auditManifest(client, BUCKET, manifestKeyFor(dataKey))).toMatchObject({
       ok: true,
       superseded: true,
       problems: [],
     });
-    after = undefined;
+    setAfter(undefined);
     // Retired before the manifest was read.
     const other = landDay('2026-11-20', ['t2,u1,p2,1,1.00,,2026-11-20T10:00:00Z']);
     await deleteWithManifest(client, BUCKET, other);
@@ -201,18 +170,21 @@ describe('the feature build while a re-upload retires a version', () => {
   it('skips a version retired right after the listing (its manifest is gone)', async () => {
     const kept = landDay('2026-11-19', day19);
     const retired = landDay('2026-11-20', day20);
-    after = async (command, prefix) => {
+    setAfter(async (command, prefix) => {
       if (command === 'ListObjectsV2' && prefix === 'raw/transactions/') {
-        after = undefined;
+        setAfter(undefined);
         await deleteWithManifest(client, BUCKET, retired);
       }
-    };
+    });
     const { plan: planned } = await plan();
     expect(planned.sources.transactions.map((s) => s.key)).toEqual([kept]);
     expect(planned.sources.skipped).toContainEqual({ key: manifestKeyFor(retired), reason: SUPERSEDED });
-    // The statements read the selection's table, which names only the version kept.
+    // The statements read the selection's table, which names only the curated file of the version kept.
+    const [group] = planned.curation.groups;
+    expect(planned.curation.groups.map((g) => g.members.map((m) => m.key))).toEqual([[kept]]);
     const selection = objects.get(planned.sourcesKey)?.toString() ?? '';
-    expect(selection.trim().split('\n')).toEqual(['dataset,uri', `transactions,s3://${BUCKET}/${kept}`]);
+    expect(selection.trim().split('\n')).toEqual(['dataset,uri', `transactions,s3://${BUCKET}/${group?.key}`]);
+    expect(objects.has(group?.key ?? '')).toBe(true);
     for (const q of planned.queries)
       expect(q.query).toContain(`FROM feature_build_sources WHERE v = '${planned.version}'`);
   });
@@ -239,6 +211,33 @@ describe('the feature build while a re-upload retires a version', () => {
     const { planKey } = await plan();
     objects.delete(lost);
     await expect(load(planKey)).rejects.toThrow(LostDataError);
+  });
+});
+
+describe('the feature build’s curated files', () => {
+  const day19 = ['t1,u1,p1,2,10.00,4,2026-11-19T09:00:00Z'];
+
+  it('fails the curation, to be run again, when a selected version is retired before its partition is curated', async () => {
+    const retired = landDay('2026-11-19', day19);
+    const { plan: planned, planKey } = await planFeatureBuild({ s3: client, bucket: BUCKET, now: NOW });
+    await deleteWithManifest(client, BUCKET, retired);
+    const [item] = curationWork(planned);
+    const attempt = curatePlanned(
+      { s3: client, bucket: BUCKET, codeVersion: 'test' },
+      planKey,
+      item ?? { from: 0, to: 0 },
+    );
+    await expect(attempt).rejects.toThrow(SelectionChangedError);
+    await expect(attempt).rejects.toThrow(/retired by a re-upload after the feature build selected it/);
+  });
+
+  it('fails the registration when a curated file the statements read was replaced while they ran', async () => {
+    landDay('2026-11-19', day19);
+    const { plan: planned, planKey } = await plan();
+    objects.set(`${lakeKeys.featureVersionDir('interactions', planned.version)}q_data_00000.parquet`, INTERACTIONS);
+    // Another build curated the partition for other versions, removing this build's file.
+    await deleteWithManifest(client, BUCKET, planned.curation.groups[0]?.key as string);
+    await expect(load(planKey)).rejects.toThrow(CuratedFileReplacedError);
   });
 });
 
