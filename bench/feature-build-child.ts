@@ -1,9 +1,9 @@
 /**
- * One feature build in its own process, so its time and peak RSS are its own: `typescript` streams the
- * lake files through the builders as the features-build function does (layers/features/build.ts),
- * `sql` runs the SQL feature sets on the local cloud's Athena engine (DuckDB) over the same files and
- * writes the raw tables as Parquet (what a curated zone would hold) to measure its size. Prints one
- * JSON object.
+ * One step of a feature build in its own process, so its time and peak RSS are its own: `typescript`
+ * streams the raw lake files through the builders (as the features-build function did before the SQL
+ * build), `curate` writes the curated zone from them as the build's curation step does (a Parquet file
+ * per raw partition), `sql` runs the SQL feature sets on the local cloud's Athena engine (DuckDB) over
+ * the curated files. Prints one JSON object.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,16 +12,17 @@ import { addCatalogRow, FeatureBuilder, type ItemContext, transactionInput } fro
 import { csvTableRows } from '../layers/util/csv-records';
 import { nonEmptyLines } from '../layers/util/lines';
 import type { GlueTable } from '../lib/local-cloud/plugins/glue';
-import { featureSqlCounts } from './feature-sql-counts';
+import { curateForBench, featureSqlCounts } from './feature-sql-counts';
 
 interface Job {
-  readonly mode: 'typescript' | 'sql';
+  readonly mode: 'typescript' | 'curate' | 'sql';
   readonly lakeDir: string;
   readonly bucket: string;
   readonly tables: GlueTable[];
   readonly nowMs: number;
   readonly files: { transactions: string; clickstream: string; catalog: string };
-  readonly parquetDir: string;
+  /** Rows of the raw transactions and clickstream objects (their manifests' counts). */
+  readonly records: { transactions: number; clickstream: number };
 }
 
 const SUFFIX = '._S3rver_object';
@@ -49,43 +50,28 @@ async function typescript(job: Job) {
   return { users, items: items_, interactions };
 }
 
+const lakeOf = (job: Job) => ({ directoryOf: (b: string) => path.join(job.lakeDir, b), objectSuffix: SUFFIX });
+
 function sql(job: Job) {
-  const lake = { directoryOf: (b: string) => path.join(job.lakeDir, b), objectSuffix: SUFFIX };
-  return featureSqlCounts(job.tables, lake, new Date(job.nowMs));
+  return featureSqlCounts(job.tables, lakeOf(job), new Date(job.nowMs));
 }
 
-/** The raw tables' rows as zstd Parquet with typed columns: the size a curated zone would have. */
-async function parquetBytes(job: Job): Promise<number> {
-  const { DuckDBInstance } = require('@duckdb/node-api') as typeof import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const file = (key: string) => `'${path.join(job.lakeDir, job.bucket, `${key}${SUFFIX}`)}'`;
-  const out = (name: string) => `'${path.join(job.parquetDir, `${name}.parquet`)}'`;
-  try {
-    await connection.run(
-      `COPY (SELECT * FROM read_csv(${file(job.files.transactions)}, header = true, columns = {'transaction_id': 'VARCHAR', 'customer_id': 'VARCHAR', 'product_id': 'VARCHAR', 'quantity': 'BIGINT', 'unit_price': 'DOUBLE', 'rating': 'TINYINT', 'timestamp': 'VARCHAR'})) TO ${out('transactions')} (FORMAT parquet, COMPRESSION zstd)`,
-    );
-    await connection.run(
-      `COPY (SELECT * FROM read_json(${file(job.files.clickstream)}, format = 'newline_delimited')) TO ${out('clickstream')} (FORMAT parquet, COMPRESSION zstd)`,
-    );
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-  return ['transactions', 'clickstream'].reduce(
-    (n, f) => n + fs.statSync(path.join(job.parquetDir, `${f}.parquet`)).size,
-    0,
-  );
+async function curate(job: Job) {
+  const { bytes, files } = await curateForBench(lakeOf(job), job.bucket, [
+    { dataset: 'transactions', key: job.files.transactions, records: job.records.transactions },
+    { dataset: 'clickstream', key: job.files.clickstream, records: job.records.clickstream },
+  ]);
+  return { curatedBytes: bytes, curatedFiles: files };
 }
 
 async function main(): Promise<void> {
   const job = JSON.parse(fs.readFileSync(process.argv[2] as string, 'utf8')) as Job;
   const t0 = performance.now();
-  const counts = job.mode === 'typescript' ? await typescript(job) : await sql(job);
+  const out =
+    job.mode === 'typescript' ? await typescript(job) : job.mode === 'curate' ? await curate(job) : await sql(job);
   const seconds = (performance.now() - t0) / 1000;
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  const parquet = job.mode === 'sql' ? { parquetBytes: await parquetBytes(job) } : {};
-  process.stdout.write(`${JSON.stringify({ ...counts, seconds, peakRssMiB, ...parquet })}\n`);
+  process.stdout.write(`${JSON.stringify({ ...out, seconds, peakRssMiB })}\n`);
 }
 
 main().catch((err) => {

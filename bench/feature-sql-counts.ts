@@ -1,4 +1,8 @@
 /** The SQL feature build on the local cloud's Athena engine, as the benchmarks run it. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { curatedFile, curationGroups } from '../layers/curated/curate';
+import type { CuratedDataset } from '../layers/curated/schema';
 import { featureSql } from '../layers/features/sql';
 import { type LakeFiles, runQuery } from '../lib/local-cloud/athena-duckdb';
 import type { GlueTable } from '../lib/local-cloud/plugins/glue';
@@ -28,4 +32,30 @@ export async function featureSqlCounts(
     items: await count(statements.itemFeatures),
     interactions: await count(statements.interactions),
   };
+}
+
+/**
+ * The curated zone the SQL build reads, as the build's curation step writes it: each raw object's
+ * partition as one Parquet file (layers/curated/curate.ts), under the lake directory. Returns the time
+ * it took and the files' total size.
+ */
+export async function curateForBench(
+  lake: LakeFiles,
+  bucket: string,
+  raw: readonly { dataset: CuratedDataset; key: string; records: number }[],
+): Promise<{ seconds: number; bytes: number; files: number }> {
+  const t0 = performance.now();
+  let bytes = 0;
+  for (const { dataset, key, records } of raw) {
+    const file = path.join(lake.directoryOf(bucket), `${key}${lake.objectSuffix}`);
+    const member = { key, md5: '-', records };
+    const [group] = curationGroups(dataset, [member]);
+    if (!group) throw new Error(`${key}: no partition`);
+    const { body } = await curatedFile(dataset, [{ ...member, bytes: fs.readFileSync(file) }]);
+    const out = path.join(lake.directoryOf(bucket), `${group.key}${lake.objectSuffix}`);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, body);
+    bytes += body.byteLength;
+  }
+  return { seconds: (performance.now() - t0) / 1000, bytes, files: raw.length };
 }

@@ -24,9 +24,8 @@ import { nonEmptyLines } from '../util/lines';
 import { CURATED, CURATED_SCHEMA_VERSION, type CuratedDataset } from './schema';
 
 // hyparquet-writer ships ES modules only; loaded with require as hyparquet is (layers/features/offline.ts).
-const { parquetWriteBuffer } = require('hyparquet-writer') as typeof import('hyparquet-writer', { with: {
-  'resolution-mode': 'import',
-}});
+const { ByteWriter, ParquetWriter, schemaFromColumnData } =
+  require('hyparquet-writer') as typeof import('hyparquet-writer', { with: { 'resolution-mode': 'import' }});
 
 /** A raw version a build selected: its data key, MD5 and rows (from its manifest). */
 export interface CurationMember {
@@ -88,18 +87,31 @@ const PARQUET_TYPE: Record<string, 'STRING' | 'INT64' | 'DOUBLE'> = {
 
 type Row = Record<string, string | number | null>;
 
-/** Columns of rows, typed as the curated table declares them. */
+/** Rows per row group: a curation holds one group of columns in memory, whatever the partition's size. */
+export const ROW_GROUP_ROWS = 100_000;
+
+/** Rows written as typed Parquet a row group at a time, in the curated table's columns. */
 class Columns {
   private readonly columns: { name: string; type: 'STRING' | 'INT64' | 'DOUBLE'; data: unknown[] }[];
+  private readonly bytes = new ByteWriter();
+  private readonly writer: InstanceType<typeof ParquetWriter>;
   rows = 0;
   minMs = Number.POSITIVE_INFINITY;
   maxMs = Number.NEGATIVE_INFINITY;
 
-  constructor(schema: z.ZodObject) {
+  constructor(
+    schema: z.ZodObject,
+    private readonly rowGroup: number,
+  ) {
     this.columns = glueColumnsOf(schema).map((c) => {
       const type = PARQUET_TYPE[c.type];
       if (!type) throw new Error(`no Parquet type for the curated column ${c.name} (${c.type})`);
       return { name: c.name, type, data: [] };
+    });
+    this.writer = new ParquetWriter({
+      writer: this.bytes,
+      schema: schemaFromColumnData({ columnData: this.columns }),
+      createdBy: 'recomart-pipeline curated zone',
     });
   }
 
@@ -112,16 +124,23 @@ class Columns {
     if (at < this.minMs) this.minMs = at;
     if (at > this.maxMs) this.maxMs = at;
     this.rows++;
+    if ((this.columns[0]?.data.length ?? 0) >= this.rowGroup) this.flush();
   }
 
+  private flush(): void {
+    if ((this.columns[0]?.data.length ?? 0) === 0) return;
+    this.writer.write({
+      columnData: this.columns.map(({ name, data }) => ({ name, data })),
+      rowGroupSize: this.rowGroup,
+    });
+    for (const column of this.columns) column.data = [];
+  }
+
+  /** The file's bytes (SNAPPY, the writer's default); no row may be pushed after. */
   parquet(): Uint8Array {
-    return new Uint8Array(
-      parquetWriteBuffer({
-        columnData: this.columns.map(({ name, type, data }) => ({ name, type, data })),
-        rowGroupSize: 100_000,
-        createdBy: 'recomart-pipeline curated zone',
-      }),
-    );
+    this.flush();
+    this.writer.finish();
+    return new Uint8Array(this.bytes.getBuffer());
   }
 }
 
@@ -201,8 +220,9 @@ export interface CurationInput extends CurationMember {
 export async function curatedFile(
   dataset: CuratedDataset,
   versions: readonly CurationInput[],
+  rowGroupRows = ROW_GROUP_ROWS,
 ): Promise<{ body: Uint8Array; members: CuratedMember[]; rows: { rows: number; minMs: number; maxMs: number } }> {
-  const columns = new Columns(CURATED[dataset].schema);
+  const columns = new Columns(CURATED[dataset].schema, rowGroupRows);
   const members: CuratedMember[] = [];
   for (const { bytes, ...member } of versions) {
     const before = columns.rows;

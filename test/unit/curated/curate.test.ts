@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { curateGroup, curationGroups } from '../../../layers/curated/curate';
+import { curatedFile, curateGroup, curationGroups } from '../../../layers/curated/curate';
 import { curatePlanned, curationWork, planFeatureBuild } from '../../../layers/features/select';
 import { lakeKeys } from '../../../layers/lake/keys';
 import { buildManifest } from '../../../layers/lake/manifest';
@@ -96,6 +96,47 @@ describe('curating transactions', () => {
     const event = JSON.parse(objects.get(lineage[0] as string)?.toString() ?? '{}');
     expect(event.inputs.map((i: { name: string }) => i.name)).toEqual([member.key]);
     expect(event.outputs.map((o: { name: string }) => o.name)).toEqual([group.key]);
+  });
+
+  it('writes a large partition a row group at a time, and a version the schema refuses whole as an empty file', async () => {
+    const rows = 2_101;
+    const lines = Array.from({ length: rows }, (_, i) => `t${i},c${i % 977},p${i % 89},1,2.50,,2026-11-19T09:00:00Z`);
+    const { body, members } = await curatedFile(
+      'transactions',
+      [
+        {
+          key: 'raw/transactions/dt=2026-11-19/big.csv',
+          md5: '-',
+          records: rows,
+          bytes: Buffer.from([HEADER, ...lines].join('\n')),
+        },
+      ],
+      1_000,
+    );
+    expect(members[0]).toMatchObject({ curated: rows, excluded: 0 });
+    const [counted] = await parquetSelect(
+      Buffer.from(body),
+      'SELECT count(*) AS n, count(DISTINCT transaction_id) AS ids FROM rows',
+    );
+    expect(counted).toEqual({ n: BigInt(rows), ids: BigInt(rows) });
+    const { parquetMetadata } = require('hyparquet') as typeof import('hyparquet', { with: {
+      'resolution-mode': 'import',
+    }});
+    const groups = parquetMetadata(
+      body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer,
+    ).row_groups;
+    expect(groups.map((g) => Number(g.num_rows))).toEqual([1_000, 1_000, 101]);
+
+    const empty = await curatedFile('transactions', [
+      {
+        key: 'raw/transactions/dt=2026-11-19/bad.csv',
+        md5: '-',
+        records: REFUSED.length,
+        bytes: Buffer.from([HEADER, ...REFUSED].join('\n')),
+      },
+    ]);
+    expect(empty.members[0]).toMatchObject({ curated: 0, excluded: REFUSED.length });
+    expect(await parquetSelect(Buffer.from(empty.body), 'SELECT count(*) AS n FROM rows')).toEqual([{ n: 0n }]);
   });
 
   it('refuses a version whose rows do not add up to its manifest', async () => {

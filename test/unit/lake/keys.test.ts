@@ -23,6 +23,20 @@ const BUILDERS: [string, fc.Arbitrary<string>, (key: string) => string][] = [
       .map(([d, h]) => lakeKeys.rawClickstreamHour(d, String(h).padStart(2, '0'))),
     () => LAKE_PREFIXES.rawClickstream,
   ],
+  [
+    'curatedFile',
+    fc
+      .tuple(fc.constantFrom('transactions', 'clickstream'), date, fc.stringMatching(/^[0-9a-f]{20}$/))
+      .map(([ds, d, digest]) => lakeKeys.curatedFile(ds, `dt=${d}`, digest)),
+    () => LAKE_PREFIXES.curated,
+  ],
+  [
+    'curatedDir',
+    fc
+      .tuple(date, fc.integer({ min: 0, max: 23 }))
+      .map(([d, h]) => lakeKeys.curatedDir('clickstream', `dt=${d}/hour=${String(h).padStart(2, '0')}`)),
+    () => LAKE_PREFIXES.curated,
+  ],
   ['masterLatest', entity.map((e) => lakeKeys.masterLatest(e)), () => LAKE_PREFIXES.rawMaster],
   ['masterDated', fc.tuple(entity, date).map(([e, d]) => lakeKeys.masterDated(e, d)), () => LAKE_PREFIXES.rawMaster],
   ['rawExternalMetadata', date.map((d) => lakeKeys.rawExternalMetadata(d)), () => LAKE_PREFIXES.rawExternalMetadata],
