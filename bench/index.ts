@@ -561,7 +561,7 @@ async function featuresInSql(
       return fs.statSync(file).size;
     };
     const bytes =
-      put('raw/transactions/dt=2025-01-01/orders.csv', input.transactions) +
+      put('raw/transactions/dt=2025-01-01/orders.csv', [TRANSACTION_COLUMNS.join(','), ...input.transactions]) +
       put('raw/clickstream/dt=2025-01-01/hour=00/events.jsonl', input.events) +
       put('raw/master/catalog/latest/catalog.csv', input.catalog);
     const lake = { directoryOf: (b: string) => path.join(dir, b), objectSuffix: '._S3rver_object' };

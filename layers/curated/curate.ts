@@ -66,7 +66,9 @@ export function curationGroups(dataset: CuratedDataset, members: readonly Curati
   for (const member of members) {
     const partition = PARTITION[dataset].exec(member.key)?.[1];
     if (!partition) throw new Error(`${member.key} has no ${dataset} partition in its key.`);
-    byPartition.set(partition, [...(byPartition.get(partition) ?? []), member]);
+    const group = byPartition.get(partition);
+    if (group) group.push(member);
+    else byPartition.set(partition, [member]);
   }
   return [...byPartition]
     .sort(([a], [b]) => a.localeCompare(b))

@@ -166,7 +166,9 @@ export async function planFeatureBuild(opts: PlanOptions): Promise<{ plan: Featu
     for await (const key of listKeys(opts.s3, opts.bucket, `${LAKE_PREFIXES.curated}${dataset}/`)) {
       if (isManifestKey(key)) continue;
       const dir = key.slice(0, key.lastIndexOf('/') + 1);
-      held.set(dir, [...(held.get(dir) ?? []), key]);
+      const files = held.get(dir);
+      if (files) files.push(key);
+      else held.set(dir, [key]);
     }
   const missing = groups.flatMap((g, i) => {
     const files = held.get(lakeKeys.curatedDir(g.dataset, g.partition)) ?? [];
