@@ -14,7 +14,7 @@ import { ClickEventSchema } from '../clickstream/schema';
 import { listKeys } from '../lake/inventory';
 import { lakeKeys } from '../lake/keys';
 import { readListed } from '../lake/listed';
-import { buildManifest, md5Hex } from '../lake/manifest';
+import { buildManifest, md5Hex, PARQUET_CONTENT_TYPE } from '../lake/manifest';
 import { deleteWithManifest, getBytes, putWithManifest } from '../lake/s3-io';
 import { isManifestKey } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
@@ -308,7 +308,7 @@ export async function curateGroup(opts: CurateOptions, group: CurationGroup): Pr
       buildManifest({
         dataset: CURATED[group.dataset].table,
         dataKey: group.key,
-        contentType: 'application/vnd.apache.parquet',
+        contentType: PARQUET_CONTENT_TYPE,
         body,
         records: columns.rows,
         ...(columns.rows > 0

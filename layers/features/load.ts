@@ -10,20 +10,13 @@ import { batchWriteItems, featureItem } from '../feature-store/online';
 import { listKeys } from '../lake/inventory';
 import { lakeKeys } from '../lake/keys';
 import { getListedManifest, LostDataError, objectExists } from '../lake/listed';
-import { md5Hex } from '../lake/manifest';
+import { countParquetRows, md5Hex } from '../lake/manifest';
 import { getBytes, getJson, putJson } from '../lake/s3-io';
 import { manifestKeyFor } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { mapSettled } from '../util/concurrency';
 import { FEATURE_SETS, type ItemFeatures, type UserFeatures } from './builders';
-import {
-  type FeatureFile,
-  type FeatureRegistryEntry,
-  isHiddenFile,
-  parquetRowCount,
-  parquetRows,
-  recordOfRow,
-} from './offline';
+import { type FeatureFile, type FeatureRegistryEntry, isHiddenFile, parquetRows, recordOfRow } from './offline';
 import { type FeatureBuildPlan, type SkippedSource, type SourceRef, sourcesUsed } from './select';
 import type { FeatureSetName } from './sql';
 
@@ -104,7 +97,7 @@ export async function describeFeatureFiles(
     for await (const key of listKeys(s3, bucket, lakeKeys.featureVersionDir(set, plan.version))) {
       if (isHiddenFile(key)) continue;
       const bytes = await getBytes(s3, bucket, key);
-      const file = { key, md5: md5Hex(bytes), bytes: bytes.byteLength, records: parquetRowCount(bytes) };
+      const file = { key, md5: md5Hex(bytes), bytes: bytes.byteLength, records: countParquetRows(bytes) };
       files.push(file);
       if (file.records > 0 && set !== FEATURE_SETS.interactions) online.push({ set, key, md5: file.md5 });
       if (first || file.records === 0) continue;

@@ -57,12 +57,6 @@ export async function* parquetRows(bytes: Uint8Array): AsyncGenerator<Record<str
   }
 }
 
-/** Rows in a Parquet file, from its footer. */
-export function parquetRowCount(bytes: Uint8Array): number {
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return Number(parquetMetadata(file).num_rows);
-}
-
 /** A row of a feature set's file as its record, checked against the set's row schema. */
 export function recordOfRow(set: FeatureSetName, row: Record<string, unknown>, where: string): unknown {
   const { schema, toRecord } = FEATURE_ROWS[set];

@@ -1,6 +1,13 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { getListedManifest, readListed } from './listed';
-import { countCsvRows, countLines, type Manifest, verifyManifest } from './manifest';
+import {
+  countCsvRows,
+  countLines,
+  countParquetRows,
+  type Manifest,
+  PARQUET_CONTENT_TYPE,
+  verifyManifest,
+} from './manifest';
 import { getBytes } from './s3-io';
 import { isManifestKey } from './zones';
 
@@ -45,7 +52,8 @@ export interface AuditEntry {
 
 /** Count records the way the manifest's content type defines them. */
 export function recordCounter(manifest: Manifest): (body: Uint8Array) => number {
-  return manifest.contentType === 'text/csv' ? countCsvRows : countLines;
+  if (manifest.contentType === 'text/csv') return countCsvRows;
+  return manifest.contentType === PARQUET_CONTENT_TYPE ? countParquetRows : countLines;
 }
 
 /**

@@ -143,7 +143,27 @@ const cloudInfo = JSON.parse(process.env.RECOMART_TEST_CLOUD ?? '{"external":tru
       expect(summary.offline[set]).toBe(`features/${set}/v=${summary.version}/`);
     if (summary.interactions > 0)
       expect(summary.registry.interactions).toBe(`features/_registry/interactions/v=${summary.version}.json`);
-    expect(built.stderr).toMatch(/→ SelectFeatureSources[\s\S]*→ UnloadFeatureSets[\s\S]*→ RegisterFeatures/);
+    expect(built.stderr).toMatch(
+      /→ SelectFeatureSources[\s\S]*→ CurateSources[\s\S]*→ UnloadFeatureSets[\s\S]*→ RegisterFeatures/,
+    );
+    // The transactions the build read are a table of the curated zone, typed: SQL answers over it.
+    if (summary.transactions > 0) {
+      const curated = await cli([
+        'query',
+        'SELECT count(*) AS n, min(quantity) AS q, count(DISTINCT "$path") AS files FROM curated_transactions',
+        '--json',
+        '--state',
+        cloudInfo.stateDir as string,
+      ]);
+      expect([curated.code, curated.code === 0 ? '' : curated.stderr]).toEqual([0, '']);
+      const [answer] = curated.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(Number(answer.n)).toBeGreaterThan(0);
+      expect(Number(answer.q)).toBeGreaterThanOrEqual(1);
+      expect(Number(answer.files)).toBeGreaterThan(0);
+    }
   });
 
   it('lists the Glue tables and answers SQL over the lake through Athena’s API (DuckDB locally)', async () => {

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { curatedFile, curateGroup, curationGroups } from '../../../layers/curated/curate';
 import { curatePlanned, curationWork, planFeatureBuild } from '../../../layers/features/select';
+import { auditManifest } from '../../../layers/lake/inventory';
 import { lakeKeys } from '../../../layers/lake/keys';
 import { buildManifest } from '../../../layers/lake/manifest';
 import { manifestKeyFor } from '../../../layers/lake/zones';
@@ -90,6 +91,12 @@ describe('curating transactions', () => {
     const [curated] = manifest.source.members;
     expect(curated).toMatchObject({ key: member.key, curated: GOOD.length, excluded: REFUSED.length });
     expect(curated.reasons).toHaveLength(REFUSED.length);
+    // The lake audit checks a curated file against its manifest as any other: rows from the footer.
+    expect(await auditManifest(client, BUCKET, manifestKeyFor(group.key))).toMatchObject({ ok: true, problems: [] });
+    objects.set(manifestKeyFor(group.key), Buffer.from(JSON.stringify({ ...manifest, records: GOOD.length + 1 })));
+    expect((await auditManifest(client, BUCKET, manifestKeyFor(group.key))).problems).toEqual([
+      expect.stringMatching(/record/i),
+    ]);
     // Lineage: the raw version in, the curated file out.
     const lineage = [...objects.keys()].filter((k) => k.startsWith('lineage/curate/'));
     expect(lineage).toHaveLength(1);
