@@ -148,10 +148,21 @@ class Columns {
 
 const MAX_REASONS = 5;
 
+/** An object's bytes as a stream of 1 MiB chunks (a whole object in one chunk would be decoded as one string). */
+function streamOf(bytes: Uint8Array): Readable {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Readable.from(
+    (function* () {
+      for (let at = 0; at < buffer.byteLength; at += 1 << 20) yield buffer.subarray(at, at + (1 << 20));
+    })(),
+  );
+}
+
 /** The rows of one raw transactions version the schema accepts, typed; the others counted with their reasons. */
 async function transactionRows(bytes: Uint8Array, columns: Columns, note: (reason: string) => void): Promise<void> {
-  const input = Readable.from([Buffer.from(bytes)]);
-  for await (const row of csvTableRows(input, (rejected) => note(`line ${rejected.line}: ${rejected.reason}`))) {
+  for await (const row of csvTableRows(streamOf(bytes), (rejected) =>
+    note(`line ${rejected.line}: ${rejected.reason}`),
+  )) {
     const parsed = TransactionRowSchema.safeParse(row);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -176,7 +187,7 @@ const EVENT_FIELDS = new Set(Object.keys(ClickEventSchema.shape));
 
 /** The events of one raw clickstream version (the ingest wrote only valid ones; any other is counted). */
 async function clickRows(bytes: Uint8Array, columns: Columns, note: (reason: string) => void): Promise<void> {
-  for await (const line of nonEmptyLines(Readable.from([Buffer.from(bytes)]))) {
+  for await (const line of nonEmptyLines(streamOf(bytes))) {
     let json: unknown;
     try {
       json = JSON.parse(line);

@@ -209,6 +209,28 @@ describe('curating click events', () => {
     expect(rows[0]?.at_ms).toBe(BigInt(Date.parse('2026-11-20T09:01:00.000Z')));
   });
 
+  it('reads a version of many megabytes whole, multi-byte characters across its chunks intact', async () => {
+    const term = 'grüne Äpfel € 😀 '.repeat(12);
+    const lines = Array.from({ length: 6_000 }, (_, i) =>
+      JSON.stringify({
+        eventId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        eventType: 'search',
+        userId: `u${i}`,
+        sessionId: `s${i}`,
+        searchTerm: `${i} ${term}`,
+        timestamp: '2026-11-20T09:00:00.000Z',
+      }),
+    );
+    const bytes = Buffer.from(`${lines.join('\n')}\n`);
+    expect(bytes.byteLength).toBeGreaterThan(2 << 20);
+    const { body, members } = await curatedFile('clickstream', [
+      { key: 'raw/clickstream/dt=2026-11-20/hour=09/big.jsonl', md5: '-', records: lines.length, bytes },
+    ]);
+    expect(members[0]).toMatchObject({ curated: lines.length, excluded: 0 });
+    const terms = await parquetSelect(Buffer.from(body), 'SELECT searchterm FROM rows');
+    expect(terms.map((r) => r.searchterm).sort()).toEqual(lines.map((l) => JSON.parse(l).searchTerm).sort());
+  });
+
   it('rewrites only the hour a late batch lands in, and removes the file it replaces', async () => {
     batch('b1', '09', [1, 2]);
     batch('b3', '10', [6]);
