@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dynamoDbDocumentClient, s3Client } from '../../layers/aws/clients';
-import { FEATURE_SETS, ImplicitWeightsSchema } from '../../layers/features/builders';
-import { describeFeatureFiles, loadOnlineFile, registerFeatureSets } from '../../layers/features/load';
+import { ImplicitWeightsSchema } from '../../layers/features/builders';
+import { describeFeatureFiles, loadOnlineFiles, registerFeatureSets } from '../../layers/features/load';
 import { curatePlanned, curationWork, planFeatureBuild } from '../../layers/features/select';
 import { codeVersionFromEnv, readEnv } from '../../layers/util/env';
 import { middy } from '../../layers/util/middy';
@@ -19,7 +19,7 @@ const MAX_SKIPPED_LISTED = 25;
 /**
  * The steps of the feature build the state machine runs around the statements (README, "Feature
  * store"): SelectFeatureSources plans the build, CurateSources writes the curated files it reads, the statements run on Athena, DescribeFeatureFiles
- * lists what they wrote, LoadOnlineFeatures loads each user and item file (a Map), RegisterFeatures
+ * lists what they wrote, LoadOnlineFeatures loads the user and item files (a Map of runs of them), RegisterFeatures
  * writes the registry and lineage.
  */
 const Input = z.discriminatedUnion('step', [
@@ -46,11 +46,9 @@ const Input = z.discriminatedUnion('step', [
       step: z.literal('online'),
       version: z.string().min(1),
       createdAt: z.iso.datetime(),
-      file: z.object({
-        set: z.enum([FEATURE_SETS.users, FEATURE_SETS.items]),
-        key: z.string().min(1),
-        md5: z.string(),
-      }),
+      descriptionKey: z.string().min(1),
+      from: z.number().int().min(0),
+      to: z.number().int().min(1),
     })
     .loose(),
   z.object({ step: z.literal('register'), descriptionKey: z.string().min(1) }).loose(),
@@ -99,7 +97,7 @@ export const handler = middy(async (event: unknown) => {
     case 'describe':
       return describeFeatureFiles({ s3, bucket: env.LAKE_BUCKET, planKey: input.planKey, log });
     case 'online':
-      return loadOnlineFile({
+      return loadOnlineFiles({
         s3,
         doc,
         bucket: env.LAKE_BUCKET,
@@ -107,7 +105,9 @@ export const handler = middy(async (event: unknown) => {
         ttlDays: env.FEATURE_TTL_DAYS,
         version: input.version,
         createdAt: input.createdAt,
-        file: input.file,
+        descriptionKey: input.descriptionKey,
+        from: input.from,
+        to: input.to,
         log,
       });
     default: {

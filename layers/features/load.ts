@@ -1,7 +1,7 @@
 /**
  * The feature build's steps after the plan's statements wrote each feature set's version as Parquet:
- * describe the files, load the user and item files into the online store (one step per file, run in
- * parallel by the state machine), and write the registry entries and the lineage record
+ * describe the files, load the user and item files into the online store (runs of files, each its own
+ * invocation, in parallel), and write the registry entries and the lineage record
  * (docs/decisions/024-feature-build-in-sql.md).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -17,7 +17,7 @@ import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { mapSettled } from '../util/concurrency';
 import { FEATURE_SETS, type ItemFeatures, type UserFeatures } from './builders';
 import { type FeatureFile, type FeatureRegistryEntry, isHiddenFile, parquetRows, recordOfRow } from './offline';
-import { type FeatureBuildPlan, type SkippedSource, type SourceRef, sourcesUsed } from './select';
+import { type FeatureBuildPlan, mapRuns, type SkippedSource, type SourceRef, sourcesUsed } from './select';
 import type { FeatureSetName } from './sql';
 
 export interface StepOptions {
@@ -36,9 +36,11 @@ export interface FeatureFilesDescription {
     /** Field → JSON type of the set's records (from its first record); null when the set is empty. */
     readonly schema: Record<string, string> | null;
   }[];
+  /** The user and item files with rows, in the order the online load's runs index them. */
+  readonly online: readonly OnlineFile[];
 }
 
-/** One file of user or item features to load into the online store (an item of the load's Map). */
+/** One file of user or item features to load into the online store. */
 export interface OnlineFile {
   readonly set: FeatureSetName;
   readonly key: string;
@@ -81,12 +83,12 @@ function schemaOf(record: Record<string, unknown>): Record<string, string> {
 /**
  * After the statements: every visible file of each set's version (hidden `_` and `.` names aside, as
  * Athena reads the folder), with its MD5, size and rows (from the footer), and each set's schema from
- * its first record. The description is written beside the plan; the answer names the user and item
- * files for the online load.
+ * its first record. The description is written beside the plan; the answer is the online load's Map
+ * items: runs of the user and item files, at most 100 of them whatever the number of files.
  */
 export async function describeFeatureFiles(
   opts: StepOptions & { readonly planKey: string },
-): Promise<{ descriptionKey: string; online: OnlineFile[] }> {
+): Promise<{ descriptionKey: string; online: { from: number; to: number }[] }> {
   const { s3, bucket } = opts;
   const plan = await getJson<FeatureBuildPlan>(s3, bucket, opts.planKey);
   const sets: FeatureFilesDescription['sets'][number][] = [];
@@ -110,13 +112,34 @@ export async function describeFeatureFiles(
     sets.push({ set, files, schema: first ? schemaOf(first) : null });
   }
   const descriptionKey = lakeKeys.featureBuildFiles(plan.version);
-  await putJson(s3, bucket, descriptionKey, { version: plan.version, planKey: opts.planKey, sets });
+  const description: FeatureFilesDescription = { version: plan.version, planKey: opts.planKey, sets, online };
+  await putJson(s3, bucket, descriptionKey, description);
   opts.log?.('feature files described', { version: plan.version, files: sets.map((s) => [s.set, s.files.length]) });
-  return { descriptionKey, online };
+  return { descriptionKey, online: mapRuns(online.length) };
 }
 
 /**
- * One user or item features file into the online store (run for each file, in parallel): its bytes
+ * One run of the described user and item files into the online store (each run its own invocation,
+ * in parallel), a file at a time.
+ */
+export async function loadOnlineFiles(
+  opts: Omit<Parameters<typeof loadOnlineFile>[0], 'file'> & {
+    readonly descriptionKey: string;
+    readonly from: number;
+    readonly to: number;
+  },
+): Promise<{ files: number; items: number }> {
+  const description = await getJson<FeatureFilesDescription>(opts.s3, opts.bucket, opts.descriptionKey);
+  const run = description.online.slice(opts.from, opts.to);
+  if (run.length !== opts.to - opts.from)
+    throw new Error(`${opts.descriptionKey} has no online files ${opts.from}..${opts.to - 1}.`);
+  let items = 0;
+  for (const file of run) items += (await loadOnlineFile({ ...opts, file })).items;
+  return { files: run.length, items };
+}
+
+/**
+ * One user or item features file into the online store: its bytes
  * must be those described, its rows are checked and made records, written a row group at a time.
  * Writing a file again writes the same items.
  */

@@ -236,16 +236,20 @@ export async function planFeatureBuild(opts: PlanOptions): Promise<{ plan: Featu
 }
 
 /**
- * The curation step's items: the groups whose file the build writes, in at most 100 items (a Map's
- * items travel in the execution's state, 256 KiB), each a run `[from, to)` of the plan's `missing`.
+ * A Map's items for `count` things: at most `maxItems` runs `[from, to)` of consecutive indices. The
+ * items travel in the execution's state (256 KiB), so their number stays bounded however many things
+ * there are; each invocation reads its run's things from the lake.
  */
-export function curationWork(plan: Pick<FeatureBuildPlan, 'curation'>, maxItems = 100): { from: number; to: number }[] {
-  const { missing } = plan.curation;
-  const size = Math.max(1, Math.ceil(missing.length / maxItems));
+export function mapRuns(count: number, maxItems = 100): { from: number; to: number }[] {
+  const size = Math.max(1, Math.ceil(count / maxItems));
   const items: { from: number; to: number }[] = [];
-  for (let from = 0; from < missing.length; from += size)
-    items.push({ from, to: Math.min(from + size, missing.length) });
+  for (let from = 0; from < count; from += size) items.push({ from, to: Math.min(from + size, count) });
   return items;
+}
+
+/** The curation step's items: runs of the plan's `missing` groups (those whose file the build writes). */
+export function curationWork(plan: Pick<FeatureBuildPlan, 'curation'>, maxItems = 100): { from: number; to: number }[] {
+  return mapRuns(plan.curation.missing.length, maxItems);
 }
 
 /** One item of the curation step: write the plan's missing groups `[from, to)` (each skipped if done since). */

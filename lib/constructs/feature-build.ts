@@ -128,8 +128,9 @@ export class FeatureBuild extends Construct {
       itemSelector: { 'set.$': '$$.Map.Item.Value.set', 'query.$': '$$.Map.Item.Value.query' },
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(unload);
-    // After the statements: describe their files, load each user and item file into the online store
-    // (a Map: each file its own invocation, so no one function holds the whole load), then register.
+    // After the statements: describe their files, load the user and item files into the online store
+    // (a Map of at most 100 runs of files, each its own invocation, so no one function holds the whole
+    // load and the state holds the runs, not the files), then register.
     // The statements stay in the history, not in the output.
     const describe = new tasks.LambdaInvoke(this, 'DescribeFeatureFiles', {
       lambdaFunction: fn,
@@ -138,22 +139,24 @@ export class FeatureBuild extends Construct {
       resultPath: '$.files',
       retryOnServiceExceptions: false,
     }).addRetry(lambdaServiceRetry);
-    const loadFile = new tasks.LambdaInvoke(this, 'LoadOnlineFile', {
+    const loadFile = new tasks.LambdaInvoke(this, 'LoadOnlineFiles', {
       lambdaFunction: fn,
-      resultSelector: { 'key.$': '$.Payload.key', 'items.$': '$.Payload.items' },
+      resultSelector: { 'files.$': '$.Payload.files', 'items.$': '$.Payload.items' },
       retryOnServiceExceptions: false,
     })
-      // A file written again writes the same items: any failure may be retried.
+      // Files written again write the same items: any failure may be retried.
       .addRetry({ ...lambdaServiceRetry, errors: [...(lambdaServiceRetry.errors ?? []), 'States.TaskFailed'] });
     const loadOnline = new sfn.Map(this, 'LoadOnlineFeatures', {
-      comment: 'Each user or item features file into the online store.',
+      comment: 'The user and item features files into the online store, a run of files per invocation.',
       itemsPath: '$.files.online',
       maxConcurrency: 8,
       itemSelector: {
         step: 'online',
         'version.$': '$.plan.version',
         'createdAt.$': '$.plan.createdAt',
-        'file.$': '$$.Map.Item.Value',
+        'descriptionKey.$': '$.files.descriptionKey',
+        'from.$': '$$.Map.Item.Value.from',
+        'to.$': '$$.Map.Item.Value.to',
       },
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(loadFile);

@@ -84,7 +84,7 @@ describe('feature store on the cloud', () => {
       'UnloadFeatureSet',
       'DescribeFeatureFiles',
       'LoadOnlineFeatures',
-      'LoadOnlineFile',
+      'LoadOnlineFiles',
       'RegisterFeatures',
     ]);
     const summary = JSON.parse(execution.output ?? '{}');

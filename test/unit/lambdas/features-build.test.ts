@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { DEFAULT_WEIGHTS } from '../../../layers/features/builders';
 import type { BuildSummary } from '../../../layers/features/load';
 import type { FeatureBuildPlan } from '../../../layers/features/select';
@@ -87,5 +88,23 @@ describe('features-build handler', () => {
 
   it('refuses an input without a step, with one sentence', async () => {
     await expect(invoke(handler, {})).rejects.toThrow(/^Feature build input is invalid/);
+  });
+});
+
+describe('mapRuns', () => {
+  it('covers every index once, in order, in at most the items allowed', () => {
+    const { mapRuns } = jest.requireActual(
+      '../../../layers/features/select',
+    ) as typeof import('../../../layers/features/select');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 1, max: 300 }), (count, maxItems) => {
+        const runs = mapRuns(count, maxItems);
+        expect(runs.length).toBeLessThanOrEqual(maxItems);
+        expect(runs.flatMap((r) => Array.from({ length: r.to - r.from }, (_, i) => r.from + i))).toEqual(
+          Array.from({ length: count }, (_, i) => i),
+        );
+      }),
+      { numRuns: 60 },
+    );
   });
 });

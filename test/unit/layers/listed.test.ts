@@ -7,7 +7,7 @@ import { SelectionChangedError } from '../../../layers/curated/curate';
 import {
   CuratedFileReplacedError,
   describeFeatureFiles,
-  loadOnlineFile,
+  loadOnlineFiles,
   RETIRED_DURING_BUILD,
   registerFeatureSets,
 } from '../../../layers/features/load';
@@ -88,8 +88,17 @@ const load = async (planKey: string) => {
   const common = { s3: client, bucket: BUCKET };
   const { descriptionKey, online } = await describeFeatureFiles({ ...common, planKey });
   const { version, createdAt } = JSON.parse(objects.get(planKey)?.toString() ?? '{}');
-  for (const file of online)
-    await loadOnlineFile({ ...common, doc, tableName: 'features', ttlDays: 30, version, createdAt, file });
+  for (const run of online)
+    await loadOnlineFiles({
+      ...common,
+      doc,
+      tableName: 'features',
+      ttlDays: 30,
+      version,
+      createdAt,
+      descriptionKey,
+      ...run,
+    });
   return registerFeatureSets({ ...common, descriptionKey, tableName: 'features', ttlDays: 30, codeVersion: 'test' });
 };
 
