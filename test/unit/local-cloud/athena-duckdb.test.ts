@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { parseUnload, QueryError, runQuery } from '../../../lib/local-cloud/athena-duckdb';
+import { parseUnload, QueryError, referencedTables, runQuery } from '../../../lib/local-cloud/athena-duckdb';
 import type { GlueTable } from '../../../lib/local-cloud/plugins/glue';
 
 const SUFFIX = '._S3rver_object';
@@ -173,5 +173,20 @@ describe('the local Athena engine (DuckDB over the lake files)', () => {
       { id: '3', qty: 4, note: '' },
     ]);
     await expect(query(sql)).rejects.toThrow(/"UNLOAD" statements are not emulated/);
+  });
+});
+
+describe('the tables a statement reads', () => {
+  it('are the names after FROM (comma lists too) and JOIN, not columns, aliases, literals or comments of the same name', () => {
+    const statement = `
+      WITH t AS (SELECT transactions, count(*) AS clickstream FROM "recomart_dev"."curated_transactions" x, catalog c
+                 LEFT JOIN recomart_dev.item_features i ON i.item_id = c.product_id
+                 WHERE "$path" IN (SELECT uri FROM feature_build_sources WHERE dataset = 'transactions'))
+      SELECT t.transactions AS external_metadata FROM t -- FROM user_features
+      CROSS JOIN (SELECT 1) one`;
+    expect([...referencedTables(statement)].sort()).toEqual(
+      ['catalog', 'curated_transactions', 'feature_build_sources', 'item_features', 't'].sort(),
+    );
+    expect([...referencedTables("SELECT count(*) FROM clickstream WHERE dt = '2026-01-01'")]).toEqual(['clickstream']);
   });
 });
