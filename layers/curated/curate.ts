@@ -158,6 +158,12 @@ function streamOf(bytes: Uint8Array): Readable {
   );
 }
 
+/** Why the schema refused a row: its first issue, at its field. */
+function firstIssue(error: z.ZodError, what: string): string {
+  const issue = error.issues[0];
+  return `${issue?.path.join('.') || what}: ${issue?.message ?? 'invalid'}`;
+}
+
 /** The rows of one raw transactions version the schema accepts, typed; the others counted with their reasons. */
 async function transactionRows(bytes: Uint8Array, columns: Columns, note: (reason: string) => void): Promise<void> {
   for await (const row of csvTableRows(streamOf(bytes), (rejected) =>
@@ -165,8 +171,7 @@ async function transactionRows(bytes: Uint8Array, columns: Columns, note: (reaso
   )) {
     const parsed = TransactionRowSchema.safeParse(row);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      note(`${issue?.path.join('.') || 'row'}: ${issue?.message ?? 'invalid'}`);
+      note(firstIssue(parsed.error, 'row'));
       continue;
     }
     const t = parsed.data;
@@ -197,8 +202,7 @@ async function clickRows(bytes: Uint8Array, columns: Columns, note: (reason: str
     }
     const parsed = ClickEventSchema.safeParse(json);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      note(`${issue?.path.join('.') || 'event'}: ${issue?.message ?? 'invalid'}`);
+      note(firstIssue(parsed.error, 'event'));
       continue;
     }
     const e = parsed.data;
