@@ -86,7 +86,7 @@ export class FeatureBuild extends Construct {
     const curate = new sfn.Map(this, 'CurateSources', {
       comment: "The selected versions' partitions the curated zone does not hold yet, as typed Parquet.",
       itemsPath: '$.plan.curate',
-      maxConcurrency: 4,
+      maxConcurrency: 10,
       itemSelector: {
         step: 'curate',
         'planKey.$': '$.plan.planKey',
