@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -7,6 +8,8 @@ import { auditManifest } from '../../../layers/lake/inventory';
 import { lakeKeys } from '../../../layers/lake/keys';
 import { buildManifest } from '../../../layers/lake/manifest';
 import { manifestKeyFor } from '../../../layers/lake/zones';
+import { SUITES } from '../../../layers/quality/suites';
+import { validateStream } from '../../../layers/quality/validate';
 import { memoryBucket } from '../../helpers/memory-bucket';
 import { parquetColumns, parquetSelect } from '../../helpers/parquet';
 
@@ -103,6 +106,22 @@ describe('curating transactions', () => {
     const event = JSON.parse(objects.get(lineage[0] as string)?.toString() ?? '{}');
     expect(event.inputs.map((i: { name: string }) => i.name)).toEqual([member.key]);
     expect(event.outputs.map((o: { name: string }) => o.name)).toEqual([group.key]);
+  });
+
+  it('refuses exactly rows the validation quarantined: every raw row is curated or in the quality quarantine', async () => {
+    const body = Buffer.from([HEADER, ...GOOD, ...REFUSED].join('\n'));
+    const quarantined: number[] = [];
+    await validateStream(Readable.from([body]), SUITES.transactions, {
+      source: 'test',
+      expectedRows: GOOD.length + REFUSED.length,
+      onBadRow: (row) => quarantined.push(row),
+    });
+    const { members } = await curatedFile('transactions', [
+      { key: 'raw/transactions/dt=2026-11-19/a.csv', md5: '-', records: GOOD.length + REFUSED.length, bytes: body },
+    ]);
+    // The validation's bad rows (1-based, in file order) are the refused ones, which follow the good ones.
+    expect(quarantined).toEqual(REFUSED.map((_, i) => GOOD.length + i + 1));
+    expect(members[0]).toMatchObject({ curated: GOOD.length, excluded: quarantined.length });
   });
 
   it('writes a large partition a row group at a time, and a version the schema refuses whole as an empty file', async () => {
