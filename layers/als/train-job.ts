@@ -1,3 +1,8 @@
+/**
+ * The training task: the interaction matrix of a feature-set version → ALS → evaluation
+ * against the popularity baseline → artifacts under `models/<runId>/`, a model registry record and a
+ * lineage event. Runs in the container (ECS Fargate) and, on the local cloud, as a child process.
+ */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

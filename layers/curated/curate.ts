@@ -6,7 +6,6 @@
  * the partition's other files, so a table over the zone reads each row once.
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
 import { glueColumnsOf } from '../catalog/glue-columns';
@@ -14,18 +13,24 @@ import { ClickEventSchema } from '../clickstream/schema';
 import { listKeys } from '../lake/inventory';
 import { lakeKeys } from '../lake/keys';
 import { readListed } from '../lake/listed';
-import { buildManifest, md5Hex, PARQUET_CONTENT_TYPE } from '../lake/manifest';
+import { buildManifest, md5Hex } from '../lake/manifest';
+import { PARQUET_CONTENT_TYPE } from '../lake/parquet';
 import { deleteWithManifest, getBytes, putWithManifest } from '../lake/s3-io';
 import { isManifestKey } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { TransactionRowSchema, transactionTime } from '../transactions/schema';
 import { csvTableRows } from '../util/csv-records';
-import { nonEmptyLines } from '../util/lines';
+import { bytesStream, nonEmptyLines } from '../util/lines';
 import { CURATED, CURATED_SCHEMA_VERSION, type CuratedDataset } from './schema';
 
-// hyparquet-writer ships ES modules only; loaded with require as hyparquet is (layers/features/offline.ts).
-const { ByteWriter, ParquetWriter, schemaFromColumnData } =
-  require('hyparquet-writer') as typeof import('hyparquet-writer', { with: { 'resolution-mode': 'import' }});
+// hyparquet-writer ships ES modules only; loaded with require on first use, as hyparquet is
+// (../lake/parquet.ts): the function's other steps do not pay for it at a cold start.
+type Writer = typeof import('hyparquet-writer', { with: { 'resolution-mode': 'import' }});
+let writerLib: Writer | undefined;
+const parquetWriter = (): Writer => {
+  writerLib ??= require('hyparquet-writer') as Writer;
+  return writerLib;
+};
 
 /** A raw version a build selected: its data key, MD5 and rows (from its manifest). */
 export interface CurationMember {
@@ -95,8 +100,8 @@ export const ROW_GROUP_ROWS = 100_000;
 /** Rows written as typed Parquet a row group at a time, in the curated table's columns. */
 class Columns {
   private readonly columns: { name: string; type: 'STRING' | 'INT64' | 'DOUBLE'; data: unknown[] }[];
-  private readonly bytes = new ByteWriter();
-  private readonly writer: InstanceType<typeof ParquetWriter>;
+  private readonly bytes: InstanceType<Writer['ByteWriter']>;
+  private readonly writer: InstanceType<Writer['ParquetWriter']>;
   rows = 0;
   minMs = Number.POSITIVE_INFINITY;
   maxMs = Number.NEGATIVE_INFINITY;
@@ -110,6 +115,8 @@ class Columns {
       if (!type) throw new Error(`no Parquet type for the curated column ${c.name} (${c.type})`);
       return { name: c.name, type, data: [] };
     });
+    const { ByteWriter, ParquetWriter, schemaFromColumnData } = parquetWriter();
+    this.bytes = new ByteWriter();
     this.writer = new ParquetWriter({
       writer: this.bytes,
       schema: schemaFromColumnData({ columnData: this.columns }),
@@ -148,16 +155,6 @@ class Columns {
 
 const MAX_REASONS = 5;
 
-/** An object's bytes as a stream of 1 MiB chunks (a whole object in one chunk would be decoded as one string). */
-function streamOf(bytes: Uint8Array): Readable {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return Readable.from(
-    (function* () {
-      for (let at = 0; at < buffer.byteLength; at += 1 << 20) yield buffer.subarray(at, at + (1 << 20));
-    })(),
-  );
-}
-
 /** Why the schema refused a row: its first issue, at its field. */
 function firstIssue(error: z.ZodError, what: string): string {
   const issue = error.issues[0];
@@ -166,7 +163,7 @@ function firstIssue(error: z.ZodError, what: string): string {
 
 /** The rows of one raw transactions version the schema accepts, typed; the others counted with their reasons. */
 async function transactionRows(bytes: Uint8Array, columns: Columns, note: (reason: string) => void): Promise<void> {
-  for await (const row of csvTableRows(streamOf(bytes), (rejected) =>
+  for await (const row of csvTableRows(bytesStream(bytes), (rejected) =>
     note(`line ${rejected.line}: ${rejected.reason}`),
   )) {
     const parsed = TransactionRowSchema.safeParse(row);
@@ -192,7 +189,7 @@ const EVENT_FIELDS = new Set(Object.keys(ClickEventSchema.shape));
 
 /** The events of one raw clickstream version (the ingest wrote only valid ones; any other is counted). */
 async function clickRows(bytes: Uint8Array, columns: Columns, note: (reason: string) => void): Promise<void> {
-  for await (const line of nonEmptyLines(streamOf(bytes))) {
+  for await (const line of nonEmptyLines(bytesStream(bytes))) {
     let json: unknown;
     try {
       json = JSON.parse(line);

@@ -10,13 +10,14 @@ import { batchWriteItems, featureItem } from '../feature-store/online';
 import { listKeys } from '../lake/inventory';
 import { lakeKeys } from '../lake/keys';
 import { getListedManifest, LostDataError, objectExists } from '../lake/listed';
-import { countParquetRows, md5Hex } from '../lake/manifest';
+import { md5Hex } from '../lake/manifest';
+import { countParquetRows, parquetRows } from '../lake/parquet';
 import { getBytes, getJson, putJson } from '../lake/s3-io';
 import { manifestKeyFor } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { mapSettled } from '../util/concurrency';
 import { FEATURE_SETS, type ItemFeatures, type UserFeatures } from './builders';
-import { type FeatureFile, type FeatureRegistryEntry, isHiddenFile, parquetRows, recordOfRow } from './offline';
+import { type FeatureFile, type FeatureRegistryEntry, isHiddenFile, recordOfRow } from './offline';
 import { type FeatureBuildPlan, mapRuns, type SkippedSource, type SourceRef, sourcesUsed } from './select';
 import type { FeatureSetName } from './sql';
 

@@ -1,22 +1,10 @@
-/**
- * The offline feature store: a feature set's version is the Parquet files under
- * `features/<set>/v=<version>/` (hidden `_` and `.` names aside, as Athena reads them), described by its
- * registry entry. Versions built before the SQL build are one JSON Lines file; both read as the same
- * records (docs/decisions/024-feature-build-in-sql.md).
- */
-import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { lakeKeys } from '../lake/keys';
 import { md5Hex } from '../lake/manifest';
+import { parquetRows } from '../lake/parquet';
 import { getBytes, getJson, readOrMissing } from '../lake/s3-io';
-import { jsonLines } from '../util/lines';
+import { bytesStream, jsonLines } from '../util/lines';
 import { FEATURE_ROWS, type FeatureSetName } from './sql';
-
-// hyparquet ships ES modules only; this project is CommonJS (its bundles, jest, tsx), which Node 20.19+
-// and esbuild load with require.
-const { parquetMetadata, parquetReadObjects } = require('hyparquet') as typeof import('hyparquet', { with: {
-  'resolution-mode': 'import',
-}});
 
 /** One data file of a feature set's version. */
 export interface FeatureFile {
@@ -41,21 +29,6 @@ export interface FeatureRegistryEntry {
 
 /** A file's name hides it from readers of the version (a manifest, a marker). */
 export const isHiddenFile = (key: string) => /^[_.]/.test(key.slice(key.lastIndexOf('/') + 1));
-
-/** A Parquet file's rows, a row group at a time, with BIGINT values as numbers. */
-export async function* parquetRows(bytes: Uint8Array): AsyncGenerator<Record<string, unknown>[]> {
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const metadata = parquetMetadata(file);
-  let rowStart = 0;
-  for (const group of metadata.row_groups) {
-    const rowEnd = rowStart + Number(group.num_rows);
-    const rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
-    for (const row of rows)
-      for (const [name, value] of Object.entries(row)) if (typeof value === 'bigint') row[name] = Number(value);
-    yield rows;
-    rowStart = rowEnd;
-  }
-}
 
 /** A row of a feature set's file as its record, checked against the set's row schema. */
 export function recordOfRow(set: FeatureSetName, row: Record<string, unknown>, where: string): unknown {
@@ -92,7 +65,7 @@ export async function* featureRecords<T>(s3: S3Client, bucket: string, entry: Fe
       for await (const rows of parquetRows(bytes))
         for (const row of rows) yield recordOfRow(entry.name as FeatureSetName, row, file.key) as T;
     } else {
-      yield* jsonLines<T>(Readable.from([Buffer.from(bytes)]));
+      yield* jsonLines<T>(bytesStream(bytes));
     }
   }
 }

@@ -1,13 +1,7 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { getListedManifest, readListed } from './listed';
-import {
-  countCsvRows,
-  countLines,
-  countParquetRows,
-  type Manifest,
-  PARQUET_CONTENT_TYPE,
-  verifyManifest,
-} from './manifest';
+import { countCsvRows, countLines, type Manifest, verifyManifest } from './manifest';
+import { countParquetRows, PARQUET_CONTENT_TYPE } from './parquet';
 import { getBytes } from './s3-io';
 import { isManifestKey } from './zones';
 

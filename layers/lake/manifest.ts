@@ -1,15 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
-// hyparquet ships ES modules only; this project is CommonJS (its bundles, jest, tsx), which Node 20.19+
-// and esbuild load with require.
-const { parquetMetadata } = require('hyparquet') as typeof import('hyparquet', { with: {
-  'resolution-mode': 'import',
-}});
-
-/** The content type of a Parquet object (its manifest's `contentType`). */
-export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
-
 export const PRODUCER = { name: 'recomart-pipeline', version: '0.1.0' } as const;
 
 export const ManifestSchema = z.object({
@@ -89,12 +80,6 @@ export function verifyManifest(
   const records = countRecords(body);
   if (records !== manifest.records) problems.push(`${records} records, manifest says ${manifest.records}`);
   return { ok: problems.length === 0, problems };
-}
-
-/** Rows of a Parquet object, from its footer. */
-export function countParquetRows(body: Uint8Array): number {
-  const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-  return Number(parquetMetadata(file).num_rows);
 }
 
 /** Number of non-empty lines (JSON Lines records). */

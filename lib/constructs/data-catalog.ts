@@ -22,7 +22,7 @@ const PARQUET_INPUT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFo
 const PARQUET_OUTPUT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat';
 
 /**
- * The Glue Data Catalog of the lake: one database, one table per raw dataset and per feature set with
+ * The Glue Data Catalog of the lake: one database, one table per raw and curated dataset and per feature set with
  * columns derived from the dataset's zod schema, and partition projection on `dt` (and `hour`, and a
  * feature set's `v`) so new partitions are queryable the moment they land. An Athena workgroup writes query results under reports/athena/.
  */
@@ -42,7 +42,7 @@ export class DataCatalog extends Construct {
       catalogId,
       databaseInput: {
         name: props.databaseName,
-        description: 'RecoMart lake: raw datasets and feature sets (see layers/catalog/datasets.ts).',
+        description: 'RecoMart lake: raw and curated datasets and feature sets (see layers/catalog/datasets.ts).',
       },
     });
     for (const dataset of CATALOG_DATASETS) {

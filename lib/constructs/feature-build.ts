@@ -13,7 +13,10 @@ import type { FeatureStore } from './feature-store';
 import { envFor } from './function-env';
 import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction, retentionFor } from './lambda-function';
-import { lambdaServiceRetry } from './retries';
+import { idempotentLambdaRetry, lambdaServiceRetry } from './retries';
+
+/** A Map item that is a run `[from, to)` of a list the step reads from the lake (layers/features/select.ts mapRuns). */
+const RUN_ITEM = { 'from.$': '$$.Map.Item.Value.from', 'to.$': '$$.Map.Item.Value.to' };
 
 export interface FeatureBuildProps {
   readonly lakeBucket: s3.IBucket;
@@ -82,7 +85,7 @@ export class FeatureBuild extends Construct {
       // A partition curated again writes the same file: any failure but a changed selection (the build
       // must select again) may be retried. Step Functions takes the first retrier that names the error.
       .addRetry({ errors: ['SelectionChangedError'], maxAttempts: 0 })
-      .addRetry({ ...lambdaServiceRetry, errors: [...(lambdaServiceRetry.errors ?? []), 'States.TaskFailed'] });
+      .addRetry(idempotentLambdaRetry);
     const curate = new sfn.Map(this, 'CurateSources', {
       comment: "The selected versions' partitions the curated zone does not hold yet, as typed Parquet.",
       itemsPath: '$.plan.curate',
@@ -90,8 +93,7 @@ export class FeatureBuild extends Construct {
       itemSelector: {
         step: 'curate',
         'planKey.$': '$.plan.planKey',
-        'from.$': '$$.Map.Item.Value.from',
-        'to.$': '$$.Map.Item.Value.to',
+        ...RUN_ITEM,
       },
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(curateFiles);
@@ -145,7 +147,7 @@ export class FeatureBuild extends Construct {
       retryOnServiceExceptions: false,
     })
       // Files written again write the same items: any failure may be retried.
-      .addRetry({ ...lambdaServiceRetry, errors: [...(lambdaServiceRetry.errors ?? []), 'States.TaskFailed'] });
+      .addRetry(idempotentLambdaRetry);
     const loadOnline = new sfn.Map(this, 'LoadOnlineFeatures', {
       comment: 'The user and item features files into the online store, a run of files per invocation.',
       itemsPath: '$.files.online',
@@ -155,8 +157,7 @@ export class FeatureBuild extends Construct {
         'version.$': '$.plan.version',
         'createdAt.$': '$.plan.createdAt',
         'descriptionKey.$': '$.files.descriptionKey',
-        'from.$': '$$.Map.Item.Value.from',
-        'to.$': '$$.Map.Item.Value.to',
+        ...RUN_ITEM,
       },
       resultPath: sfn.JsonPath.DISCARD,
     }).itemProcessor(loadFile);

@@ -22,3 +22,12 @@ export const lambdaServiceRetry: sfn.RetryProps = {
   ],
   maxAttempts: 3,
 };
+
+/**
+ * For an idempotent Lambda step (it writes the same objects or items when run again): the service's
+ * failures and any failure of our code.
+ */
+export const idempotentLambdaRetry: sfn.RetryProps = {
+  ...lambdaServiceRetry,
+  errors: [...(lambdaServiceRetry.errors ?? []), 'States.TaskFailed'],
+};

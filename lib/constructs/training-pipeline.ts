@@ -26,7 +26,7 @@ import { bundledContainerImage } from './bundled-container';
 import { envFor, envPart, overridesFor } from './function-env';
 import { grantLakeAccess } from './lake-grants';
 import { RecoMartFunction, retentionFor } from './lambda-function';
-import { lambdaServiceRetry, taskRetry } from './retries';
+import { idempotentLambdaRetry, lambdaServiceRetry, taskRetry } from './retries';
 import { recomartTable } from './table';
 
 export interface TrainingPipelineProps {
@@ -360,7 +360,7 @@ export class TrainingPipeline extends Construct {
       retryOnServiceExceptions: false,
     })
       // A shard rewrites the same keys, so any failure of one may be retried on its own.
-      .addRetry({ ...lambdaRetry, errors: [...(lambdaRetry.errors ?? []), 'States.TaskFailed'] });
+      .addRetry(idempotentLambdaRetry);
     const publishShards = new sfn.Map(this, 'PublishShards', {
       comment: 'Top-N for each shard of users, written under the new model version; not served yet.',
       itemsPath: '$.publishPlan.shards',

@@ -318,7 +318,8 @@ const namesTable = (statement: string, table: string) => referencedTables(statem
 
 /** The tables a statement names (read from its text, as closely as text allows). */
 export function tablesNamed(statement: string, tables: readonly GlueTable[]): GlueTable[] {
-  return tables.filter((t) => namesTable(statement, t.Name));
+  const named = referencedTables(statement);
+  return tables.filter((t) => named.has(t.Name.toLowerCase()));
 }
 
 interface DataFile {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type ContainerSpec, runContainers } from './ecs-tasks';
+import type { AuthzRequest, Denial } from './iam';
 import type { InvokeResult } from './lambda-runtime';
 import type { AthenaTasks } from './plugins/athena';
 
@@ -30,8 +31,8 @@ export interface StateMachineSpec {
 /** What a state machine's role may do: the first request it may not make, or undefined. */
 export type RoleCheck = (
   machine: StateMachineSpec,
-  requests: readonly { action: string; resource: string; context?: Record<string, string> }[],
-) => Promise<{ message: string } | undefined>;
+  requests: readonly AuthzRequest[],
+) => Promise<Pick<Denial, 'message'> | undefined>;
 
 export interface TaskDefinitionSpec {
   readonly family: string;

@@ -16,9 +16,10 @@ import {
   transactionInput,
   type UserFeatures,
 } from '../../layers/features/builders';
-import { parquetRows, recordOfRow } from '../../layers/features/offline';
+import { recordOfRow } from '../../layers/features/offline';
 import { type FeatureSetName, featureSql, unloadStatement } from '../../layers/features/sql';
 import { lakeKeys } from '../../layers/lake/keys';
+import { parquetRows } from '../../layers/lake/parquet';
 import { createTableDdl } from '../../layers/sql/ddl';
 import { sampleTransactionsCsv } from '../../layers/transactions/sample';
 import { runQuery } from '../../lib/local-cloud/athena-duckdb';

@@ -24,6 +24,13 @@ const targetOptions = (c: Command) =>
     .option('--state <dir>', 'state directory of a running local cloud', '.recomart')
     .option('--stage <stage>', 'stage whose stack outputs name the database and workgroup', 'dev');
 
+/** The format a table's SerDe reads, by the SerDe's name. */
+const SERDE_FORMATS: readonly [RegExp, string][] = [
+  [/csv/i, 'CSV'],
+  [/json/i, 'JSON Lines'],
+  [/parquet/i, 'Parquet'],
+];
+
 export function registerCatalog(program: Command): void {
   targetOptions(
     program
@@ -60,13 +67,7 @@ export function registerCatalog(program: Command): void {
       const lines = [`database ${database} (${target.description}): ${tables.length} tables`];
       for (const t of tables) {
         const serde = t.StorageDescriptor?.SerdeInfo?.SerializationLibrary ?? '';
-        const format = /csv/i.test(serde)
-          ? 'CSV'
-          : /json/i.test(serde)
-            ? 'JSON Lines'
-            : /parquet/i.test(serde)
-              ? 'Parquet'
-              : serde || '?';
+        const format = SERDE_FORMATS.find(([pattern]) => pattern.test(serde))?.[1] ?? (serde || '?');
         const keys = (t.PartitionKeys ?? []).map((k) => k.Name).join(', ');
         lines.push(
           '',

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { stringify } from 'csv-stringify/sync';
 import { parseUnload, type QueryAnswer, QueryError, runQuery, tablesNamed } from '../athena-duckdb';
+import type { AuthzRequest, Denial } from '../iam';
 import { GlueCatalog } from './glue';
 import {
   ApiError,
@@ -41,9 +42,7 @@ export interface AthenaTasks {
 }
 
 /** Whom a query runs for: the first of some requests they may not make, or undefined. */
-export type Caller = (
-  requests: readonly { action: string; resource: string; context?: Record<string, string> }[],
-) => Promise<{ message: string } | undefined>;
+export type Caller = (requests: readonly AuthzRequest[]) => Promise<Pick<Denial, 'message'> | undefined>;
 
 type State = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
@@ -267,7 +266,7 @@ export class AthenaQueries implements LocalPlugin {
       const [, bucket = '', key = ''] = s3Parts(uri);
       return { bucket, key, arn: `arn:aws:s3:::${bucket}/${key}` };
     };
-    const requests: { action: string; resource: string; context?: Record<string, string> }[] = [];
+    const requests: AuthzRequest[] = [];
     for (const table of tablesNamed(e.query, glue.tables(e.database))) {
       requests.push({
         action: 'glue:GetTable',
