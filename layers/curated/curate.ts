@@ -5,6 +5,7 @@
  * manifest and a lineage event. A group whose file exists is not written again; writing one removes
  * the partition's other files, so a table over the zone reads each row once.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
@@ -20,7 +21,7 @@ import { isManifestKey } from '../lake/zones';
 import { runEvent, writeRunEvent } from '../lineage/openlineage';
 import { TransactionRowSchema, transactionTime } from '../transactions/schema';
 import { csvTableRows } from '../util/csv-records';
-import { bytesStream, nonEmptyLines } from '../util/lines';
+import { bytesStream, recordLines } from '../util/lines';
 import { CURATED, CURATED_SCHEMA_VERSION, type CuratedDataset } from './schema';
 
 // hyparquet-writer ships ES modules only; loaded with require on first use, as hyparquet is
@@ -188,11 +189,16 @@ async function transactionRows(bytes: Uint8Array, columns: Columns, note: (reaso
 const EVENT_FIELDS = new Set(Object.keys(ClickEventSchema.shape));
 
 /** The events of one raw clickstream version (the ingest wrote only valid ones; any other is counted). */
-async function clickRows(bytes: Uint8Array, columns: Columns, note: (reason: string) => void): Promise<void> {
-  for await (const line of nonEmptyLines(bytesStream(bytes))) {
+function clickRows(bytes: Uint8Array, columns: Columns, note: (reason: string) => void): void {
+  for (const line of recordLines(bytes)) {
+    // The ingest wrote UTF-8 only; bytes that are not would be decoded into other characters.
+    if (!isUtf8(line)) {
+      note('the event is not valid UTF-8');
+      continue;
+    }
     let json: unknown;
     try {
-      json = JSON.parse(line);
+      json = JSON.parse(line.toString('utf8'));
     } catch (err) {
       note(`not JSON: ${(err as Error).message}`);
       continue;
@@ -247,7 +253,7 @@ export async function curatedFile(
       if (reasons.length < MAX_REASONS) reasons.push(reason);
     };
     if (dataset === 'transactions') await transactionRows(bytes, columns, note);
-    else await clickRows(bytes, columns, note);
+    else clickRows(bytes, columns, note);
     const curated = columns.rows - before;
     if (curated + excluded !== member.records)
       throw new Error(

@@ -25,3 +25,20 @@ export function bytesStream(bytes: Uint8Array): Readable {
     })(),
   );
 }
+
+/**
+ * The lines of bytes in memory that hold anything but a carriage return (the JSON Lines records the
+ * lake's manifests count, ../lake/manifest.ts countLines), as bytes, without their line break.
+ */
+export function* recordLines(bytes: Uint8Array): Generator<Buffer> {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 0; at < buffer.byteLength; ) {
+    const end = buffer.indexOf(10, at);
+    const stop = end === -1 ? buffer.byteLength : end;
+    let last = stop;
+    while (last > at && buffer[last - 1] === 13) last--;
+    const line = buffer.subarray(at, last);
+    if (line.some((b) => b !== 13)) yield line;
+    at = stop + 1;
+  }
+}

@@ -262,6 +262,32 @@ describe('curating click events', () => {
     expect(terms.map((r) => r.searchterm).sort()).toEqual(lines.map((l) => JSON.parse(l).searchTerm).sort());
   });
 
+  it('refuses, never alters, an event that is not valid UTF-8, a blank-looking line or a lone carriage return', async () => {
+    const good = [event(1, '09'), event(2, '09', { note: 'grün' })];
+    // Records as the manifest counts them: every line with a byte other than a carriage return.
+    const hostile = [
+      Buffer.concat([
+        Buffer.from(event(3, '09').slice(0, 60)),
+        Buffer.from([0xc3]),
+        Buffer.from(event(3, '09').slice(61)),
+      ]),
+      Buffer.from('   '),
+      Buffer.from(`${event(4, '09')}\r${event(5, '09')}`),
+    ];
+    const bytes = Buffer.concat(
+      [...good.map((l) => Buffer.from(l)), ...hostile].flatMap((line) => [line, Buffer.from('\r\n')]),
+    );
+    const records = good.length + hostile.length;
+    const { body, members } = await curatedFile('clickstream', [
+      { key: 'raw/clickstream/dt=2026-11-20/hour=09/h.jsonl', md5: '-', records, bytes },
+    ]);
+    expect(members[0]).toMatchObject({ curated: good.length, excluded: hostile.length });
+    expect(members[0]?.reasons[0]).toBe('the event is not valid UTF-8');
+    const rows = await parquetSelect(Buffer.from(body), 'SELECT eventid, extra FROM rows ORDER BY eventid');
+    expect(rows.map((r) => r.eventid)).toEqual(good.map((l) => JSON.parse(l).eventId));
+    expect(JSON.parse(String(rows[1]?.extra))).toEqual({ note: 'grün' });
+  });
+
   it('rewrites only the hour a late batch lands in, and removes the file it replaces', async () => {
     batch('b1', '09', [1, 2]);
     batch('b3', '10', [6]);
