@@ -1,19 +1,21 @@
 /**
- * ml-matrix against our ALS kernels on the work of one explicit row (docs/decisions/009): the Gram
- * update GᵀG of a row's design matrix (its rated items' factors and a column of ones) and the solve
- * of the (k+1)×(k+1) ridge system, at ranks 8 to 64. The same inputs for both; times are medians of
- * repeated batches, in microseconds per row.
+ * ml-matrix against our ALS kernels on the work of one explicit row (docs/decisions/009, 026): the
+ * Gram update GᵀG of a row's design matrix (its rated items' factors and a column of ones) and the
+ * solve of the (k+1)×(k+1) ridge system, at ranks 8 to 64; ours as the training runs it (the
+ * WebAssembly kernel, the fixed side loaded once per half-sweep) and as plain TypeScript. The same
+ * inputs for all; times are medians of repeated batches, in microseconds per row.
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
-import { choleskySolve, explicitSweep } from '../layers/als/als';
+import { choleskySolve, explicitSweepScalar } from '../layers/als/als';
+import { ExplicitKernel } from '../layers/als/explicit-kernel';
 import type { Csr } from '../layers/als/ratings';
 import { Rng } from '../layers/util/random';
 
 export interface KernelComparison {
   readonly rank: number;
   readonly ratingsPerRow: number;
-  /** One row's Gram update and solve (ours: the explicit sweep on that row). */
-  readonly rowMicros: { ours: number; mlMatrix: number; ratio: number };
+  /** One row's Gram update and solve: ours (WebAssembly), the plain TypeScript sweep, ml-matrix; ratio = ml-matrix / ours. */
+  readonly rowMicros: { ours: number; typeScript: number; mlMatrix: number; ratio: number };
   /** The (k+1)×(k+1) Cholesky solve alone. */
   readonly solveMicros: { ours: number; mlMatrix: number; ratio: number };
   /** The largest difference between the two solutions. */
@@ -48,7 +50,13 @@ export function compareKernels(ranks = [8, 16, 32, 64], ratingsPerRow = 80): Ker
     const lambda = 0.05;
     const mean = 3;
     const counter = { flops: 0 };
-    const ours = () => explicitSweep(row, X, bx, Y, by, mean, k, lambda, counter);
+    const kernel = new ExplicitKernel();
+    kernel.load(Y, by, k, mean);
+    let solved: Float64Array = new Float64Array(0);
+    const ours = () => {
+      solved = kernel.solveRow(cols, values, 0, ratingsPerRow, lambda * ratingsPerRow);
+    };
+    const typeScript = () => explicitSweepScalar(row, X, bx, Y, by, mean, k, lambda, counter);
     let mlX = new Matrix(d, 1);
     const theirs = () => {
       const G = new Matrix(ratingsPerRow, d);
@@ -66,10 +74,13 @@ export function compareKernels(ranks = [8, 16, 32, 64], ratingsPerRow = 80): Ker
     };
     const calls = Math.max(50, Math.round(200_000 / (ratingsPerRow * d * d)));
     const rowOurs = timePerCall(ours, calls);
+    const rowTypeScript = timePerCall(typeScript, calls);
     const rowTheirs = timePerCall(theirs, calls);
     let maxAbsDiff = 0;
-    for (let a = 0; a < k; a++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs((X[a] as number) - mlX.get(a, 0)));
-    maxAbsDiff = Math.max(maxAbsDiff, Math.abs((bx[0] as number) - mlX.get(k, 0)));
+    for (let a = 0; a <= k; a++) {
+      maxAbsDiff = Math.max(maxAbsDiff, Math.abs((solved[a] as number) - mlX.get(a, 0)));
+      maxAbsDiff = Math.max(maxAbsDiff, Math.abs(((a < k ? X[a] : bx[0]) as number) - mlX.get(a, 0)));
+    }
 
     // The solve alone, on one SPD system.
     const M = Matrix.rand(d, d, { random: () => rng.next() });
@@ -88,7 +99,12 @@ export function compareKernels(ranks = [8, 16, 32, 64], ratingsPerRow = 80): Ker
     out.push({
       rank: k,
       ratingsPerRow,
-      rowMicros: { ours: round(rowOurs), mlMatrix: round(rowTheirs), ratio: round(rowTheirs / rowOurs) },
+      rowMicros: {
+        ours: round(rowOurs),
+        typeScript: round(rowTypeScript),
+        mlMatrix: round(rowTheirs),
+        ratio: round(rowTheirs / rowOurs),
+      },
       solveMicros: { ours: round(solveOurs), mlMatrix: round(solveTheirs), ratio: round(solveTheirs / solveOurs) },
       maxAbsDiff: Number(maxAbsDiff.toExponential(2)),
     });

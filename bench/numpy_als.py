@@ -1,9 +1,9 @@
 """Reference ALS in numpy for the `als` benchmark: explicit, biased, weighted-λ (ALS-WR), per-row solves.
 
-Usage: python3 numpy_als.py <ratings.bin> <rank> <lambda>
+Usage: python3 numpy_als.py <ratings.bin> <rank> <lambda> [iterations]
 ratings.bin: little-endian int32 users, int32 items, float32 values (n each), preceded by int32 n,
-users, items. Prints one JSON object: seconds for one iteration (users then items), from random
-factors, after the CSR views are built (as ours is timed).
+users, items. Prints one JSON object: the seconds of each iteration (users then items), from random
+factors, after the CSR views are built (as ours is timed: each iteration once its trainer is built).
 """
 import json
 import sys
@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 path, rank, lam = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+iterations = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 raw = open(path, "rb").read()
 n, n_users, n_items = np.frombuffer(raw, dtype="<i4", count=3)
 users = np.frombuffer(raw, dtype="<i4", count=n, offset=12)
@@ -52,7 +53,10 @@ def sweep(rows, X, bx, Y, by):
         bx[r] = x[rank]
 
 
-t0 = time.perf_counter()
-sweep(by_user, P, bu, Q, bi)
-sweep(by_item, Q, bi, P, bu)
-print(json.dumps({"seconds": time.perf_counter() - t0, "numpy": np.__version__}))
+seconds = []
+for _ in range(iterations):
+    t0 = time.perf_counter()
+    sweep(by_user, P, bu, Q, bi)
+    sweep(by_item, Q, bi, P, bu)
+    seconds.append(time.perf_counter() - t0)
+print(json.dumps({"seconds": seconds, "numpy": np.__version__}))

@@ -7,6 +7,7 @@
  * Deterministic for a seed, and the same on one thread or on worker threads (layers/als/parallel.ts).
  */
 import { Rng } from '../util/random';
+import { explicitKernel } from './explicit-kernel';
 import { defaultThreads, WorkerSweeper, workersAvailable } from './parallel';
 import { type Csr, type Ratings, toCsr } from './ratings';
 import type { AlsParams, HalfSweep, Sweeper, TrainingState } from './state';
@@ -67,8 +68,17 @@ export function runHalfSweep(
   const users = sweep.side === 'users';
   const rows = users ? s.byUser : s.byItem;
   if (sweep.kind === 'explicit') {
-    if (users) explicitSweep(rows, s.P, s.bu, s.Q, s.bi, s.mean, s.k, s.params.lambda, counter, rowStart, rowEnd);
-    else explicitSweep(rows, s.Q, s.bi, s.P, s.bu, s.mean, s.k, s.params.lambda, counter, rowStart, rowEnd);
+    // Items are solved second, against this iteration's users: their rows also sum the squared errors.
+    if (users)
+      explicitSweep(rows, s.P, s.bu, s.Q, s.bi, s.mean, s.k, s.params.lambda, counter, rowStart, rowEnd, {
+        rows: s.userLoss,
+        errors: false,
+      });
+    else
+      explicitSweep(rows, s.Q, s.bi, s.P, s.bu, s.mean, s.k, s.params.lambda, counter, rowStart, rowEnd, {
+        rows: s.itemLoss,
+        errors: true,
+      });
   } else {
     implicitSweep(
       rows,
@@ -133,6 +143,9 @@ export class AlsTrainer {
     const Q = init(nI);
     const bu = f32(nU);
     const bi = f32(nI);
+    const f64 = (n: number) => (shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n));
+    const userLoss = f64(params.implicit ? 0 : nU);
+    const itemLoss = f64(params.implicit ? 0 : nI);
     if (warm) {
       const kw = warm.state.k;
       const copy = (to: Float32Array, from: Float32Array, rows: number) => {
@@ -147,7 +160,7 @@ export class AlsTrainer {
     let mean = 0;
     for (let j = 0; j < byUser.values.length; j++) mean += byUser.values[j] as number;
     mean = params.implicit ? 0 : mean / Math.max(1, byUser.values.length);
-    this.state = { params, k, mean, byUser, byItem, P, Q, bu, bi };
+    this.state = { params, k, mean, byUser, byItem, P, Q, bu, bi, userLoss, itemLoss };
     this.seconds = (performance.now() - t0) / 1000;
   }
 
@@ -169,10 +182,10 @@ export class AlsTrainer {
       if (YtY) this.flops += (side === 'users' ? nI : nU) * k * k;
       this.flops += await sweeper.run({ side, kind }, this.state, YtY);
     }
-    const s = this.state;
+    const { userLoss, itemLoss } = this.state;
     const loss = params.implicit
       ? implicitLoss(byUser, P, Q, nU, nI, k, params)
-      : explicitObjective(byUser, byItem, P, s.bu, Q, s.bi, s.mean, k, params.lambda);
+      : (sum(userLoss) + sum(itemLoss)) / Math.max(1, byUser.values.length);
     this.loss.push(loss);
     this.seconds += (performance.now() - t0) / 1000;
     return loss;
@@ -226,8 +239,61 @@ export async function trainAls(
   return trainer.model();
 }
 
-/** Solve every row of `X` (with bias `bx`) against the fixed `Y` (with bias `by`). */
+/**
+ * Solve every row of `X` (with bias `bx`) against the fixed `Y` (with bias `by`): the row's design
+ * rows and targets are gathered here, the system is built and solved by the WebAssembly SIMD kernel
+ * (decision 026). `explicitSweepScalar` is the same computation in plain TypeScript.
+ *
+ * `loss`: write each row's part of the ALS-WR objective (squared error plus λ·n_u‖[p_u, b_u]‖² and
+ * λ·n_i‖[q_i, b_i]‖², per rating; it never increases from one iteration to the next, since each
+ * half-sweep solves its rows exactly) to `loss.rows`: its regularisation term, from the stored
+ * (float32) values, plus with `errors` the squared errors of its ratings against the fixed side.
+ */
 export function explicitSweep(
+  rows: Csr,
+  X: Float32Array,
+  bx: Float32Array,
+  Y: Float32Array,
+  by: Float32Array,
+  mean: number,
+  k: number,
+  lambda: number,
+  counter: { flops: number },
+  rowStart = 0,
+  rowEnd = rows.indptr.length - 1,
+  loss?: { rows: Float64Array; errors: boolean },
+): void {
+  const kernel = explicitKernel();
+  kernel.load(Y, by, k, mean);
+  const d = k + 1;
+  const { indptr, indices, values } = rows;
+  for (let row = rowStart; row < rowEnd; row++) {
+    const start = indptr[row] as number;
+    const count = (indptr[row + 1] as number) - start;
+    if (count === 0) continue;
+    const x = kernel.solveRow(indices, values, start, count, lambda * count);
+    counter.flops += count * (d * (d + 1)) + (d * d * d) / 3;
+    const off = row * k;
+    for (let a = 0; a < k; a++) X[off + a] = x[a] as number;
+    bx[row] = x[k] as number;
+    if (!loss) continue;
+    const stored = bx[row] as number;
+    let norm = stored * stored;
+    for (let a = 0; a < k; a++) norm += (X[off + a] as number) ** 2;
+    let rowLoss = lambda * count * norm;
+    if (loss.errors) {
+      rowLoss += kernel.squaredErrors(count, X, off, stored);
+      counter.flops += count * k;
+    }
+    loss.rows[row] = rowLoss;
+  }
+}
+
+/**
+ * `explicitSweep` in plain TypeScript (the design matrix column-major, its Gram matrix two by two
+ * columns, `choleskySolve`): the reference the kernel is measured and checked against.
+ */
+export function explicitSweepScalar(
   rows: Csr,
   X: Float32Array,
   bx: Float32Array,
@@ -336,44 +402,10 @@ export function choleskySolve(A: Float64Array, b: Float64Array, x: Float64Array,
   }
 }
 
-/**
- * The ALS-WR objective per rating: squared error plus λ·n_u‖[p_u, b_u]‖² and λ·n_i‖[q_i, b_i]‖². Each
- * half-sweep solves its rows exactly, so this never increases from one iteration to the next.
- */
-function explicitObjective(
-  byUser: Csr,
-  byItem: Csr,
-  P: Float32Array,
-  bu: Float32Array,
-  Q: Float32Array,
-  bi: Float32Array,
-  mean: number,
-  k: number,
-  lambda: number,
-): number {
-  let se = 0;
-  const nU = byUser.indptr.length - 1;
-  for (let u = 0; u < nU; u++) {
-    for (let j = byUser.indptr[u] as number; j < (byUser.indptr[u + 1] as number); j++) {
-      const i = byUser.indices[j] as number;
-      let p = mean + (bu[u] as number) + (bi[i] as number);
-      for (let a = 0; a < k; a++) p += (P[u * k + a] as number) * (Q[i * k + a] as number);
-      se += ((byUser.values[j] as number) - p) ** 2;
-    }
-  }
-  const reg = (rows: Csr, X: Float32Array, b: Float32Array) => {
-    let sum = 0;
-    const n = rows.indptr.length - 1;
-    for (let r = 0; r < n; r++) {
-      const count = (rows.indptr[r + 1] as number) - (rows.indptr[r] as number);
-      if (count === 0) continue;
-      let norm = (b[r] as number) ** 2;
-      for (let a = 0; a < k; a++) norm += (X[r * k + a] as number) ** 2;
-      sum += count * norm;
-    }
-    return sum;
-  };
-  return (se + lambda * (reg(byUser, P, bu) + reg(byItem, Q, bi))) / Math.max(1, byUser.values.length);
+function sum(xs: Float64Array): number {
+  let total = 0;
+  for (let j = 0; j < xs.length; j++) total += xs[j] as number;
+  return total;
 }
 
 /** YᵀY + λI (k×k, full), the part of every row's system that does not depend on the row. */

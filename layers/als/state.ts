@@ -39,4 +39,11 @@ export interface TrainingState {
   readonly Q: Float32Array;
   readonly bu: Float32Array;
   readonly bi: Float32Array;
+  /**
+   * Explicit only: each row's part of the objective, written by its half-sweep (users: λ·n_u‖[p_u, b_u]‖²;
+   * items: the same plus the squared errors of the item's ratings), summed in row order after the
+   * iteration, so the objective is the same on any number of threads.
+   */
+  readonly userLoss: Float64Array;
+  readonly itemLoss: Float64Array;
 }

@@ -65,6 +65,37 @@ describe('explicit ALS', () => {
     expect(b.loss).toEqual(a.loss);
   });
 
+  it('reports the ALS-WR objective of the factors it returns, the same on any number of threads', async () => {
+    const r = planted(90, 70, 4);
+    const params = { ...DEFAULT_EXPLICIT, rank: 5, iterations: 2 };
+    const one = await trainAls(r, params);
+    const two = await trainAlsOnAllCores(r, params, undefined, undefined, 2);
+    expect(two.loss).toEqual(one.loss);
+    // The objective by hand from the model: squared errors of every rating, plus λ·n‖[factors, bias]‖² per user and item.
+    const k = params.rank;
+    const perUser = new Array(one.users).fill(0);
+    const perItem = new Array(one.items).fill(0);
+    let se = 0;
+    for (let j = 0; j < r.length; j++) {
+      const u = r.users[j] as number;
+      const i = r.items[j] as number;
+      perUser[u]++;
+      perItem[i]++;
+      se += ((r.values[j] as number) - predict(one, u, i)) ** 2;
+    }
+    const reg = (n: number[], F: Float32Array, b: Float32Array) =>
+      n.reduce((sum, count, row) => {
+        let norm = (b[row] as number) ** 2;
+        for (let a = 0; a < k; a++) norm += (F[row * k + a] as number) ** 2;
+        return sum + count * norm;
+      }, 0);
+    const objective =
+      (se +
+        params.lambda * (reg(perUser, one.userFactors, one.userBias) + reg(perItem, one.itemFactors, one.itemBias))) /
+      r.length;
+    expect(Math.abs((one.loss.at(-1) as number) - objective)).toBeLessThan(1e-9 * objective);
+  });
+
   it('is deterministic for a seed', async () => {
     const r = planted(60, 40, 2);
     const a = await trainAls(r, { ...DEFAULT_EXPLICIT, rank: 4, iterations: 3 });
