@@ -30,6 +30,8 @@ interface Exports {
 }
 
 const PAGE = 65_536;
+/** A 32-bit WebAssembly memory's ceiling (65,536 pages). */
+const MAX_BYTES = 65_536 * PAGE;
 /** Bytes of R per chunk: a row's rated factor rows go through the Gram kernel this many at a time. */
 const CHUNK_BYTES = 32_768;
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -87,6 +89,10 @@ export class ExplicitKernel {
     const at = this.at;
     at.Val = at.Idx + align16(capacity * 4);
     const bytes = at.Val + capacity * 4;
+    if (bytes > MAX_BYTES)
+      throw new Error(
+        `explicit ALS: the fixed side (${at.By - at.Y} bytes of factors) and a row of ${count} ratings do not fit the kernel's 4 GiB of WebAssembly memory`,
+      );
     const memory = this.wasm.memory;
     if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
     this.idx = new Int32Array(memory.buffer, at.Idx, capacity);
