@@ -291,21 +291,13 @@ export function explicitSweep(
 
 /**
  * `explicitSweep` in plain TypeScript (the design matrix column-major, its Gram matrix two by two
- * columns, `choleskySolve`): the reference the kernel is measured and checked against.
+ * columns, `choleskySolve`): the reference the kernel is measured and checked against. It takes the
+ * same arguments and writes no objective (`loss` is ignored).
  */
-export function explicitSweepScalar(
-  rows: Csr,
-  X: Float32Array,
-  bx: Float32Array,
-  Y: Float32Array,
-  by: Float32Array,
-  mean: number,
-  k: number,
-  lambda: number,
-  counter: { flops: number },
-  rowStart = 0,
-  rowEnd = rows.indptr.length - 1,
-): void {
+export function explicitSweepScalar(...args: Parameters<typeof explicitSweep>): void {
+  const [rows, X, bx, Y, by, mean, k, lambda, counter] = args;
+  const rowStart = args[9] ?? 0;
+  const rowEnd = args[10] ?? rows.indptr.length - 1;
   const d = k + 1;
   const A = new Float64Array(d * d);
   const b = new Float64Array(d);
