@@ -1,13 +1,4 @@
-import { Readable } from 'node:stream';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  NotFound,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../lambdas/check-inputs/index';
 import { lakeKeys } from '../../../layers/lake/keys';
@@ -15,6 +6,7 @@ import { buildManifest } from '../../../layers/lake/manifest';
 import { manifestKeyFor } from '../../../layers/lake/zones';
 import { checkRunInputs, MAX_BLOCKED_LISTED } from '../../../layers/pipeline/check-inputs';
 import { invoke } from '../../helpers/lambda';
+import { type AfterHook, memoryBucket } from '../../helpers/memory-bucket';
 
 const s3 = mockClient(S3Client);
 const dataKey = 'raw/transactions/dt=2026-11-20/ingested_x.csv';
@@ -27,28 +19,17 @@ const manifest = buildManifest({
   records: 0,
   schemaVersion: '1',
 });
-const objects = new Map<string, string>();
-const json = (text: string) => ({
-  Body: Object.assign(Readable.from([Buffer.from(text)]), {
-    transformToByteArray: async () => new Uint8Array(Buffer.from(text)),
-  }) as never,
-});
+/** The bucket's objects, as text. */
+const objects = {
+  set: (key: string, text: string) => bucket.objects.set(key, Buffer.from(text)),
+  get: (key: string) => bucket.objects.get(key)?.toString(),
+  clear: () => bucket.objects.clear(),
+};
+let bucket: { objects: Map<string, Buffer>; setAfter: (hook: AfterHook | undefined) => void };
 
 beforeEach(() => {
-  objects.clear();
+  bucket = memoryBucket(s3);
   objects.set(manifestKeyFor(dataKey), JSON.stringify(manifest));
-  s3.on(ListObjectsV2Command).callsFake(async (input: { Prefix: string }) => ({
-    Contents: [...objects.keys()].filter((k) => k.startsWith(input.Prefix)).map((Key) => ({ Key })),
-  }));
-  s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
-    const text = objects.get(input.Key);
-    if (text === undefined) throw new NoSuchKey({ message: 'no', $metadata: {} });
-    return json(text);
-  });
-  s3.on(HeadObjectCommand).callsFake(async (input: { Key: string }) => {
-    if (!objects.has(input.Key)) throw new NotFound({ message: 'no', $metadata: {} });
-    return {};
-  });
 });
 afterEach(() => s3.reset());
 
@@ -168,19 +149,12 @@ describe('checking the inputs of a run', () => {
     }
     let inFlight = 0;
     let most = 0;
-    s3.on(GetObjectCommand).callsFake(async (input: { Key: string }) => {
+    bucket.setAfter(async (command) => {
+      if (command !== 'GetObject') return;
       inFlight++;
       most = Math.max(most, inFlight);
       await new Promise((r) => setTimeout(r, 1));
       inFlight--;
-      const text = objects.get(input.Key);
-      if (text === undefined) throw new NoSuchKey({ message: 'no', $metadata: {} });
-      return json(text);
-    });
-    const written = new Map<string, string>();
-    s3.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: string }) => {
-      written.set(input.Key, input.Body);
-      return {};
     });
     const result = await check({ document: {}, executionName: 'sched-1' });
     expect(result).toMatchObject({
@@ -191,7 +165,7 @@ describe('checking the inputs of a run', () => {
     expect(result.blocked).toHaveLength(MAX_BLOCKED_LISTED);
     expect(result.datasets).toEqual({ clickstream: { manifests: 500, blocked: 1500 } });
     expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(16 * 1024);
-    const report = JSON.parse(written.get('reports/pipeline/sched-1/blocked.json') ?? '[]') as unknown[];
+    const report = JSON.parse(objects.get('reports/pipeline/sched-1/blocked.json') ?? '[]') as unknown[];
     expect(report).toHaveLength(1500);
     expect(most).toBeGreaterThan(1);
   });
