@@ -114,7 +114,7 @@ export class RowView {
   /** The record's exact text when it is its values joined by commas (read without quoting). */
   private plain: string | undefined;
   /** A row's own keys iterate in column order (no duplicate or index-like names). */
-  private readonly columnOrder: boolean;
+  readonly columnOrder: boolean;
   private readonly scratch: unknown[];
 
   constructor(
@@ -169,8 +169,11 @@ export class RowView {
   }
 }
 
-/** One evaluator per check; `row` returns a failure reason or undefined. */
-interface Evaluator {
+/**
+ * One evaluator per check; `row` returns a failure reason or undefined. The state a check keeps
+ * across rows is on the evaluator, where the byte lane (layers/quality/byte-lane.ts) shares it.
+ */
+export interface Evaluator {
   readonly spec: CheckSpec;
   readonly rowLevel: boolean;
   evaluated: number;
@@ -178,6 +181,14 @@ interface Evaluator {
   readonly examples: Example[];
   row?(row: RowView, index: number): string | undefined;
   finish(rows: number): { passed?: boolean; observed: number | string | null; threshold: string };
+  /** unique: first rows by key */
+  readonly seen?: FirstSeen;
+  /** uniqueRows: the rows' digests */
+  readonly digests?: DigestSet;
+  /** referential: the reference's keys, when given */
+  readonly keys?: KeyLookup;
+  /** freshness: the newest instant seen */
+  newest?: number;
 }
 
 function rateOutcome(e: Evaluator, mostly: number) {
@@ -265,14 +276,15 @@ function evaluatorFor(spec: CheckSpec, ctx: EvaluatorContext): Evaluator {
     }
     case 'unique': {
       const at = ctx.at(spec.column);
-      const firstRow = new FirstSeen();
+      const seen = new FirstSeen();
       return {
         ...base,
         rowLevel: true,
+        seen,
         row: (row, index) => {
           const key = text(row.values[at]);
           if (key === '') return undefined; // completeness reports missing keys
-          const first = firstRow.firstOrAdd(key, index);
+          const first = seen.firstOrAdd(key, index);
           return first < 0 ? undefined : `duplicate ${spec.column} "${key}" (first at row ${first})`;
         },
         finish() {
@@ -283,11 +295,12 @@ function evaluatorFor(spec: CheckSpec, ctx: EvaluatorContext): Evaluator {
     case 'uniqueRows': {
       // A 53-bit digest per row keeps memory at 8 bytes a row; a false "duplicate" needs a digest
       // collision (about 1 in 10^4 over a million rows), and then only costs a warning.
-      const seen = new DigestSet();
+      const digests = new DigestSet();
       return {
         ...base,
         rowLevel: true,
-        row: (row) => (seen.add(row.digest()) ? undefined : 'duplicate row'),
+        digests,
+        row: (row) => (digests.add(row.digest()) ? undefined : 'duplicate row'),
         finish() {
           return {
             ...rateOutcome(this, mostly),
@@ -328,6 +341,7 @@ function evaluatorFor(spec: CheckSpec, ctx: EvaluatorContext): Evaluator {
       return {
         ...base,
         rowLevel: keys !== undefined,
+        ...(keys ? { keys } : {}),
         row: keys
           ? (row) => {
               const v = row.values[at];
@@ -344,19 +358,20 @@ function evaluatorFor(spec: CheckSpec, ctx: EvaluatorContext): Evaluator {
     }
     case 'freshness': {
       const at = ctx.at(spec.column);
-      let newest = Number.NEGATIVE_INFINITY;
-      return {
+      const evaluator: Evaluator = {
         ...base,
         rowLevel: false,
+        newest: Number.NEGATIVE_INFINITY,
         row: (row) => {
           const v = row.values[at];
           if (!missing(v)) {
             const t = spec.parse(text(v));
-            if (Number.isFinite(t) && t > newest) newest = t;
+            if (Number.isFinite(t) && t > (evaluator.newest as number)) evaluator.newest = t;
           }
           return undefined;
         },
         finish: () => {
+          const newest = evaluator.newest as number;
           const now = (ctx.now ?? new Date()).getTime();
           if (!Number.isFinite(newest))
             return { passed: false, observed: null, threshold: `newest row ≤ ${spec.maxAgeHours} h old` };
@@ -368,6 +383,7 @@ function evaluatorFor(spec: CheckSpec, ctx: EvaluatorContext): Evaluator {
           };
         },
       };
+      return evaluator;
     }
     case 'rowCount':
       return {
@@ -470,6 +486,11 @@ export class SuiteRun {
     return this.view;
   }
 
+  /** The evaluators and the examples limit, for the byte lane that shares their state. */
+  get parts(): { readonly evaluators: readonly Evaluator[]; readonly maxExamples: number; readonly compiled: boolean } {
+    return { evaluators: this.bound(), maxExamples: this.maxExamples, compiled: this.compiled };
+  }
+
   /** The view rows are evaluated through, once bound (by `bind`, `header` or the first row). */
   get rowView(): RowView {
     this.bound();
@@ -558,81 +579,103 @@ function exampleValue(spec: CheckSpec, row: RowView): string {
   return JSON.stringify(row.object()).slice(0, 200);
 }
 
+/** cyrb53's two running hashes start here and take each character with these multipliers. */
+export const CYRB_H1 = 0xdeadbeef;
+export const CYRB_H2 = 0x41c6ce57;
+export const CYRB_M1 = 2654435761;
+export const CYRB_M2 = 1597334677;
+
+/** cyrb53's final mix of its two running hashes into 53 bits. */
+export function cyrbDigest(h1: number, h2: number): number {
+  const a = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  const b = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(a ^ (a >>> 13), 3266489909);
+  return 4294967296 * (2097151 & b) + (a >>> 0);
+}
+
 /** cyrb53: a fast, well-mixed 53-bit string hash (public domain, bryc). */
-function cyrb53(str: string, seed = 0): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
+function cyrb53(str: string): number {
+  let h1 = CYRB_H1;
+  let h2 = CYRB_H2;
   for (let i = 0; i < str.length; i++) {
     const ch = str.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+    h1 = Math.imul(h1 ^ ch, CYRB_M1);
+    h2 = Math.imul(h2 ^ ch, CYRB_M2);
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return cyrbDigest(h1, h2);
 }
 
 /**
  * cyrb53 of `fields.join('\u0001') + '\u0001'` computed from `fields.join(',')` (a record read
  * without quoting), without building the joined string: the same digest as `RowView.digest`'s
- * general path.
+ * general path. The byte lane computes the same digest while it scans a line.
  */
 function cyrb53Fields(raw: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
+  let h1 = CYRB_H1;
+  let h2 = CYRB_H2;
   for (let i = 0; i <= raw.length; i++) {
     const c = i === raw.length ? 44 : raw.charCodeAt(i);
     const ch = c === 44 ? 1 : c;
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+    h1 = Math.imul(h1 ^ ch, CYRB_M1);
+    h2 = Math.imul(h2 ^ ch, CYRB_M2);
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return cyrbDigest(h1, h2);
 }
 
 /**
  * A set of 53-bit digests in flat typed arrays (open addressing, linear probing): a `Set<number>` of
  * a million such numbers boxes each one.
  */
-class DigestSet {
-  private low = new Uint32Array(1 << 12);
-  /** High 21 bits + 1 (0 marks an empty slot). */
-  private high = new Uint32Array(1 << 12);
+export class DigestSet {
+  /** Per slot: the high 21 bits + 1 (0 marks an empty slot), then the low 32 bits: one probe, one cache line. */
+  private table = new Uint32Array(2 << 12);
   private size = 0;
+  private lastSlot = 0;
+
+  /** Is the digest there? When not, remembers where the probe stopped for `addLast`. */
+  has(digest: number): boolean {
+    const lo = digest >>> 0;
+    const hi = Math.floor(digest / 4294967296) + 1;
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
+    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    for (;;) {
+      const h = table[slot * 2] as number;
+      if (h === 0) break;
+      if (h === hi && table[slot * 2 + 1] === lo) return true;
+      slot = (slot + 1) & mask;
+    }
+    this.lastSlot = slot;
+    return false;
+  }
+
+  /** Add the digest the last `has` did not find (nothing added since). */
+  addLast(digest: number): void {
+    this.table[this.lastSlot * 2] = Math.floor(digest / 4294967296) + 1;
+    this.table[this.lastSlot * 2 + 1] = digest >>> 0;
+    if (++this.size > this.table.length >> 2) this.grow();
+  }
 
   /** Adds the digest; false when it was already there. */
   add(digest: number): boolean {
-    const lo = digest >>> 0;
-    const hi = Math.floor(digest / 4294967296) + 1;
-    const mask = this.low.length - 1;
-    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
-    for (;;) {
-      const h = this.high[slot] as number;
-      if (h === 0) break;
-      if (h === hi && this.low[slot] === lo) return false;
-      slot = (slot + 1) & mask;
-    }
-    this.high[slot] = hi;
-    this.low[slot] = lo;
-    if (++this.size * 2 > this.low.length) this.grow();
+    if (this.has(digest)) return false;
+    this.addLast(digest);
     return true;
   }
 
   private grow(): void {
-    const { low, high } = this;
-    this.low = new Uint32Array(low.length * 2);
-    this.high = new Uint32Array(high.length * 2);
-    const mask = this.low.length - 1;
-    for (let i = 0; i < low.length; i++) {
-      const hi = high[i] as number;
+    const old = this.table;
+    const table = new Uint32Array(old.length * 2);
+    const mask = (table.length >> 1) - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const hi = old[i] as number;
       if (hi === 0) continue;
-      const lo = low[i] as number;
+      const lo = old[i + 1] as number;
       let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
-      while (this.high[slot] !== 0) slot = (slot + 1) & mask;
-      this.high[slot] = hi;
-      this.low[slot] = lo;
+      while (table[slot * 2] !== 0) slot = (slot + 1) & mask;
+      table[slot * 2] = hi;
+      table[slot * 2 + 1] = lo;
     }
+    this.table = table;
   }
 }
 

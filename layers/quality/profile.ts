@@ -37,18 +37,21 @@ export interface Profile {
   readonly charts: ChartData[];
 }
 
-/** A chart's counts as gathered: by label, or by bin or time bucket (labelled when the pass ends). */
-type Tally = Map<string, number> | Map<number, number>;
+/** One bar's count, as gathered (an object, so the byte lane can keep it at hand). */
+export interface Tally {
+  n: number;
+}
 
 export class Profiler {
-  private rows = 0;
+  rows = 0;
   /** Missing values per profiled column, and where each column sits in a row's values. */
-  private readonly missing: Float64Array;
-  private columnAt: number[] = [];
-  private chartAt: number[] = [];
-  private readonly counts: Tally[];
+  readonly missing: Float64Array;
+  columnAt: number[] = [];
+  chartAt: number[] = [];
+  /** Each chart's counts: by label, or by bin or time bucket (labelled when the pass ends). */
+  private readonly counts: Map<string | number, Tally>[];
 
-  constructor(private readonly spec: ProfileSpec) {
+  constructor(readonly spec: ProfileSpec) {
     this.counts = spec.charts.map(() => new Map());
     this.missing = new Float64Array(spec.columns.length);
   }
@@ -74,8 +77,7 @@ export class Profiler {
       if (missing(raw)) continue;
       const value = typeof raw === 'string' ? raw.trim() : String(raw);
       if (chart.kind === 'categorical') {
-        const counts = this.counts[i] as Map<string, number>;
-        counts.set(value, (counts.get(value) ?? 0) + 1);
+        this.tally(i, value).n++;
         continue;
       }
       let key: number;
@@ -89,22 +91,35 @@ export class Profiler {
         if (!Number.isFinite(t)) continue;
         key = Math.floor(t / (chart.kind === 'day' ? 86_400_000 : 3_600_000));
       }
-      const counts = this.counts[i] as Map<number, number>;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+      this.tally(i, key).n++;
     }
+  }
+
+  /** The count of one bar of chart `i`: a label (categorical), or a bin or time bucket. */
+  tally(i: number, key: string | number): Tally {
+    const counts = this.counts[i] as Map<string | number, Tally>;
+    let tally = counts.get(key);
+    if (tally === undefined) {
+      tally = { n: 0 };
+      counts.set(key, tally);
+    }
+    return tally;
   }
 
   /** A chart's counts by label, in the order labels first appeared. */
   private labelled(i: number): Map<string, number> {
     const chart = this.spec.charts[i] as ChartSpec;
-    if (chart.kind === 'categorical') return this.counts[i] as Map<string, number>;
     const byLabel = new Map<string, number>();
-    for (const [key, count] of this.counts[i] as Map<number, number>) {
+    for (const [key, { n: count }] of this.counts[i] as Map<string | number, Tally>) {
+      if (chart.kind === 'categorical') {
+        byLabel.set(key as string, count);
+        continue;
+      }
       let label: string;
-      if (chart.kind === 'numeric') label = String(Number((chart.min + key * chart.step).toFixed(6)));
+      if (chart.kind === 'numeric') label = String(Number((chart.min + (key as number) * chart.step).toFixed(6)));
       else {
         const size = chart.kind === 'day' ? 86_400_000 : 3_600_000;
-        const iso = new Date(key * size).toISOString();
+        const iso = new Date((key as number) * size).toISOString();
         label = chart.kind === 'day' ? iso.slice(0, 10) : iso.slice(11, 13);
       }
       byLabel.set(label, (byLabel.get(label) ?? 0) + count);

@@ -6,6 +6,7 @@ import { ClickEventSchema, EVENT_TYPES } from '../clickstream/schema';
 import { CatalogRowSchema, CustomerRowSchema } from '../master/schema';
 import { EXTERNAL_METADATA_COLUMNS } from '../metadata/schema';
 import { TRANSACTION_COLUMNS, TransactionRowSchema, transactionTime } from '../transactions/schema';
+import { ID } from '../util/csv-fields';
 import { memoLast } from '../util/memo';
 import type { CheckSpec } from './checks';
 import type { ProfileSpec } from './profile';
@@ -25,7 +26,6 @@ export interface DatasetSuite {
 // Several checks and a chart read the same timestamp of a row: parse it once.
 const txTime = transactionTime;
 const isoTime = memoLast(Date.parse);
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const isoOrDate = (v: string) => (ISO_DATE.test(v) ? Date.parse(`${v}T00:00:00Z`) : Date.parse(v));
 const complete = (columns: readonly string[], severity: CheckSpec['severity'] = 'critical'): CheckSpec[] =>

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
-import { csvTableRows, readCsvRecords } from '../util/csv-records';
+import { type CsvRecordReader, csvTableRows, readCsvRecords } from '../util/csv-records';
 import { nonEmptyLines } from '../util/lines';
+import { compileLane } from './byte-lane';
 import {
   type CheckResult,
   columnsOfChecks,
@@ -60,10 +61,12 @@ export async function validateStream(
   if (suite.format === 'csv') {
     unusable = await readCsv(
       input,
-      (header) => {
+      (header, reader) => {
         const problem = run.header(header);
         view = run.rowView;
         profiler.bind(header);
+        // Plain lines that pass are taken straight from the bytes (docs/decisions/027-validation-byte-lane.md).
+        if (!problem && compiled) reader.lane = compileLane(run, profiler, view);
         return problem;
       },
       (fields, raw) => {
@@ -112,7 +115,7 @@ export async function validateStream(
  */
 async function readCsv(
   input: Readable,
-  onHeader: (columns: string[]) => string | undefined,
+  onHeader: (columns: string[], reader: CsvRecordReader) => string | undefined,
   onFields: (fields: string[], raw: string) => void,
   onObject: (row: Row) => void,
   compiled: boolean,
@@ -122,7 +125,7 @@ async function readCsv(
   await readCsvRecords(input, (record, reader) => {
     if (columns === undefined) {
       columns = (record.ok ? record.fields : record.raw.split(',')).map((f) => f.trim());
-      problem = onHeader(columns);
+      problem = onHeader(columns, reader);
       if (problem) return false;
       reader.expectedFields = columns.length;
       return undefined;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { withByteTest, withByteValue } from '../util/byte-forms';
 import { csvId, csvInt, csvNonNegativeNumber, csvOptional, withAcceptance } from '../util/csv-fields';
 import { memoLast } from '../util/memo';
-import { DEFAULT_YEARS, parseEventTime, type YearRange } from '../util/timestamps';
+import { DEFAULT_YEARS, eventTimeBytes, parseEventTime, type YearRange } from '../util/timestamps';
 
 export const TRANSACTION_COLUMNS = [
   'transaction_id',
@@ -37,6 +38,9 @@ export const TransactionRowSchema = z.object({
     (v) => Number.isFinite(transactionTime(v)),
   ),
 });
+withByteTest(TransactionRowSchema.shape.timestamp, (bytes, start, end) =>
+  Number.isFinite(eventTimeBytes(bytes, start, end, DEFAULT_YEARS)),
+);
 
 export type RowOutcome = { ok: true; epochMs: number } | { ok: false; reason: string };
 
@@ -53,7 +57,10 @@ export function parseTransactionTime(value: string, years: YearRange = DEFAULT_Y
  * parseTransactionTime remembering its last answer: the schema, the timestamp and freshness checks
  * and the per-day chart all read a row's timestamp, and it is parsed once (it trims, as the schema does).
  */
-export const transactionTime = memoLast((value: string) => parseTransactionTime(value));
+export const transactionTime = withByteValue(
+  memoLast((value: string) => parseTransactionTime(value)),
+  (bytes, start, end) => eventTimeBytes(bytes, start, end, DEFAULT_YEARS),
+);
 
 /** Can this row be placed in a date partition? (Value checks beyond that are the validation step's job.) */
 export function classifyRow(fields: readonly string[], years: YearRange = DEFAULT_YEARS): RowOutcome {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { byteTestOf, decimalOf, idBytes, withByteTest } from './byte-forms';
 
 /**
  * zod types for CSV fields (which always arrive as strings) that keep the *typed* output visible to
@@ -22,13 +23,16 @@ export function acceptanceOf(schema: z.ZodType): ((value: string) => boolean) | 
   return ACCEPTS.get(schema);
 }
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+/** An id: letters, digits and `_.:-`, at most 64, starting with a letter or digit. */
+export const ID = withByteTest(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, idBytes);
 const DECIMAL = /^\d+(\.\d+)?$/;
 const WHOLE = /^-?\d+$/;
 
-export const csvId = withAcceptance(
-  z.string().trim().regex(ID, 'must be an id of letters, digits and _.:- (at most 64)'),
-  (v) => ID.test(v.trim()),
+export const csvId = withByteTest(
+  withAcceptance(z.string().trim().regex(ID, 'must be an id of letters, digits and _.:- (at most 64)'), (v) =>
+    ID.test(v.trim()),
+  ),
+  idBytes,
 );
 
 export const csvText = (max = 500) =>
@@ -38,23 +42,38 @@ export const csvText = (max = 500) =>
   });
 
 /** A non-negative decimal number. */
-export const csvNonNegativeNumber = withAcceptance(
-  z.string().trim().regex(DECIMAL, 'must be a non-negative number').transform(Number).pipe(z.number().nonnegative()),
-  (v) => {
-    const t = v.trim();
-    return DECIMAL.test(t) && Number.isFinite(Number(t));
-  },
+export const csvNonNegativeNumber = withByteTest(
+  withAcceptance(
+    z.string().trim().regex(DECIMAL, 'must be a non-negative number').transform(Number).pipe(z.number().nonnegative()),
+    (v) => {
+      const t = v.trim();
+      return DECIMAL.test(t) && Number.isFinite(Number(t));
+    },
+  ),
+  (bytes, start, end) => bytes[start] !== 45 && decimalOf(bytes, start, end) >= 0,
 );
 
 /** A whole number within [min, max]. */
 export const csvInt = (min: number, max: number) =>
-  withAcceptance(
-    z.string().trim().regex(WHOLE, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max)),
-    (v) => {
-      const t = v.trim();
-      if (!WHOLE.test(t)) return false;
-      const n = Number(t);
-      return Number.isSafeInteger(n) && n >= min && n <= max;
+  withByteTest(
+    withAcceptance(
+      z
+        .string()
+        .trim()
+        .regex(WHOLE, 'must be a whole number')
+        .transform(Number)
+        .pipe(z.number().int().min(min).max(max)),
+      (v) => {
+        const t = v.trim();
+        if (!WHOLE.test(t)) return false;
+        const n = Number(t);
+        return Number.isSafeInteger(n) && n >= min && n <= max;
+      },
+    ),
+    (bytes, start, end) => {
+      for (let i = start; i < end; i++) if (bytes[i] === 46) return false;
+      const n = decimalOf(bytes, start, end);
+      return n >= min && n <= max;
     },
   );
 
@@ -65,6 +84,8 @@ export const csvOptional = <T extends z.ZodType<unknown, string>>(schema: T) => 
     .transform((v) => (v.trim() === '' ? undefined : v))
     .pipe(schema.optional());
   const inner = acceptanceOf(schema);
+  const innerBytes = byteTestOf(schema);
+  if (innerBytes) withByteTest(optional, (bytes, start, end) => start === end || innerBytes(bytes, start, end));
   return inner ? withAcceptance(optional, (v) => v.trim() === '' || inner(v)) : optional;
 };
 

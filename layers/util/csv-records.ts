@@ -61,6 +61,19 @@ const QUOTE = 34;
 const COMMA = 44;
 const KEEP_OF_OVERLONG = 64 * 1024;
 
+/**
+ * Takes plain lines straight from the bytes, before the reader decodes them: validation's byte lane
+ * (docs/decisions/027-validation-byte-lane.md). The reader offers it each region; the lane takes
+ * whole lines from `offset` (each one a record the reader would have read as the same fields) and
+ * returns where it stopped, at a line start; the reader reads the next record itself, then offers
+ * the lane the rest.
+ */
+export interface CsvLineLane {
+  take(region: Buffer, offset: number, maxLineBytes: number): number;
+  /** Lines the last `take` took. */
+  readonly taken: number;
+}
+
 type Parsed =
   | { kind: 'record'; end: number; fields: string[]; lines: number }
   | { kind: 'error'; reason: string }
@@ -71,6 +84,10 @@ type Parsed =
  */
 export class CsvRecordReader {
   expectedFields: number | undefined;
+  /** Offered the plain lines first, once set (after the header). */
+  lane: CsvLineLane | undefined;
+  /** No record has been emitted yet: the header is read on its own, so a lane set on it sees the rest. */
+  private beforeFirst = true;
   private readonly maxRecordLines: number;
   private readonly maxRecordBytes: number;
   private readonly maxLineBytes: number;
@@ -83,10 +100,13 @@ export class CsvRecordReader {
   /** The previous chunk ended on the CR that ended an overlong line: an LF first in the next one is its pair. */
   private skipLeadingLf = false;
 
-  constructor(
-    private readonly emit: (record: CsvRecord) => void,
-    options: CsvReaderOptions = {},
-  ) {
+  private readonly emit: (record: CsvRecord) => void;
+
+  constructor(emit: (record: CsvRecord) => void, options: CsvReaderOptions = {}) {
+    this.emit = (record) => {
+      this.beforeFirst = false;
+      emit(record);
+    };
     this.expectedFields = options.expectedFields;
     this.maxRecordLines = options.maxRecordLines ?? 100;
     this.maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024;
@@ -177,8 +197,37 @@ export class CsvRecordReader {
     }
   }
 
-  /** Scan a region that ends on a line break (or at the end of input); returns the bytes consumed. */
+  /**
+   * Scan a region that ends on a line break (or at the end of input); returns the bytes consumed.
+   * With a lane (or before the header), the reader itself reads one record at a time between the
+   * lane's runs: the window it decodes is the line the lane left and, while a quoted field there
+   * needs more, twice as many lines each time, up to the whole region.
+   */
   private scanRegion(region: Buffer, final: boolean): number {
+    let offset = 0;
+    let lines = 1;
+    while (offset < region.length) {
+      const lane = this.expectedFields === undefined ? undefined : this.lane;
+      if (lane) {
+        offset = lane.take(region, offset, this.maxLineBytes);
+        this.line += lane.taken;
+        if (offset >= region.length) break;
+      }
+      const end = lane || this.beforeFirst ? endOfLines(region, offset, lines) : region.length;
+      const used = this.scanWindow(region.subarray(offset, end), final && end === region.length);
+      if (used === 0) {
+        if (end === region.length) break;
+        lines *= 2;
+        continue;
+      }
+      offset += used;
+      lines = 1;
+    }
+    return offset;
+  }
+
+  /** Scan decoded lines of a region; returns the bytes consumed (at a record start). */
+  private scanWindow(region: Buffer, final: boolean): number {
     if (isUtf8(region)) {
       const text = region.toString('utf8');
       const used = this.scanText(text, final, undefined);
@@ -467,6 +516,17 @@ export class CsvRecordReader {
     this.emitOverlong(state.line, state.kept, state.bytes);
     this.line = state.line + 1;
   }
+}
+
+/** Where the `count` lines from `from` end (past their line breaks), or the end of the bytes. */
+function endOfLines(bytes: Buffer, from: number, count: number): number {
+  let i = from;
+  for (let k = 0; k < count; k++) {
+    while (i < bytes.length && bytes[i] !== LF && bytes[i] !== CR) i++;
+    if (i >= bytes.length) return bytes.length;
+    i += bytes[i] === CR && bytes[i + 1] === LF ? 2 : 1;
+  }
+  return i;
 }
 
 function firstLineBreak(bytes: Buffer): number {

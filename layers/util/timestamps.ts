@@ -4,6 +4,8 @@
  * outside an accepted range (1970-2100 unless configured) are refused too.
  */
 
+import { decimalOf } from './byte-forms';
+
 export interface YearRange {
   readonly min: number;
   readonly max: number;
@@ -190,3 +192,102 @@ export function parseEventTime(value: string, years: YearRange = DEFAULT_YEARS):
   if (iso.ok || scanIso(trimmed)) return iso;
   return { ok: false, reason: `timestamp "${trimmed.slice(0, 40)}" is neither ISO-8601 nor epoch seconds` };
 }
+
+/** Two ASCII digits at `at` as a number, or -1. */
+function twoDigits(bytes: Uint8Array, at: number): number {
+  const a = (bytes[at] as number) - 48;
+  const b = (bytes[at + 1] as number) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * `parseEventTime` on the ASCII bytes [start, end), for validation's byte lane: the same instant
+ * when that is valid, NaN otherwise (then the string parser decides and gives the reason). Knows
+ * epoch seconds of at most 15 digits and the ISO shape `scanIso` accepts, with at most 14 fraction
+ * digits. docs/decisions/027-validation-byte-lane.md
+ */
+export function eventTimeBytes(bytes: Uint8Array, start: number, end: number, years: YearRange): number {
+  while (start < end && bytes[start] === 32) start++;
+  while (end > start && bytes[end - 1] === 32) end--;
+  const n = end - start;
+  if (n >= 9 && n < 17 && bytes[start + 4] !== 45) {
+    // epoch seconds: 9 to 11 digits, then an optional fraction
+    let whole = 0;
+    while (whole < n && (bytes[start + whole] as number) >= 48 && (bytes[start + whole] as number) <= 57) whole++;
+    if (whole < 9 || whole > 11) return Number.NaN;
+    if (whole < n && (bytes[start + whole] !== 46 || whole + 1 === n)) return Number.NaN;
+    const epochMs = decimalOf(bytes, start, end) * 1000;
+    const bounds = boundsOf(years);
+    return epochMs >= bounds.from && epochMs < bounds.to ? epochMs : Number.NaN;
+  }
+  if (n < 17 || bytes[start + 4] !== 45 || bytes[start + 7] !== 45 || bytes[start + 10] !== 84) return Number.NaN;
+  if (bytes[start + 13] !== 58) return Number.NaN;
+  const century = twoDigits(bytes, start);
+  const yy = twoDigits(bytes, start + 2);
+  const month = twoDigits(bytes, start + 5);
+  const day = twoDigits(bytes, start + 8);
+  const hour = twoDigits(bytes, start + 11);
+  const minute = twoDigits(bytes, start + 14);
+  if (century < 0 || yy < 0 || month < 0 || day < 0 || hour < 0 || minute < 0) return Number.NaN;
+  const year = century * 100 + yy;
+  let i = start + 16;
+  let second = 0;
+  let millis = 0;
+  if (bytes[i] === 58) {
+    if (i + 3 > end) return Number.NaN;
+    second = twoDigits(bytes, i + 1);
+    if (second < 0) return Number.NaN;
+    i += 3;
+    if (bytes[i] === 46 && i < end) {
+      let j = i + 1;
+      let fraction = 0;
+      while (j < end && (bytes[j] as number) >= 48 && (bytes[j] as number) <= 57) {
+        fraction = fraction * 10 + ((bytes[j] as number) - 48);
+        j++;
+      }
+      const digits = j - i - 1;
+      if (digits === 0 || digits > 14) return Number.NaN;
+      millis = Math.floor((fraction / (POW10[digits] as number)) * 1000);
+      i = j;
+    }
+  }
+  let offset = 0;
+  const zone = i < end ? bytes[i] : -1;
+  if (zone === 90) {
+    if (i + 1 !== end) return Number.NaN;
+  } else if (zone === 43 || zone === 45) {
+    const offsetHours = i + 3 <= end ? twoDigits(bytes, i + 1) : -1;
+    let m = i + 3;
+    if (bytes[m] === 58 && m < end) m++;
+    const offsetMinutes = m + 2 === end ? twoDigits(bytes, m) : -1;
+    if (offsetHours < 0 || offsetMinutes < 0 || offsetHours > 14 || offsetMinutes > 59) return Number.NaN;
+    offset = (zone === 45 ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  } else return Number.NaN;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+    return Number.NaN;
+  if (year < years.min || year > years.max) return Number.NaN;
+  if (year < 100) return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offset * 60_000;
+  return (
+    daysFromCivil(year, month, day) * 86_400_000 +
+    hour * 3_600_000 +
+    minute * 60_000 +
+    second * 1000 +
+    millis -
+    offset * 60_000
+  );
+}
+
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's
+ * days_from_civil), in exact integer arithmetic: what `Date.UTC` counts for years from 100 on.
+ */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14];

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import * as fc from 'fast-check';
-import { type CsvRecord, CsvRecordReader, readCsvRecords } from '../../../layers/util/csv-records';
+import { type CsvLineLane, type CsvRecord, CsvRecordReader, readCsvRecords } from '../../../layers/util/csv-records';
 
 /**
  * The oracle never asks the reader how many lines there were: it splits the input bytes into
@@ -179,6 +179,116 @@ describe('CsvRecordReader', () => {
       ),
       { numRuns: 400 },
     );
+  });
+});
+
+/**
+ * A lane as validation's takes lines: only plain ones (printable ASCII, no quote, `fields` fields,
+ * ended by LF, no longer than the reader allows), and it stops where told (`stops`, one decision per line offered). It keeps what it
+ * took as the records the reader would have emitted, numbered from the reader's next line.
+ */
+function fakeLane(reader: CsvRecordReader, fields: number, stops: boolean[], took: CsvRecord[]): CsvLineLane {
+  let decision = 0;
+  const lane = {
+    taken: 0,
+    take(region: Buffer, offset: number, maxLineBytes: number): number {
+      let pos = offset;
+      let line = reader.nextLine;
+      lane.taken = 0;
+      for (;;) {
+        const end = region.indexOf(10, pos);
+        if (end < 0 || end === pos || end - pos > maxLineBytes || stops[decision++ % stops.length]) break;
+        const bytes = region.subarray(pos, end);
+        if (bytes.some((b) => b < 32 || b > 126 || b === 34)) break;
+        const raw = bytes.toString('latin1');
+        if (raw.split(',').length !== fields) break;
+        took.push({ ok: true, line: line++, lines: 1, raw, fields: raw.split(',') });
+        lane.taken++;
+        pos = end + 1;
+      }
+      return pos;
+    },
+  };
+  return lane;
+}
+
+function readWithLane(input: Buffer, cuts: number[], fields: number, stops: boolean[]) {
+  const emitted: CsvRecord[] = [];
+  const took: CsvRecord[] = [];
+  const reader: CsvRecordReader = new CsvRecordReader(
+    (r) => {
+      emitted.push(r);
+      if (emitted.length === 1) {
+        reader.expectedFields = fields;
+        reader.lane = fakeLane(reader, fields, stops, took);
+      }
+    },
+    { maxLineBytes: 2000 },
+  );
+  let at = 0;
+  for (const cut of [...cuts].sort((a, b) => a - b)) {
+    if (cut <= at || cut >= input.length) continue;
+    reader.write(input.subarray(at, cut));
+    at = cut;
+  }
+  reader.write(input.subarray(at));
+  reader.end();
+  return { emitted, took };
+}
+
+describe('CsvRecordReader with a lane', () => {
+  /** Hostile CSV, then plain lines of `fields` fields mixed with hostile ones. */
+  const mixed = fc.integer({ min: 1, max: 4 }).chain((fields) => {
+    const plainLine = fc
+      .array(fc.stringMatching(/^[a-z0-9 .:-]{0,6}$/), { minLength: fields, maxLength: fields })
+      .map((f) => Buffer.from(`${f.join(',')}\n`));
+    const hostileLine = row.map(([f, end]) => Buffer.concat([...f, Buffer.from(end)]));
+    return fc
+      .tuple(csv, fc.array(fc.oneof(plainLine, plainLine, plainLine, hostileLine), { maxLength: 30 }))
+      .map(([head, lines]) => ({
+        fields,
+        input: Buffer.concat([head.length > 0 ? Buffer.concat([head, Buffer.from('\n')]) : head, ...lines]),
+      }));
+  });
+
+  it('reads the same records whether a lane took some lines or not, however it is chunked (property)', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(
+        mixed,
+        fc.array(fc.nat({ max: 4000 }), { maxLength: 6 }),
+        fc.array(fc.constantFrom(false, false, false, true), { minLength: 1, maxLength: 8 }),
+        ({ input, fields }, cuts, stops) => {
+          const plain: CsvRecord[] = [];
+          const reader = new CsvRecordReader(
+            (r) => {
+              plain.push(r);
+              if (plain.length === 1) reader.expectedFields = fields;
+            },
+            { maxLineBytes: 2000 },
+          );
+          reader.write(input);
+          reader.end();
+          const { emitted, took } = readWithLane(input, cuts, fields, stops);
+          const merged = [...emitted, ...took].sort((a, b) => a.line - b.line);
+          expect(merged).toEqual(plain);
+          taken += took.length;
+        },
+      ),
+      { numRuns: 400 },
+    );
+    expect(taken).toBeGreaterThan(500);
+  });
+
+  it('lets the lane take the plain lines of a clean file, reading the header and the odd line itself', () => {
+    const lines = ['a,b,c', ...Array.from({ length: 5000 }, (_, i) => `${i},x${i},${i % 7}`)];
+    lines[2500] = '"quoted",x,1';
+    const input = Buffer.from(`${lines.join('\n')}\n`);
+    const { emitted, took } = readWithLane(input, [65536, 70000], 3, [false]);
+    expect(emitted.map((r) => r.line)).toEqual([1, 2501]);
+    expect(took).toHaveLength(4999);
+    expect(took[0]).toMatchObject({ line: 2, raw: '0,x0,0' });
+    expect(took.at(-1)).toMatchObject({ line: 5001, raw: '4999,x4999,1' });
   });
 });
 

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import * as fc from 'fast-check';
 import type { z } from 'zod';
 import { CatalogRowSchema, CustomerRowSchema } from '../../../layers/master/schema';
-import { FirstSeen } from '../../../layers/quality/first-seen';
+import * as byteLane from '../../../layers/quality/byte-lane';
+import { FirstSeen, PackedKeySet } from '../../../layers/quality/first-seen';
 import { SUITES } from '../../../layers/quality/suites';
 import { validateStream } from '../../../layers/quality/validate';
 import { TransactionRowSchema } from '../../../layers/transactions/schema';
@@ -78,14 +79,35 @@ const csvLine = fc.oneof(
   { weight: 1, arbitrary: fc.array(csvField, { minLength: 0, maxLength: 9 }).map((f) => f.join(',')) },
 );
 
-async function both(bytes: Buffer, suite: keyof typeof SUITES) {
+interface BothOptions {
+  /** Reference keys as loadKeys packs them (the byte lane looks them up in the bytes), not as Sets. */
+  readonly packed?: boolean;
+  readonly maxExamples?: number;
+  /** Where the input is cut into chunks. */
+  readonly cuts?: readonly number[];
+}
+
+const CATALOG_KEYS = ['p1', 'p2', '1', 'product-with-a-long-id'];
+const CUSTOMER_KEYS = ['u1', 'x', 'ü1'];
+
+async function both(bytes: Buffer, suite: keyof typeof SUITES, options: BothOptions = {}) {
+  const chunks: Buffer[] = [];
+  let at = 0;
+  for (const cut of [...(options.cuts ?? [])].sort((a, b) => a - b)) {
+    if (cut <= at || cut >= bytes.length) continue;
+    chunks.push(bytes.subarray(at, cut));
+    at = cut;
+  }
+  chunks.push(bytes.subarray(at));
+  const keys = (list: string[]) => (options.packed ? new PackedKeySet(list) : new Set(list));
   const run = async (compiled: boolean) => {
     const bad: unknown[] = [];
-    const result = await validateStream(Readable.from([bytes]), SUITES[suite], {
+    const result = await validateStream(Readable.from(chunks), SUITES[suite], {
       source: 's',
       compiled,
       now: new Date('2026-11-21T00:00:00Z'),
-      references: { catalog: new Set(['p1', 'p2', '1']), customers: new Set(['u1', 'x']) },
+      references: { catalog: keys(CATALOG_KEYS), customers: keys(CUSTOMER_KEYS) },
+      ...(options.maxExamples !== undefined ? { maxExamples: options.maxExamples } : {}),
       onBadRow: (row, record, reasons) => bad.push([row, record, reasons]),
     });
     const { seconds: _s, startedAt: _t, ...rest } = result;
@@ -93,6 +115,70 @@ async function both(bytes: Buffer, suite: keyof typeof SUITES) {
   };
   return [await run(true), await run(false)];
 }
+
+/** Lines the byte lane took in the compiled runs since the last call (it must not be idle in these tests). */
+const laneTook = { lines: 0 };
+beforeAll(() => {
+  const compile = byteLane.compileLane;
+  jest.spyOn(byteLane, 'compileLane').mockImplementation((...args) => {
+    const lane = compile(...args);
+    if (!lane) return lane;
+    return {
+      get taken() {
+        return lane.taken;
+      },
+      take(region: Buffer, offset: number, maxLineBytes: number) {
+        const end = lane.take(region, offset, maxLineBytes);
+        laneTook.lines += lane.taken;
+        return end;
+      },
+    };
+  });
+});
+
+/**
+ * Transactions rows as exports write them: mostly valid, with the mistakes real files have (a
+ * duplicate id or row, an unknown customer or product, a bad number, a timestamp off the calendar,
+ * padding, a missing rating), and now and then a hostile line.
+ */
+const pick = <T>(values: readonly T[], weights?: readonly number[]) =>
+  weights
+    ? fc.oneof(...values.map((v, i) => ({ weight: weights[i] as number, arbitrary: fc.constant(v) })))
+    : fc.constantFrom(...values);
+const transactionRow = fc
+  .tuple(
+    fc.oneof(
+      { weight: 30, arbitrary: fc.integer({ min: 1, max: 1000 }).map((i) => `t${i}`) },
+      { weight: 1, arbitrary: pick(['', ' t1', 't1 ', 'tx"y']) },
+    ),
+    pick(['u1', 'x', 'ü1', 'u2', '', ' u1', 'u/1'], [30, 20, 2, 2, 1, 1, 1]),
+    pick(['p1', 'p2', '1', 'product-with-a-long-id', 'p9', 'p 1', ''], [30, 20, 5, 5, 1, 1, 1]),
+    pick(['1', '2', '12', '007', '0', '-1', '1.5', ' 3', '1e2', '1000001'], [30, 10, 5, 2, 1, 1, 1, 1, 1, 1]),
+    pick(['10.5', '0', '3', '199.99', '500', '0.000001', '-1', 'abc', '1.', ' 2.5'], [20, 5, 10, 5, 3, 2, 1, 1, 1, 1]),
+    pick(['', '1', '5', '3', '6', ' ', '4.0', '0'], [20, 10, 10, 10, 1, 1, 1, 1]),
+    pick(
+      [
+        '2026-11-20T10:00:00Z',
+        '2026-11-20T10:00:00.123+01:00',
+        '2026-11-19T23:59:59.9999-0530',
+        '2026-11-20T10:00Z',
+        '1795000000',
+        '1795000000.5',
+        '2026-02-30T00:00Z',
+        '2026-11-20T24:00:00Z',
+        '1795000000 ',
+        '2200-01-01T00:00:00Z',
+        '123',
+        'yesterday',
+      ],
+      [20, 8, 4, 4, 20, 4, 1, 1, 1, 1, 1, 1],
+    ),
+  )
+  .map((fields) => fields.join(','));
+const transactionLines = fc.array(
+  fc.oneof({ weight: 20, arbitrary: transactionRow }, { weight: 1, arbitrary: csvLine }),
+  { minLength: 10, maxLength: 120 },
+);
 
 describe('compiled validation', () => {
   it('gives the reference evaluation’s results on hostile CSV: counts, examples, profile, quarantined rows (property)', async () => {
@@ -116,6 +202,30 @@ describe('compiled validation', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('gives the reference evaluation’s results on export-like transactions, whichever lines the byte lane takes (property)', async () => {
+    laneTook.lines = 0;
+    let rowsChecked = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        transactionLines,
+        fc.boolean(),
+        fc.integer({ min: 0, max: 3 }),
+        fc.array(fc.nat({ max: 6000 }), { maxLength: 4 }),
+        fc.constantFrom('\n', '\r\n'),
+        async (lines, packed, maxExamples, cuts, eol) => {
+          const rows = lines.length > 2 ? [...lines, lines[1] as string] : lines;
+          const bytes = Buffer.from(`${HEADER}\n${rows.join(eol)}\n`);
+          const [compiled, reference] = await both(bytes, 'transactions', { packed, maxExamples, cuts });
+          expect(compiled).toEqual(reference);
+          rowsChecked += rows.length;
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // Not a vacuous comparison: many lines went through the lane.
+    expect(laneTook.lines).toBeGreaterThan(rowsChecked / 4);
   });
 
   it('agrees on the master datasets, whose columns are other types', async () => {
