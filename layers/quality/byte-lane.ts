@@ -13,7 +13,7 @@
  * back before any state changes.
  */
 
-import { type ByteValue, byteTestOf, byteValueOf, decimalOf } from '../util/byte-forms';
+import { type ByteTest, type ByteValue, byteTestOf, byteValueOf, decimalOf } from '../util/byte-forms';
 import type { CsvLineLane } from '../util/csv-records';
 import { CYRB_H1, CYRB_H2, CYRB_M1, CYRB_M2, cyrbDigest, type Evaluator, type RowView, type SuiteRun } from './checks';
 import { PackedKeySet } from './first-seen';
@@ -56,26 +56,32 @@ export function compileLane(run: SuiteRun, profiler: Profiler, view: RowView): C
     const i = columns.lastIndexOf(column);
     return i < 0 ? columns.length : i;
   };
-  const derivations: { column: number; value: ByteValue; source: object }[] = [];
-  const derive = (column: number, source: object, value: ByteValue): number => {
-    const found = derivations.findIndex((d) => d.column === column && d.source === source);
+  // What checks and charts read of a field, computed once per line: byte values (NaN when the
+  // field is missing) and byte tests (1 or 0, on any field), each function once per column.
+  const derivations: { column: number; value: ByteValue; test: boolean }[] = [];
+  const derive = (column: number, fn: ByteValue | ByteTest, test: boolean): number => {
+    const found = derivations.findIndex((d) => d.column === column && d.value === fn);
     if (found >= 0) return found;
-    derivations.push({ column, value, source });
+    derivations.push({ column, value: fn as ByteValue, test });
     return derivations.length - 1;
   };
-  const numberOf = (column: number) => derive(column, decimalOf, decimalOf);
-  const timeOf = (column: number, parse: (value: string) => number) => {
+  const numberOf = (column: number) => derive(column, decimalOf, false);
+  const timeOf = (column: number, parse: object) => {
     const bytes = byteValueOf(parse);
-    return bytes ? derive(column, parse, bytes) : undefined;
+    return bytes ? derive(column, bytes, false) : undefined;
+  };
+  const testOf = (column: number, target: object) => {
+    const test = byteTestOf(target);
+    return test ? derive(column, test, true) : undefined;
   };
   const width = columns.length;
   const checks: LaneCheck[] = [];
   for (const evaluator of evaluators) {
-    const check = laneCheck(evaluator, at, width, numberOf, timeOf);
+    const check = laneCheck(evaluator, at, width, { numberOf, timeOf, testOf });
     if (check === false) return undefined;
     if (check) checks.push(check);
   }
-  const charts = chartSteps(profiler, width, numberOf, timeOf);
+  const charts = chartSteps(profiler, width, { numberOf, timeOf, testOf });
   if (!charts) return undefined;
   const counted = evaluators.filter((e) => e.row !== undefined && e.rowLevel);
   const line: Line = {
@@ -96,8 +102,11 @@ export function compileLane(run: SuiteRun, profiler: Profiler, view: RowView): C
     failed.length = 0;
     const { bytes, from, to, absent, derived } = line;
     for (let d = 0; d < derivations.length; d++) {
-      const { column, value } = derivations[d] as (typeof derivations)[number];
-      derived[d] = absent[column] ? Number.NaN : value(bytes, from[column] as number, to[column] as number);
+      const { column, value, test } = derivations[d] as (typeof derivations)[number];
+      const s = from[column] as number;
+      const e = to[column] as number;
+      if (test) derived[d] = (value as unknown as ByteTest)(bytes, s, e) ? 1 : 0;
+      else derived[d] = absent[column] ? Number.NaN : value(bytes, s, e);
     }
     for (let c = 0; c < checks.length; c++) {
       const check = checks[c] as LaneCheck;
@@ -177,16 +186,21 @@ function isQuarantining(e: Evaluator): boolean {
   return e.spec.severity === 'critical' && e.rowLevel;
 }
 
-type NumberOf = (column: number) => number;
-type TimeOf = (column: number, parse: (value: string) => number) => number | undefined;
+interface Derive {
+  /** The field as a decimal number. */
+  numberOf(column: number): number;
+  /** The field through the byte value declared for `parse` (a parser, or a schema type), if any. */
+  timeOf(column: number, parse: object): number | undefined;
+  /** The field through the byte test declared for `target` (a schema type, a pattern), if any. */
+  testOf(column: number, target: object): number | undefined;
+}
 
 /** A check's byte form: undefined when it reads nothing per row, false when it has none. */
 function laneCheck(
   e: Evaluator,
   at: (c: string) => number,
   width: number,
-  numberOf: NumberOf,
-  timeOf: TimeOf,
+  { numberOf, timeOf, testOf }: Derive,
 ): LaneCheck | false | undefined {
   const spec = e.spec;
   if (e.row === undefined) return undefined;
@@ -201,18 +215,21 @@ function laneCheck(
   if (column >= width) return false;
   switch (spec.kind) {
     case 'schema': {
-      const fields: { column: number; test: NonNullable<ReturnType<typeof byteTestOf>> }[] = [];
+      // Each field's byte test (1 when it accepts), or its byte value (finite when it accepts).
+      const tests: number[] = [];
+      const values: number[] = [];
       for (const [name, type] of Object.entries(spec.schema.shape)) {
-        const test = byteTestOf(type as object);
         const c = at(name);
-        if (!test || c >= width) return false;
-        fields.push({ column: c, test });
+        if (c >= width) return false;
+        const test = testOf(c, type as object);
+        const value = test === undefined ? timeOf(c, type as object) : undefined;
+        if (test !== undefined) tests.push(test);
+        else if (value !== undefined) values.push(value);
+        else return false;
       }
-      return check(({ bytes, from, to }) => {
-        for (let f = 0; f < fields.length; f++) {
-          const { column: c, test } = fields[f] as (typeof fields)[number];
-          if (!test(bytes, from[c] as number, to[c] as number)) return UNSURE;
-        }
+      return check(({ derived }) => {
+        for (let t = 0; t < tests.length; t++) if (derived[tests[t] as number] !== 1) return UNSURE;
+        for (let v = 0; v < values.length; v++) if (!Number.isFinite(derived[values[v] as number])) return UNSURE;
         return PASS;
       });
     }
@@ -263,11 +280,11 @@ function laneCheck(
     }
     case 'pattern': {
       if (spec.pattern.global || spec.pattern.sticky) return false;
-      const test = byteTestOf(spec.pattern);
+      const test = testOf(column, spec.pattern);
       const pattern = spec.pattern;
-      return check(({ bytes, from, to, absent }) => {
+      return check(({ bytes, from, to, absent, derived }) => {
         if (absent[column]) return PASS;
-        if (test) return test(bytes, from[column] as number, to[column] as number) ? PASS : UNSURE;
+        if (test !== undefined) return derived[test] === 1 ? PASS : UNSURE;
         return pattern.test(latin1(bytes, from[column] as number, to[column] as number)) ? PASS : FAIL;
       });
     }
@@ -308,7 +325,7 @@ function latin1(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /** The profile's charts on the lane: `sure` in the judging phase, `count` once the line is taken. */
-function chartSteps(profiler: Profiler, width: number, numberOf: NumberOf, timeOf: TimeOf) {
+function chartSteps(profiler: Profiler, width: number, { numberOf, timeOf }: Derive) {
   const columnAt = profiler.columnAt;
   const steps: {
     chart: number;

@@ -5,6 +5,8 @@
  * - a test answers true only when the string form accepts the same text; false means "not sure",
  *   and the row goes to the string evaluation, which decides;
  * - a value is finite only when it equals what the string form returns; NaN means "not sure".
+ * - a value declared on a schema type stands for its test: the type accepts the text when the value
+ *   is finite (so a field several checks read is read once).
  * So a byte form may know fewer shapes than its string form (canonical numbers and timestamps
  * only), never different answers. Property tests hold each one to its string form.
  */

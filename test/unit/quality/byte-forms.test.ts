@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { CatalogRowSchema, CustomerRowSchema } from '../../../layers/master/schema';
 import { PackedKeySet } from '../../../layers/quality/first-seen';
 import { TransactionRowSchema } from '../../../layers/transactions/schema';
-import { byteTestOf, decimalOf, idBytes } from '../../../layers/util/byte-forms';
+import { byteTestOf, byteValueOf, decimalOf, idBytes } from '../../../layers/util/byte-forms';
 import { acceptanceOf, ID } from '../../../layers/util/csv-fields';
 import { DEFAULT_YEARS, daysFromCivil, eventTimeBytes, parseEventTime } from '../../../layers/util/timestamps';
 
@@ -143,7 +143,9 @@ describe('schema byte tests', () => {
   ];
   for (const [name, schema] of schemas) {
     for (const [field, type] of Object.entries(schema.shape) as [string, z.ZodType][]) {
-      const test = byteTestOf(type);
+      const value = byteValueOf(type);
+      const test =
+        byteTestOf(type) ?? (value && ((b: Uint8Array, s: number, e: number) => Number.isFinite(value(b, s, e))));
       if (!test) continue;
       it(`${name}.${field}: what its byte test accepts, its zod type accepts (property)`, () => {
         let yes = 0;
