@@ -19,6 +19,9 @@ import { CYRB_H1, CYRB_H2, CYRB_M1, CYRB_M2, cyrbDigest, type Evaluator, type Ro
 import { PackedKeySet } from './first-seen';
 import type { Profiler, Tally } from './profile';
 
+/** Numeric bins and time buckets kept at hand per chart, around the first one seen. */
+const DENSE = 4096;
+
 const PASS = 0;
 const FAIL = 1;
 const UNSURE = 2;
@@ -96,10 +99,11 @@ export function compileLane(run: SuiteRun, profiler: Profiler, view: RowView): C
     derived: new Float64Array(derivations.length),
   };
   const failed: LaneCheck[] = [];
+  let failures = 0;
 
   /** PASS when the line may be taken (then `failed` lists the tolerated failures), else UNSURE. */
   const judge = (): number => {
-    failed.length = 0;
+    failures = 0;
     const { bytes, from, to, absent, derived } = line;
     for (let d = 0; d < derivations.length; d++) {
       const { column, value, test } = derivations[d] as (typeof derivations)[number];
@@ -115,7 +119,7 @@ export function compileLane(run: SuiteRun, profiler: Profiler, view: RowView): C
       if (verdict === UNSURE) return UNSURE;
       check.tolerable = check.evaluator.examples.length >= maxExamples && !isQuarantining(check.evaluator);
       if (!check.tolerable) return UNSURE;
-      failed.push(check);
+      failed[failures++] = check;
     }
     return charts.sure(line) ? PASS : UNSURE;
   };
@@ -166,7 +170,7 @@ export function compileLane(run: SuiteRun, profiler: Profiler, view: RowView): C
         line.row = firstRow + taken;
         if (judge() !== PASS) break;
         for (let c = 0; c < checks.length; c++) (checks[c] as LaneCheck).commit?.(line);
-        for (let c = 0; c < failed.length; c++) (failed[c] as LaneCheck).evaluator.failures++;
+        for (let c = 0; c < failures; c++) (failed[c] as LaneCheck).evaluator.failures++;
         charts.count(line);
         taken++;
         pos = next;
@@ -359,6 +363,8 @@ function chartSteps(profiler: Profiler, width: number, { numberOf, timeOf }: Der
   }
   /** Categorical labels of up to 6 characters by their packed bytes, straight to their tally. */
   const short = steps.map(() => new Map<number, Tally>());
+  const dense = steps.map(() => new Array<Tally | undefined>(DENSE));
+  const bases = new Float64Array(steps.length).fill(Number.NaN);
   return {
     sure({ absent, derived }: Line): boolean {
       for (const s of steps) if (s.derived >= 0 && !absent[s.column] && Number.isNaN(derived[s.derived])) return false;
@@ -396,7 +402,18 @@ function chartSteps(profiler: Profiler, width: number, { numberOf, timeOf }: Der
           const clamped = Math.min(Math.max(v, s.min), s.max - s.step / 2);
           key = Math.floor((clamped - s.min) / s.step);
         } else key = Math.floor(v / (s.kind === 'day' ? 86_400_000 : 3_600_000));
-        profiler.tally(s.chart, key).n++;
+        // Bins and days by key, in a window of the keys around the first one seen.
+        const window = dense[k] as (Tally | undefined)[];
+        if (Number.isNaN(bases[k] as number)) bases[k] = key - DENSE / 2;
+        const slot = key - (bases[k] as number);
+        if (slot >= 0 && slot < DENSE) {
+          let tally = window[slot];
+          if (tally === undefined) {
+            tally = profiler.tally(s.chart, key);
+            window[slot] = tally;
+          }
+          tally.n++;
+        } else profiler.tally(s.chart, key).n++;
       }
     },
   };
