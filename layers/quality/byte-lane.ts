@@ -11,53 +11,81 @@
  * failure of a warning check once its examples are full is only counted. A critical failure, a
  * failure that still needs its example, or anything a byte form is not sure of, sends the line
  * back before any state changes.
+ *
+ * The compiled checks are plain records of one shape, run by one switch: a loop over closures of
+ * a dozen kinds costs an indirect call per check and line, which on a million lines is more than
+ * most of the checks themselves.
  */
 
 import { type ByteTest, type ByteValue, byteTestOf, byteValueOf, decimalOf } from '../util/byte-forms';
 import type { CsvLineLane } from '../util/csv-records';
-import { CYRB_H1, CYRB_H2, CYRB_M1, CYRB_M2, cyrbDigest, type Evaluator, type RowView, type SuiteRun } from './checks';
-import { PackedKeySet } from './first-seen';
+import {
+  CYRB_H1,
+  CYRB_H2,
+  CYRB_M1,
+  CYRB_M2,
+  cyrbDigest,
+  type DigestSet,
+  type Evaluator,
+  type KeyLookup,
+  type RowView,
+  type SuiteRun,
+} from './checks';
+import { type FirstSeen, PackedKeySet } from './first-seen';
 import type { Profiler, Tally } from './profile';
 
-/** Numeric bins and time buckets kept at hand per chart, around the first one seen. */
+/** Numeric bins, time buckets and short labels kept at hand per chart, around the first key seen. */
 const DENSE = 4096;
 
 const PASS = 0;
 const FAIL = 1;
 const UNSURE = 2;
 
-/** The state of the line being checked: each field's bounds, whether it is missing, derived values. */
-interface Line {
-  bytes: Uint8Array;
-  start: number;
-  end: number;
-  /** Row number of this line (1-based, as SuiteRun counts). */
-  row: number;
-  /** The duplicate-row digest of the line (RowView.digest's), computed while scanning it. */
-  digest: number;
-  readonly from: Int32Array;
-  readonly to: Int32Array;
-  /** 1 when the field is empty or only spaces (one extra slot: a column the header lacks). */
-  readonly absent: Uint8Array;
-  readonly derived: Float64Array;
+// Kinds of compiled checks.
+const COMPLETE = 0;
+const UNIQUE = 1;
+const UNIQUE_ROWS = 2;
+const RANGE = 3;
+const IN_SET = 4;
+const TESTED = 5;
+const PATTERN = 6;
+const TIME = 7;
+const REFERENCE = 8;
+const FRESH = 9;
+const SCHEMA = 10;
+
+/** One compiled check; every kind has every field (one shape, so the switch reads them fast). */
+interface Step {
+  readonly kind: number;
+  readonly evaluator: Evaluator;
+  readonly column: number;
+  /** The derivation the check reads (a number, a time, a test's 1 or 0), or -1. */
+  readonly derived: number;
+  readonly min: number;
+  readonly max: number;
+  readonly integer: boolean;
+  /** schema: the derivations that must be 1 (tests) or finite (values). */
+  readonly tests: Int32Array;
+  readonly values: Int32Array;
+  readonly seen: FirstSeen | null;
+  readonly digests: DigestSet | null;
+  readonly packed: PackedKeySet | null;
+  readonly keys: KeyLookup | null;
+  readonly allowed: ReadonlySet<string> | null;
+  readonly pattern: RegExp | null;
 }
 
-interface LaneCheck {
-  readonly evaluator: Evaluator;
-  /** A failure only counts (no example to keep, the row is not quarantined because of it). */
-  tolerable: boolean;
-  test(line: Line): number;
-  commit?(line: Line): void;
-}
+const NONE = new Int32Array(0);
 
 /** The lane for a suite bound to these columns, or undefined when a check has no byte form. */
 export function compileLane(run: SuiteRun, profiler: Profiler, view: RowView): CsvLineLane | undefined {
   const { evaluators, maxExamples, compiled } = run.parts;
   const columns = view.columns;
   if (!compiled || !view.columnOrder || columns.length === 0) return undefined;
+  const width = columns.length;
   const at = (column: string) => {
     const i = columns.lastIndexOf(column);
-    return i < 0 ? columns.length : i;
+    return i < 0 ? width : i;
   };
   // What checks and charts read of a field, computed once per line: byte values (NaN when the
   // field is missing) and byte tests (1 or 0, on any field), each function once per column.
@@ -68,110 +96,189 @@ export function compileLane(run: SuiteRun, profiler: Profiler, view: RowView): C
     derivations.push({ column, value: fn as ByteValue, test });
     return derivations.length - 1;
   };
-  const numberOf = (column: number) => derive(column, decimalOf, false);
-  const timeOf = (column: number, parse: object) => {
-    const bytes = byteValueOf(parse);
-    return bytes ? derive(column, bytes, false) : undefined;
+  const derive_: Derive = {
+    numberOf: (column) => derive(column, decimalOf, false),
+    timeOf: (column, parse) => {
+      const bytes = byteValueOf(parse);
+      return bytes ? derive(column, bytes, false) : undefined;
+    },
+    testOf: (column, target) => {
+      const test = byteTestOf(target);
+      return test ? derive(column, test, true) : undefined;
+    },
   };
-  const testOf = (column: number, target: object) => {
-    const test = byteTestOf(target);
-    return test ? derive(column, test, true) : undefined;
-  };
-  const width = columns.length;
-  const checks: LaneCheck[] = [];
+  const steps: Step[] = [];
   for (const evaluator of evaluators) {
-    const check = laneCheck(evaluator, at, width, { numberOf, timeOf, testOf });
-    if (check === false) return undefined;
-    if (check) checks.push(check);
+    const step = compileStep(evaluator, at, width, derive_);
+    if (step === false) return undefined;
+    if (step) steps.push(step);
   }
-  const charts = chartSteps(profiler, width, { numberOf, timeOf, testOf });
+  const charts = chartSteps(profiler, width, derive_);
   if (!charts) return undefined;
   const counted = evaluators.filter((e) => e.row !== undefined && e.rowLevel);
-  const line: Line = {
-    bytes: new Uint8Array(0),
-    start: 0,
-    end: 0,
-    row: 0,
-    digest: 0,
-    from: new Int32Array(width),
-    to: new Int32Array(width),
-    absent: new Uint8Array(width + 1).fill(1),
-    derived: new Float64Array(derivations.length),
-  };
-  const failed: LaneCheck[] = [];
-  let failures = 0;
+  const n = steps.length;
+  const derivedColumn = Int32Array.from(derivations, (d) => d.column);
+  const derivedFn = derivations.map((d) => d.value);
+  const derivedIsTest = Uint8Array.from(derivations, (d) => (d.test ? 1 : 0));
 
-  /** PASS when the line may be taken (then `failed` lists the tolerated failures), else UNSURE. */
-  const judge = (): number => {
+  // The line being checked: its fields' bounds, its digest, what was derived from its fields.
+  let bytes: Buffer = Buffer.alloc(0);
+  let digest = 0;
+  const from = new Int32Array(width);
+  const to = new Int32Array(width);
+  /** 1 when the field is empty or only spaces (one extra slot: a column the header lacks). */
+  const absent = new Uint8Array(width + 1).fill(1);
+  const derived = new Float64Array(derivations.length);
+  /** The steps that failed without consequence on this line (their failures are counted when it is taken). */
+  const failed = new Int32Array(n);
+  let failures = 0;
+  /** Per step: 1 when it failed on this line (then a uniqueness step has nothing to add). */
+  const failedHere = new Uint8Array(n);
+
+  const verdictOf = (step: Step): number => {
+    const c = step.column;
+    switch (step.kind) {
+      case COMPLETE:
+        return absent[c] ? FAIL : PASS;
+      case UNIQUE: {
+        const s = from[c] as number;
+        const t = to[c] as number;
+        return s === t || (step.seen as FirstSeen).lookupBytes(bytes, s, t) < 0 ? PASS : FAIL;
+      }
+      case UNIQUE_ROWS:
+        return (step.digests as DigestSet).has(digest) ? FAIL : PASS;
+      case RANGE: {
+        if (absent[c]) return PASS;
+        const v = derived[step.derived] as number;
+        if (Number.isNaN(v)) return UNSURE;
+        if ((step.integer && !Number.isInteger(v)) || v < step.min || v > step.max) return FAIL;
+        return PASS;
+      }
+      case IN_SET:
+        return absent[c] || (step.allowed as ReadonlySet<string>).has(latin1(bytes, from[c] as number, to[c] as number))
+          ? PASS
+          : FAIL;
+      case TESTED:
+        return absent[c] || derived[step.derived] === 1 ? PASS : UNSURE;
+      case PATTERN:
+        return absent[c] || (step.pattern as RegExp).test(latin1(bytes, from[c] as number, to[c] as number))
+          ? PASS
+          : FAIL;
+      case TIME:
+      case FRESH:
+        return absent[c] || Number.isFinite(derived[step.derived]) ? PASS : UNSURE;
+      case REFERENCE: {
+        if (absent[c]) return PASS;
+        const s = from[c] as number;
+        const t = to[c] as number;
+        const found = step.packed
+          ? step.packed.hasBytes(bytes, s, t)
+          : (step.keys as KeyLookup).has(latin1(bytes, s, t));
+        return found ? PASS : FAIL;
+      }
+      default: {
+        // SCHEMA
+        const { tests, values } = step;
+        for (let i = 0; i < tests.length; i++) if (derived[tests[i] as number] !== 1) return UNSURE;
+        for (let i = 0; i < values.length; i++) if (!Number.isFinite(derived[values[i] as number])) return UNSURE;
+        return PASS;
+      }
+    }
+  };
+
+  /** Can the line be taken? (Then `failed` lists the failures that only count.) */
+  const judge = (): boolean => {
+    for (let d = 0; d < derivedColumn.length; d++) {
+      const c = derivedColumn[d] as number;
+      const fn = derivedFn[d] as ByteValue;
+      if (derivedIsTest[d]) derived[d] = (fn as unknown as ByteTest)(bytes, from[c] as number, to[c] as number) ? 1 : 0;
+      else derived[d] = absent[c] ? Number.NaN : fn(bytes, from[c] as number, to[c] as number);
+    }
+    for (let i = 0; i < failures; i++) failedHere[failed[i] as number] = 0;
     failures = 0;
-    const { bytes, from, to, absent, derived } = line;
-    for (let d = 0; d < derivations.length; d++) {
-      const { column, value, test } = derivations[d] as (typeof derivations)[number];
-      const s = from[column] as number;
-      const e = to[column] as number;
-      if (test) derived[d] = (value as unknown as ByteTest)(bytes, s, e) ? 1 : 0;
-      else derived[d] = absent[column] ? Number.NaN : value(bytes, s, e);
-    }
-    for (let c = 0; c < checks.length; c++) {
-      const check = checks[c] as LaneCheck;
-      const verdict = check.test(line);
+    for (let i = 0; i < n; i++) {
+      const step = steps[i] as Step;
+      const verdict = verdictOf(step);
       if (verdict === PASS) continue;
-      if (verdict === UNSURE) return UNSURE;
-      check.tolerable = check.evaluator.examples.length >= maxExamples && !isQuarantining(check.evaluator);
-      if (!check.tolerable) return UNSURE;
-      failed[failures++] = check;
+      if (verdict === UNSURE) return false;
+      const e = step.evaluator;
+      if (e.examples.length < maxExamples || (e.spec.severity === 'critical' && e.rowLevel)) return false;
+      failed[failures++] = i;
+      failedHere[i] = 1;
     }
-    return charts.sure(line) ? PASS : UNSURE;
+    return charts.sure(absent, derived);
+  };
+
+  /** Record the taken line in the checks' state. */
+  const commit = (row: number): void => {
+    for (let i = 0; i < n; i++) {
+      const step = steps[i] as Step;
+      const c = step.column;
+      // A key or digest seen before (a failure that only counts) is not added again.
+      if (step.kind === UNIQUE) {
+        if (from[c] !== to[c] && !failedHere[i])
+          (step.seen as FirstSeen).addLast(bytes, from[c] as number, to[c] as number, row);
+      } else if (step.kind === UNIQUE_ROWS && !failedHere[i]) (step.digests as DigestSet).addLast(digest);
+      else if (step.kind === FRESH) {
+        const t = derived[step.derived] as number;
+        const e = step.evaluator;
+        if (!absent[c] && t > (e.newest as number)) e.newest = t;
+      }
+    }
+    for (let i = 0; i < failures; i++) (steps[failed[i] as number] as Step).evaluator.failures++;
+    charts.count(bytes, from, to, absent, derived);
+  };
+
+  /**
+   * Scan the line at `pos`: printable ASCII without quotes, `width` fields, ended by LF or CRLF (a
+   * lone CR, which the reader also takes as a line break, is left to it). Its digest on the way:
+   * cyrb53 of the fields each followed by U+0001 (RowView.digest). Returns where the next line
+   * starts, or -1 when this is not such a line.
+   */
+  const scan = (region: Buffer, pos: number, maxLineBytes: number): number => {
+    const length = region.length;
+    const last = width - 1;
+    let k = 0;
+    from[0] = pos;
+    let i = pos;
+    let h1 = CYRB_H1;
+    let h2 = CYRB_H2;
+    for (; i < length; i++) {
+      const c = region[i] as number;
+      let ch = c;
+      if (c === 44) {
+        if (k === last) break;
+        to[k] = i;
+        from[++k] = i + 1;
+        ch = 1;
+      } else if (c < 32 || c > 126 || c === 34) break;
+      h1 = Math.imul(h1 ^ ch, CYRB_M1);
+      h2 = Math.imul(h2 ^ ch, CYRB_M2);
+    }
+    const next = region[i] === 10 ? i + 1 : region[i] === 13 && region[i + 1] === 10 ? i + 2 : -1;
+    if (next < 0 || k !== last || i === pos || i - pos > maxLineBytes) return -1;
+    to[last] = i;
+    for (let f = 0; f < width; f++) {
+      let s = from[f] as number;
+      const e = to[f] as number;
+      while (s < e && region[s] === 32) s++;
+      absent[f] = s === e ? 1 : 0;
+    }
+    digest = cyrbDigest(Math.imul(h1 ^ 1, CYRB_M1), Math.imul(h2 ^ 1, CYRB_M2));
+    return next;
   };
 
   const lane = {
     taken: 0,
     take(region: Buffer, offset: number, maxLineBytes: number): number {
-      const n = region.length;
-      const last = width - 1;
-      const { from, to, absent } = line;
-      line.bytes = region;
+      bytes = region;
       let pos = offset;
       let taken = 0;
       const firstRow = run.rows + 1;
       for (;;) {
-        // One line: printable ASCII without quotes, `width` fields, ended by LF or CRLF. Its digest on the
-        // way: cyrb53 of the fields each followed by U+0001 (RowView.digest).
-        let k = 0;
-        from[0] = pos;
-        let i = pos;
-        let h1 = CYRB_H1;
-        let h2 = CYRB_H2;
-        for (; i < n; i++) {
-          const c = region[i] as number;
-          let ch = c;
-          if (c === 44) {
-            if (k === last) break;
-            to[k] = i;
-            from[++k] = i + 1;
-            ch = 1;
-          } else if (c < 32 || c > 126 || c === 34) break;
-          h1 = Math.imul(h1 ^ ch, CYRB_M1);
-          h2 = Math.imul(h2 ^ ch, CYRB_M2);
-        }
-        // ended by LF or CRLF (the reader takes a lone CR as a line break too, but that is left to it)
-        const next = region[i] === 10 ? i + 1 : region[i] === 13 && region[i + 1] === 10 ? i + 2 : -1;
-        if (next < 0 || k !== last || i === pos || i - pos > maxLineBytes) break;
-        to[last] = i;
-        line.digest = cyrbDigest(Math.imul(h1 ^ 1, CYRB_M1), Math.imul(h2 ^ 1, CYRB_M2));
-        for (let f = 0; f < width; f++) {
-          let s = from[f] as number;
-          const e = to[f] as number;
-          while (s < e && region[s] === 32) s++;
-          absent[f] = s === e ? 1 : 0;
-        }
-        line.start = pos;
-        line.end = i;
-        line.row = firstRow + taken;
-        if (judge() !== PASS) break;
-        for (let c = 0; c < checks.length; c++) (checks[c] as LaneCheck).commit?.(line);
-        for (let c = 0; c < failures; c++) (failed[c] as LaneCheck).evaluator.failures++;
-        charts.count(line);
+        const next = scan(region, pos, maxLineBytes);
+        if (next < 0 || !judge()) break;
+        commit(firstRow + taken);
         taken++;
         pos = next;
       }
@@ -185,11 +292,6 @@ export function compileLane(run: SuiteRun, profiler: Profiler, view: RowView): C
   return lane;
 }
 
-/** A failing critical row-level check sends its row to quarantine. */
-function isQuarantining(e: Evaluator): boolean {
-  return e.spec.severity === 'critical' && e.rowLevel;
-}
-
 interface Derive {
   /** The field as a decimal number. */
   numberOf(column: number): number;
@@ -199,24 +301,36 @@ interface Derive {
   testOf(column: number, target: object): number | undefined;
 }
 
-/** A check's byte form: undefined when it reads nothing per row, false when it has none. */
-function laneCheck(
+/** A check compiled: undefined when it reads nothing per row, false when it has no byte form. */
+function compileStep(
   e: Evaluator,
   at: (c: string) => number,
   width: number,
   { numberOf, timeOf, testOf }: Derive,
-): LaneCheck | false | undefined {
+): Step | false | undefined {
   const spec = e.spec;
   if (e.row === undefined) return undefined;
-  const check = (test: (line: Line) => number, commit?: (line: Line) => void): LaneCheck => ({
-    evaluator: e,
-    tolerable: false,
-    test,
-    ...(commit ? { commit } : {}),
-  });
   // The check's column; one the header lacks is left to the string evaluation.
   const column = 'column' in spec ? at(spec.column) : -1;
   if (column >= width) return false;
+  const step = (kind: number, more: Partial<Step> = {}): Step => ({
+    kind,
+    evaluator: e,
+    column,
+    derived: -1,
+    min: Number.NEGATIVE_INFINITY,
+    max: Number.POSITIVE_INFINITY,
+    integer: false,
+    tests: NONE,
+    values: NONE,
+    seen: null,
+    digests: null,
+    packed: null,
+    keys: null,
+    allowed: null,
+    pattern: null,
+    ...more,
+  });
   switch (spec.kind) {
     case 'schema': {
       // Each field's byte test (1 when it accepts), or its byte value (finite when it accepts).
@@ -231,94 +345,36 @@ function laneCheck(
         else if (value !== undefined) values.push(value);
         else return false;
       }
-      return check(({ derived }) => {
-        for (let t = 0; t < tests.length; t++) if (derived[tests[t] as number] !== 1) return UNSURE;
-        for (let v = 0; v < values.length; v++) if (!Number.isFinite(derived[values[v] as number])) return UNSURE;
-        return PASS;
-      });
+      return step(SCHEMA, { tests: Int32Array.from(tests), values: Int32Array.from(values) });
     }
     case 'completeness':
-      return check(({ absent }) => (absent[column] ? FAIL : PASS));
-    case 'unique': {
-      const seen = e.seen;
-      if (!seen) return false;
-      return check(
-        ({ bytes, from, to }) => {
-          const s = from[column] as number;
-          const t = to[column] as number;
-          return s === t || seen.lookupBytes(bytes, s, t) < 0 ? PASS : FAIL;
-        },
-        ({ bytes, from, to, row }) => {
-          const s = from[column] as number;
-          const t = to[column] as number;
-          if (s !== t) seen.addLast(bytes, s, t, row);
-        },
-      );
-    }
-    case 'uniqueRows': {
-      const digests = e.digests;
-      if (!digests) return false;
-      return check(
-        ({ digest }) => (digests.has(digest) ? FAIL : PASS),
-        ({ digest }) => digests.addLast(digest),
-      );
-    }
-    case 'range': {
-      const d = numberOf(column);
-      const { min, max, integer } = spec;
-      return check(({ absent, derived }) => {
-        if (absent[column]) return PASS;
-        const n = derived[d] as number;
-        if (Number.isNaN(n)) return UNSURE;
-        if (integer && !Number.isInteger(n)) return FAIL;
-        if (min !== undefined && n < min) return FAIL;
-        if (max !== undefined && n > max) return FAIL;
-        return PASS;
+      return step(COMPLETE);
+    case 'unique':
+      return e.seen ? step(UNIQUE, { seen: e.seen }) : false;
+    case 'uniqueRows':
+      return e.digests ? step(UNIQUE_ROWS, { digests: e.digests }) : false;
+    case 'range':
+      return step(RANGE, {
+        derived: numberOf(column),
+        min: spec.min ?? Number.NEGATIVE_INFINITY,
+        max: spec.max ?? Number.POSITIVE_INFINITY,
+        integer: spec.integer === true,
       });
-    }
-    case 'set': {
-      const allowed = new Set(spec.values);
-      return check(({ bytes, from, to, absent }) =>
-        absent[column] || allowed.has(latin1(bytes, from[column] as number, to[column] as number)) ? PASS : FAIL,
-      );
-    }
+    case 'set':
+      return step(IN_SET, { allowed: new Set(spec.values) });
     case 'pattern': {
       if (spec.pattern.global || spec.pattern.sticky) return false;
       const test = testOf(column, spec.pattern);
-      const pattern = spec.pattern;
-      return check(({ bytes, from, to, absent, derived }) => {
-        if (absent[column]) return PASS;
-        if (test !== undefined) return derived[test] === 1 ? PASS : UNSURE;
-        return pattern.test(latin1(bytes, from[column] as number, to[column] as number)) ? PASS : FAIL;
-      });
+      return test === undefined ? step(PATTERN, { pattern: spec.pattern }) : step(TESTED, { derived: test });
     }
-    case 'timestamp': {
-      const d = timeOf(column, spec.parse);
-      if (d === undefined) return false;
-      return check(({ absent, derived }) => (absent[column] || Number.isFinite(derived[d]) ? PASS : UNSURE));
-    }
-    case 'referential': {
-      const keys = e.keys;
-      if (!keys) return undefined;
-      const packed = keys instanceof PackedKeySet ? keys : undefined;
-      return check(({ bytes, from, to, absent }) => {
-        if (absent[column]) return PASS;
-        const s = from[column] as number;
-        const t = to[column] as number;
-        return (packed ? packed.hasBytes(bytes, s, t) : keys.has(latin1(bytes, s, t))) ? PASS : FAIL;
-      });
-    }
+    case 'timestamp':
     case 'freshness': {
       const d = timeOf(column, spec.parse);
-      if (d === undefined) return false;
-      return check(
-        ({ absent, derived }) => (absent[column] || Number.isFinite(derived[d]) ? PASS : UNSURE),
-        ({ absent, derived }) => {
-          const t = derived[d] as number;
-          if (!absent[column] && t > (e.newest as number)) e.newest = t;
-        },
-      );
+      return d === undefined ? false : step(spec.kind === 'timestamp' ? TIME : FRESH, { derived: d });
     }
+    case 'referential':
+      if (!e.keys) return undefined;
+      return e.keys instanceof PackedKeySet ? step(REFERENCE, { packed: e.keys }) : step(REFERENCE, { keys: e.keys });
     default:
       return false;
   }
@@ -328,10 +384,10 @@ function latin1(bytes: Uint8Array, start: number, end: number): string {
   return (bytes as Buffer).toString('latin1', start, end);
 }
 
-/** The profile's charts on the lane: `sure` in the judging phase, `count` once the line is taken. */
+/** The profile's charts on the lane: `sure` while judging, `count` once the line is taken. */
 function chartSteps(profiler: Profiler, width: number, { numberOf, timeOf }: Derive) {
-  const columnAt = profiler.columnAt;
-  const steps: {
+  const columnAt = Int32Array.from(profiler.columnAt, (c) => Math.min(c, width));
+  const charts: {
     chart: number;
     column: number;
     kind: string;
@@ -344,37 +400,50 @@ function chartSteps(profiler: Profiler, width: number, { numberOf, timeOf }: Der
     const column = profiler.chartAt[i] as number;
     if (column >= width) continue; // never present: the chart counts nothing
     if (chart.kind === 'categorical')
-      steps.push({ chart: i, column, kind: 'categorical', derived: -1, min: 0, max: 0, step: 0 });
-    else if (chart.kind === 'numeric')
-      steps.push({
-        chart: i,
-        column,
-        kind: 'numeric',
-        derived: numberOf(column),
-        min: chart.min,
-        max: chart.max,
-        step: chart.step,
-      });
-    else {
+      charts.push({ chart: i, column, kind: chart.kind, derived: -1, min: 0, max: 0, step: 0 });
+    else if (chart.kind === 'numeric') {
+      const { min, max, step } = chart;
+      charts.push({ chart: i, column, kind: chart.kind, derived: numberOf(column), min, max, step });
+    } else {
       const derived = timeOf(column, chart.parse);
       if (derived === undefined) return undefined;
-      steps.push({ chart: i, column, kind: chart.kind, derived, min: 0, max: 0, step: 0 });
+      charts.push({ chart: i, column, kind: chart.kind, derived, min: 0, max: 0, step: 0 });
     }
   }
-  /** Categorical labels of up to 6 characters by their packed bytes, straight to their tally. */
-  const short = steps.map(() => new Map<number, Tally>());
-  const dense = steps.map(() => new Array<Tally | undefined>(DENSE));
-  const bases = new Float64Array(steps.length).fill(Number.NaN);
+  // Tallies kept at hand per chart: by key in a window around the first key seen (bins, days, and
+  // labels of one or two characters by their packed bytes), and other short labels in a map.
+  const windows = charts.map(() => new Array<Tally | undefined>(DENSE));
+  const bases = new Float64Array(charts.length).fill(Number.NaN);
+  const short = charts.map(() => new Map<number, Tally>());
+  /** The tally of chart `k`'s bar `key` (a categorical chart's label is the bytes [a, b)). */
+  const tallyOf = (k: number, key: number, bytes: Buffer, a: number, b: number): Tally => {
+    if (Number.isNaN(bases[k] as number)) bases[k] = key - DENSE / 2;
+    const slot = key - (bases[k] as number);
+    const window = windows[k] as (Tally | undefined)[];
+    const inWindow = slot >= 0 && slot < DENSE;
+    let tally = inWindow ? window[slot] : (short[k] as Map<number, Tally>).get(key);
+    if (tally === undefined) {
+      const chart = charts[k] as (typeof charts)[number];
+      tally = profiler.tally(chart.chart, chart.kind === 'categorical' ? latin1(bytes, a, b) : key);
+      if (inWindow) window[slot] = tally;
+      else (short[k] as Map<number, Tally>).set(key, tally);
+    }
+    return tally;
+  };
   return {
-    sure({ absent, derived }: Line): boolean {
-      for (const s of steps) if (s.derived >= 0 && !absent[s.column] && Number.isNaN(derived[s.derived])) return false;
+    sure(absent: Uint8Array, derived: Float64Array): boolean {
+      for (let k = 0; k < charts.length; k++) {
+        const s = charts[k] as (typeof charts)[number];
+        if (s.derived >= 0 && !absent[s.column] && Number.isNaN(derived[s.derived])) return false;
+      }
       return true;
     },
-    count({ bytes, from, to, absent, derived }: Line): void {
+    count(bytes: Buffer, from: Int32Array, to: Int32Array, absent: Uint8Array, derived: Float64Array): void {
+      const missing = profiler.missing;
       for (let c = 0; c < columnAt.length; c++)
-        if (absent[Math.min(columnAt[c] as number, width)]) profiler.missing[c] = (profiler.missing[c] as number) + 1;
-      for (let k = 0; k < steps.length; k++) {
-        const s = steps[k] as (typeof steps)[number];
+        if (absent[columnAt[c] as number]) missing[c] = (missing[c] as number) + 1;
+      for (let k = 0; k < charts.length; k++) {
+        const s = charts[k] as (typeof charts)[number];
         if (absent[s.column]) continue;
         if (s.kind === 'categorical') {
           let a = from[s.column] as number;
@@ -387,13 +456,7 @@ function chartSteps(profiler: Profiler, width: number, { numberOf, timeOf }: Der
           }
           let key = b - a;
           for (let i = a; i < b; i++) key = key * 256 + (bytes[i] as number);
-          const cache = short[k] as Map<number, Tally>;
-          let tally = cache.get(key);
-          if (tally === undefined) {
-            tally = profiler.tally(s.chart, latin1(bytes, a, b));
-            cache.set(key, tally);
-          }
-          tally.n++;
+          tallyOf(k, key, bytes, a, b).n++;
           continue;
         }
         const v = derived[s.derived] as number;
@@ -402,18 +465,7 @@ function chartSteps(profiler: Profiler, width: number, { numberOf, timeOf }: Der
           const clamped = Math.min(Math.max(v, s.min), s.max - s.step / 2);
           key = Math.floor((clamped - s.min) / s.step);
         } else key = Math.floor(v / (s.kind === 'day' ? 86_400_000 : 3_600_000));
-        // Bins and days by key, in a window of the keys around the first one seen.
-        const window = dense[k] as (Tally | undefined)[];
-        if (Number.isNaN(bases[k] as number)) bases[k] = key - DENSE / 2;
-        const slot = key - (bases[k] as number);
-        if (slot >= 0 && slot < DENSE) {
-          let tally = window[slot];
-          if (tally === undefined) {
-            tally = profiler.tally(s.chart, key);
-            window[slot] = tally;
-          }
-          tally.n++;
-        } else profiler.tally(s.chart, key).n++;
+        tallyOf(k, key, bytes, 0, 0).n++;
       }
     },
   };

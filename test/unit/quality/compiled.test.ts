@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { CatalogRowSchema, CustomerRowSchema } from '../../../layers/master/schema';
 import * as byteLane from '../../../layers/quality/byte-lane';
 import { FirstSeen, PackedKeySet } from '../../../layers/quality/first-seen';
-import { SUITES } from '../../../layers/quality/suites';
+import { type DatasetSuite, SUITES } from '../../../layers/quality/suites';
 import { validateStream } from '../../../layers/quality/validate';
 import { TransactionRowSchema } from '../../../layers/transactions/schema';
 import { acceptanceOf } from '../../../layers/util/csv-fields';
@@ -226,6 +226,83 @@ describe('compiled validation', () => {
     );
     // Not a vacuous comparison: many lines went through the lane.
     expect(laneTook.lines).toBeGreaterThan(rowsChecked / 4);
+  });
+
+  it('gives the reference evaluation’s results on a suite without a schema check: ranges, sets, patterns without byte forms, warnings (property)', async () => {
+    // With no schema check before them, the lane itself decides these checks' failures.
+    const suite: DatasetSuite = {
+      dataset: 'external_metadata',
+      format: 'csv',
+      references: ['catalog'],
+      checks: [
+        { id: 'columns', kind: 'columns', expected: ['id', 'n', 'label', 'code'], severity: 'critical' },
+        { id: 'complete_id', kind: 'completeness', column: 'id', severity: 'critical' },
+        { id: 'complete_n', kind: 'completeness', column: 'n', severity: 'warning', mostly: 0.5 },
+        { id: 'unique_id', kind: 'unique', column: 'id', severity: 'warning' },
+        { id: 'unique_rows', kind: 'uniqueRows', severity: 'warning' },
+        { id: 'n_whole', kind: 'range', column: 'n', min: 1, max: 5, integer: true, severity: 'warning' },
+        { id: 'n_positive', kind: 'range', column: 'n', min: 0, severity: 'critical' },
+        { id: 'label', kind: 'set', column: 'label', values: ['a', 'b'], severity: 'warning' },
+        {
+          id: 'code',
+          kind: 'pattern',
+          column: 'code',
+          pattern: /^[A-Z]{2}\d$/,
+          patternName: 'a code',
+          severity: 'warning',
+        },
+        { id: 'known', kind: 'referential', column: 'id', reference: 'catalog', severity: 'warning' },
+        { id: 'row_count', kind: 'rowCount', severity: 'critical' },
+      ],
+      profile: {
+        columns: ['id', 'n', 'label', 'code'],
+        charts: [{ id: 'n', title: 'n', column: 'n', kind: 'numeric', min: 0, max: 5, step: 1 }],
+      },
+    };
+    const line = fc
+      .tuple(
+        pick(['p1', 'p2', '1', 'q', '', ' p1']),
+        pick(['1', '2', '5', '2.5', '0', '7', '-1', '', 'x', '4.0']),
+        pick(['a', 'b', 'c', '', 'a ']),
+        pick(['AB1', 'XY9', 'ab1', 'ABC', '']),
+      )
+      .map((f) => f.join(','));
+    laneTook.lines = 0;
+    let rowsChecked = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { minLength: 5, maxLength: 80 }),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        fc.integer({ min: 0, max: 2 }),
+        async (distinct, repeats, maxExamples) => {
+          // whole rows repeated, interleaved (A, B, A, B: each duplicate after another row's first)
+          const lines = [...distinct];
+          for (const r of repeats) lines.splice(r % (lines.length + 1), 0, distinct[r % distinct.length] as string);
+          const bytes = Buffer.from(`id,n,label,code\n${lines.join('\n')}\n`);
+          const runs = await Promise.all(
+            [true, false].map(async (compiled) => {
+              const bad: unknown[] = [];
+              const {
+                seconds: _s,
+                startedAt: _t,
+                ...result
+              } = await validateStream(Readable.from([bytes]), suite, {
+                source: 's',
+                compiled,
+                maxExamples,
+                references: { catalog: new PackedKeySet(CATALOG_KEYS) },
+                onBadRow: (row, record, reasons) => bad.push([row, record, reasons]),
+              });
+              return { ...result, bad };
+            }),
+          );
+          expect(runs[0]).toEqual(runs[1]);
+          rowsChecked += lines.length;
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(laneTook.lines).toBeGreaterThan(rowsChecked / 6);
   });
 
   it('agrees on the master datasets, whose columns are other types', async () => {
