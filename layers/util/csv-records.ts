@@ -199,25 +199,29 @@ export class CsvRecordReader {
 
   /**
    * Scan a region that ends on a line break (or at the end of input); returns the bytes consumed.
-   * With a lane (or before the header), the reader itself reads one record at a time between the
-   * lane's runs: the window it decodes is the line the lane left and, while a quoted field there
-   * needs more, twice as many lines each time, up to the whole region.
+   * With a lane (or before the header), the reader itself reads the records between the lane's
+   * runs: the window it decodes is the line the lane left (more when the lane keeps leaving the
+   * first line it is offered) and, while a quoted field there needs more, twice as many lines each
+   * time, up to the whole region.
    */
   private scanRegion(region: Buffer, final: boolean): number {
     let offset = 0;
     let lines = 1;
+    /** Lines the lane left in a row are read in growing windows: a file of quoted lines is decoded in big pieces. */
+    let span = 1;
     while (offset < region.length) {
       const lane = this.expectedFields === undefined ? undefined : this.lane;
       if (lane) {
         offset = lane.take(region, offset, this.maxLineBytes);
         this.line += lane.taken;
         if (offset >= region.length) break;
+        span = lane.taken > 0 ? 1 : span * 2;
       }
-      const end = lane || this.beforeFirst ? endOfLines(region, offset, lines) : region.length;
+      const end = lane || this.beforeFirst ? endOfLines(region, offset, Math.max(lines, span)) : region.length;
       const used = this.scanWindow(region.subarray(offset, end), final && end === region.length);
       if (used === 0) {
         if (end === region.length) break;
-        lines *= 2;
+        lines = Math.max(lines, span) * 2;
         continue;
       }
       offset += used;
