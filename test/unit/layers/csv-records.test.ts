@@ -257,7 +257,10 @@ describe('CsvRecordReader with a lane', () => {
       fc.property(
         mixed,
         fc.array(fc.nat({ max: 4000 }), { maxLength: 6 }),
-        fc.array(fc.constantFrom(false, false, false, false, false, false, false, true), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.constantFrom(false, false, false, false, false, false, false, true), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         ({ input, fields }, cuts, stops) => {
           const plain: CsvRecord[] = [];
           const reader = new CsvRecordReader(
