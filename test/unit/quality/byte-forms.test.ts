@@ -102,7 +102,7 @@ describe('eventTimeBytes', () => {
         const parsed = parseEventTime(s, DEFAULT_YEARS);
         expect(parsed).toEqual({ ok: true, epochMs: t });
       }),
-      { numRuns: 20_000 },
+      { numRuns: 10_000 },
     );
   });
 
