@@ -30,7 +30,7 @@ describe('decimalOf', () => {
       fc.property(canonical, (s) => {
         expect(onBytes(s, decimalOf)).toBe(Number(s));
       }),
-      { numRuns: 5000 },
+      { numRuns: 2000 },
     );
     fc.assert(
       fc.property(fc.oneof(printable, fc.stringMatching(/^[-+ .eE0-9]{0,18}$/)), (s) => {
@@ -40,7 +40,7 @@ describe('decimalOf', () => {
           expect(n).toBe(Number(s));
         }
       }),
-      { numRuns: 5000 },
+      { numRuns: 2000 },
     );
   });
 
@@ -58,7 +58,7 @@ describe('idBytes', () => {
       fc.property(fc.oneof(idLike, printable), (s) => {
         expect(onBytes(s, idBytes)).toBe(ID.test(s));
       }),
-      { numRuns: 5000 },
+      { numRuns: 2000 },
     );
   });
 });
@@ -102,7 +102,7 @@ describe('eventTimeBytes', () => {
         const parsed = parseEventTime(s, DEFAULT_YEARS);
         expect(parsed).toEqual({ ok: true, epochMs: t });
       }),
-      { numRuns: 10_000 },
+      { numRuns: 5000 },
     );
   });
 
@@ -113,7 +113,7 @@ describe('eventTimeBytes', () => {
         if (!parsed.ok) return; // an epoch outside the accepted years
         expect(onBytes(s, (b, start, end) => eventTimeBytes(b, start, end, DEFAULT_YEARS))).toBe(parsed.epochMs);
       }),
-      { numRuns: 5000 },
+      { numRuns: 2000 },
     );
   });
 
@@ -123,7 +123,7 @@ describe('eventTimeBytes', () => {
         const day = 1 + (d % new Date(Date.UTC(y, m, 0)).getUTCDate());
         expect(daysFromCivil(y, m, day) * 86_400_000).toBe(Date.UTC(y, m - 1, day));
       }),
-      { numRuns: 5000 },
+      { numRuns: 2000 },
     );
   });
 });
@@ -156,9 +156,9 @@ describe('schema byte tests', () => {
             expect(type.safeParse(s).success).toBe(true);
             expect(acceptanceOf(type)?.(s)).toBe(true);
           }),
-          { numRuns: 3000 },
+          { numRuns: 1500 },
         );
-        expect(yes).toBeGreaterThan(30);
+        expect(yes).toBeGreaterThan(10);
       });
     }
   }
@@ -182,7 +182,7 @@ describe('PackedKeySet', () => {
             expect(onBytes(probe, (b, s, e) => packed.hasBytes(b, s, e))).toBe(set.has(probe));
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });
