@@ -96,7 +96,7 @@ export function compileLane(run: SuiteRun, profiler: Profiler, view: RowView): C
     derivations.push({ column, value: fn as ByteValue, test });
     return derivations.length - 1;
   };
-  const derive_: Derive = {
+  const reads: FieldReads = {
     numberOf: (column) => derive(column, decimalOf, false),
     timeOf: (column, parse) => {
       const bytes = byteValueOf(parse);
@@ -109,11 +109,11 @@ export function compileLane(run: SuiteRun, profiler: Profiler, view: RowView): C
   };
   const steps: Step[] = [];
   for (const evaluator of evaluators) {
-    const step = compileStep(evaluator, at, width, derive_);
+    const step = compileStep(evaluator, at, width, reads);
     if (step === false) return undefined;
     if (step) steps.push(step);
   }
-  const charts = chartSteps(profiler, width, derive_);
+  const charts = chartSteps(profiler, width, reads);
   if (!charts) return undefined;
   const counted = evaluators.filter((e) => e.row !== undefined && e.rowLevel);
   const n = steps.length;
@@ -292,7 +292,7 @@ export function compileLane(run: SuiteRun, profiler: Profiler, view: RowView): C
   return lane;
 }
 
-interface Derive {
+interface FieldReads {
   /** The field as a decimal number. */
   numberOf(column: number): number;
   /** The field through the byte value declared for `parse` (a parser, or a schema type), if any. */
@@ -306,7 +306,7 @@ function compileStep(
   e: Evaluator,
   at: (c: string) => number,
   width: number,
-  { numberOf, timeOf, testOf }: Derive,
+  { numberOf, timeOf, testOf }: FieldReads,
 ): Step | false | undefined {
   const spec = e.spec;
   if (e.row === undefined) return undefined;
@@ -385,7 +385,7 @@ function latin1(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /** The profile's charts on the lane: `sure` while judging, `count` once the line is taken. */
-function chartSteps(profiler: Profiler, width: number, { numberOf, timeOf }: Derive) {
+function chartSteps(profiler: Profiler, width: number, { numberOf, timeOf }: FieldReads) {
   const columnAt = Int32Array.from(profiler.columnAt, (c) => Math.min(c, width));
   const charts: {
     chart: number;
