@@ -243,27 +243,27 @@ export function compileLane(run: SuiteRun, profiler: Profiler, view: RowView): C
     let i = pos;
     let h1 = CYRB_H1;
     let h2 = CYRB_H2;
+    /** Nonzero once the current field has a character other than a space. */
+    let shown = 0;
     for (; i < length; i++) {
       const c = region[i] as number;
       let ch = c;
       if (c === 44) {
         if (k === last) break;
+        absent[k] = shown === 0 ? 1 : 0;
+        shown = 0;
         to[k] = i;
         from[++k] = i + 1;
         ch = 1;
       } else if (c < 32 || c > 126 || c === 34) break;
+      else shown |= c ^ 32;
       h1 = Math.imul(h1 ^ ch, CYRB_M1);
       h2 = Math.imul(h2 ^ ch, CYRB_M2);
     }
     const next = region[i] === 10 ? i + 1 : region[i] === 13 && region[i + 1] === 10 ? i + 2 : -1;
     if (next < 0 || k !== last || i === pos || i - pos > maxLineBytes) return -1;
     to[last] = i;
-    for (let f = 0; f < width; f++) {
-      let s = from[f] as number;
-      const e = to[f] as number;
-      while (s < e && region[s] === 32) s++;
-      absent[f] = s === e ? 1 : 0;
-    }
+    absent[last] = shown === 0 ? 1 : 0;
     digest = cyrbDigest(Math.imul(h1 ^ 1, CYRB_M1), Math.imul(h2 ^ 1, CYRB_M2));
     return next;
   };
