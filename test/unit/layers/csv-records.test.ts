@@ -32,9 +32,8 @@ function physicalLines(input: Buffer): PhysicalLine[] {
   return lines;
 }
 
-function readAll(input: Buffer, cuts: number[], expectedFields?: number, limits = {}): CsvRecord[] {
-  const out: CsvRecord[] = [];
-  const reader = new CsvRecordReader((r) => out.push(r), { ...limits, ...(expectedFields ? { expectedFields } : {}) });
+/** Write `input` to the reader cut at `cuts` (in any order; out-of-range cuts ignored), then end it. */
+function writeInChunks(reader: CsvRecordReader, input: Buffer, cuts: number[]): void {
   let at = 0;
   for (const cut of [...cuts].sort((a, b) => a - b)) {
     if (cut <= at || cut >= input.length) continue;
@@ -43,6 +42,12 @@ function readAll(input: Buffer, cuts: number[], expectedFields?: number, limits 
   }
   reader.write(input.subarray(at));
   reader.end();
+}
+
+function readAll(input: Buffer, cuts: number[], expectedFields?: number, limits = {}): CsvRecord[] {
+  const out: CsvRecord[] = [];
+  const reader = new CsvRecordReader((r) => out.push(r), { ...limits, ...(expectedFields ? { expectedFields } : {}) });
+  writeInChunks(reader, input, cuts);
   return out;
 }
 
@@ -225,14 +230,7 @@ function readWithLane(input: Buffer, cuts: number[], fields: number, stops: bool
     },
     { maxLineBytes: 2000 },
   );
-  let at = 0;
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    if (cut <= at || cut >= input.length) continue;
-    reader.write(input.subarray(at, cut));
-    at = cut;
-  }
-  reader.write(input.subarray(at));
-  reader.end();
+  writeInChunks(reader, input, cuts);
   return { emitted, took };
 }
 

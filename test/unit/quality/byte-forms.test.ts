@@ -1,11 +1,9 @@
 import * as fc from 'fast-check';
-import type { z } from 'zod';
-import { CatalogRowSchema, CustomerRowSchema } from '../../../layers/master/schema';
 import { PackedKeySet } from '../../../layers/quality/first-seen';
-import { TransactionRowSchema } from '../../../layers/transactions/schema';
 import { byteTestOf, byteValueOf, decimalOf, idBytes } from '../../../layers/util/byte-forms';
 import { acceptanceOf, ID } from '../../../layers/util/csv-fields';
 import { DEFAULT_YEARS, daysFromCivil, eventTimeBytes, parseEventTime } from '../../../layers/util/timestamps';
+import { ROW_SCHEMA_FIELDS } from '../../helpers/row-schemas';
 
 /**
  * The byte forms the validation lane reads fields with are one-sided: a byte test may say "not
@@ -136,31 +134,24 @@ describe('schema byte tests', () => {
     fc.constantFrom('', ' ', '0', '5', '6', '-0', '007', '1.', '.5', '1000000', '1000001', '1795000000'),
     fc.constantFrom('2026-11-20T10:00:00Z', '2026-02-30T00:00Z', '2024-01-01', '2026-11-20T10:00:00.5+01:00'),
   );
-  const schemas: [string, z.ZodObject][] = [
-    ['transactions', TransactionRowSchema],
-    ['catalog', CatalogRowSchema],
-    ['customers', CustomerRowSchema],
-  ];
-  for (const [name, schema] of schemas) {
-    for (const [field, type] of Object.entries(schema.shape) as [string, z.ZodType][]) {
-      const value = byteValueOf(type);
-      const test =
-        byteTestOf(type) ?? (value && ((b: Uint8Array, s: number, e: number) => Number.isFinite(value(b, s, e))));
-      if (!test) continue;
-      it(`${name}.${field}: what its byte test accepts, its zod type accepts (property)`, () => {
-        let yes = 0;
-        fc.assert(
-          fc.property(valueLike, (s) => {
-            if (!onBytes(s, test)) return;
-            yes++;
-            expect(type.safeParse(s).success).toBe(true);
-            expect(acceptanceOf(type)?.(s)).toBe(true);
-          }),
-          { numRuns: 1500 },
-        );
-        expect(yes).toBeGreaterThan(10);
-      });
-    }
+  for (const [name, field, type] of ROW_SCHEMA_FIELDS) {
+    const value = byteValueOf(type);
+    const test =
+      byteTestOf(type) ?? (value && ((b: Uint8Array, s: number, e: number) => Number.isFinite(value(b, s, e))));
+    if (!test) continue;
+    it(`${name}.${field}: what its byte test accepts, its zod type accepts (property)`, () => {
+      let yes = 0;
+      fc.assert(
+        fc.property(valueLike, (s) => {
+          if (!onBytes(s, test)) return;
+          yes++;
+          expect(type.safeParse(s).success).toBe(true);
+          expect(acceptanceOf(type)?.(s)).toBe(true);
+        }),
+        { numRuns: 1500 },
+      );
+      expect(yes).toBeGreaterThan(10);
+    });
   }
 });
 
