@@ -40,6 +40,12 @@ export interface ValidateOptions extends SuiteOptions {
   readonly onBadRow?: (row: number, record: Row, reasons: readonly string[]) => void;
 }
 
+/**
+ * How much of a local file to read at a time: with 64 KiB reads the byte lane waited for the next
+ * chunk (docs/decisions/027-validation-byte-lane.md).
+ */
+export const FILE_READ_BYTES = 1024 * 1024;
+
 /** Evaluate a dataset's suite over a stream in one pass; memory stays bounded by the key sets. */
 export async function validateStream(
   input: Readable,

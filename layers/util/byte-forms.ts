@@ -37,7 +37,8 @@ export function byteValueOf(target: object): ByteValue | undefined {
   return VALUES.get(target);
 }
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+/** Powers of ten a double holds exactly, for the exact decimal reads here and in the timestamp scanner. */
+export const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /**
  * `-?\d+(\.\d+)?` with at most 15 digits, as `Number()` reads it; NaN for anything else. Exact: the

@@ -206,8 +206,7 @@ export class CsvRecordReader {
    */
   private scanRegion(region: Buffer, final: boolean): number {
     let offset = 0;
-    let lines = 1;
-    /** Lines the lane left in a row are read in growing windows: a file of quoted lines is decoded in big pieces. */
+    /** Lines in the next window: doubled while a quoted field needs more, or while the lane takes nothing. */
     let span = 1;
     while (offset < region.length) {
       const lane = this.expectedFields === undefined ? undefined : this.lane;
@@ -217,15 +216,14 @@ export class CsvRecordReader {
         if (offset >= region.length) break;
         span = lane.taken > 0 ? 1 : span * 2;
       }
-      const end = lane || this.beforeFirst ? endOfLines(region, offset, Math.max(lines, span)) : region.length;
+      const end = lane || this.beforeFirst ? endOfLines(region, offset, span) : region.length;
       const used = this.scanWindow(region.subarray(offset, end), final && end === region.length);
       if (used === 0) {
         if (end === region.length) break;
-        lines = Math.max(lines, span) * 2;
+        span *= 2;
         continue;
       }
       offset += used;
-      lines = 1;
     }
     return offset;
   }

@@ -4,7 +4,7 @@
  * outside an accepted range (1970-2100 unless configured) are refused too.
  */
 
-import { decimalOf } from './byte-forms';
+import { decimalOf, POW10 } from './byte-forms';
 
 export interface YearRange {
   readonly min: number;
@@ -289,5 +289,3 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
   return era * 146_097 + doe - 719_468;
 }
-
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14];

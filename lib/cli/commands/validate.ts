@@ -5,7 +5,7 @@ import { ManifestSchema } from '../../../layers/lake/manifest';
 import type { KeyLookup } from '../../../layers/quality/checks';
 import { renderCharts, renderHtml, renderPdf } from '../../../layers/quality/report';
 import { QUALITY_DATASETS, type QualityDataset, SUITES } from '../../../layers/quality/suites';
-import { loadKeys, type ValidationResult, validateStream } from '../../../layers/quality/validate';
+import { FILE_READ_BYTES, loadKeys, type ValidationResult, validateStream } from '../../../layers/quality/validate';
 import { CliError, firstNulByte } from '../errors';
 
 interface ValidateCliOptions {
@@ -66,9 +66,7 @@ export async function validateFile(file: string, opts: ValidateCliOptions): Prom
     expectedRows = parsed.data.records;
   }
   const bad: string[] = [];
-  // Reads of 1 MiB: the byte lane checks a 64 KiB chunk faster than the next one arrives
-  // (docs/decisions/027-validation-byte-lane.md).
-  const result = await validateStream(fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), suite, {
+  const result = await validateStream(fs.createReadStream(file, { highWaterMark: FILE_READ_BYTES }), suite, {
     source: path.resolve(file),
     references,
     ...(expectedRows !== undefined ? { expectedRows } : {}),
